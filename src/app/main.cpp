@@ -1,3 +1,49 @@
-// memcosim command-line front end (being assembled; see src/app).
+// memcosim: SPICE-level co-simulation of analogue in-memory computing.
+//
+// Exit status: 0 success; 1 a run failed (simulator, numerics, I/O);
+// 2 bad input (config, weights, netlist, command line).
+#include <clocale>
 #include <cstdio>
-int main() { std::puts("memcosim " MEMCOSIM_VERSION); return 0; }
+#include <iostream>
+
+#include "app/cli.hpp"
+#include "util/error.hpp"
+
+namespace memcosim::app {
+
+void add_config_args(CLI::App& cmd, ConfigArgs& args) {
+  cmd.add_option("config", args.path, "YAML config file")->required();
+  cmd.add_option("--set", args.overrides,
+                 "Override a config key, e.g. --set sampling.n=100 (value in YAML syntax; repeatable)")
+      ->type_name("KEY=VALUE");
+}
+
+}  // namespace memcosim::app
+
+int main(int argc, char** argv) {
+  // Numbers are parsed and printed in the C locale whatever the user's is.
+  std::setlocale(LC_ALL, "C");
+  CLI::App app{"memcosim " MEMCOSIM_VERSION
+               " - SPICE-level co-simulation of RRAM in-memory computing for score-based diffusion"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "memcosim " MEMCOSIM_VERSION);
+  memcosim::app::add_check_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const memcosim::InputError& e) {
+    std::cerr << e.what() << "\n";
+    std::cerr << "memcosim: " << e.diagnostics().size() << " error" << (e.diagnostics().size() == 1 ? "" : "s")
+              << " in the input; nothing was run\n";
+    return 2;
+  } catch (const memcosim::Error& e) {
+    std::cerr << "memcosim: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "memcosim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

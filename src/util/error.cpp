@@ -5,16 +5,17 @@ namespace memcosim {
 std::string SourceLocation::str() const {
   std::string s = file.empty() ? std::string("<input>") : file;
   if (line > 0) {
-    s += ":" + std::to_string(line);
-    if (column > 0) s += ":" + std::to_string(column);
+    s.append(":").append(std::to_string(line));
+    if (column > 0) s.append(":").append(std::to_string(column));
   }
   return s;
 }
 
 std::string Diagnostic::str() const {
-  std::string s = where.str() + ": ";
-  if (!key_path.empty()) s += key_path + ": ";
-  return s + message;
+  std::string s = where.str();
+  s.append(": ");
+  if (!key_path.empty()) s.append(key_path).append(": ");
+  return s.append(message);
 }
 
 namespace {

@@ -19,6 +19,9 @@ struct SourceLocation {
   int line = 0;
   int column = 0;
 
+  SourceLocation() = default;
+  SourceLocation(std::string f, int l = 0, int c = 0) : file(std::move(f)), line(l), column(c) {}
+
   // "file:line:column", "file:line" or "file", whatever is known.
   std::string str() const;
 };
@@ -34,6 +37,10 @@ struct Diagnostic {
   SourceLocation where;
   std::string key_path;  // dotted path, e.g. "sampling.ode.rtol"; may be empty
   std::string message;   // value and rule, e.g. "must be > 0 (got -1)"
+
+  Diagnostic() = default;
+  Diagnostic(SourceLocation w, std::string key, std::string msg)
+      : where(std::move(w)), key_path(std::move(key)), message(std::move(msg)) {}
 
   // "file:line:col: key.path: message"
   std::string str() const;

@@ -1,0 +1,26 @@
+// Shared pieces of the command-line front end. Each command lives in its own
+// cmd_*.cpp and registers itself on the CLI11 app; the work is done by the
+// library (src/flow and below), never here.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "config/config.hpp"
+
+namespace memcosim::app {
+
+// Options every config-driven command takes.
+struct ConfigArgs {
+  std::string path;
+  std::vector<std::string> overrides;  // --set key=value
+  config::Config load() const { return config::load_config(path, overrides); }
+};
+
+void add_config_args(CLI::App& cmd, ConfigArgs& args);
+
+void add_check_command(CLI::App& app);
+
+}  // namespace memcosim::app

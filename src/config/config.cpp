@@ -1,0 +1,150 @@
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <tuple>
+#include <sstream>
+
+#include "util/random.hpp"
+
+namespace memcosim::config {
+
+void Config::validate(Checker& c) const {
+  c.require(schedule.beta_max > schedule.beta_min, "schedule.beta_max",
+            "must be > schedule.beta_min (got " + format_number(schedule.beta_max) +
+                " <= " + format_number(schedule.beta_min) + ")");
+  for (std::size_t i = 0; i < model.hidden.size(); ++i)
+    c.require(model.hidden[i] % 2 == 0, "model.hidden[" + std::to_string(i) + "]",
+              "must be even (got " + std::to_string(model.hidden[i]) +
+                  "): the time embedding adds h/2 sine and h/2 cosine features");
+  c.require(!model.hidden.empty(), "model.hidden", "needs at least one hidden layer");
+  c.require(sampling.t_end < sampling.t_start, "sampling.t_end",
+            "must be < sampling.t_start (got " + format_number(sampling.t_end) +
+                " >= " + format_number(sampling.t_start) + ")");
+}
+
+std::filesystem::path Config::resolve(const std::string& path) const {
+  const std::filesystem::path p(path);
+  if (p.is_absolute()) return p;
+  return (base_dir / p).lexically_normal();
+}
+
+std::uint64_t Config::sampling_seed() const {
+  return sampling.seed ? *sampling.seed : derive_seed(seed, "sampling");
+}
+
+namespace {
+
+// Inserts value at a dotted path of root, creating sections as needed.
+void apply_override(YAML::Node& root, const std::string& path, const YAML::Node& value) {
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+  YAML::Node cur = root;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!cur[parts[i]].IsMap()) cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+    cur.reset(cur[parts[i]]);
+  }
+  cur[parts.back()] = value;
+}
+
+bool valid_key_path(const std::string& path) {
+  if (path.empty() || path.front() == '.' || path.back() == '.' || path.find("..") != std::string::npos) return false;
+  for (char c : path)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return false;
+  return true;
+}
+
+}  // namespace
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  {
+    std::ifstream probe(path);
+    if (!probe) throw InputError(Diagnostic{{path, 0, 0}, "", "cannot open config file (no such file or not readable)"});
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(Diagnostic{{path, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg});
+  } catch (const YAML::Exception& e) {
+    throw InputError(Diagnostic{{path, 0, 0}, "", std::string("cannot read YAML: ") + e.what()});
+  }
+
+  std::vector<Diagnostic> diagnostics;
+  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // empty file: all defaults
+  if (!root.IsMap()) {
+    const YAML::Mark m = root.Mark();
+    throw InputError(Diagnostic{{path, m.line + 1, m.column + 1}, "", "a config must be a mapping of keys at top level"});
+  }
+
+  Reader::Context ctx{path, &diagnostics, nullptr, {}};
+  for (const auto& o : overrides) {
+    const auto eq = o.find('=');
+    const std::string label = "--set " + o;
+    if (eq == std::string::npos || !valid_key_path(o.substr(0, eq))) {
+      diagnostics.push_back({{label, 0, 0}, "", "expected --set dotted.key=value (e.g. sampling.n=100)"});
+      continue;
+    }
+    const std::string key = o.substr(0, eq);
+    YAML::Node value;
+    try {
+      value = YAML::Load(o.substr(eq + 1));
+    } catch (const YAML::Exception& e) {
+      diagnostics.push_back({{label, 0, 0}, key, "value is not valid YAML: " + e.msg});
+      continue;
+    }
+    apply_override(root, key, value);
+    ctx.override_labels[key] = label;
+  }
+
+  Config cfg;
+  cfg.source = path;
+  cfg.base_dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path();
+  cfg.locations.set("", {path, 0, 0});
+  ctx.locations = &cfg.locations;
+  Reader reader(ctx, root, "");
+  cfg.fields(reader);
+  reader.finish();
+  Checker checker(path, cfg.locations, diagnostics);
+  cfg.validate(checker);
+  if (!diagnostics.empty()) {
+    std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.where.file, a.where.line, a.where.column) < std::tie(b.where.file, b.where.line, b.where.column);
+    });
+    throw InputError(std::move(diagnostics));
+  }
+  return cfg;
+}
+
+std::string to_yaml(const Config& config, bool comments) {
+  std::ostringstream out;
+  Writer w(out, 0, comments);
+  const_cast<Config&>(config).fields(w);
+  return out.str();
+}
+
+std::string reference_markdown() {
+  std::vector<Documenter::Row> rows;
+  Documenter d(rows);
+  Config defaults;
+  defaults.fields(d);
+  auto cell = [](std::string s) {
+    std::string out;
+    for (char c : s) out += (c == '|') ? std::string("\\|") : std::string(1, c);
+    return out;
+  };
+  std::ostringstream md;
+  md << "| Key | Type | Default | Rule | Description |\n|---|---|---|---|---|\n";
+  for (const auto& r : rows) {
+    if (r.type == "section") {
+      md << "| **`" << r.key << "`** | section | | | " << cell(r.doc) << " |\n";
+    } else {
+      md << "| `" << r.key << "` | " << r.type << " | `" << cell(r.default_value) << "` | " << cell(r.rule) << " | "
+         << cell(r.doc) << " |\n";
+    }
+  }
+  return md.str();
+}
+
+}  // namespace memcosim::config

@@ -1,0 +1,300 @@
+// The memcosim config: typed structs with documented defaults.
+//
+// Every key is listed once, in a fields() function, with its documentation
+// and its rules; the YAML reader, the normalised printer (`memcosim check`)
+// and the key reference in configs/README.md are all generated from that
+// list, so they cannot drift apart. Defaults reproduce the published ring
+// experiment (DESIGN.md §2).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/reflect.hpp"
+
+namespace memcosim::config {
+
+enum class DatasetKind { ring };
+enum class SamplingMethod { pf_ode, sde };
+enum class OdeStepper { dopri5, rkf78 };
+
+template <>
+struct EnumNames<DatasetKind> {
+  static constexpr std::array<std::pair<DatasetKind, std::string_view>, 1> values{{{DatasetKind::ring, "ring"}}};
+};
+template <>
+struct EnumNames<SamplingMethod> {
+  static constexpr std::array<std::pair<SamplingMethod, std::string_view>, 2> values{
+      {{SamplingMethod::pf_ode, "pf_ode"}, {SamplingMethod::sde, "sde"}}};
+};
+template <>
+struct EnumNames<OdeStepper> {
+  static constexpr std::array<std::pair<OdeStepper, std::string_view>, 2> values{
+      {{OdeStepper::dopri5, "dopri5"}, {OdeStepper::rkf78, "rkf78"}}};
+};
+
+struct RingConfig {
+  double radius_mean = 0.7;
+  double radius_std = 0.04;
+  template <class V>
+  void fields(V& v) {
+    v("radius_mean", radius_mean, "Mean ring radius.", gt(0));
+    v("radius_std", radius_std, "Standard deviation of the radius (Gaussian).", ge(0));
+  }
+};
+
+struct DatasetConfig {
+  DatasetKind kind = DatasetKind::ring;
+  int n = 10000;
+  RingConfig ring;
+  template <class V>
+  void fields(V& v) {
+    v("kind", kind, "Target distribution. ring: radius ~ N(radius_mean, radius_std^2), uniform angle.");
+    v("n", n, "Number of training points drawn from the data set.", ge(1));
+    v("ring", ring, "Parameters of the ring data set.");
+  }
+};
+
+struct ModelConfig {
+  std::string file = "../models/ring_score.yaml";
+  std::vector<int> hidden = {14, 14};
+  double output_gain = 5.0;
+  double embedding_scale = 1.0;
+  int classes = 0;
+  template <class V>
+  void fields(V& v) {
+    v("file", file,
+      "Weight file, relative to this config file. `train` writes it; `sample` and `run` read it (its "
+      "architecture and schedule then take precedence over the keys below).");
+    v("hidden", hidden,
+      "Widths of the hidden layers. Each must be even: a layer of width h adds the time embedding's "
+      "first h/2 sine and h/2 cosine features to its pre-activation.",
+      ge(2));
+    v("output_gain", output_gain, "Constant gain on the network output (5 in the published code).", gt(0));
+    v("embedding_scale", embedding_scale, "Standard deviation of the random Fourier frequencies w_k ~ N(0, scale^2).",
+      gt(0));
+    v("classes", classes, "Number of classes of a conditional model; 0 for an unconditional one.", ge(0));
+  }
+};
+
+struct ScheduleConfig {
+  double beta_min = 0.001;
+  double beta_max = 0.5;
+  template <class V>
+  void fields(V& v) {
+    v("beta_min", beta_min, "beta(0) of the linear VP schedule used in training.", gt(0));
+    v("beta_max", beta_max, "beta(1) of the linear VP schedule used in training.", gt(0));
+  }
+};
+
+struct AdamConfig {
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  template <class V>
+  void fields(V& v) {
+    v("beta1", beta1, "Adam first-moment decay.", ge(0), lt(1));
+    v("beta2", beta2, "Adam second-moment decay.", ge(0), lt(1));
+    v("eps", eps, "Adam denominator offset.", gt(0));
+  }
+};
+
+struct WeightNoiseConfig {
+  bool enabled = true;
+  double sigma = 0.1;
+  double clip = 0.2;
+  template <class V>
+  void fields(V& v) {
+    v("enabled", enabled, "Hardware-aware training: multiply every weight and bias by (1 + eta) in each forward pass.");
+    v("sigma", sigma, "Standard deviation of eta.", ge(0));
+    v("clip", clip, "|eta| is kept below clip; draws beyond it are replaced by a uniform draw in (-clip, clip).", gt(0));
+  }
+};
+
+struct PenaltyConfig {
+  double threshold = 1.5;
+  double weight = 1e-7;
+  template <class V>
+  void fields(V& v) {
+    v("threshold", threshold, "Hidden activations above this value are penalised (keeps node voltages in range).", gt(0));
+    v("weight", weight, "Penalty weight on the sum of activations above the threshold.", ge(0));
+  }
+};
+
+struct TrainingConfig {
+  int epochs = 10000;
+  int batch_size = 512;
+  double learning_rate = 2e-4;
+  double weight_decay = 3e-5;
+  double grad_clip = 0.1;
+  double ema_decay = 0.999;
+  double t_min = 1e-5;
+  double class_dropout = 0.1;
+  AdamConfig adam;
+  WeightNoiseConfig weight_noise;
+  PenaltyConfig activation_penalty;
+  template <class V>
+  void fields(V& v) {
+    v("epochs", epochs, "Passes over the training set.", ge(1));
+    v("batch_size", batch_size, "Minibatch size.", ge(1));
+    v("learning_rate", learning_rate, "Adam learning rate.", gt(0));
+    v("weight_decay", weight_decay, "L2 weight decay added to the gradient (PyTorch Adam convention).", ge(0));
+    v("grad_clip", grad_clip, "Clip the global gradient norm to this value; 0 disables.", ge(0));
+    v("ema_decay", ema_decay, "Decay of the exponential moving average of the weights; the average is saved. 0 disables.",
+      ge(0), lt(1));
+    v("t_min", t_min, "Smallest diffusion time drawn in training, t ~ U(t_min, 1).", gt(0), lt(1));
+    v("class_dropout", class_dropout, "Probability of masking the class label (conditional models).", ge(0), le(1));
+    v("adam", adam, "Adam optimiser constants.");
+    v("weight_noise", weight_noise, "Multiplicative weight noise during training.");
+    v("activation_penalty", activation_penalty, "Activation-range penalty on the hidden layers.");
+  }
+};
+
+struct OdeConfig {
+  OdeStepper stepper = OdeStepper::dopri5;
+  double rtol = 1e-6;
+  double atol = 1e-6;
+  double dt_initial = 1e-3;
+  int max_steps = 100000;
+  template <class V>
+  void fields(V& v) {
+    v("stepper", stepper, "Adaptive Runge-Kutta pair: dopri5 (Dormand-Prince 5(4)) or rkf78 (Fehlberg 7(8)).");
+    v("rtol", rtol, "Relative tolerance of the step-size control.", gt(0));
+    v("atol", atol, "Absolute tolerance of the step-size control.", gt(0));
+    v("dt_initial", dt_initial, "First trial step (diffusion-time units).", gt(0));
+    v("max_steps", max_steps, "Give up (with an error) after this many steps.", ge(1));
+  }
+};
+
+struct SdeSamplerConfig {
+  int steps = 1000;
+  template <class V>
+  void fields(V& v) {
+    v("steps", steps, "Euler-Maruyama steps from t_start to t_end (uniform in t).", ge(1));
+  }
+};
+
+struct SamplingConfig {
+  SamplingMethod method = SamplingMethod::pf_ode;
+  int n = 10000;
+  double beta_scale = 2.0;
+  double t_start = 1.0;
+  double t_end = 1e-4;
+  int batch = 10000;
+  std::optional<std::uint64_t> seed;
+  OdeConfig ode;
+  SdeSamplerConfig sde;
+  template <class V>
+  void fields(V& v) {
+    v("method", method, "pf_ode: probability-flow ODE; sde: reverse-time SDE.");
+    v("n", n, "Number of samples.", ge(1));
+    v("beta_scale", beta_scale, "beta(t) used for sampling = beta_scale x the trained schedule (2 for the published ring).",
+      gt(0));
+    v("t_start", t_start, "Diffusion time where sampling starts from x ~ N(0, I).", gt(0), le(1));
+    v("t_end", t_end, "Diffusion time where sampling stops.", gt(0));
+    v("batch", batch, "Samples integrated together in one Eigen state; results do not depend on it.", ge(1));
+    v("seed", seed, "Seed of the initial states and Brownian paths; null derives it from the top-level seed.");
+    v("ode", ode, "PF-ODE solver (Boost.Odeint).");
+    v("sde", sde, "Reverse-SDE solver (Euler-Maruyama).");
+  }
+};
+
+struct KlConfig {
+  int bins = 50;
+  double range = 4.0;
+  double blur = 1.0;
+  double floor = 1e-6;
+  template <class V>
+  void fields(V& v) {
+    v("bins", bins, "Bins per axis of the 2-D histogram.", ge(2));
+    v("range", range, "Histogram covers [-range, range]^2.", gt(0));
+    v("blur", blur, "Gaussian smoothing of both histograms, sigma in bins; 0 disables.", ge(0));
+    v("floor", floor, "Weight of the uniform distribution mixed into both histograms so no bin is empty.", gt(0),
+      lt(1));
+  }
+};
+
+struct L2Config {
+  int bins = 100;
+  double range = 1.0;
+  template <class V>
+  void fields(V& v) {
+    v("bins", bins, "Bins per axis.", ge(2));
+    v("range", range, "Histogram covers [-range, range]^2 (points outside still count in the normalisation).", gt(0));
+  }
+};
+
+struct MmdConfig {
+  int max_points = 2000;
+  double bandwidth = 0.0;
+  template <class V>
+  void fields(V& v) {
+    v("max_points", max_points, "At most this many points per set enter the (quadratic-cost) MMD.", ge(2));
+    v("bandwidth", bandwidth, "RBF kernel bandwidth; 0 uses the median heuristic.", ge(0));
+  }
+};
+
+struct MetricsConfig {
+  int target_samples = 10000;
+  KlConfig kl;
+  L2Config l2;
+  MmdConfig mmd;
+  template <class V>
+  void fields(V& v) {
+    v("target_samples", target_samples, "Fresh data points drawn as the target of every distribution metric.", ge(2));
+    v("kl", kl, "KL(target || generated) of smoothed 2-D histograms.");
+    v("l2", l2, "L2 distance of 2-D histograms (published metric).");
+    v("mmd", mmd, "Maximum mean discrepancy with an RBF kernel.");
+  }
+};
+
+struct Config {
+  std::string name = "ring";
+  std::uint64_t seed = 1;
+  DatasetConfig dataset;
+  ModelConfig model;
+  ScheduleConfig schedule;
+  TrainingConfig training;
+  SamplingConfig sampling;
+  MetricsConfig metrics;
+
+  // Filled by the loader, not keys.
+  std::string source;               // the config file as given
+  std::filesystem::path base_dir;   // its directory; relative paths start here
+  Locations locations;              // where each key was given
+
+  template <class V>
+  void fields(V& v) {
+    v("name", name, "Name of the study; used in output file names.");
+    v("seed", seed, "Master seed. Every random stream (data, initial weights, training noise, samples) derives from it.");
+    v("dataset", dataset, "Target distribution.");
+    v("model", model, "Score network and its weight file.");
+    v("schedule", schedule, "Variance-preserving SDE schedule the network is trained with.");
+    v("training", training, "Denoising score matching.");
+    v("sampling", sampling, "Reference sampler (Boost.Odeint).");
+    v("metrics", metrics, "Distribution metrics against fresh data.");
+  }
+  void validate(Checker& c) const;
+
+  // A path from the config, made absolute against the config's directory.
+  std::filesystem::path resolve(const std::string& path) const;
+  // The sampling seed: sampling.seed, or one derived from `seed`.
+  std::uint64_t sampling_seed() const;
+};
+
+// Loads, overrides (each "dotted.key=value", value in YAML syntax) and
+// validates a config. Throws InputError listing every problem found, each
+// with file:line:column and key path.
+Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// The config as YAML with every key (defaults filled in); with comments, each
+// key is preceded by its documentation.
+std::string to_yaml(const Config& config, bool comments = false);
+
+// Markdown reference of every key: type, default, rule, description.
+std::string reference_markdown();
+
+}  // namespace memcosim::config

@@ -1,0 +1,374 @@
+// One field list per config struct drives everything a config needs:
+// reading YAML with located errors, printing the normalised config, and the
+// generated key reference in configs/README.md.
+//
+// A struct takes part by defining
+//
+//   template <class V> void fields(V& v) {
+//     v("rtol", rtol, "Relative tolerance of the adaptive stepper.", gt(0));
+//     v("ode", ode, "Settings of the PF-ODE solver.");   // nested struct
+//   }
+//
+// and optionally `void validate(Checker&) const` for rules that tie several
+// keys together. Supported member types: double, int, std::uint64_t, bool,
+// std::string, enums with an EnumNames specialisation, std::vector<int>,
+// std::vector<double>, std::optional of those scalars, and nested structs.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "config/si.hpp"
+#include "util/error.hpp"
+
+namespace memcosim::config {
+
+// ---------------------------------------------------------------------------
+// Enums: specialise with `static constexpr std::array<std::pair<E,
+// std::string_view>, N> values{{...}};`
+template <class E>
+struct EnumNames;
+
+template <class E>
+std::string_view enum_name(E e) {
+  for (const auto& [value, name] : EnumNames<E>::values)
+    if (value == e) return name;
+  return "?";
+}
+
+template <class E>
+std::string enum_choices() {
+  std::string s;
+  for (const auto& [value, name] : EnumNames<E>::values) {
+    if (!s.empty()) s += ", ";
+    s += name;
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Numeric rules, checked per value (per element for vectors).
+struct Bound {
+  enum Op { kGt, kGe, kLt, kLe } op;
+  double limit;
+  bool ok(double v) const {
+    switch (op) {
+      case kGt: return v > limit;
+      case kGe: return v >= limit;
+      case kLt: return v < limit;
+      case kLe: return v <= limit;
+    }
+    return false;
+  }
+  std::string text() const {
+    static constexpr std::array<const char*, 4> ops = {"> ", ">= ", "< ", "<= "};
+    return ops[op] + format_number(limit);
+  }
+};
+inline Bound gt(double x) { return {Bound::kGt, x}; }
+inline Bound ge(double x) { return {Bound::kGe, x}; }
+inline Bound lt(double x) { return {Bound::kLt, x}; }
+inline Bound le(double x) { return {Bound::kLe, x}; }
+
+template <class T>
+concept Reflected = requires(T& t, int& v) { t.fields(v); };
+template <class T>
+concept IsEnum = std::is_enum_v<T>;
+template <class T>
+struct IsOptional : std::false_type {};
+template <class T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <class T>
+struct IsVector : std::false_type {};
+template <class T>
+struct IsVector<std::vector<T>> : std::true_type {};
+
+// ---------------------------------------------------------------------------
+// Where each key of a loaded config came from, for located errors after
+// loading (cross-field rules, and later users such as the circuit builder).
+class Locations {
+ public:
+  void set(const std::string& path, SourceLocation where) { map_[path] = std::move(where); }
+  // The location of path, or of its nearest ancestor that has one.
+  SourceLocation find(std::string path) const;
+
+ private:
+  std::map<std::string, SourceLocation> map_;
+};
+
+std::string join_path(std::string_view prefix, std::string_view key);
+
+// The closest of candidates to key by edit distance, if it is close enough
+// to be a plausible typo.
+std::optional<std::string> did_you_mean(std::string_view key, const std::vector<std::string>& candidates);
+
+// ---------------------------------------------------------------------------
+// Reader: YAML -> struct, collecting every problem instead of stopping.
+class Reader {
+ public:
+  struct Context {
+    std::string file;
+    std::vector<Diagnostic>* diagnostics;
+    Locations* locations;
+    // Paths given on the command line (--set path=value): their location is
+    // the option, not the file.
+    std::map<std::string, std::string> override_labels;
+  };
+
+  Reader(Context& ctx, YAML::Node map, std::string path) : ctx_(ctx), node_(std::move(map)), path_(std::move(path)) {}
+
+  template <class T, class... Rules>
+  void operator()(std::string_view key, T& value, std::string_view /*doc*/, Rules... rules) {
+    known_.emplace_back(key);
+    const std::string path = join_path(path_, key);
+    if (!node_ || !node_.IsMap()) return;
+    const YAML::Node child = node_[std::string(key)];
+    if (!child.IsDefined()) return;  // keep the default
+    ctx_.locations->set(path, locate(child, path));
+    read(child, path, value, rules...);
+  }
+
+  // Reports keys of this map that no field consumed, and duplicate keys.
+  void finish();
+
+  SourceLocation locate(const YAML::Node& node, const std::string& path) const;
+  void error(const YAML::Node& node, const std::string& path, std::string message) const;
+
+ private:
+  template <class T, class... Rules>
+  void read(const YAML::Node& node, const std::string& path, T& value, Rules... rules);
+
+  template <class... Rules>
+  bool check_bounds(const YAML::Node& node, const std::string& path, [[maybe_unused]] double v,
+                    const std::string& text, Rules... rules) const {
+    bool ok = true;
+    (
+        [&] {
+          if (ok && !rules.ok(v)) {
+            error(node, path, "must be " + rules.text() + " (got " + text + ")");
+            ok = false;
+          }
+        }(),
+        ...);
+    return ok;
+  }
+
+  bool scalar(const YAML::Node& node, const std::string& path, const char* expected) const;
+  std::optional<double> read_double(const YAML::Node& node, const std::string& path) const;
+  std::optional<long long> read_integer(const YAML::Node& node, const std::string& path) const;
+
+  Context& ctx_;
+  YAML::Node node_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+template <class T, class... Rules>
+void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rules... rules) {
+  if constexpr (IsOptional<T>::value) {
+    if (node.IsNull()) {
+      value.reset();
+      return;
+    }
+    typename T::value_type inner{};
+    if (value) inner = *value;
+    const std::size_t before = ctx_.diagnostics->size();
+    read(node, path, inner, rules...);
+    if (ctx_.diagnostics->size() == before) value = inner;
+  } else if constexpr (Reflected<T>) {
+    if (node.IsNull()) return;  // "section:" with nothing under it: defaults
+    if (!node.IsMap()) {
+      error(node, path, "expected a mapping of keys (a section), got " +
+                            std::string(node.IsSequence() ? "a list" : "a single value"));
+      return;
+    }
+    Reader sub(ctx_, node, path);
+    value.fields(sub);
+    sub.finish();
+  } else if constexpr (IsVector<T>::value) {
+    if (!node.IsSequence()) {
+      error(node, path, "expected a list such as [1, 2], got " + std::string(node.IsMap() ? "a mapping" : "a single value"));
+      return;
+    }
+    T out;
+    bool ok = true;
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      typename T::value_type element{};
+      const std::string epath = path + "[" + std::to_string(i) + "]";
+      ctx_.locations->set(epath, locate(node[i], epath));
+      const std::size_t before = ctx_.diagnostics->size();
+      read(node[i], epath, element, rules...);
+      ok = ok && ctx_.diagnostics->size() == before;
+      out.push_back(element);
+    }
+    if (ok) value = std::move(out);
+  } else if constexpr (std::is_same_v<T, bool>) {
+    if (!scalar(node, path, "true or false")) return;
+    const std::string& s = node.Scalar();
+    if (s == "true") value = true;
+    else if (s == "false") value = false;
+    else error(node, path, "must be true or false (got '" + s + "')");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!scalar(node, path, "a string")) return;
+    value = node.Scalar();
+  } else if constexpr (IsEnum<T>) {
+    if (!scalar(node, path, "a name")) return;
+    const std::string& s = node.Scalar();
+    std::vector<std::string> names;
+    for (const auto& [e, name] : EnumNames<T>::values) {
+      if (s == name) {
+        value = e;
+        return;
+      }
+      names.emplace_back(name);
+    }
+    std::string msg = "must be one of " + enum_choices<T>() + " (got '" + s + "')";
+    if (auto guess = did_you_mean(s, names)) msg += "; did you mean '" + *guess + "'?";
+    error(node, path, msg);
+  } else if constexpr (std::is_same_v<T, double>) {
+    const auto v = read_double(node, path);
+    if (v && check_bounds(node, path, *v, node.Scalar(), rules...)) value = *v;
+  } else if constexpr (std::is_integral_v<T>) {
+    const auto v = read_integer(node, path);
+    if (!v) return;
+    if constexpr (std::is_unsigned_v<T>) {
+      if (*v < 0) {
+        error(node, path, "must be >= 0 (got " + node.Scalar() + ")");
+        return;
+      }
+    } else if (*v < static_cast<long long>(std::numeric_limits<T>::min()) ||
+               *v > static_cast<long long>(std::numeric_limits<T>::max())) {
+      error(node, path, "is out of range (got " + node.Scalar() + ")");
+      return;
+    }
+    if (check_bounds(node, path, static_cast<double>(*v), node.Scalar(), rules...)) value = static_cast<T>(*v);
+  } else {
+    static_assert(sizeof(T) == 0, "config field of unsupported type");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writer: struct -> YAML text, every key with its value (defaults included).
+class Writer {
+ public:
+  explicit Writer(std::ostream& out, int indent = 0, bool comments = false)
+      : out_(out), indent_(indent), comments_(comments) {}
+
+  template <class T, class... Rules>
+  void operator()(std::string_view key, const T& value, std::string_view doc, Rules...) {
+    if constexpr (Reflected<T>) {
+      comment(doc);
+      pad();
+      out_ << key << ":\n";
+      Writer sub(out_, indent_ + 2, comments_);
+      const_cast<T&>(value).fields(sub);
+    } else {
+      comment(doc);
+      pad();
+      out_ << key << ": " << scalar_text(value) << "\n";
+    }
+  }
+
+  template <class T>
+  static std::string scalar_text(const T& value) {
+    if constexpr (IsOptional<T>::value) {
+      return value ? scalar_text(*value) : std::string("null");
+    } else if constexpr (IsVector<T>::value) {
+      std::string s = "[";
+      for (std::size_t i = 0; i < value.size(); ++i) s += (i ? ", " : "") + scalar_text(value[i]);
+      return s + "]";
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return value ? "true" : "false";
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      return quote(value);
+    } else if constexpr (IsEnum<T>) {
+      return std::string(enum_name(value));
+    } else if constexpr (std::is_floating_point_v<T>) {
+      return format_number(value);
+    } else {
+      return std::to_string(value);
+    }
+  }
+
+  static std::string quote(const std::string& s);
+
+ private:
+  void pad() { out_ << std::string(static_cast<std::size_t>(indent_), ' '); }
+  void comment(std::string_view doc);
+
+  std::ostream& out_;
+  int indent_;
+  bool comments_;
+};
+
+// ---------------------------------------------------------------------------
+// Documenter: struct -> rows of the key reference (markdown).
+class Documenter {
+ public:
+  struct Row {
+    std::string key, type, default_value, rule, doc;
+  };
+  explicit Documenter(std::vector<Row>& rows, std::string prefix = {}) : rows_(rows), prefix_(std::move(prefix)) {}
+
+  template <class T, class... Rules>
+  void operator()(std::string_view key, const T& value, std::string_view doc, Rules... rules) {
+    const std::string path = join_path(prefix_, key);
+    if constexpr (Reflected<T>) {
+      rows_.push_back({path, "section", "", "", std::string(doc)});
+      Documenter sub(rows_, path);
+      const_cast<T&>(value).fields(sub);
+    } else {
+      std::string rule;
+      ((rule += (rule.empty() ? "" : ", ") + rules.text()), ...);
+      if constexpr (IsEnum<T>) rule = "one of " + enum_choices<T>();
+      rows_.push_back({path, type_name<T>(), Writer::scalar_text(value), rule, std::string(doc)});
+    }
+  }
+
+  template <class T>
+  static std::string type_name() {
+    if constexpr (IsOptional<T>::value) return type_name<typename T::value_type>() + " or null";
+    else if constexpr (IsVector<T>::value) return "list of " + type_name<typename T::value_type>();
+    else if constexpr (std::is_same_v<T, bool>) return "bool";
+    else if constexpr (std::is_same_v<T, std::string>) return "string";
+    else if constexpr (IsEnum<T>) return "name";
+    else if constexpr (std::is_floating_point_v<T>) return "number";
+    else return "integer";
+  }
+
+ private:
+  std::vector<Row>& rows_;
+  std::string prefix_;
+};
+
+// ---------------------------------------------------------------------------
+// Checker: cross-field rules after reading, located at the key they name.
+class Checker {
+ public:
+  Checker(const std::string& file, const Locations& locations, std::vector<Diagnostic>& out)
+      : file_(file), locations_(locations), out_(out) {}
+
+  // Records message at key path unless ok.
+  void require(bool ok, const std::string& path, const std::string& message) {
+    if (!ok) out_.push_back({locations_.find(path), path, message});
+  }
+  const std::string& file() const { return file_; }
+
+ private:
+  const std::string& file_;
+  const Locations& locations_;
+  std::vector<Diagnostic>& out_;
+};
+
+}  // namespace memcosim::config
