@@ -179,7 +179,7 @@ TEST_CASE("config errors: every problem of a file in one pass", "[config]") {
   check_at(find(ds, "sampling.n"), 9, 3, "duplicate key (first given on line 8)");
 }
 
-TEST_CASE("--set overrides apply and their errors name the option", "[config]") {
+TEST_CASE("overrides (--set) apply and their errors name the option", "[config]") {
   const std::string ring = std::string(MEMCOSIM_SOURCE_DIR) + "/configs/ring.yaml";
   const Config c = load_config(ring, {"sampling.n=250", "sampling.method=sde", "model.hidden=[32, 32]"});
   CHECK(c.sampling.n == 250);

@@ -55,17 +55,13 @@ std::uint64_t Rng::next() {
 double Rng::uniform() { return to_unit(next()); }
 
 std::uint64_t Rng::below(std::uint64_t n) {
-  // Lemire's nearly-divisionless method with rejection: unbiased.
-  unsigned __int128 m = static_cast<unsigned __int128>(next()) * n;
-  auto low = static_cast<std::uint64_t>(m);
-  if (low < n) {
-    const std::uint64_t threshold = (0 - n) % n;
-    while (low < threshold) {
-      m = static_cast<unsigned __int128>(next()) * n;
-      low = static_cast<std::uint64_t>(m);
-    }
+  // Reject the 2^64 mod n smallest values so every residue is equally likely
+  // (arc4random_uniform's method).
+  const std::uint64_t threshold = (0 - n) % n;
+  for (;;) {
+    const std::uint64_t r = next();
+    if (r >= threshold) return r % n;
   }
-  return static_cast<std::uint64_t>(m >> 64);
 }
 
 double Rng::normal() {

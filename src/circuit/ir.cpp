@@ -1,0 +1,180 @@
+#include "circuit/ir.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <system_error>
+#include <stdexcept>
+
+#include "config/si.hpp"
+
+namespace memcosim::circuit {
+
+bool is_identifier(std::string_view s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+bool is_node_name(std::string_view s) { return s == "0" || is_identifier(s); }
+
+std::string spice_number(double x) {
+  std::array<char, 48> buf{};
+  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x, std::chars_format::general, 15);
+  return ec == std::errc() ? std::string(buf.data(), ptr) : std::string("nan");
+}
+
+namespace {
+
+std::string checked_node(std::string_view node) {
+  if (!is_node_name(node)) throw std::invalid_argument("invalid node name '" + std::string(node) + "'");
+  return std::string(node);
+}
+
+std::string number(double x) {
+  if (!std::isfinite(x)) throw std::invalid_argument("non-finite number in an expression");
+  const std::string s = spice_number(x);
+  return x < 0 ? "(" + s + ")" : s;
+}
+
+}  // namespace
+
+Expr Expr::num(double x) { return Expr(number(x)); }
+Expr Expr::v(std::string_view node) { return Expr("V(" + checked_node(node) + ")"); }
+Expr Expr::v(std::string_view plus, std::string_view minus) {
+  return Expr("V(" + checked_node(plus) + "," + checked_node(minus) + ")");
+}
+Expr Expr::time() { return Expr("time"); }
+
+Expr Expr::call(std::string_view fn, std::vector<Expr> args) {
+  static constexpr std::array<std::string_view, 14> allowed = {"exp", "ln",  "sqrt",  "sinh", "cosh", "tanh", "sin",
+                                                               "cos", "abs", "uramp", "u",    "min",  "max",  "pow"};
+  if (std::find(allowed.begin(), allowed.end(), fn) == allowed.end())
+    throw std::invalid_argument("function '" + std::string(fn) + "' is not allowed in a behavioural expression");
+  std::string s(fn);
+  s += "(";
+  for (std::size_t i = 0; i < args.size(); ++i) s += (i ? "," : "") + args[i].text_;
+  return Expr(s + ")");
+}
+
+Expr operator+(const Expr& a, const Expr& b) { return Expr("(" + a.text_ + "+" + b.text_ + ")"); }
+Expr operator-(const Expr& a, const Expr& b) { return Expr("(" + a.text_ + "-" + b.text_ + ")"); }
+Expr operator*(const Expr& a, const Expr& b) { return Expr(a.text_ + "*" + b.text_); }
+Expr operator/(const Expr& a, const Expr& b) { return Expr(a.text_ + "/(" + b.text_ + ")"); }
+Expr operator-(const Expr& a) { return Expr("(-" + a.text_ + ")"); }
+
+const std::string& element_name(const Element& e) {
+  return std::visit([](const auto& x) -> const std::string& { return x.name; }, e);
+}
+
+namespace {
+
+char type_letter(const Element& e) {
+  return std::visit(
+      [](const auto& x) -> char {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Resistor>) return 'r';
+        else if constexpr (std::is_same_v<T, Capacitor>) return 'c';
+        else if constexpr (std::is_same_v<T, VoltageSource>) return 'v';
+        else if constexpr (std::is_same_v<T, CurrentSource>) return 'i';
+        else if constexpr (std::is_same_v<T, Vcvs>) return 'e';
+        else if constexpr (std::is_same_v<T, Vccs>) return 'g';
+        else if constexpr (std::is_same_v<T, BehavioralVoltage> || std::is_same_v<T, BehavioralCurrent>) return 'b';
+        else return 'x';
+      },
+      e);
+}
+
+void check_value(const std::string& name, double v, bool positive) {
+  if (!std::isfinite(v)) throw std::invalid_argument(name + ": value is not finite");
+  if (positive && !(v > 0)) throw std::invalid_argument(name + ": value must be > 0 (got " + config::format_number(v) + ")");
+}
+
+void check_source(const std::string& name, const SourceValue& s) {
+  check_value(name, s.dc, false);
+  if (!s.pwl) return;
+  const Pwl& p = *s.pwl;
+  if (p.t.size() != p.v.size() || p.t.empty()) throw std::invalid_argument(name + ": PWL needs equal, non-empty t and v");
+  for (std::size_t i = 0; i < p.t.size(); ++i) {
+    check_value(name, p.t[i], false);
+    check_value(name, p.v[i], false);
+    if (i > 0 && !(p.t[i] > p.t[i - 1])) throw std::invalid_argument(name + ": PWL times must increase");
+  }
+}
+
+// Name, nodes and values of one element.
+void check_element(const Element& e) {
+  const std::string& name = element_name(e);
+  if (!is_identifier(name)) throw std::invalid_argument("invalid element name '" + name + "'");
+  if (std::tolower(static_cast<unsigned char>(name[0])) != type_letter(e))
+    throw std::invalid_argument("element name '" + name + "' must start with '" + std::string(1, type_letter(e)) + "'");
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        auto nodes = [&](std::initializer_list<std::string_view> ns) {
+          for (auto n : ns)
+            if (!is_node_name(n)) throw std::invalid_argument(name + ": invalid node name '" + std::string(n) + "'");
+        };
+        if constexpr (std::is_same_v<T, Resistor>) { nodes({x.a, x.b}); check_value(name, x.ohms, true); }
+        else if constexpr (std::is_same_v<T, Capacitor>) { nodes({x.a, x.b}); check_value(name, x.farads, true); }
+        else if constexpr (std::is_same_v<T, VoltageSource>) { nodes({x.plus, x.minus}); check_source(name, x.value); }
+        else if constexpr (std::is_same_v<T, CurrentSource>) { nodes({x.from, x.to}); check_source(name, x.value); }
+        else if constexpr (std::is_same_v<T, Vcvs>) { nodes({x.plus, x.minus, x.ctrl_plus, x.ctrl_minus}); check_value(name, x.gain, false); }
+        else if constexpr (std::is_same_v<T, Vccs>) { nodes({x.from, x.to, x.ctrl_plus, x.ctrl_minus}); check_value(name, x.transconductance, false); }
+        else if constexpr (std::is_same_v<T, BehavioralVoltage>) { nodes({x.plus, x.minus}); }
+        else if constexpr (std::is_same_v<T, BehavioralCurrent>) { nodes({x.from, x.to}); }
+        else {
+          for (const auto& n : x.nodes)
+            if (!is_node_name(n)) throw std::invalid_argument(name + ": invalid node name '" + n + "'");
+          if (!is_identifier(x.subckt)) throw std::invalid_argument(name + ": invalid subcircuit name '" + x.subckt + "'");
+        }
+      },
+      e);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+void Circuit::add(Block& block, Element e) {
+  check_element(e);
+  if (!names_.insert(lower(element_name(e))).second)
+    throw std::invalid_argument("duplicate element name '" + element_name(e) + "' (SPICE names are case-insensitive)");
+  block.elements.push_back(std::move(e));
+}
+
+Block& Circuit::block(std::string block_title, std::vector<std::string> notes) {
+  blocks.push_back(Block{std::move(block_title), std::move(notes), {}});
+  return blocks.back();
+}
+
+Subcircuit& Circuit::subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> notes) {
+  if (!is_identifier(name)) throw std::invalid_argument("invalid subcircuit name '" + name + "'");
+  for (const auto& p : ports)
+    if (!is_identifier(p)) throw std::invalid_argument("subcircuit " + name + ": invalid port name '" + p + "'");
+  for (const auto& s : subcircuits)
+    if (lower(s.name) == lower(name)) throw std::invalid_argument("duplicate subcircuit '" + name + "'");
+  subcircuits.push_back(Subcircuit{std::move(name), std::move(ports), std::move(notes), {}});
+  return subcircuits.back();
+}
+
+void Circuit::add(Subcircuit& sub, Element e) {
+  check_element(e);
+  const std::string key = lower(element_name(e));
+  for (const auto& x : sub.elements)
+    if (lower(element_name(x)) == key)
+      throw std::invalid_argument("subcircuit " + sub.name + ": duplicate element name '" + element_name(e) + "'");
+  sub.elements.push_back(std::move(e));
+}
+
+std::size_t Circuit::element_count() const {
+  std::size_t n = 0;
+  for (const auto& b : blocks) n += b.elements.size();
+  return n;
+}
+
+}  // namespace memcosim::circuit

@@ -1,0 +1,139 @@
+#include "spice/emitter.hpp"
+
+
+namespace memcosim::spice {
+
+using namespace memcosim::circuit;
+
+namespace {
+
+std::string num(double x) { return spice_number(x); }
+
+class Writer {
+ public:
+  explicit Writer(std::vector<std::string>& lines) : lines_(lines) {}
+
+  void comment(std::string_view text) { lines_.push_back("* " + comment_text(text)); }
+  void line(std::string s) { lines_.push_back(std::move(s)); }
+
+  void source(const std::string& head, const SourceValue& v) {
+    if (!v.pwl) {
+      line(head + " DC " + num(v.dc));
+      return;
+    }
+    // PWL(t0 v0 t1 v1 ...), four pairs per line.
+    const Pwl& p = *v.pwl;
+    std::string cur = head + " PWL(";
+    for (std::size_t i = 0; i < p.t.size(); ++i) {
+      if (i > 0 && i % 4 == 0) {
+        line(cur);
+        cur = "+";
+      }
+      cur += (cur.back() == '(' ? "" : " ") + num(p.t[i]) + " " + num(p.v[i]);
+    }
+    line(cur + ")");
+  }
+
+  void element(const Element& e) {
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, Resistor>) line(x.name + " " + x.a + " " + x.b + " " + num(x.ohms));
+          else if constexpr (std::is_same_v<T, Capacitor>) line(x.name + " " + x.a + " " + x.b + " " + num(x.farads));
+          else if constexpr (std::is_same_v<T, VoltageSource>) source(x.name + " " + x.plus + " " + x.minus, x.value);
+          else if constexpr (std::is_same_v<T, CurrentSource>) source(x.name + " " + x.from + " " + x.to, x.value);
+          else if constexpr (std::is_same_v<T, Vcvs>)
+            line(x.name + " " + x.plus + " " + x.minus + " " + x.ctrl_plus + " " + x.ctrl_minus + " " + num(x.gain));
+          else if constexpr (std::is_same_v<T, Vccs>)
+            line(x.name + " " + x.from + " " + x.to + " " + x.ctrl_plus + " " + x.ctrl_minus + " " +
+                 num(x.transconductance));
+          else if constexpr (std::is_same_v<T, BehavioralVoltage>)
+            line(x.name + " " + x.plus + " " + x.minus + " V=" + x.expr.text());
+          else if constexpr (std::is_same_v<T, BehavioralCurrent>)
+            line(x.name + " " + x.from + " " + x.to + " I=" + x.expr.text());
+          else {
+            std::string s = x.name;
+            for (const auto& n : x.nodes) s += " " + n;
+            line(s + " " + x.subckt);
+          }
+        },
+        e);
+  }
+
+ private:
+  std::vector<std::string>& lines_;
+};
+
+}  // namespace
+
+std::string comment_text(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return out;
+}
+
+std::vector<std::string> emit_lines(const Circuit& c) {
+  std::vector<std::string> lines;
+  Writer w(lines);
+  // The first line of a SPICE deck is its title; written as a comment it
+  // also stays inert when the deck is .include'd into another one.
+  w.comment(c.title.empty() ? std::string("memcosim netlist") : c.title);
+  for (const auto& h : c.header) w.comment(h);
+
+  for (const auto& sub : c.subcircuits) {
+    w.line("");
+    for (const auto& n : sub.notes) w.comment(n);
+    std::string head = ".subckt " + sub.name;
+    for (const auto& p : sub.ports) head += " " + p;
+    w.line(head);
+    for (const auto& e : sub.elements) w.element(e);
+    w.line(".ends " + sub.name);
+  }
+
+  for (const auto& b : c.blocks) {
+    w.line("");
+    w.comment("---- " + b.title + " ----");
+    for (const auto& n : b.notes) w.comment(n);
+    for (const auto& e : b.elements) w.element(e);
+  }
+
+  w.line("");
+  if (!c.options.empty()) {
+    std::string s = ".options";
+    for (const auto& [name, value] : c.options) s += " " + name + (value ? "=" + num(*value) : "");
+    w.line(s);
+  }
+  if (!c.initial_conditions.empty()) {
+    // One .ic line per node keeps long ICs readable and diffs small.
+    for (const auto& [node, volts] : c.initial_conditions) w.line(".ic v(" + node + ")=" + num(volts));
+  }
+  if (!c.saves.empty()) {
+    std::string s = ".save";
+    for (const auto& n : c.saves) {
+      if (s.size() > 80) {
+        w.line(s);
+        s = ".save";
+      }
+      s += " v(" + n + ")";
+    }
+    w.line(s);
+  }
+  if (c.tran) {
+    std::string s = ".tran " + num(c.tran->step) + " " + num(c.tran->stop);
+    if (c.tran->max_step > 0) s += " 0 " + num(c.tran->max_step);
+    w.line(s);
+  } else {
+    w.line(".op");
+  }
+  w.line(".end");
+  return lines;
+}
+
+std::string emit(const Circuit& c) {
+  std::string out;
+  for (const auto& l : emit_lines(c)) out += l + "\n";
+  return out;
+}
+
+}  // namespace memcosim::spice
