@@ -18,6 +18,24 @@ void Config::validate(Checker& c) const {
               "must be even (got " + std::to_string(model.hidden[i]) +
                   "): the time embedding adds h/2 sine and h/2 cosine features");
   c.require(!model.hidden.empty(), "model.hidden", "needs at least one hidden layer");
+  c.require(circuit.crossbar.g_max > circuit.crossbar.g_min, "circuit.crossbar.g_max",
+            "must be > circuit.crossbar.g_min (got " + format_number(circuit.crossbar.g_max) +
+                " <= " + format_number(circuit.crossbar.g_min) + ")");
+  c.require(circuit.crossbar.levels != 1, "circuit.crossbar.levels", "must be 0 (continuous) or >= 2 (got 1)");
+  c.require(circuit.opamp.headroom < std::min(circuit.supply.vdd, -circuit.supply.vss), "circuit.opamp.headroom",
+            "must be smaller than the distance from ground to each rail");
+  // The transistor level has its slot in the schema and the builders; its
+  // models and op-amp come with the transistor-level work.
+  auto not_transistor = [&](const std::optional<Level>& l, const std::string& key) {
+    c.require(!l || *l != Level::transistor, key, "transistor level is not available yet (use ideal or behavioral)");
+  };
+  not_transistor(circuit.level, "circuit.level");
+  not_transistor(circuit.blocks.crossbar, "circuit.blocks.crossbar");
+  not_transistor(circuit.blocks.tia, "circuit.blocks.tia");
+  not_transistor(circuit.blocks.relu, "circuit.blocks.relu");
+  not_transistor(circuit.blocks.inverter, "circuit.blocks.inverter");
+  not_transistor(circuit.blocks.integrator, "circuit.blocks.integrator");
+  not_transistor(circuit.blocks.multiplier, "circuit.blocks.multiplier");
   c.require(sampling.t_end < sampling.t_start, "sampling.t_end",
             "must be < sampling.t_start (got " + format_number(sampling.t_end) +
                 " >= " + format_number(sampling.t_start) + ")");

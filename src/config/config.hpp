@@ -20,6 +20,11 @@ namespace memcosim::config {
 enum class DatasetKind { ring };
 enum class SamplingMethod { pf_ode, sde };
 enum class OdeStepper { dopri5, rkf78 };
+enum class Level { ideal, behavioral, transistor };
+enum class ScheduleForm { time_warp, variable_gain };
+enum class Execution { worker, in_process };
+enum class LinearSolver { automatic, klu, sparse };
+enum class Integration { trap, gear };
 
 template <>
 struct EnumNames<DatasetKind> {
@@ -34,6 +39,32 @@ template <>
 struct EnumNames<OdeStepper> {
   static constexpr std::array<std::pair<OdeStepper, std::string_view>, 2> values{
       {{OdeStepper::dopri5, "dopri5"}, {OdeStepper::rkf78, "rkf78"}}};
+};
+
+template <>
+struct EnumNames<Level> {
+  static constexpr std::array<std::pair<Level, std::string_view>, 3> values{
+      {{Level::ideal, "ideal"}, {Level::behavioral, "behavioral"}, {Level::transistor, "transistor"}}};
+};
+template <>
+struct EnumNames<ScheduleForm> {
+  static constexpr std::array<std::pair<ScheduleForm, std::string_view>, 2> values{
+      {{ScheduleForm::time_warp, "time_warp"}, {ScheduleForm::variable_gain, "variable_gain"}}};
+};
+template <>
+struct EnumNames<Execution> {
+  static constexpr std::array<std::pair<Execution, std::string_view>, 2> values{
+      {{Execution::worker, "worker"}, {Execution::in_process, "in_process"}}};
+};
+template <>
+struct EnumNames<LinearSolver> {
+  static constexpr std::array<std::pair<LinearSolver, std::string_view>, 3> values{
+      {{LinearSolver::automatic, "auto"}, {LinearSolver::klu, "klu"}, {LinearSolver::sparse, "sparse"}}};
+};
+template <>
+struct EnumNames<Integration> {
+  static constexpr std::array<std::pair<Integration, std::string_view>, 2> values{
+      {{Integration::trap, "trap"}, {Integration::gear, "gear"}}};
 };
 
 struct RingConfig {
@@ -251,6 +282,193 @@ struct MetricsConfig {
   }
 };
 
+
+// ---------------------------------------------------------------------------
+// The circuit (DESIGN.md §3). Signals are voltages around a mid-rail ground:
+// x -> V = scaling.state * x, hidden activations -> scaling.hidden V/unit,
+// the score -> scaling.score V/unit.
+
+struct BlockLevels {
+  std::optional<Level> crossbar, tia, relu, inverter, integrator, multiplier;
+  template <class V>
+  void fields(V& v) {
+    v("crossbar", crossbar, "RRAM cells: ideal = linear conductances; behavioral = I0 exp(-g/g0) sinh(V/V0) cells.");
+    v("tia", tia, "Transimpedance amplifiers reading the columns.");
+    v("relu", relu, "Rectifiers after each hidden layer.");
+    v("inverter", inverter, "Unity inverters making the negative row inputs of each differential pair.");
+    v("integrator", integrator, "Op-amp RC integrators holding the state x.");
+    v("multiplier", multiplier, "Time-varying gain (variable_gain schedule form only).");
+  }
+};
+
+struct SupplyConfig {
+  double vdd = 0.9;
+  double vss = -0.9;
+  template <class V>
+  void fields(V& v) {
+    v("vdd", vdd, "Positive rail (V), relative to the mid-rail signal ground. 1.8 V supply = +-0.9 V.", gt(0));
+    v("vss", vss, "Negative rail (V).", lt(0));
+  }
+};
+
+struct ScalingConfig {
+  double state = 0.05;
+  double hidden = 0.1;
+  double score = 0.02;
+  template <class V>
+  void fields(V& v) {
+    v("state", state, "Volts per unit of the state x at the integrator outputs (and crossbar rows of layer 1).", gt(0));
+    v("hidden", hidden, "Volts per unit of the hidden activations (TIA/ReLU outputs).", gt(0));
+    v("score", score, "Volts per unit of the score at the output TIAs.", gt(0));
+  }
+};
+
+struct CellConfig {
+  double i0 = 1e-3;
+  double g0 = 0.25e-9;
+  double v0 = 0.25;
+  double verify_voltage = 0.1;
+  template <class V>
+  void fields(V& v) {
+    v("i0", i0, "Behavioral RRAM cell: I = i0 exp(-gap/g0) sinh(V/v0) (A).", gt(0));
+    v("g0", g0, "Characteristic gap length g0 (m).", gt(0));
+    v("v0", v0, "Characteristic voltage v0 (V); sets the read nonlinearity.", gt(0));
+    v("verify_voltage", verify_voltage,
+      "Program-and-verify read voltage: each cell's gap is set so I(verify_voltage) = G_target * verify_voltage.", gt(0));
+  }
+};
+
+struct CrossbarConfig {
+  double g_min = 1e-6;
+  double g_max = 100e-6;
+  double g_unit = 0.0;
+  int levels = 0;
+  double programming_error = 0.0;
+  double v_read = 0.1;
+  CellConfig cell;
+  template <class V>
+  void fields(V& v) {
+    v("g_min", g_min, "Lowest programmable conductance (S).", gt(0));
+    v("g_max", g_max, "Highest programmable conductance (S).", gt(0));
+    v("g_unit", g_unit,
+      "Conductance per unit weight, G+ - G- = w g_unit (S). 0: per layer, the largest that fits |w| into [g_min, g_max].",
+      ge(0));
+    v("levels", levels, "Conductance levels between g_min and g_max (quantisation); 0 = continuous.", ge(0));
+    v("programming_error", programming_error,
+      "Relative standard deviation of the programmed conductance (seeded, per cell); 0 = exact.", ge(0));
+    v("v_read", v_read, "Voltage driving the bias rows (V); biases are encoded as conductances at this voltage.", gt(0));
+    v("cell", cell, "Behavioral cell model.");
+  }
+};
+
+struct OpampConfig {
+  double ideal_gain = 1e7;
+  double a0 = 1e4;
+  double gbw = 10e6;
+  double offset = 0.0;
+  double headroom = 0.05;
+  double rout = 100.0;
+  template <class V>
+  void fields(V& v) {
+    v("ideal_gain", ideal_gain, "Open-loop gain of the ideal op-amp (a VCVS).", gt(1));
+    v("a0", a0, "Behavioral op-amp DC gain (V/V).", gt(1));
+    v("gbw", gbw, "Behavioral op-amp gain-bandwidth product (Hz); single dominant pole at gbw/a0.", gt(0));
+    v("offset", offset, "Behavioral op-amp input offset voltage (V).");
+    v("headroom", headroom, "Behavioral output swing stops this far inside the rails (V).", ge(0));
+    v("rout", rout, "Behavioral output resistance (ohm).", gt(0));
+  }
+};
+
+struct ReluConfig {
+  double knee = 1e-3;
+  template <class V>
+  void fields(V& v) {
+    v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = 0.5 (v + sqrt(v^2 + knee^2)) - knee/2.", gt(0));
+  }
+};
+
+struct IntegratorConfig {
+  double r = 100e3;
+  double c = 10e-9;
+  template <class V>
+  void fields(V& v) {
+    v("r", r, "Integrator input resistor for the state term (ohm); r*c is the loop time constant tau0.", gt(0));
+    v("c", c, "Integrator capacitor (F).", gt(0));
+  }
+};
+
+struct DacConfig {
+  int points = 250;
+  bool hold = false;
+  template <class V>
+  void fields(V& v) {
+    v("points", points,
+      "Samples of each embedding/schedule waveform over the run (DAC updates); 0 = ideal continuous sources.", ge(0));
+    v("hold", hold, "true: zero-order hold (staircase, like a DAC); false: linear interpolation between samples.");
+  }
+};
+
+struct CircuitConfig {
+  Level level = Level::behavioral;
+  BlockLevels blocks;
+  ScheduleForm schedule_form = ScheduleForm::time_warp;
+  SupplyConfig supply;
+  ScalingConfig scaling;
+  CrossbarConfig crossbar;
+  OpampConfig opamp;
+  ReluConfig relu;
+  IntegratorConfig integrator;
+  DacConfig dac;
+  double inverter_r = 100e3;
+  template <class V>
+  void fields(V& v) {
+    v("level", level, "Abstraction level of every block: ideal, behavioral (transistor: not yet available).");
+    v("blocks", blocks, "Per-block level; null means circuit.level.");
+    v("schedule_form", schedule_form,
+      "time_warp: constant integrator gain, beta(t) absorbed into the embedding waveforms (du = beta/2 dt); "
+      "variable_gain: integrator inputs scaled by beta(t) through multipliers.");
+    v("supply", supply, "Rails.");
+    v("scaling", scaling, "Volts per unit of each signal.");
+    v("crossbar", crossbar, "RRAM crossbars: weights as differential conductance pairs.");
+    v("opamp", opamp, "Op-amps of the TIAs, inverters and integrators.");
+    v("relu", relu, "Rectifiers.");
+    v("integrator", integrator, "State integrators.");
+    v("dac", dac, "Waveform sources for the time embedding and the schedule.");
+    v("inverter_r", inverter_r, "Resistors of the unity inverters (ohm).", gt(0));
+  }
+  Level level_of(const std::optional<Level>& block) const { return block ? *block : level; }
+};
+
+struct SimulationConfig {
+  int n = 200;
+  Execution mode = Execution::worker;
+  int workers = 0;
+  double timeout = 120.0;
+  LinearSolver solver = LinearSolver::automatic;
+  Integration method = Integration::trap;
+  double reltol = 1e-4;
+  double abstol = 1e-12;
+  double vntol = 1e-7;
+  int min_points = 500;
+  int observe = 200;
+  int plot_trajectories = 6;
+  template <class V>
+  void fields(V& v) {
+    v("n", n, "Circuit trajectories (one transient each) that `run` simulates.", ge(1));
+    v("mode", mode, "worker: simulations in child processes (a crash or hang loses nothing else); in_process: in this process.");
+    v("workers", workers, "Worker processes; 0 = one per core.", ge(0));
+    v("timeout", timeout, "Seconds one transient may take before its worker is killed and the sample marked failed.", gt(0));
+    v("solver", solver, "Linear solver: auto (KLU when the library has it), klu, sparse.");
+    v("method", method, "Integration method of the transient.");
+    v("reltol", reltol, "ngspice reltol.", gt(0));
+    v("abstol", abstol, "ngspice abstol (A).", gt(0));
+    v("vntol", vntol, "ngspice vntol (V).", gt(0));
+    v("min_points", min_points, "The transient's largest step is the run time divided by this.", ge(10));
+    v("observe", observe, "Points of the common grid on which trajectories are compared.", ge(2));
+    v("plot_trajectories", plot_trajectories, "Trajectories drawn in the SPICE-vs-reference picture.", ge(0));
+  }
+};
+
 struct Config {
   std::string name = "ring";
   std::uint64_t seed = 1;
@@ -260,6 +478,8 @@ struct Config {
   TrainingConfig training;
   SamplingConfig sampling;
   MetricsConfig metrics;
+  CircuitConfig circuit;
+  SimulationConfig simulation;
 
   // Filled by the loader, not keys.
   std::string source;               // the config file as given
@@ -276,6 +496,8 @@ struct Config {
     v("training", training, "Denoising score matching.");
     v("sampling", sampling, "Reference sampler (Boost.Odeint).");
     v("metrics", metrics, "Distribution metrics against fresh data.");
+    v("circuit", circuit, "The analogue solver circuit (memcosim run / netlist).");
+    v("simulation", simulation, "How the circuit is simulated (ngspice).");
   }
   void validate(Checker& c) const;
 
