@@ -30,7 +30,8 @@ Circuit rc_integrator() {
   c.add(integ, BehavioralVoltage{"Brelu", "r", "0", Expr::call("uramp", {Expr::v("x")})});
   c.initial_conditions = {{"x", 0.3}, {"xin", 0.0}};
   c.saves = {"x", "r"};
-  c.options = {{"reltol", 1e-5}, {"klu", std::nullopt}};
+  c.option("reltol", 1e-5);
+  c.option("klu");
   c.tran = TranAnalysis{1e-5, 1e-3, 1e-6};
   return c;
 }
@@ -96,6 +97,7 @@ TEST_CASE("the IR rejects names, nodes and values that could inject netlist text
   c.add(b, Resistor{"R1", "a", "b", 1.0});
   CHECK_THROWS_AS(c.add(b, Resistor{"r1", "a", "c", 2.0}), std::invalid_argument);  // case-insensitive duplicate
   CHECK_THROWS_AS(c.subcircuit("op amp", {"a"}), std::invalid_argument);
+  CHECK_THROWS_AS(c.option("method", std::string("gear\n.control")), std::invalid_argument);
   // Titles and comments are made single-line.
   c.title = "evil\n.control\nshell echo hi\n.endc";
   c.header = {"x\n.include y"};
@@ -114,7 +116,8 @@ TEST_CASE("the emitted deck runs in the ngspice command-line program", "[emitter
   const auto dir = std::filesystem::temp_directory_path() / "memcosim_emitter_test";
   std::filesystem::create_directories(dir);
   Circuit c = rc_integrator();
-  c.options = {{"reltol", 1e-6}};
+  c.options.clear();
+  c.option("reltol", 1e-6);
   std::ofstream(dir / "deck.cir") << spice::emit(c);
   // Print the values at T/2 and T through a .control block in a wrapper file.
   std::ofstream(dir / "run.cir") << "wrapper\n.include " << (dir / "deck.cir").string()

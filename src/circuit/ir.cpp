@@ -171,6 +171,23 @@ void Circuit::add(Subcircuit& sub, Element e) {
   sub.elements.push_back(std::move(e));
 }
 
+void Circuit::option(const std::string& name) {
+  if (!is_identifier(name)) throw std::invalid_argument("invalid option name '" + name + "'");
+  options.emplace_back(name, std::nullopt);
+}
+
+void Circuit::option(const std::string& name, double value) {
+  if (!is_identifier(name)) throw std::invalid_argument("invalid option name '" + name + "'");
+  check_value(name, value, false);
+  options.emplace_back(name, spice_number(value));
+}
+
+void Circuit::option(const std::string& name, const std::string& word) {
+  if (!is_identifier(name) || !is_identifier(word))
+    throw std::invalid_argument("invalid option '" + name + "=" + word + "'");
+  options.emplace_back(name, word);
+}
+
 std::size_t Circuit::element_count() const {
   std::size_t n = 0;
   for (const auto& b : blocks) n += b.elements.size();

@@ -106,7 +106,7 @@ struct Circuit {
   std::deque<Block> blocks;
   std::vector<std::pair<std::string, double>> initial_conditions;  // node -> volts (.ic)
   std::vector<std::string> saves;                                  // nodes whose voltages are saved
-  std::vector<std::pair<std::string, std::optional<double>>> options;  // .options name[=value]
+  std::vector<std::pair<std::string, std::optional<std::string>>> options;  // .options name[=value]
   std::optional<TranAnalysis> tran;                                // none: operating point only
 
   // Adds an element to a block, checking its name and nodes; throws
@@ -115,6 +115,10 @@ struct Circuit {
   void add(Block& block, Element e);
   Block& block(std::string block_title, std::vector<std::string> notes = {});
   Subcircuit& subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> notes = {});
+  // .options entries: a flag, a number, or a word (identifiers only).
+  void option(const std::string& name);
+  void option(const std::string& name, double value);
+  void option(const std::string& name, const std::string& word);
   void add(Subcircuit& sub, Element e);
 
   // Every element of the top level, in order.

@@ -21,6 +21,7 @@ void Config::validate(Checker& c) const {
   c.require(circuit.crossbar.g_max > circuit.crossbar.g_min, "circuit.crossbar.g_max",
             "must be > circuit.crossbar.g_min (got " + format_number(circuit.crossbar.g_max) +
                 " <= " + format_number(circuit.crossbar.g_min) + ")");
+  c.require(circuit.dac.points != 1, "circuit.dac.points", "must be 0 (ideal sources) or >= 2 (got 1)");
   c.require(circuit.crossbar.levels != 1, "circuit.crossbar.levels", "must be 0 (continuous) or >= 2 (got 1)");
   c.require(circuit.opamp.headroom < std::min(circuit.supply.vdd, -circuit.supply.vss), "circuit.opamp.headroom",
             "must be smaller than the distance from ground to each rail");

@@ -101,7 +101,7 @@ std::vector<std::string> emit_lines(const Circuit& c) {
   w.line("");
   if (!c.options.empty()) {
     std::string s = ".options";
-    for (const auto& [name, value] : c.options) s += " " + name + (value ? "=" + num(*value) : "");
+    for (const auto& [name, value] : c.options) s += " " + name + (value ? "=" + *value : "");
     w.line(s);
   }
   if (!c.initial_conditions.empty()) {

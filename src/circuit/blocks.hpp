@@ -1,0 +1,87 @@
+// Block builders: each adds one analogue block to a Circuit at the level the
+// config asks for. They know circuits, not networks: the solver builder
+// (solver.hpp) decides what each block computes.
+//
+// Levels (DESIGN.md §3):
+//   ideal       ideal elements: a VCVS op-amp, linear RRAM conductances,
+//               an ideal rectifier;
+//   behavioral  finite DC gain and a GBW pole, clamped output swing, input
+//               offset, output resistance; RRAM cells with a sinh read I-V;
+//               a rectifier with a rounded knee that stops at the rail;
+//   transistor  reserved (its models come with the transistor-level work).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "circuit/ir.hpp"
+#include "config/config.hpp"
+
+namespace memcosim::circuit {
+
+using config::Level;
+
+// Everything a block needs to know about the analogue environment.
+struct Environment {
+  double vdd = 0.9, vss = -0.9;
+  config::OpampConfig opamp;
+  config::CellConfig cell;
+  double relu_knee = 1e-3;
+  // Output swing limits of a behavioral op-amp.
+  double v_high() const { return vdd - opamp.headroom; }
+  double v_low() const { return vss + opamp.headroom; }
+};
+
+// Op-amp out = A (inp - inn). Ideal: VCVS + 1 mOhm output resistance (so
+// that .ic can hold an integrator output; see integrator()). Behavioral: an
+// instance of the shared subcircuit "opamp_beh" (defined on first use).
+void opamp(Circuit& c, Block& b, const std::string& name, const std::string& inp, const std::string& inn,
+           const std::string& out, Level level, const Environment& env);
+
+// Inverting transimpedance amplifier: out = -rf * I(into vg); vg is held at
+// virtual ground.
+void tia(Circuit& c, Block& b, const std::string& name, const std::string& vg, const std::string& out, double rf,
+         Level level, const Environment& env);
+
+// Unity inverter: out = -in.
+void inverter(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, double r,
+              Level level, const Environment& env);
+
+// Inverting integrator: C dV(out)/dt = -sum_k V(in_k) / R_k. Returns the
+// name of its virtual-ground node; initial_state() needs both.
+std::string integrator(Circuit& c, Block& b, const std::string& name,
+                       const std::vector<std::pair<std::string, double>>& inputs, const std::string& out, double cap,
+                       Level level, const Environment& env);
+
+// Sets the integrator's starting output voltage: .ic on the output and on
+// its virtual ground, so the capacitor starts at exactly that voltage while
+// the rest of the circuit gets a true operating point.
+void initial_state(Circuit& c, const std::string& out, const std::string& virtual_ground, double volts);
+
+// out = max(in, 0) (ideal), or the behavioral rounded rectifier that stops
+// at the positive rail.
+void relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, Level level,
+          const Environment& env);
+
+// out = V(gain) * V(in): the time-varying integrator gain of the
+// variable_gain schedule form (behavioral adds the output clamp).
+void multiplier(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& gain,
+                const std::string& out, Level level, const Environment& env);
+
+// One RRAM cell from row to column with conductance g. Ideal: a resistor.
+// Behavioral: I = i0 exp(-gap/g0) sinh(V/v0), the gap programmed (and
+// written out) so that I(verify_voltage) = g * verify_voltage.
+void cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col, double g,
+          Level level, const Environment& env);
+// The programmed gap of a behavioral cell of conductance g (m).
+double cell_gap(double g, const config::CellConfig& cell);
+
+// A DC or piecewise-linear voltage source to ground.
+void voltage(Circuit& c, Block& b, const std::string& name, const std::string& node, SourceValue value);
+// A behavioural voltage source to ground (analytic waveforms of time).
+void voltage(Circuit& c, Block& b, const std::string& name, const std::string& node, Expr expr);
+
+}  // namespace memcosim::circuit
