@@ -19,7 +19,7 @@ namespace memcosim::config {
 
 enum class DatasetKind { ring };
 enum class SamplingMethod { pf_ode, sde };
-enum class OdeStepper { dopri5, rkf78 };
+enum class OdeStepper { dopri5, cash_karp54, fehlberg78 };
 enum class Level { ideal, behavioral, transistor };
 enum class ScheduleForm { time_warp, variable_gain };
 enum class Execution { worker, in_process };
@@ -37,8 +37,8 @@ struct EnumNames<SamplingMethod> {
 };
 template <>
 struct EnumNames<OdeStepper> {
-  static constexpr std::array<std::pair<OdeStepper, std::string_view>, 2> values{
-      {{OdeStepper::dopri5, "dopri5"}, {OdeStepper::rkf78, "rkf78"}}};
+  static constexpr std::array<std::pair<OdeStepper, std::string_view>, 3> values{
+      {{OdeStepper::dopri5, "dopri5"}, {OdeStepper::cash_karp54, "cash_karp54"}, {OdeStepper::fehlberg78, "fehlberg78"}}};
 };
 
 template <>
@@ -192,7 +192,10 @@ struct OdeConfig {
   int max_steps = 100000;
   template <class V>
   void fields(V& v) {
-    v("stepper", stepper, "Adaptive Runge-Kutta pair: dopri5 (Dormand-Prince 5(4)) or rkf78 (Fehlberg 7(8)).");
+    v("stepper", stepper,
+      "Adaptive Runge-Kutta pair (Boost.Odeint): dopri5 (Dormand-Prince 5(4), dense output), cash_karp54, "
+      "fehlberg78 (Fehlberg 7(8)). All samples of a batch share one step size, so a sample's result depends on its "
+      "batch at the level of the tolerances.");
     v("rtol", rtol, "Relative tolerance of the step-size control.", gt(0));
     v("atol", atol, "Absolute tolerance of the step-size control.", gt(0));
     v("dt_initial", dt_initial, "First trial step (diffusion-time units).", gt(0));

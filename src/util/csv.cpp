@@ -1,0 +1,60 @@
+#include "util/csv.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
+#include "util/error.hpp"
+
+namespace memcosim {
+
+std::string csv_number(double v) {
+  if (std::isnan(v)) return "nan";
+  std::array<char, 40> buf{};
+  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  return ec == std::errc() ? std::string(buf.data(), ptr) : std::string("nan");
+}
+
+namespace {
+std::string quoted(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+}  // namespace
+
+CsvWriter::CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header)
+    : path_(path), out_(path), columns_(header.size()) {
+  if (!out_) throw Error("cannot write " + path.string());
+  row(header);
+}
+
+void CsvWriter::row(const std::vector<double>& values) {
+  for (std::size_t i = 0; i < values.size(); ++i) out_ << (i ? "," : "") << csv_number(values[i]);
+  end_row();
+}
+
+void CsvWriter::row(const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) out_ << (i ? "," : "") << quoted(cells[i]);
+  end_row();
+}
+
+void CsvWriter::end_row() {
+  out_ << '\n';
+  out_.flush();
+  if (!out_) throw Error("cannot write " + path_.string() + " (disk full?)");
+}
+
+void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples,
+                       const std::vector<std::string>& header) {
+  CsvWriter w(path, header);
+  std::vector<double> r(static_cast<std::size_t>(samples.rows()));
+  for (Eigen::Index j = 0; j < samples.cols(); ++j) {
+    for (Eigen::Index d = 0; d < samples.rows(); ++d) r[static_cast<std::size_t>(d)] = samples(d, j);
+    w.row(r);
+  }
+}
+
+}  // namespace memcosim

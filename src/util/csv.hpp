@@ -1,0 +1,39 @@
+// CSV output. Numbers are written with 17 significant digits so a value
+// read back is the value written; each row is flushed as soon as it is
+// complete, so a run that stops half-way keeps every finished row.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace memcosim {
+
+class CsvWriter {
+ public:
+  // Creates (truncates) the file and writes the header. Throws Error naming
+  // the file when it cannot be written.
+  CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header);
+
+  // One row; text cells are quoted when needed.
+  void row(const std::vector<double>& values);
+  void row(const std::vector<std::string>& cells);
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  void end_row();
+  std::filesystem::path path_;
+  std::ofstream out_;
+  std::size_t columns_;
+};
+
+std::string csv_number(double v);
+
+// A dim x n matrix of samples (one per column) as rows of header columns.
+void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples,
+                       const std::vector<std::string>& header);
+
+}  // namespace memcosim
