@@ -68,7 +68,8 @@ struct TrainOptions {
 };
 
 struct TrainResult {
-  std::vector<double> epoch_loss;  // per epoch: loss averaged over the samples of the epoch
+  std::vector<double> epoch_loss;  // per epoch: the total batch losses (score matching + penalty)
+                                   // during training, weighted by batch size
   double final_loss = 0.0;         // epoch_loss.back()
   long steps = 0;                  // optimiser steps taken
   double seconds = 0.0;            // wall-clock time of the training loop
