@@ -36,6 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 std::atomic<bool> g_alive{false};                     // a session exists
 std::atomic<NgspiceSession::Impl*> g_live{nullptr};   // the state callbacks may touch
+std::atomic<bool> g_initialized{false};  // ngSpice_Init has run in this process
 std::atomic<bool> g_needs_reset{false};  // controlled exit happened; reset before the next init
 std::mutex g_broken_mutex;
 std::string g_broken_why;  // non-empty: no session can be started in this process any more
@@ -421,8 +422,14 @@ struct NgspiceSession::Impl {
     info.has_nospiceinit = find_function("ngSpice_nospiceinit") != nullptr;
   }
 
-  // ngSpice_Init and the settings every session starts from.
-  void initialize() {
+  // Connects ngspice to this session and applies the settings every session
+  // starts from. ngSpice_Init runs once per process (and again only after
+  // ngSpice_Reset): ngspice 39 crashes in a second ngSpice_Init after a
+  // simulation, which also rules it out in a worker forked from a process
+  // that used ngspice before. Later sessions only re-point the callbacks'
+  // user pointer, through ngSpice_Init_Sync (which sets nothing else when
+  // its callbacks are null).
+  void initialize(bool fresh) {
     CNumericLocale c_locale;
     InCall in_call("initialising ngspice");
     {
@@ -432,13 +439,18 @@ struct NgspiceSession::Impl {
       bg_started = bg_finished = false;
     }
     g_live.store(this);
-    if (ngSpice_Init(&on_send_char, nullptr, &on_controlled_exit, nullptr, &on_init_data,
-                     &on_bg_thread, this) != 0)
-      throw SpiceError(SpiceErrorKind::setup, "ngSpice_Init failed");
-    const std::vector<OutputLine> init_lines = phase_lines();
+    if (fresh) {
+      if (ngSpice_Init(&on_send_char, nullptr, &on_controlled_exit, nullptr, &on_init_data,
+                       &on_bg_thread, this) != 0)
+        throw SpiceError(SpiceErrorKind::setup, "ngSpice_Init failed");
+      g_initialized = true;
+    } else {
+      ngSpice_Init_Sync(nullptr, nullptr, nullptr, nullptr, this);
+    }
 
     for (const char* cmd : {"set nomoremode", "set noaskquit"}) raw_command(cmd);
     raw_command("set num_threads=" + std::to_string(std::max(1, opts.openmp_threads)));
+    raw_command(opts.memory_check ? "unset no_mem_check" : "set no_mem_check");
 
     begin_phase();
     raw_command("version");
@@ -450,13 +462,11 @@ struct NgspiceSession::Impl {
       info.banner.push_back(t);
       if (t.find("Compiled with KLU") != std::string::npos) info.has_klu = true;
     }
-    // "** ngspice-46 shared library" / "** ngspice-46 : Circuit level ..."
-    std::vector<OutputLine> all = init_lines;
-    for (const std::string& b : info.banner) all.push_back({false, b});
-    for (const OutputLine& l : all) {
-      const auto at = l.text.find("ngspice-");
+    // "** ngspice-46 : Circuit level simulation program"
+    for (const std::string& b : info.banner) {
+      const auto at = b.find("ngspice-");
       if (at == std::string::npos) continue;
-      const std::string rest = l.text.substr(at + 8);
+      const std::string rest = b.substr(at + 8);
       info.version = rest.substr(0, rest.find_first_of(" \t:"));
       info.version_major = std::atoi(info.version.c_str());
       break;
@@ -471,6 +481,10 @@ struct NgspiceSession::Impl {
     InCall in_call("clearing the circuit");
     raw_command("remcirc");
     raw_command("destroy all");
+    // ngspice keeps every command it was sent in a "command memory" (~100
+    // bytes each) until told to forget it with a null command; without this
+    // a long-lived session grows by ~600 bytes per job.
+    ngSpice_Command(nullptr);
     std::lock_guard<std::mutex> lock(mu);
     plot_meta.clear();
   }
@@ -580,12 +594,14 @@ NgspiceSession::NgspiceSession(SessionOptions options) {
                            impl_->info.user_spiceinit +
                            ", which can change simulation results; remove or rename it, or "
                            "allow it (SessionOptions::user_spiceinit = UserInitPolicy::allow)");
+    bool fresh = !g_initialized.load();
     if (g_needs_reset.load() && impl_->reset) {
       CNumericLocale c_locale;
       impl_->reset();
       g_needs_reset = false;
+      fresh = true;
     }
-    impl_->initialize();
+    impl_->initialize(fresh);
   } catch (...) {
     g_live = nullptr;
     g_alive = false;
@@ -975,7 +991,7 @@ bool NgspiceSession::recover() {
     InCall in_call("resetting ngspice");
     s.reset();
   }
-  s.initialize();
+  s.initialize(true);
   s.unusable_why.clear();
   return true;
 }

@@ -94,6 +94,11 @@ struct SessionOptions {
   // with one simulation per worker process and per core, 1 is faster and
   // keeps the process free of extra threads.
   int openmp_threads = 1;
+  // ngspice 46 checks the free memory (reads /proc/meminfo) at every output
+  // point to stop before vectors exhaust RAM; that makes a small transient
+  // ~5x slower. Off by default: a worker that runs out of memory is killed
+  // and reported like a crash.
+  bool memory_check = false;
   // Also reject netlists from which ngspice silently drops an element
   // ("... is not a valid resistor instance line, ignored!").
   bool strict = true;
