@@ -46,7 +46,7 @@ class RawReader {
   }
 
  private:
-  InputError error(const std::string& message) const { return located(source_, line_, message); }
+  InputError error(const std::string& message) const { return located(source_, where_, message); }
 
   std::optional<std::string_view> next_line() {
     if (pos_ >= data_.size()) return std::nullopt;
@@ -54,7 +54,7 @@ class RawReader {
     if (end == std::string_view::npos) end = data_.size();
     const std::string_view line = data_.substr(pos_, end - pos_);
     pos_ = end + 1;
-    ++line_;
+    where_ = line_++;
     return line;
   }
 
@@ -149,6 +149,7 @@ class RawReader {
       ++pos_;
     }
     const std::size_t start = pos_;
+    where_ = line_;
     while (pos_ < data_.size() && !std::isspace(static_cast<unsigned char>(data_[pos_]))) ++pos_;
     return data_.substr(start, pos_ - start);
   }
@@ -182,12 +183,17 @@ class RawReader {
     }
     // Rest of the last line.
     while (pos_ < data_.size() && data_[pos_] != '\n') ++pos_;
+    if (pos_ < data_.size()) {
+      ++pos_;
+      ++line_;
+    }
   }
 
   std::string_view data_;
   std::string source_;
   std::size_t pos_ = 0;
-  int line_ = 0;
+  int line_ = 1;   // line at pos_
+  int where_ = 0;  // line an error refers to
 };
 
 }  // namespace

@@ -38,8 +38,9 @@ std::atomic<bool> g_alive{false};                     // a session exists
 std::atomic<NgspiceSession::Impl*> g_live{nullptr};   // the state callbacks may touch
 std::atomic<bool> g_initialized{false};  // ngSpice_Init has run in this process
 std::atomic<bool> g_needs_reset{false};  // controlled exit happened; reset before the next init
-std::mutex g_broken_mutex;
+std::mutex g_broken_mutex;  // guards the two strings below
 std::string g_broken_why;  // non-empty: no session can be started in this process any more
+std::string g_user_spiceinit;  // the .spiceinit the process's ngSpice_Init read
 
 // What the process is doing inside ngspice, for the exit() guard below.
 std::atomic<const char*> g_in_call{nullptr};
@@ -586,20 +587,27 @@ NgspiceSession::NgspiceSession(SessionOptions options) {
   try {
     impl_ = std::make_unique<Impl>(std::move(options));
     impl_->resolve_symbols();
-    impl_->info.user_spiceinit = find_user_spiceinit();
-    if (!impl_->info.user_spiceinit.empty() &&
-        impl_->opts.user_spiceinit == UserInitPolicy::refuse)
-      throw SpiceError(SpiceErrorKind::setup,
-                       "ngspice would read the user start-up file " +
-                           impl_->info.user_spiceinit +
-                           ", which can change simulation results; remove or rename it, or "
-                           "allow it (SessionOptions::user_spiceinit = UserInitPolicy::allow)");
-    bool fresh = !g_initialized.load();
-    if (g_needs_reset.load() && impl_->reset) {
+    const bool reset_first = g_needs_reset.load() && impl_->reset;
+    const bool fresh = !g_initialized.load() || reset_first;
+    // ngspice reads the user's .spiceinit in ngSpice_Init only.
+    if (fresh) {
+      const std::string init_file = find_user_spiceinit();
+      if (!init_file.empty() && impl_->opts.user_spiceinit == UserInitPolicy::refuse)
+        throw SpiceError(SpiceErrorKind::setup,
+                         "ngspice would read the user start-up file " + init_file +
+                             ", which can change simulation results; remove or rename it, or "
+                             "allow it (SessionOptions::user_spiceinit = UserInitPolicy::allow)");
+      std::lock_guard<std::mutex> lock(g_broken_mutex);
+      g_user_spiceinit = init_file;
+    }
+    {
+      std::lock_guard<std::mutex> lock(g_broken_mutex);
+      impl_->info.user_spiceinit = g_user_spiceinit;
+    }
+    if (reset_first) {
       CNumericLocale c_locale;
       impl_->reset();
       g_needs_reset = false;
-      fresh = true;
     }
     impl_->initialize(fresh);
   } catch (...) {
