@@ -374,6 +374,10 @@ struct NgspiceSession::Impl {
     std::lock_guard<std::mutex> lock(mu);
     return exited;
   }
+  bool quit_exit() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return exited && exit_on_quit;
+  }
 
   class Quiet {
    public:
@@ -625,7 +629,9 @@ NgspiceSession::~NgspiceSession() {
     if (s.stuck) {
       mark_library_broken("an analysis could not be halted");
     } else if (s.has_exited()) {
-      if (s.reset)
+      if (s.quit_exit())
+        mark_library_broken("ngspice was told to quit (its data is freed; a reset would free it twice)");
+      else if (s.reset)
         g_needs_reset = true;
       else
         mark_library_broken("ngspice made a controlled exit and has no ngSpice_Reset");
@@ -993,7 +999,9 @@ void NgspiceSession::write_raw(const std::string& path, RawFormat format,
 bool NgspiceSession::recover() {
   Impl& s = *impl_;
   if (usable()) return true;
-  if (s.stuck || !s.reset) return false;
+  // After `quit` ngspice has freed its data already and ngSpice_Reset frees
+  // it again (a crash in ngspice 46).
+  if (s.stuck || !s.reset || s.quit_exit()) return false;
   CNumericLocale c_locale;
   {
     InCall in_call("resetting ngspice");

@@ -105,6 +105,11 @@ Clock::duration to_duration(double seconds) {
     if (::getppid() != parent) ::_exit(0);
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGPIPE, SIG_IGN);
+    // A crash must kill the worker plainly so that the parent can report the
+    // signal; handlers inherited from the parent (a test framework's, say)
+    // would run the parent's code in the child.
+    for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGTERM, SIGQUIT})
+      ::signal(sig, SIG_DFL);
     if (const int null = ::open("/dev/null", O_RDONLY); null >= 0) {
       ::dup2(null, STDIN_FILENO);
       ::close(null);
