@@ -254,7 +254,7 @@ TEST_CASE("NgspiceSession: AC analysis gives complex vectors equal to 1/(1 + j w
   }
 }
 
-TEST_CASE("KLU and Sparse solvers give the same transient; no KLU is reported cleanly",
+TEST_CASE("KLU and Sparse solvers give the same transient and a missing KLU is reported",
           "[spice]") {
   NgspiceSession s;
   Job job;
