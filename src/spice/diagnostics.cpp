@@ -168,8 +168,9 @@ Problem analyze_load_output(const std::vector<OutputLine>& lines, bool strict) {
       const auto q2 = q1 == std::string_view::npos ? q1 : text.find('\'', q1 + 1);
       const std::string_view card =
           q2 == std::string_view::npos ? std::string_view{} : text.substr(q1 + 1, q2 - q1 - 1);
-      set_specific("'" + std::string(card) + "' is not a valid instance line (ngspice would drop it)",
-                   0, first_token(card));
+      std::string summary = "'";  // (built stepwise: GCC 12 warns falsely on "'" + string)
+      summary.append(card).append("' is not a valid instance line (ngspice would drop it)");
+      set_specific(std::move(summary), 0, first_token(card));
     } else if (starts_with(l, "error")) {
       p.kind = ProblemKind::parse;
       add_quote(p, text);
