@@ -305,6 +305,8 @@ TEST_CASE("WorkerPool: memory stays flat over 1000 simulations in one worker", "
   bool same_worker = true;
   while (auto r = pool.next()) {
     REQUIRE(r->ok());
+    REQUIRE(r->plot.vectors.size() == 2);  // the scale and the one vector asked for
+    CHECK(r->plot.vectors[1].name == "out");
     rss[r->id] = static_cast<double>(r->rss_bytes);
     if (pid == 0) pid = r->pid;
     same_worker = same_worker && r->pid == pid;

@@ -1,6 +1,7 @@
 // NgspiceSession against the real libngspice, in this process.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <clocale>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "spice/job.hpp"
 #include "spice/session.hpp"
@@ -295,4 +297,36 @@ TEST_CASE("KLU and Sparse solvers give the same transient and a missing KLU is r
   for (const char* n : {"n1", "n10", "n20"})
     for (std::size_t i = 0; i < ts.size(); ++i)
       REQUIRE(klu.plot.at(n).re[i] == Approx(sparse.plot.at(n).re[i]).margin(1e-9));
+}
+
+TEST_CASE("NgspiceSession: vectors can be read from another thread while an analysis runs",
+          "[spice]") {
+  NgspiceSession s;
+  s.load(netlist("long_transient.cir"));
+  std::string error;
+  Vector snapshot;
+  std::thread reader([&] {
+    // The analysis runs in ngspice's background thread; this thread reads
+    // while it appends (and reallocates) the output vectors.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    try {
+      snapshot = s.vector("time");
+    } catch (const SpiceError& e) {
+      error = e.what();
+    }
+  });
+  CHECK_THROWS_AS(s.run(1.0), SpiceError);  // the timeout ends it
+  reader.join();
+  if (s.info().has_lock_realloc) {
+    // ngspice >= 40: under ngSpice_LockRealloc, a consistent prefix.
+    INFO(error);
+    REQUIRE(error.empty());
+    REQUIRE(snapshot.size() > 10);
+    CHECK(std::is_sorted(snapshot.re.begin(), snapshot.re.end()));
+    CHECK(snapshot.re.front() == 0.0);
+  } else {
+    // ngspice 39 has no lock: reading would race with realloc, so it is refused.
+    CHECK(error.find("ngSpice_LockRealloc") != std::string::npos);
+  }
+  CHECK(s.usable());
 }

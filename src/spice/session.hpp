@@ -161,6 +161,10 @@ class NgspiceSession {
   void clear();
 
   // Plots and vectors. `plot` "" means the current plot (the last analysis).
+  // Vectors are copied out. While run() waits, another thread may read the
+  // vectors being computed: under ngSpice_LockRealloc where the library has
+  // it (ngspice >= 40); ngspice 39 has no such lock, so that read throws
+  // SpiceError(setup) instead of racing with the reallocation.
   std::string current_plot() const;
   std::vector<std::string> plot_names() const;
   std::vector<std::string> vector_names(std::string_view plot = {}) const;
