@@ -51,7 +51,7 @@ Problem analyze_run_output(const std::vector<OutputLine>& lines);
 Problem analyze_command_output(const std::vector<OutputLine>& lines);
 
 // "Using KLU as Direct Linear Solver" -> "KLU"; "Using SPARSE 1.3 ..." ->
-// "SPARSE"; "" if the lines do not say (ngspice < 42 never does).
+// "SPARSE"; "" if the lines do not say (ngspice 39 never does).
 std::string solver_from_output(const std::vector<OutputLine>& lines);
 
 // 1-based number of the first line of `netlist` (after the title line)

@@ -5,7 +5,7 @@
 // simplest to debug (gdb, valgrind see the simulator), but a simulator crash
 // takes the caller down and a hang is only bounded by bg_halt. After a
 // controlled exit it recovers with ngSpice_Reset when the library has it
-// (ngspice >= 42); otherwise later jobs report `exited`.
+// (ngspice >= 44); otherwise later jobs report `exited`.
 #pragma once
 
 #include <deque>

@@ -415,7 +415,7 @@ struct NgspiceSession::Impl {
     if (!unusable_why.empty())
       throw SpiceError(SpiceErrorKind::unusable,
                        "the ngspice session is unusable: " + unusable_why +
-                           "; recover() it (ngspice >= 42) or start a new process");
+                           "; recover() it (ngspice >= 44) or start a new process");
   }
 
   void resolve_symbols() {

@@ -16,8 +16,8 @@
 // - Controlled exit: when ngspice says it "cannot recover and awaits to be
 //   reset or detached", the session records it and every later call throws
 //   SpiceError(controlled_exit / unusable). recover() resets the library
-//   when ngspice >= 42 exports ngSpice_Reset; otherwise the process (a worker)
-//   must be replaced.
+//   when it exports ngSpice_Reset (ngspice >= 44); otherwise the process
+//   (a worker) must be replaced.
 // - Timeouts: analyses run in ngspice's background thread (bg_run) and the
 //   caller waits on a condition variable signalled by the BGThreadRunning
 //   callback; at the deadline bg_halt stops the analysis between time steps.
@@ -163,7 +163,7 @@ class NgspiceSession {
   // Plots and vectors. `plot` "" means the current plot (the last analysis).
   // Vectors are copied out. While run() waits, another thread may read the
   // vectors being computed: under ngSpice_LockRealloc where the library has
-  // it (ngspice >= 40); ngspice 39 has no such lock, so that read throws
+  // it (newer than 39); ngspice 39 has no such lock, so that read throws
   // SpiceError(setup) instead of racing with the reallocation.
   std::string current_plot() const;
   std::vector<std::string> plot_names() const;
@@ -178,7 +178,7 @@ class NgspiceSession {
                  const std::vector<std::string>& names = {});
 
   // After a controlled exit: ngSpice_Reset and a fresh ngSpice_Init when the
-  // library exports ngSpice_Reset (ngspice >= 42). Returns false if it does
+  // library exports ngSpice_Reset (ngspice >= 44). Returns false if it does
   // not, and the session stays unusable.
   bool recover();
 
