@@ -262,7 +262,6 @@ struct NgspiceSession::Impl {
   std::condition_variable cv;
   BoundedLog job_log;    // since the last load()
   BoundedLog phase_log;  // since the start of the current call (load, run, command)
-  bool quiet = false;    // housekeeping output is not logged
   bool bg_started = false;
   bool bg_finished = false;
   bool exited = false;
@@ -298,10 +297,10 @@ struct NgspiceSession::Impl {
         t.remove_prefix(t.size() > 6 && t[6] == ' ' ? 7 : 6);
       }
       while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.remove_suffix(1);
+      if (quiet_depth > 0) return 0;
       OutputLine line{is_err, std::string(t)};
       {
         std::lock_guard<std::mutex> lock(self->mu);
-        if (self->quiet) return 0;
         self->phase_log.push(line);
         self->job_log.push(line);
       }
@@ -379,23 +378,16 @@ struct NgspiceSession::Impl {
     return exited && exit_on_quit;
   }
 
+  // Drops what ngspice prints in this thread while it lives (housekeeping
+  // such as "no circuit loaded"). Per thread, so that a vector read from
+  // another thread never hides what the analysis thread prints meanwhile.
+  static thread_local int quiet_depth;
   class Quiet {
    public:
-    explicit Quiet(Impl& s) : s_(s) {
-      std::lock_guard<std::mutex> lock(s_.mu);
-      previous_ = s_.quiet;
-      s_.quiet = true;
-    }
-    ~Quiet() {
-      std::lock_guard<std::mutex> lock(s_.mu);
-      s_.quiet = previous_;
-    }
+    explicit Quiet(Impl&) { ++quiet_depth; }
+    ~Quiet() { --quiet_depth; }
     Quiet(const Quiet&) = delete;
     Quiet& operator=(const Quiet&) = delete;
-
-   private:
-    Impl& s_;
-    bool previous_ = false;
   };
 
   static int raw_command(std::string_view command) {
@@ -536,6 +528,22 @@ struct NgspiceSession::Impl {
     cv.wait_for(lock, std::chrono::seconds(2), [&] { return exited; });
   }
 
+  SpiceError no_vector(const std::string& name, const std::string& plot,
+                       const std::vector<std::string>& have) const {
+    std::string list;
+    for (const std::string& n : have) list += (list.empty() ? "" : ", ") + n;
+    return SpiceError(SpiceErrorKind::command, "no vector '" + name + "' in plot '" + plot +
+                                                   "' (it has: " + (list.empty() ? "nothing" : list) + ")");
+  }
+
+  // The type of a vector without copying its data ("" if there is none).
+  std::string vector_type(const std::string& full_name) {
+    Quiet hush(*this);
+    std::string buf = full_name;
+    const pvector_info vi = ngGet_Vec_Info(buf.data());
+    return vi ? vector_type_name(vi->v_type) : std::string();
+  }
+
   std::optional<Vector> read_vector(const std::string& full_name) {
     Quiet hush(*this);  // "vector not found" is answered by the caller
     InCall in_call("reading a vector");
@@ -575,6 +583,8 @@ struct NgspiceSession::Impl {
     return out;
   }
 };
+
+thread_local int NgspiceSession::Impl::quiet_depth = 0;
 
 // ---------------------------------------------------------------------------
 
@@ -901,11 +911,7 @@ Vector NgspiceSession::vector(std::string_view name, std::string_view plot) cons
   for (const std::string& n : names)
     if (same_vector_name(n, name)) resolved = n;
   if (auto v = s.read_vector(pl + "." + resolved)) return std::move(*v);
-  std::string have;
-  for (const std::string& n : names) have += (have.empty() ? "" : ", ") + n;
-  throw SpiceError(SpiceErrorKind::command,
-                   "no vector '" + std::string(name) + "' in plot '" + pl + "' (it has: " +
-                       (have.empty() ? "nothing" : have) + ")");
+  throw s.no_vector(std::string(name), pl, names);
 }
 
 Plot NgspiceSession::plot(std::string_view plot, const std::vector<std::string>& names) const {
@@ -922,59 +928,41 @@ Plot NgspiceSession::plot(std::string_view plot, const std::vector<std::string>&
       out.scale = it->second.scale;
     }
   }
-  std::vector<Vector> vectors;
-  vectors.reserve(all.size());
-  for (const std::string& n : all)
-    if (auto v = s.read_vector(out.name + "." + n)) vectors.push_back(std::move(*v));
-
   // The scale: as the plot said when it was created, else by type or name.
   auto is_scale_name = [](const std::string& n) {
     return n == "time" || n == "frequency" || n.find("-sweep") != std::string::npos;
   };
-  if (out.scale.empty() || std::none_of(vectors.begin(), vectors.end(), [&](const Vector& v) {
-        return v.name == out.scale;
-      })) {
+  if (std::find(all.begin(), all.end(), out.scale) == all.end()) {
     out.scale.clear();
-    for (const Vector& v : vectors)
-      if (v.type == "time" || v.type == "frequency" || is_scale_name(v.name)) {
-        out.scale = v.name;
+    for (const std::string& n : all) {
+      const std::string type = s.vector_type(out.name + "." + n);
+      if (type == "time" || type == "frequency" || is_scale_name(n)) {
+        out.scale = n;
         break;
       }
-  }
-  // Operating points have no real scale.
-  if (out.name.rfind("op", 0) == 0 && out.scale != "time" && out.scale != "frequency" &&
-      !is_scale_name(out.scale))
-    out.scale.clear();
-
-  auto take = [&](std::string_view n) -> std::optional<Vector> {
-    for (Vector& v : vectors)
-      if (!v.name.empty() && same_vector_name(v.name, n)) {
-        Vector moved = std::move(v);
-        v.name.clear();
-        return moved;
-      }
-    return std::nullopt;
-  };
-  if (!out.scale.empty())
-    if (auto sc = take(out.scale)) out.vectors.push_back(std::move(*sc));
-  if (names.empty()) {
-    for (Vector& v : vectors)
-      if (!v.name.empty()) out.vectors.push_back(std::move(v));
-  } else {
-    for (const std::string& n : names) {
-      if (!out.scale.empty() && same_vector_name(n, out.scale)) continue;
-      if (auto v = take(n)) {
-        out.vectors.push_back(std::move(*v));
-        continue;
-      }
-      if (out.find(n)) continue;  // asked for twice
-      std::string have;
-      for (const std::string& a : all) have += (have.empty() ? "" : ", ") + a;
-      throw SpiceError(SpiceErrorKind::command,
-                       "no vector '" + n + "' in plot '" + out.name + "' (it has: " +
-                           (have.empty() ? "nothing" : have) + ")");
     }
   }
+  // Operating points have no real scale.
+  if (out.name.rfind("op", 0) == 0 && !is_scale_name(out.scale)) out.scale.clear();
+
+  // Which vectors, in which order; then copy only those.
+  std::vector<std::string> wanted;
+  if (!out.scale.empty()) wanted.push_back(out.scale);
+  auto add = [&](const std::string& n) {
+    if (std::find(wanted.begin(), wanted.end(), n) == wanted.end()) wanted.push_back(n);
+  };
+  if (names.empty()) {
+    for (const std::string& n : all) add(n);
+  } else {
+    for (const std::string& n : names) {
+      const auto it = std::find_if(all.begin(), all.end(),
+                                   [&](const std::string& a) { return same_vector_name(a, n); });
+      if (it == all.end()) throw s.no_vector(n, out.name, all);
+      add(*it);
+    }
+  }
+  for (const std::string& n : wanted)
+    if (auto v = s.read_vector(out.name + "." + n)) out.vectors.push_back(std::move(*v));
   return out;
 }
 

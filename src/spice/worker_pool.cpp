@@ -16,6 +16,7 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -276,8 +277,14 @@ struct WorkerPool::Impl {
     w.state = State::dead;
   }
 
+  // Why the parent ended a worker itself, if it did.
+  struct Verdict {
+    JobStatus status;
+    std::string message;
+  };
+
   // A worker is gone (end of stream, broken socket, or killed by us).
-  void on_death(Worker& w, int status, const std::string& killed_because) {
+  void on_death(Worker& w, int status, const std::optional<Verdict>& verdict = std::nullopt) {
     const State was = w.state;
     const pid_t pid = w.pid;
     retire(w);
@@ -287,9 +294,9 @@ struct WorkerPool::Impl {
       r.pid = static_cast<int>(pid);
       r.log = std::move(w.log);
       r.wall_seconds = std::chrono::duration<double>(Clock::now() - w.since).count();
-      if (!killed_because.empty()) {
-        r.status = JobStatus::timeout;
-        r.message = killed_because;
+      if (verdict) {
+        r.status = verdict->status;
+        r.message = verdict->message;
       } else if (WIFSIGNALED(status)) {
         r.status = JobStatus::crashed;
         r.message = "worker process " + std::to_string(pid) + " was killed by " +
@@ -372,15 +379,25 @@ struct WorkerPool::Impl {
     }
     const pid_t pid = w.pid;
     std::size_t used = 0, consumed = 0;
-    while (auto frame = wire::take_frame(std::string_view(w.inbuf).substr(used), consumed)) {
-      used += consumed;
-      handle(w, *frame);
-      if (w.pid != pid || w.fd < 0) return;  // it left (controlled exit) and was replaced
+    try {
+      while (auto frame = wire::take_frame(std::string_view(w.inbuf).substr(used), consumed)) {
+        used += consumed;
+        handle(w, *frame);
+        if (w.pid != pid || w.fd < 0) return;  // it left (controlled exit) and was replaced
+      }
+    } catch (const wire::ProtocolError& e) {
+      // Garbage from a worker: it is no longer trustworthy.
+      ::kill(w.pid, SIGKILL);
+      const int status = reap(w.pid);
+      on_death(w, status,
+               Verdict{JobStatus::crashed, "worker process " + std::to_string(pid) +
+                                               " sent malformed data (" + e.what() + "); killed"});
+      return;
     }
     w.inbuf.erase(0, used);
     if (eof) {
       const int status = reap(w.pid);
-      on_death(w, status, {});
+      on_death(w, status);
     }
   }
 
@@ -394,7 +411,7 @@ struct WorkerPool::Impl {
         wire::write_frame(w.fd, wire::MessageType::job, wire::encode(job));
       } catch (const wire::ProtocolError&) {
         queue.push_front(std::move(job));  // never started; give it to another worker
-        on_death(w, reap(w.pid), {});
+        on_death(w, reap(w.pid));
         continue;
       }
       w.state = State::busy;
@@ -414,14 +431,15 @@ struct WorkerPool::Impl {
         ::kill(w.pid, SIGKILL);
         const int status = reap(w.pid);
         on_death(w, status,
-                 "job " + std::to_string(w.job_id) + " ran past its timeout of " +
-                     seconds_text(w.job_timeout) + " s and its worker (pid " +
-                     std::to_string(w.pid) + ") did not answer within " +
-                     seconds_text(options.kill_grace_s) + " s more; killed with SIGKILL");
+                 Verdict{JobStatus::timeout,
+                         "job " + std::to_string(w.job_id) + " ran past its timeout of " +
+                             seconds_text(w.job_timeout) + " s and its worker (pid " +
+                             std::to_string(w.pid) + ") did not answer within " +
+                             seconds_text(options.kill_grace_s) + " s more; killed with SIGKILL"});
       } else if (w.state == State::starting &&
                  now - w.since >= to_duration(options.startup_timeout_s)) {
         ::kill(w.pid, SIGKILL);
-        on_death(w, reap(w.pid), {});
+        on_death(w, reap(w.pid));
       }
     }
   }
