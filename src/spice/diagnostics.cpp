@@ -4,24 +4,17 @@
 #include <cctype>
 #include <charconv>
 
+#include "spice/text.hpp"
+
 namespace memcosim::spice {
 
 namespace {
 
+using text::first_word;
+using text::lower;
+using text::trim;
+
 constexpr std::size_t kMaxQuote = 24;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
-}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
@@ -29,12 +22,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 bool contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
-}
-
-std::string first_token(std::string_view s) {
-  s = trim(s);
-  const auto e = s.find_first_of(" \t");
-  return lower(s.substr(0, e));
 }
 
 // The first integer after `marker` in `s`, 0 if none.
@@ -86,14 +73,14 @@ std::string blamed_in(std::string_view text) {
       rest.remove_prefix(1);
       return std::string(rest.substr(0, rest.find('"')));
     }
-    return first_token(rest);
+    return first_word(rest);
   }
   at = l.find("-instance ");
-  if (at != std::string::npos) return first_token(std::string_view(l).substr(at + 10));
+  if (at != std::string::npos) return first_word(std::string_view(l).substr(at + 10));
   at = l.find("for source ");  // "No callback supplied for source v1"
-  if (at != std::string::npos) return first_token(std::string_view(l).substr(at + 11));
+  if (at != std::string::npos) return first_word(std::string_view(l).substr(at + 11));
   at = l.find("check node ");
-  if (at != std::string::npos) return first_token(std::string_view(l).substr(at + 11));
+  if (at != std::string::npos) return first_word(std::string_view(l).substr(at + 11));
   return {};
 }
 
@@ -132,7 +119,7 @@ Problem analyze_load_output(const std::vector<OutputLine>& lines, bool strict) {
       add_quote(p, text);
       add_quote(p, next(1));
       add_quote(p, next(2));
-      set_specific(std::string(next(2)), int_after(l, "error on line "), first_token(next(1)));
+      set_specific(std::string(next(2)), int_after(l, "error on line "), first_word(next(1)));
       i += 2;
     } else if (contains(l, "unknown subckt:")) {
       // Error: unknown subckt: x1 out 0 nosuchsub
@@ -146,7 +133,7 @@ Problem analyze_load_output(const std::vector<OutputLine>& lines, bool strict) {
         line = int_after(lower(next(1)), "in line no.");
         ++i;
       }
-      set_specific("unknown subcircuit in '" + std::string(call) + "'", line, first_token(call));
+      set_specific("unknown subcircuit in '" + std::string(call) + "'", line, first_word(call));
     } else if (contains(l, "yyparse error") || starts_with(l, "pterror")) {
       // 46: "YYparse error, syntax error, in expression: parsing stopped at line 4"
       // 39: "PTerror: syntax error, parsing stopped at", then "Error on line 4 ..."
@@ -170,7 +157,7 @@ Problem analyze_load_output(const std::vector<OutputLine>& lines, bool strict) {
           q2 == std::string_view::npos ? std::string_view{} : text.substr(q1 + 1, q2 - q1 - 1);
       std::string summary = "'";  // (built stepwise: GCC 12 warns falsely on "'" + string)
       summary.append(card).append("' is not a valid instance line (ngspice would drop it)");
-      set_specific(std::move(summary), 0, first_token(card));
+      set_specific(std::move(summary), 0, first_word(card));
     } else if (starts_with(l, "error")) {
       p.kind = ProblemKind::parse;
       add_quote(p, text);
@@ -281,7 +268,7 @@ int find_element_line(std::string_view netlist, std::string_view element) {
     const std::string_view line =
         netlist.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     ++number;
-    if (number > 1 && first_token(line) == want) return number;
+    if (number > 1 && first_word(line) == want) return number;
     if (end == std::string_view::npos) break;
     pos = end + 1;
   }

@@ -2,10 +2,10 @@
 
 #include <unistd.h>
 
-#include <cctype>
 #include <chrono>
 
 #include "spice/session.hpp"
+#include "spice/text.hpp"
 
 namespace memcosim::spice {
 
@@ -29,16 +29,9 @@ std::string netlist_with_solver(std::string_view netlist, Solver solver) {
   while (pos < netlist.size()) {
     auto eol = netlist.find('\n', pos);
     if (eol == std::string_view::npos) eol = netlist.size();
-    std::string_view line = netlist.substr(pos, eol - pos);
-    const auto b = line.find_first_not_of(" \t");
-    if (b != std::string_view::npos && pos > 0) {
-      line.remove_prefix(b);
-      std::string word(line.substr(0, line.find_first_of(" \t\r")));
-      for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      if (word == ".end") {
-        end_at = pos;
-        break;
-      }
+    if (pos > 0 && text::first_word(netlist.substr(pos, eol - pos)) == ".end") {
+      end_at = pos;
+      break;
     }
     pos = eol + 1;
   }

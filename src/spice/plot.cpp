@@ -1,23 +1,12 @@
 #include "spice/plot.hpp"
 
-#include <cctype>
-
+#include "spice/text.hpp"
 #include "util/error.hpp"
 
 namespace memcosim::spice {
 
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-}  // namespace
-
 std::string canonical_vector_name(std::string_view name) {
-  std::string s = lower(name);
+  std::string s = text::lower(name);
   // "v(node)" and "i(source)" as written by `write` and by batch mode.
   if (s.size() > 3 && s[1] == '(' && s.back() == ')' && s.find(',') == std::string::npos) {
     const std::string inner = s.substr(2, s.size() - 3);

@@ -7,17 +7,15 @@
 #include <optional>
 #include <sstream>
 
+#include "spice/text.hpp"
 #include "util/error.hpp"
 
 namespace memcosim::spice {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::lower;
+using text::trim;
 
 InputError located(const std::string& file, int line, const std::string& message) {
   Diagnostic d;
@@ -25,13 +23,6 @@ InputError located(const std::string& file, int line, const std::string& message
   d.where.line = line;
   d.message = message;
   return InputError(std::move(d));
-}
-
-std::string_view trim(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return s.substr(b, e - b + 1);
 }
 
 class RawReader {

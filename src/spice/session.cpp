@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <clocale>
@@ -17,13 +16,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
+
+#include "spice/text.hpp"
 
 namespace memcosim::spice {
 
@@ -108,61 +108,11 @@ class CNumericLocale {
   std::optional<std::string> saved_global_;
 };
 
-// ---------------------------------------------------------------------------
-// A log that keeps the first and the last lines when it overflows: the start
-// says what was loaded, the end why it stopped.
-class BoundedLog {
- public:
-  explicit BoundedLog(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 2)) {}
+using text::BoundedLog;
+using text::first_word;
+using text::lower;
 
-  void clear() {
-    head_.clear();
-    tail_.clear();
-    dropped_ = 0;
-  }
-  void push(const OutputLine& line) {
-    if (head_.size() < capacity_ - capacity_ / 2) {
-      head_.push_back(line);
-      return;
-    }
-    tail_.push_back(line);
-    if (tail_.size() > capacity_ / 2) {
-      tail_.pop_front();
-      ++dropped_;
-    }
-  }
-  std::vector<OutputLine> lines() const {
-    std::vector<OutputLine> out(head_.begin(), head_.end());
-    if (dropped_ > 0)
-      out.push_back({false, "[memcosim: " + std::to_string(dropped_) + " lines dropped]"});
-    out.insert(out.end(), tail_.begin(), tail_.end());
-    return out;
-  }
-
- private:
-  std::size_t capacity_;
-  std::vector<OutputLine> head_;
-  std::deque<OutputLine> tail_;
-  std::size_t dropped_ = 0;
-};
-
-std::string trimmed(std::string_view s) {
-  const auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string_view::npos) return {};
-  const auto e = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(b, e - b + 1));
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string first_word(std::string_view s) {
-  const std::string t = trimmed(s);
-  return lower(std::string_view(t).substr(0, t.find_first_of(" \t")));
-}
+std::string trimmed(std::string_view s) { return std::string(text::trim(s)); }
 
 std::string format_number(double x) {
   char buf[64];
@@ -202,11 +152,6 @@ std::string find_user_spiceinit() {
     if (::access(p.c_str(), F_OK) == 0) return p.string();
   }
   return {};
-}
-
-bool is_end_card(std::string_view line) {
-  const std::string l = first_word(line);
-  return l == ".end";
 }
 
 using VoidFn = int (*)();
@@ -691,7 +636,7 @@ void NgspiceSession::load(std::string_view netlist) {
                            "post_commands), not inside the netlist",
                        {}, static_cast<int>(i + 1), ".control");
     }
-    if (is_end_card(lines[i])) has_end = true;
+    if (first_word(lines[i]) == ".end") has_end = true;
   }
   if (lines.empty()) lines.emplace_back("* empty netlist");
   if (!has_end) lines.emplace_back(".end");
@@ -1001,10 +946,8 @@ bool NgspiceSession::recover() {
 }
 
 std::vector<std::string> NgspiceSession::log() const {
-  std::vector<std::string> out;
   std::lock_guard<std::mutex> lock(impl_->mu);
-  for (const OutputLine& l : impl_->job_log.lines()) out.push_back(l.text);
-  return out;
+  return impl_->job_log.texts();
 }
 
 std::string NgspiceSession::solver_used() const { return impl_->solver; }

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "spice/protocol.hpp"
+#include "spice/text.hpp"
 
 namespace memcosim::spice {
 
@@ -172,11 +173,6 @@ Clock::duration to_duration(double seconds) {
   ::_exit(code);
 }
 
-// A bounded log kept by the parent for the job a worker is running.
-void push_bounded(std::vector<std::string>& log, std::string line, std::size_t max_lines) {
-  if (log.size() < max_lines) log.push_back(std::move(line));
-}
-
 }  // namespace
 
 void check_fork_preconditions() {
@@ -212,7 +208,7 @@ struct WorkerPool::Impl {
     Clock::time_point deadline;  // busy: when the parent kills it
     std::uint64_t job_id = 0;
     double job_timeout = 0;
-    std::vector<std::string> log;  // streamed lines of the running job
+    text::BoundedLog log{0};       // streamed lines of the running job
   };
 
   PoolOptions options;
@@ -292,7 +288,7 @@ struct WorkerPool::Impl {
       Result r;
       r.id = w.job_id;
       r.pid = static_cast<int>(pid);
-      r.log = std::move(w.log);
+      r.log = w.log.texts();
       r.wall_seconds = std::chrono::duration<double>(Clock::now() - w.since).count();
       if (verdict) {
         r.status = verdict->status;
@@ -339,14 +335,13 @@ struct WorkerPool::Impl {
       case wire::MessageType::log: {
         const wire::LogLine line = wire::decode_log(frame.payload);
         if (w.state == State::busy && line.job_id == w.job_id)
-          push_bounded(w.log, line.line.text, options.max_log_lines);
+          w.log.push(line.line);
         break;
       }
       case wire::MessageType::result: {
         bool exiting = false;
         Result r = wire::decode_result(frame.payload, exiting);
         w.state = State::idle;
-        w.log.clear();
         done.push_back(std::move(r));
         if (exiting) {
           const pid_t pid = w.pid;
@@ -420,7 +415,7 @@ struct WorkerPool::Impl {
       w.since = Clock::now();
       w.deadline = job.timeout_s > 0 ? w.since + to_duration(job.timeout_s + options.kill_grace_s)
                                      : Clock::time_point::max();
-      w.log.clear();
+      w.log = text::BoundedLog(options.max_log_lines);
     }
   }
 
