@@ -481,12 +481,17 @@ struct NgspiceSession::Impl {
                                                    "' (it has: " + (list.empty() ? "nothing" : list) + ")");
   }
 
-  // The type of a vector without copying its data ("" if there is none).
-  std::string vector_type(const std::string& full_name) {
+  // A vector's type and length without copying its data (type "" if there
+  // is no such vector). Not for use while an analysis runs.
+  struct Peek {
+    std::string type;
+    int length = 0;
+  };
+  Peek peek(const std::string& full_name) {
     Quiet hush(*this);
     std::string buf = full_name;
     const pvector_info vi = ngGet_Vec_Info(buf.data());
-    return vi ? vector_type_name(vi->v_type) : std::string();
+    return vi ? Peek{vector_type_name(vi->v_type), vi->v_length} : Peek{};
   }
 
   std::optional<Vector> read_vector(const std::string& full_name) {
@@ -738,11 +743,17 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis) {
     }
     const Problem p = analyze_run_output(s.phase_lines());
     if (p.kind == ProblemKind::interrupted || !p) {
-      std::string where;
+      std::string where;  // how far it got, by the plot's scale
       try {
-        const Plot partial = plot();
-        if (const Vector* sc = partial.scale_vector(); sc && !sc->re.empty())
-          where = "; halted at " + sc->name + " = " + format_number(sc->re.back());
+        const std::string pl = current_plot();
+        std::string scale;
+        {
+          std::lock_guard<std::mutex> lock(s.mu);
+          if (auto it = s.plot_meta.find(pl); it != s.plot_meta.end()) scale = it->second.scale;
+        }
+        if (!scale.empty())
+          if (const Vector sc = vector(scale, pl); !sc.re.empty())
+            where = "; halted at " + sc.name + " = " + format_number(sc.re.back());
       } catch (const SimulationError&) {
       }
       if (p.kind == ProblemKind::interrupted)
@@ -774,13 +785,8 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis) {
   const std::string cur = current_plot();
   bool has_data = false;
   if (cur != "const") {
-    for (const std::string& name : vector_names(cur)) {
-      const auto v = s.read_vector(cur + "." + name);
-      if (v && v->size() > 0) {
-        has_data = true;
-        break;
-      }
-    }
+    for (const std::string& name : vector_names(cur))
+      has_data = has_data || s.peek(cur + "." + name).length > 0;
   }
   if (!has_data)
     throw SpiceError(SpiceErrorKind::simulation,
@@ -880,7 +886,7 @@ Plot NgspiceSession::plot(std::string_view plot, const std::vector<std::string>&
   if (std::find(all.begin(), all.end(), out.scale) == all.end()) {
     out.scale.clear();
     for (const std::string& n : all) {
-      const std::string type = s.vector_type(out.name + "." + n);
+      const std::string type = s.peek(out.name + "." + n).type;
       if (type == "time" || type == "frequency" || is_scale_name(n)) {
         out.scale = n;
         break;
