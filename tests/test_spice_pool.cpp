@@ -239,7 +239,7 @@ TEST_CASE("WorkerPool: crashes, exits and hangs are reported and the pool keeps 
   CHECK(got[5].status == JobStatus::crashed);
   CHECK(contains(got[5].message, "SIGABRT"));
   CHECK(got[7].status == JobStatus::exited);
-  CHECK(contains(got[7].message, "exited with status 3"));
+  CHECK(contains(got[7].message, "exited with status 1"));
   CHECK(got[4].status == JobStatus::timeout);
   CHECK(contains(got[4].message, "killed with SIGKILL"));
   CHECK(got[9].status == JobStatus::exited);

@@ -27,7 +27,7 @@ enum class TestFault : std::uint8_t {
   segfault,  // raise SIGSEGV after loading the netlist
   abort,     // abort() after loading the netlist
   hang,      // stop responding (sleep forever) after loading the netlist
-  exit,      // _exit(3) after loading the netlist, as if ngspice called exit()
+  exit,      // exit(1) after loading the netlist, as if ngspice called exit()
 };
 
 struct Job {

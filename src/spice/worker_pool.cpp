@@ -13,6 +13,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fstream>
@@ -80,6 +81,13 @@ Clock::duration to_duration(double seconds) {
 // ---------------------------------------------------------------------------
 // The child.
 
+// How a worker ends on its own. 1 is left to exit() calls inside ngspice
+// (the simulated one, TestFault::exit, uses it too).
+constexpr int kExitNormally = 0;            // parent closed the socket or said shutdown
+constexpr int kExitNoSimulator = 2;         // could not start ngspice (told in hello)
+constexpr int kExitAfterControlledExit = 3; // after sending the result
+constexpr int kExitInternalError = 4;       // protocol or other error in the worker loop
+
 [[noreturn]] void stage_fault(NgspiceSession& session, const Job& job) {
   try {
     session.load(job.netlist);  // so that the log shows how far it got
@@ -93,18 +101,17 @@ Clock::duration to_duration(double seconds) {
     case TestFault::abort: std::abort();
     case TestFault::hang:
       for (;;) ::pause();
-    case TestFault::exit: ::_exit(3);
+    case TestFault::exit: std::exit(1);  // as ngspice would
     case TestFault::none: break;
   }
-  ::_exit(3);
+  ::_exit(kExitInternalError);
 }
 
 [[noreturn]] void worker_main(int fd, pid_t parent, const PoolOptions& options) {
-  int code = 0;
   try {
     // Die with the parent, and leave Ctrl-C to it.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(0);
+    if (::getppid() != parent) ::_exit(kExitNormally);
     ::signal(SIGINT, SIG_IGN);
     ::signal(SIGPIPE, SIG_IGN);
     // A crash must kill the worker plainly so that the parent can report the
@@ -143,13 +150,13 @@ Clock::duration to_duration(double seconds) {
       hello.error = e.what();
     }
     wire::write_frame(fd, wire::MessageType::hello, wire::encode(hello));
-    if (!hello.ok) ::_exit(2);
+    if (!hello.ok) ::_exit(kExitNoSimulator);
 
     wire::Frame frame;
     for (;;) {
-      if (!wire::read_frame(fd, frame)) ::_exit(0);  // the parent closed the socket
-      if (frame.type == wire::MessageType::shutdown) ::_exit(0);
-      if (frame.type != wire::MessageType::job) ::_exit(4);
+      if (!wire::read_frame(fd, frame)) ::_exit(kExitNormally);  // the parent closed the socket
+      if (frame.type == wire::MessageType::shutdown) ::_exit(kExitNormally);
+      if (frame.type != wire::MessageType::job) ::_exit(kExitInternalError);
       const Job job = wire::decode_job(frame.payload);
       {
         std::lock_guard<std::mutex> lock(send_mutex);
@@ -165,12 +172,15 @@ Clock::duration to_duration(double seconds) {
         wire::write_frame(fd, wire::MessageType::result, wire::encode(result, exiting));
       }
       // After a controlled exit ngspice is unusable; a new worker replaces this one.
-      if (exiting) ::_exit(3);
+      if (exiting) ::_exit(kExitAfterControlledExit);
     }
+  } catch (const std::exception& e) {
+    const std::string msg = std::string("memcosim worker: ") + e.what() + "\n";
+    const ssize_t ignored = ::write(STDERR_FILENO, msg.data(), msg.size());
+    (void)ignored;
   } catch (...) {
-    code = 5;
   }
-  ::_exit(code);
+  ::_exit(kExitInternalError);
 }
 
 }  // namespace
@@ -299,11 +309,12 @@ struct WorkerPool::Impl {
                     signal_description(WTERMSIG(status)) + " while running job " +
                     std::to_string(w.job_id);
       } else {
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         r.status = JobStatus::exited;
         r.message = "worker process " + std::to_string(pid) + " exited with status " +
-                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                    " while running job " + std::to_string(w.job_id) +
-                    " (something called exit() inside the simulator)";
+                    std::to_string(code) + " while running job " + std::to_string(w.job_id) +
+                    (code == kExitInternalError ? " (an internal error in the worker; see its stderr)"
+                                                : " (something called exit() inside the simulator)");
       }
       done.push_back(std::move(r));
     }
@@ -484,6 +495,11 @@ struct WorkerPool::Impl {
 
 WorkerPool::WorkerPool(PoolOptions options) : impl_(std::make_unique<Impl>()) {
   Impl& p = *impl_;
+  struct sigaction chld {};
+  if (::sigaction(SIGCHLD, nullptr, &chld) == 0 && chld.sa_handler == SIG_IGN)
+    throw SimulationError(
+        "SIGCHLD is ignored in this process, so dead workers would be reaped before the pool "
+        "could learn how they died; restore its default disposition before creating a WorkerPool");
   p.options = std::move(options);
   unsigned n = p.options.workers;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
