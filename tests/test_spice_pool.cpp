@@ -1,7 +1,7 @@
 // Worker processes against the real libngspice: results, crash and hang
 // recovery, memory over many jobs; and the behaviours that leave a process's
 // ngspice unusable (controlled exit, a user .spiceinit), which are tested in
-// fresh copies of this test binary (see rerun_in_child).
+// fresh copies of this test binary (see expect_passes_in_child).
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -62,11 +62,6 @@ double rc_error(const Result& r) {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-struct ChildRun {
-  int status = -1;
-  std::string output;
-};
-
 // Some behaviours spoil ngspice for the rest of a process (a controlled exit
 // without reset) or happen only when a process first starts ngspice (reading
 // a .spiceinit). Such a test case runs itself again in a fresh copy of this
@@ -76,19 +71,23 @@ bool in_child(const std::string& key) {
   return v && key == v;
 }
 
-ChildRun rerun_in_child(const std::string& key, const std::string& test_name, const fs::path& cwd) {
+// Re-runs the current test case in a fresh process started in `cwd` and
+// checks that it passed there.
+void expect_passes_in_child(const std::string& key, const fs::path& cwd) {
   const fs::path exe = fs::read_symlink("/proc/self/exe");
   const fs::path out = cwd / "child-output.txt";
   const std::string cmd = "cd '" + cwd.string() + "' && MEMCOSIM_SPICE_CHILD='" + key + "' '" +
-                          exe.string() + "' --warn NoTests '" + test_name + "' > '" + out.string() +
-                          "' 2>&1";
-  ChildRun r;
-  r.status = std::system(cmd.c_str());
+                          exe.string() + "' --warn NoTests '" +
+                          Catch::getResultCapture().getCurrentTestName() + "' > '" +
+                          out.string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
   std::ifstream in(out);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  r.output = ss.str();
-  return r;
+  std::ostringstream output;
+  output << in.rdbuf();
+  INFO(output.str());
+  CHECK(status == 0);
+  CHECK(contains(output.str(), "All tests passed"));
+  CHECK(contains(output.str(), "in 1 test case"));  // the child really ran it
 }
 
 struct TempDir {
@@ -359,11 +358,7 @@ TEST_CASE("NgspiceSession: a user .spiceinit is refused unless allowed", "[spice
   if (!in_child("spiceinit")) {
     TempDir dir("spiceinit");
     std::ofstream(dir.path / ".spiceinit") << "* a user's start-up file\nset memcosim_test_marker\n";
-    const ChildRun r = rerun_in_child("spiceinit", Catch::getResultCapture().getCurrentTestName(), dir.path);
-    INFO(r.output);
-    CHECK(r.status == 0);
-    CHECK(contains(r.output, "All tests passed"));
-    CHECK(contains(r.output, "in 1 test case"));  // the child really ran it
+    expect_passes_in_child("spiceinit", dir.path);
     return;
   }
   // In the fresh process, started in a directory holding a .spiceinit:
@@ -390,11 +385,7 @@ TEST_CASE("NgspiceSession: after a controlled exit the session is unusable until
           "[spice]") {
   if (!in_child("exit")) {
     TempDir dir("controlled-exit");
-    const ChildRun r = rerun_in_child("exit", Catch::getResultCapture().getCurrentTestName(), dir.path);
-    INFO(r.output);
-    CHECK(r.status == 0);
-    CHECK(contains(r.output, "All tests passed"));
-    CHECK(contains(r.output, "in 1 test case"));  // the child really ran it
+    expect_passes_in_child("exit", dir.path);
     return;
   }
   // In the fresh process:
