@@ -115,9 +115,9 @@ struct SimulatorInfo {
   std::vector<std::string> banner;  // output of the `version` command
   bool has_klu = false;         // built with the KLU solver (".options klu" works)
   bool has_lock_realloc = false;  // ngSpice_LockRealloc / ngSpice_UnlockRealloc exported
-  bool has_reset = false;       // ngSpice_Reset exported (recover() possible)
+  bool has_reset = false;       // ngSpice_Reset exported (ngspice >= 44; recover() possible)
   bool has_nospiceinit = false; // ngSpice_nospiceinit exported (not called; see above)
-  std::string user_spiceinit;   // the .spiceinit ngspice read at start-up, "" if none
+  std::string user_spiceinit;   // the .spiceinit this process's ngSpice_Init read, "" if none
 };
 
 enum class RawFormat { binary, ascii };
@@ -178,13 +178,17 @@ class NgspiceSession {
                  const std::vector<std::string>& names = {});
 
   // After a controlled exit: ngSpice_Reset and a fresh ngSpice_Init when the
-  // library exports ngSpice_Reset (ngspice >= 44). Returns false if it does
-  // not, and the session stays unusable.
+  // library exports ngSpice_Reset (ngspice >= 44). Returns false, and the
+  // session stays unusable, if it does not, after `quit` (ngspice has freed
+  // its data; a reset would free it again) or after an analysis that could
+  // not be halted. Once such a session is gone no other session can start in
+  // this process: that is what worker processes are for.
   bool recover();
 
   // Simulator output since the last load(), bounded by max_log_lines.
   std::vector<std::string> log() const;
-  // "KLU" or "SPARSE" as reported by the last analysis; "" if unknown.
+  // "KLU" or "SPARSE" as reported by the last analysis ("SPARSE" for a
+  // library without KLU, which never says); "" before any analysis.
   std::string solver_used() const;
 
   struct Impl;
