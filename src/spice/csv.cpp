@@ -1,0 +1,90 @@
+#include "spice/csv.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <ostream>
+
+#include "spice/session.hpp"
+#include "util/error.hpp"
+
+namespace memcosim::spice {
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+struct Column {
+  std::string header;
+  const std::vector<double>* values;
+};
+
+}  // namespace
+
+void write_csv(const Plot& plot, std::ostream& out) {
+  std::vector<const Vector*> order;
+  if (const Vector* scale = plot.scale_vector()) order.push_back(scale);
+  for (const Vector& v : plot.vectors)
+    if (std::find(order.begin(), order.end(), &v) == order.end()) order.push_back(&v);
+
+  std::vector<Column> columns;
+  for (const Vector* v : order) {
+    const bool real_scale = v == plot.scale_vector() &&
+                            std::all_of(v->im.begin(), v->im.end(), [](double x) { return x == 0; });
+    if (!v->is_complex || real_scale) {
+      columns.push_back({v->name, &v->re});
+    } else {
+      columns.push_back({"re(" + v->name + ")", &v->re});
+      columns.push_back({"im(" + v->name + ")", &v->im});
+    }
+  }
+
+  std::size_t rows = 0;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    out << (c ? "," : "") << csv_field(columns[c].header);
+    rows = std::max(rows, columns[c].values->size());
+  }
+  out << '\n';
+  char buf[64];
+  std::string line;
+  for (std::size_t r = 0; r < rows; ++r) {
+    line.clear();
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c) line += ',';
+      const std::vector<double>& vals = *columns[c].values;
+      if (r < vals.size()) {
+        const auto res = std::to_chars(buf, buf + sizeof buf, vals[r]);
+        line.append(buf, res.ptr);
+      }
+    }
+    line += '\n';
+    out << line;
+  }
+}
+
+void write_csv(const Plot& plot, const std::filesystem::path& path) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error("cannot write " + path.string());
+  write_csv(plot, out);
+  out.close();
+  if (!out) throw Error("error while writing " + path.string());
+}
+
+std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session,
+                                                   const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> written;
+  for (const std::string& name : session.plot_names()) {
+    if (name == "const") continue;
+    const std::filesystem::path path = dir / (name + ".csv");
+    write_csv(session.plot(name), path);
+    written.push_back(path);
+  }
+  return written;
+}
+
+}  // namespace memcosim::spice
