@@ -22,5 +22,7 @@ struct ConfigArgs {
 void add_config_args(CLI::App& cmd, ConfigArgs& args);
 
 void add_check_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
 
 }  // namespace memcosim::app

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "memcosim " MEMCOSIM_VERSION);
   memcosim::app::add_check_command(app);
+  memcosim::app::add_train_command(app);
+  memcosim::app::add_sample_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -37,6 +37,9 @@ void Config::validate(Checker& c) const {
   not_transistor(circuit.blocks.inverter, "circuit.blocks.inverter");
   not_transistor(circuit.blocks.integrator, "circuit.blocks.integrator");
   not_transistor(circuit.blocks.multiplier, "circuit.blocks.multiplier");
+  c.require(training.learning_rate_final <= training.learning_rate, "training.learning_rate_final",
+            "must be <= training.learning_rate (got " + format_number(training.learning_rate_final) + " > " +
+                format_number(training.learning_rate) + ")");
   c.require(sampling.t_end < sampling.t_start, "sampling.t_end",
             "must be < sampling.t_start (got " + format_number(sampling.t_end) +
                 " >= " + format_number(sampling.t_start) + ")");

@@ -25,6 +25,7 @@ enum class ScheduleForm { time_warp, variable_gain };
 enum class Execution { worker, in_process };
 enum class LinearSolver { automatic, klu, sparse };
 enum class Integration { trap, gear };
+enum class LrSchedule { constant, cosine };
 
 template <>
 struct EnumNames<DatasetKind> {
@@ -60,6 +61,11 @@ template <>
 struct EnumNames<LinearSolver> {
   static constexpr std::array<std::pair<LinearSolver, std::string_view>, 3> values{
       {{LinearSolver::automatic, "auto"}, {LinearSolver::klu, "klu"}, {LinearSolver::sparse, "sparse"}}};
+};
+template <>
+struct EnumNames<LrSchedule> {
+  static constexpr std::array<std::pair<LrSchedule, std::string_view>, 2> values{
+      {{LrSchedule::constant, "constant"}, {LrSchedule::cosine, "cosine"}}};
 };
 template <>
 struct EnumNames<Integration> {
@@ -159,6 +165,8 @@ struct TrainingConfig {
   int epochs = 10000;
   int batch_size = 512;
   double learning_rate = 2e-4;
+  LrSchedule lr_schedule = LrSchedule::constant;
+  double learning_rate_final = 0.0;
   double weight_decay = 3e-5;
   double grad_clip = 0.1;
   double ema_decay = 0.999;
@@ -171,7 +179,10 @@ struct TrainingConfig {
   void fields(V& v) {
     v("epochs", epochs, "Passes over the training set.", ge(1));
     v("batch_size", batch_size, "Minibatch size.", ge(1));
-    v("learning_rate", learning_rate, "Adam learning rate.", gt(0));
+    v("learning_rate", learning_rate, "Adam learning rate (the initial one with a cosine schedule).", gt(0));
+    v("lr_schedule", lr_schedule,
+      "constant, or cosine: decay from learning_rate to learning_rate_final over all optimiser steps.");
+    v("learning_rate_final", learning_rate_final, "Final learning rate of the cosine schedule.", ge(0));
     v("weight_decay", weight_decay, "L2 weight decay added to the gradient (PyTorch Adam convention).", ge(0));
     v("grad_clip", grad_clip, "Clip the global gradient norm to this value; 0 disables.", ge(0));
     v("ema_decay", ema_decay, "Decay of the exponential moving average of the weights; the average is saved. 0 disables.",

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numbers>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -47,6 +48,8 @@ void TrainOptions::validate() const {
   if (batch_size < 1) p.push_back("batch_size must be >= 1" + fmt(batch_size));
   if (!finite(learning_rate) || learning_rate <= 0)
     p.push_back("learning_rate must be finite and > 0" + fmt(learning_rate));
+  if (!finite(learning_rate_final) || learning_rate_final < 0 || learning_rate_final > learning_rate)
+    p.push_back("learning_rate_final must be in [0, learning_rate]" + fmt(learning_rate_final));
   if (!(adam_beta1 >= 0 && adam_beta1 < 1)) p.push_back("adam_beta1 must be in [0, 1)" + fmt(adam_beta1));
   if (!(adam_beta2 >= 0 && adam_beta2 < 1)) p.push_back("adam_beta2 must be in [0, 1)" + fmt(adam_beta2));
   if (!finite(adam_eps) || adam_eps <= 0) p.push_back("adam_eps must be finite and > 0" + fmt(adam_eps));
@@ -310,6 +313,15 @@ TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<
   std::iota(order.begin(), order.end(), Eigen::Index{0});
   const bool noisy = opt.weight_noise.enabled;
 
+  // Cosine decay runs over every optimiser step of the whole training.
+  const long total_steps = static_cast<long>(opt.epochs) * ((n + B - 1) / B);
+  auto learning_rate = [&](long step) {  // step = 1 .. total_steps
+    if (opt.lr_schedule == TrainOptions::LrSchedule::constant || total_steps < 2) return opt.learning_rate;
+    const double progress_fraction = static_cast<double>(step - 1) / static_cast<double>(total_steps - 1);
+    return opt.learning_rate_final +
+           0.5 * (opt.learning_rate - opt.learning_rate_final) * (1.0 + std::cos(std::numbers::pi * progress_fraction));
+  };
+
   TrainResult result;
   result.epoch_loss.reserve(static_cast<std::size_t>(opt.epochs));
   for (int epoch = 1; epoch <= opt.epochs; ++epoch) {
@@ -349,7 +361,7 @@ TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<
       const double bc2 = 1.0 - std::pow(opt.adam_beta2, k);
       adam_m = opt.adam_beta1 * adam_m + (1.0 - opt.adam_beta1) * grad;
       adam_v = opt.adam_beta2 * adam_v + (1.0 - opt.adam_beta2) * grad.cwiseAbs2();
-      theta.array() -= (opt.learning_rate / bc1) * adam_m.array() /
+      theta.array() -= (learning_rate(result.steps) / bc1) * adam_m.array() /
                        (adam_v.array().sqrt() / std::sqrt(bc2) + opt.adam_eps);
       if (opt.ema_decay > 0) ema = opt.ema_decay * ema + (1.0 - opt.ema_decay) * theta;
     }

@@ -47,7 +47,12 @@ Eigen::Index sample_weight_noise(const WeightNoise& noise, Rng& rng, Eigen::Ref<
 struct TrainOptions {
   int epochs = 10000;             // passes over the data set, >= 1
   int batch_size = 512;           // samples per step, >= 1; the last partial batch is used too
-  double learning_rate = 2e-4;    // Adam step size, > 0
+  double learning_rate = 2e-4;    // Adam step size, > 0 (the initial one with a cosine schedule)
+  // Learning-rate schedule over all optimiser steps: constant, or cosine
+  // decay from learning_rate to learning_rate_final.
+  enum class LrSchedule { constant, cosine };
+  LrSchedule lr_schedule = LrSchedule::constant;
+  double learning_rate_final = 0.0;  // >= 0, <= learning_rate; used by cosine
   double adam_beta1 = 0.9;        // in [0, 1)
   double adam_beta2 = 0.999;      // in [0, 1)
   double adam_eps = 1e-8;         // > 0

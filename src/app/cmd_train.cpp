@@ -1,0 +1,23 @@
+// memcosim train CONFIG [-o weights.yaml]
+#include <iostream>
+
+#include "app/cli.hpp"
+#include "flow/train.hpp"
+
+namespace memcosim::app {
+
+void add_train_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train the score network (denoising score matching) and write its weight file");
+  auto args = std::make_shared<ConfigArgs>();
+  auto output = std::make_shared<std::string>();
+  auto every = std::make_shared<int>(500);
+  add_config_args(*cmd, *args);
+  cmd->add_option("-o,--output", *output, "Weight file to write (default: the config's model.file)");
+  cmd->add_option("--log-every", *every, "Print the loss every N epochs (0: never)")->check(CLI::NonNegativeNumber);
+  cmd->callback([=] {
+    const config::Config cfg = args->load();
+    flow::train_model(cfg, *output, std::cout, *every);
+  });
+}
+
+}  // namespace memcosim::app

@@ -1,0 +1,133 @@
+#include "flow/common.hpp"
+
+#include <fstream>
+#include <ostream>
+
+#include "nn/dataset.hpp"
+#include "util/error.hpp"
+#include "util/random.hpp"
+
+namespace memcosim::flow {
+
+nn::Architecture architecture(const config::Config& cfg) {
+  nn::Architecture a;
+  a.input_dim = 2;
+  a.output_dim = 2;
+  a.hidden = cfg.model.hidden;
+  a.num_classes = cfg.model.classes;
+  a.output_gain = cfg.model.output_gain;
+  a.embedding_scale = cfg.model.embedding_scale;
+  return a;
+}
+
+nn::TrainOptions train_options(const config::Config& cfg) {
+  const auto& t = cfg.training;
+  nn::TrainOptions o;
+  o.epochs = t.epochs;
+  o.batch_size = t.batch_size;
+  o.learning_rate = t.learning_rate;
+  o.lr_schedule = t.lr_schedule == config::LrSchedule::cosine ? nn::TrainOptions::LrSchedule::cosine
+                                                              : nn::TrainOptions::LrSchedule::constant;
+  o.learning_rate_final = t.learning_rate_final;
+  o.adam_beta1 = t.adam.beta1;
+  o.adam_beta2 = t.adam.beta2;
+  o.adam_eps = t.adam.eps;
+  o.weight_decay = t.weight_decay;
+  o.grad_clip = t.grad_clip;
+  o.ema_decay = t.ema_decay;
+  o.t_min = t.t_min;
+  o.weight_noise = {t.weight_noise.enabled, t.weight_noise.sigma, t.weight_noise.clip};
+  o.activation_threshold = t.activation_penalty.threshold;
+  o.activation_penalty = t.activation_penalty.weight;
+  o.class_dropout = t.class_dropout;
+  o.schedule = {cfg.schedule.beta_min, cfg.schedule.beta_max};
+  o.seed = derive_seed(cfg.seed, "training");
+  return o;
+}
+
+reference::SamplerOptions sampler_options(const config::Config& cfg) {
+  const auto& s = cfg.sampling;
+  reference::SamplerOptions o;
+  o.method = s.method == config::SamplingMethod::sde ? reference::Method::sde : reference::Method::pf_ode;
+  o.n = s.n;
+  o.seed = cfg.sampling_seed();
+  o.t_start = s.t_start;
+  o.t_end = s.t_end;
+  switch (s.ode.stepper) {
+    case config::OdeStepper::dopri5: o.ode.stepper = reference::OdeStepper::dopri5; break;
+    case config::OdeStepper::cash_karp54: o.ode.stepper = reference::OdeStepper::cash_karp54; break;
+    case config::OdeStepper::fehlberg78: o.ode.stepper = reference::OdeStepper::fehlberg78; break;
+  }
+  o.ode.rtol = s.ode.rtol;
+  o.ode.atol = s.ode.atol;
+  o.ode.dt_initial = s.ode.dt_initial;
+  o.ode.max_steps = s.ode.max_steps;
+  o.sde.steps = s.sde.steps;
+  o.block_size = s.batch;
+  return o;
+}
+
+analysis::MetricsOptions metrics_options(const config::Config& cfg) {
+  const auto& m = cfg.metrics;
+  analysis::MetricsOptions o;
+  o.kl.bins = m.kl.bins;
+  o.kl.lo = -m.kl.range;
+  o.kl.hi = m.kl.range;
+  o.kl.blur_sigma = m.kl.blur;
+  o.kl.epsilon = m.kl.floor;
+  o.l2.bins = m.l2.bins;
+  o.l2.lo = -m.l2.range;
+  o.l2.hi = m.l2.range;
+  o.mmd.max_points = m.mmd.max_points;
+  o.mmd.bandwidth = m.mmd.bandwidth;
+  o.mmd.seed = derive_seed(cfg.seed, "mmd");
+  o.ring.enabled = cfg.dataset.kind == config::DatasetKind::ring;
+  return o;
+}
+
+Eigen::MatrixXd draw_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose) {
+  Rng rng(derive_seed(cfg.seed, std::string("dataset/") + std::string(purpose)));
+  switch (cfg.dataset.kind) {
+    case config::DatasetKind::ring:
+      return nn::sample_ring(cfg.dataset.ring.radius_mean, cfg.dataset.ring.radius_std, n, rng);
+  }
+  throw Error("unknown data set");
+}
+
+nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
+  const auto path = cfg.resolve(cfg.model.file);
+  if (!std::filesystem::exists(path)) {
+    throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
+                                "weight file " + path.string() + " does not exist; train it with `memcosim train " +
+                                    cfg.source + "`"});
+  }
+  nn::LoadedModel m = nn::load_weights(path.string());
+  const nn::Architecture want = architecture(cfg);
+  if (!(m.net.arch().hidden == want.hidden) || m.net.arch().output_gain != want.output_gain ||
+      m.net.arch().num_classes != want.num_classes)
+    warn << "memcosim: warning: " << path.string()
+         << " was trained with a different architecture than the config's model.* keys; using the file's\n";
+  if (m.schedule.beta_min != cfg.schedule.beta_min || m.schedule.beta_max != cfg.schedule.beta_max)
+    warn << "memcosim: warning: " << path.string() << " was trained with beta in [" << m.schedule.beta_min << ", "
+         << m.schedule.beta_max << "], not the config's schedule; sampling uses the file's x sampling.beta_scale\n";
+  return m;
+}
+
+sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained) {
+  return trained.scaled(cfg.sampling.beta_scale);
+}
+
+std::filesystem::path prepare_output_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir)) throw Error("cannot create output folder " + dir + ": " + ec.message());
+  return std::filesystem::path(dir);
+}
+
+void write_resolved_config(const std::filesystem::path& dir, const config::Config& cfg) {
+  std::ofstream out(dir / "config.resolved.yaml");
+  out << "# " << cfg.source << " as run (defaults filled in)\n" << config::to_yaml(cfg);
+  if (!out) throw Error("cannot write " + (dir / "config.resolved.yaml").string());
+}
+
+}  // namespace memcosim::flow

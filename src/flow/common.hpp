@@ -1,0 +1,48 @@
+// Shared steps of the command flows (train, sample, run): a config turned
+// into the options of each module, the model loaded with located errors,
+// data drawn from the configured data set, results folders.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include <Eigen/Core>
+
+#include "analysis/metrics.hpp"
+#include "config/config.hpp"
+#include "nn/score_net.hpp"
+#include "nn/train.hpp"
+#include "nn/weights.hpp"
+#include "reference/sampler.hpp"
+#include "sde/schedule.hpp"
+
+namespace memcosim::flow {
+
+nn::Architecture architecture(const config::Config& cfg);
+nn::TrainOptions train_options(const config::Config& cfg);
+reference::SamplerOptions sampler_options(const config::Config& cfg);
+analysis::MetricsOptions metrics_options(const config::Config& cfg);
+
+// n points of the configured data set from the stream named `purpose`
+// ("train" for the training set, "target" for the metrics' reference set).
+Eigen::MatrixXd draw_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose);
+
+// The model of cfg.model.file. A missing or invalid file is an InputError
+// located at the model.file key (and at the weight file's own lines). When
+// the file's architecture or schedule differs from the config's, the file
+// wins and a warning saying so goes to `warn`.
+nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn);
+
+// beta_scale x the schedule the model was trained with.
+sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained);
+
+// Creates the folder (and parents); throws Error naming it if impossible.
+std::filesystem::path prepare_output_dir(const std::string& dir);
+
+// config.resolved.yaml: the config as run, defaults filled in.
+void write_resolved_config(const std::filesystem::path& dir, const config::Config& cfg);
+
+}  // namespace memcosim::flow
