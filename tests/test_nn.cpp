@@ -2,6 +2,8 @@
 // weight-noise model, weight files and the ring data set.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -94,20 +96,6 @@ ScoreNet with_params(const ScoreNet& net, const VectorXd& theta) {
   return copy;
 }
 
-// A scratch directory removed at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() /
-           ("memcosim_test_nn_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 bool bitwise_equal(const VectorXd& a, const VectorXd& b) {
   return a.size() == b.size() &&
@@ -516,7 +504,7 @@ void require_diagnostic(const std::string& path, const std::string& text, const 
 }  // namespace
 
 TEST_CASE("nn: weight files round-trip bit-exactly", "[nn]") {
-  TempDir dir;
+  test::TempDir dir("nn");
   for (int C : {0, 3}) {
     Architecture arch;
     arch.num_classes = C;
@@ -542,7 +530,7 @@ TEST_CASE("nn: weight files round-trip bit-exactly", "[nn]") {
     prov.train_seconds = 38.25;
     prov.dataset = "ring r~N(0.7, 0.04^2), 10000 points";
     const sde::VpSchedule sched{0.0015, 0.75};
-    const std::string path = dir.file("net" + std::to_string(C) + ".yaml");
+    const std::string path = (dir / ("net" + std::to_string(C) + ".yaml")).string();
     save_weights(path, net, sched, prov);
 
     const LoadedModel m = load_weights(path);
@@ -559,7 +547,7 @@ TEST_CASE("nn: weight files round-trip bit-exactly", "[nn]") {
     m.net.score(x, 0.3, b);
     CHECK(a == b);
     // Saving the loaded model reproduces the file byte for byte.
-    const std::string again = dir.file("again.yaml");
+    const std::string again = (dir / "again.yaml").string();
     save_weights(again, m.net, m.schedule, m.provenance);
     std::ifstream f1(path), f2(again);
     const std::string s1((std::istreambuf_iterator<char>(f1)), {}), s2((std::istreambuf_iterator<char>(f2)), {});
@@ -568,8 +556,8 @@ TEST_CASE("nn: weight files round-trip bit-exactly", "[nn]") {
 }
 
 TEST_CASE("nn: malformed weight files give located diagnostics", "[nn]") {
-  TempDir dir;
-  const std::string path = dir.file("w.yaml");
+  test::TempDir dir("nn");
+  const std::string path = (dir / "w.yaml").string();
 
   SECTION("the template is valid and rows are output neurons") {
     write_file(path, kTinyWeights);
@@ -627,7 +615,7 @@ TEST_CASE("nn: malformed weight files give located diagnostics", "[nn]") {
     CHECK_THAT(diags[0].message, Catch::Contains("syntax"));
   }
   SECTION("missing file") {
-    const std::string missing = dir.file("does-not-exist.yaml");
+    const std::string missing = (dir / "does-not-exist.yaml").string();
     const auto diags = load_errors(missing);
     REQUIRE(diags.size() == 1);
     CHECK(diags[0].where.file == missing);

@@ -4,6 +4,8 @@
 // 46 print.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <unistd.h>
 
 #include <charconv>
@@ -26,35 +28,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path data_file(const std::string& name) {
-  return fs::path(MEMCOSIM_TEST_DATA_DIR) / "spice" / name;
-}
+fs::path data_file(const std::string& name) { return test::data_path("spice/" + name); }
+using test::read_text;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// A fresh directory under the system temp dir, removed at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("memcosim-spice-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
 
 std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
   std::vector<std::vector<std::string>> rows;
@@ -85,8 +61,8 @@ TEST_CASE("Rawfiles written by the session read back to the same vectors", "[spi
   s.load(read_text(data_file("rc_lowpass.cir")));
   s.run(30);
   const Plot mem = s.plot();
-  TempDir dir;
-  const fs::path bin = dir.path / "rc.raw", asc = dir.path / "rc_ascii.raw";
+  test::TempDir dir("output");
+  const fs::path bin = dir.path() / "rc.raw", asc = dir.path() / "rc_ascii.raw";
   s.write_raw(bin.string(), RawFormat::binary);
   s.write_raw(asc.string(), RawFormat::ascii);
 
@@ -115,9 +91,9 @@ TEST_CASE("Rawfiles written by the session read back to the same vectors", "[spi
 TEST_CASE("The ngspice program in batch mode gives the same final values as in-process",
           "[spice]") {
   REQUIRE(std::system("command -v ngspice > /dev/null 2>&1") == 0);  // the CLI is part of the setup
-  TempDir dir;
-  const fs::path raw = dir.path / "batch.raw";
-  const std::string cmd = "cd '" + dir.path.string() + "' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '" +
+  test::TempDir dir("output");
+  const fs::path raw = dir.path() / "batch.raw";
+  const std::string cmd = "cd '" + dir.path().string() + "' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '" +
                           raw.string() + "' '" + data_file("rc_lowpass.cir").string() +
                           "' > batch.log 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
@@ -129,7 +105,7 @@ TEST_CASE("The ngspice program in batch mode gives the same final values as in-p
   s.load(read_text(data_file("rc_lowpass.cir")));
   s.run(30);
   const Plot mem = s.plot();
-  INFO("library ngspice-" << s.info().version << "; batch log:\n" << read_text(dir.path / "batch.log"));
+  INFO("library ngspice-" << s.info().version << "; batch log:\n" << read_text(dir.path() / "batch.log"));
   // Same version: identical. The ngspice-39 library against the ngspice-46
   // program (scripts/check-ngspice39.sh): V(out) agrees to 4e-10 relative
   // and the 6.7 uA source current to 4e-13 A.
@@ -140,7 +116,7 @@ TEST_CASE("The ngspice program in batch mode gives the same final values as in-p
     CHECK(b.re.back() == Approx(a.re.back()).epsilon(1e-9).margin(1e-12));
   }
   // Same program version: the same time points (to the 16 digits of an ascii rawfile).
-  if (read_text(dir.path / "batch.log").find("ngspice-" + s.info().version + " ") != std::string::npos) {
+  if (read_text(dir.path() / "batch.log").find("ngspice-" + s.info().version + " ") != std::string::npos) {
     REQUIRE(batch.at("time").size() == mem.at("time").size());
     for (std::size_t i = 0; i < mem.at("time").size(); ++i)
       CHECK(batch.at("out").re[i] == Approx(mem.at("out").re[i]).epsilon(1e-14).margin(1e-300));
@@ -149,13 +125,13 @@ TEST_CASE("The ngspice program in batch mode gives the same final values as in-p
 
 TEST_CASE("CSV: one file per plot, scale first, complex as re/im columns", "[spice]") {
   NgspiceSession s;
-  TempDir dir;
+  test::TempDir dir("output");
 
   s.load(read_text(data_file("rc_lowpass.cir")));
   s.run(30);
   const Plot tran = s.plot();
-  write_csv(tran, dir.path / "tran.csv");
-  const auto rows = read_csv(dir.path / "tran.csv");
+  write_csv(tran, dir.path() / "tran.csv");
+  const auto rows = read_csv(dir.path() / "tran.csv");
   REQUIRE(rows.size() == tran.at("time").size() + 1);
   CHECK(rows[0] == std::vector<std::string>{"time", "in", "out", "v1#branch"});
   for (std::size_t i = 0; i < tran.at("time").size(); ++i) {
@@ -165,7 +141,7 @@ TEST_CASE("CSV: one file per plot, scale first, complex as re/im columns", "[spi
 
   s.load(read_text(data_file("ac_lowpass.cir")));
   s.run(30);
-  const std::vector<fs::path> files = write_plots_csv(s, dir.path);
+  const std::vector<fs::path> files = write_plots_csv(s, dir.path());
   REQUIRE(files.size() == 1);  // destroy all removed the transient: only ac1
   CHECK(files[0].filename() == "ac1.csv");
   const auto ac = read_csv(files[0]);

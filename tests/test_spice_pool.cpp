@@ -4,6 +4,8 @@
 // fresh copies of this test binary (see expect_passes_in_child).
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -32,13 +34,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string netlist(const std::string& name) {
-  std::ifstream in(fs::path(MEMCOSIM_TEST_DATA_DIR) / "spice" / name);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string netlist(const std::string& name) { return test::read_text(test::data_path("spice/" + name)); }
 
 Job make_job(std::uint64_t id, const std::string& file, TestFault fault = TestFault::none,
              double timeout_s = 30) {
@@ -90,18 +86,6 @@ void expect_passes_in_child(const std::string& key, const fs::path& cwd) {
   CHECK(contains(output.str(), "in 1 test case"));  // the child really ran it
 }
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("memcosim-" + name + "-" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 }  // namespace
 
@@ -356,9 +340,9 @@ TEST_CASE("WorkerPool: refuses to fork with a live session or other threads", "[
 
 TEST_CASE("NgspiceSession: a user .spiceinit is refused unless allowed", "[spice]") {
   if (!in_child("spiceinit")) {
-    TempDir dir("spiceinit");
-    std::ofstream(dir.path / ".spiceinit") << "* a user's start-up file\nset memcosim_test_marker\n";
-    expect_passes_in_child("spiceinit", dir.path);
+    test::TempDir dir("spiceinit");
+    std::ofstream(dir.path() / ".spiceinit") << "* a user's start-up file\nset memcosim_test_marker\n";
+    expect_passes_in_child("spiceinit", dir.path());
     return;
   }
   // In the fresh process, started in a directory holding a .spiceinit:
@@ -384,8 +368,8 @@ TEST_CASE("NgspiceSession: a user .spiceinit is refused unless allowed", "[spice
 TEST_CASE("NgspiceSession: after a controlled exit the session is unusable until recovered",
           "[spice]") {
   if (!in_child("exit")) {
-    TempDir dir("controlled-exit");
-    expect_passes_in_child("exit", dir.path);
+    test::TempDir dir("controlled-exit");
+    expect_passes_in_child("exit", dir.path());
     return;
   }
   // In the fresh process:

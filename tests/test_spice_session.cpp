@@ -1,6 +1,8 @@
 // NgspiceSession against the real libngspice, in this process.
 #include <catch2/catch.hpp>
 
+#include "support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <clocale>
@@ -19,14 +21,7 @@ using namespace memcosim::spice;
 
 namespace {
 
-std::string netlist(const std::string& name) {
-  const std::filesystem::path p = std::filesystem::path(MEMCOSIM_TEST_DATA_DIR) / "spice" / name;
-  std::ifstream in(p);
-  REQUIRE(in.good());
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string netlist(const std::string& name) { return test::read_text(test::data_path("spice/" + name)); }
 
 // Loads `name` and expects SpiceError; returns it.
 SpiceError load_error(NgspiceSession& s, const std::string& name) {
