@@ -86,7 +86,7 @@ TEST_CASE("the shipped ring config loads with its SI values", "[config]") {
   const Config c = load_config(std::string(MEMCOSIM_SOURCE_DIR) + "/configs/ring.yaml");
   CHECK(c.dataset.n == 10000);
   CHECK(c.training.epochs == 10000);
-  CHECK(c.training.learning_rate == Approx(2e-4).epsilon(1e-15));
+  CHECK(c.training.learning_rate == Approx(1e-3).epsilon(1e-15));  // "1m"
   CHECK(c.training.activation_penalty.weight == Approx(1e-7).epsilon(1e-15));
   CHECK(c.sampling.t_end == Approx(1e-4).epsilon(1e-15));
   CHECK(c.sampling.beta_scale == 2.0);

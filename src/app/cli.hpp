@@ -24,5 +24,8 @@ void add_config_args(CLI::App& cmd, ConfigArgs& args);
 void add_check_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_netlist_command(CLI::App& app);
+void add_sim_command(CLI::App& app);
 
 }  // namespace memcosim::app

@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   memcosim::app::add_check_command(app);
   memcosim::app::add_train_command(app);
   memcosim::app::add_sample_command(app);
+  memcosim::app::add_run_command(app);
+  memcosim::app::add_netlist_command(app);
+  memcosim::app::add_sim_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -144,11 +144,12 @@ void cell(Circuit& c, Block& b, const std::string& name, const std::string& row,
     c.add(b, Resistor{"R" + name, row, col, 1.0 / g});
     return;
   }
+  // The amplitude i0 exp(-gap/g0) is evaluated here, not in every Newton
+  // iteration of the simulator; the crossbar block notes give the gaps.
   const auto& p = env.cell;
-  const double gap = cell_gap(g, p);
-  const Expr amplitude = Expr::num(p.i0) * Expr::call("exp", {-(Expr::num(gap) / Expr::num(p.g0))});
+  const double amplitude = p.i0 * std::exp(-cell_gap(g, p) / p.g0);
   c.add(b, BehavioralCurrent{"B" + name, row, col,
-                             amplitude * Expr::call("sinh", {Expr::v(row, col) / Expr::num(p.v0)})});
+                             Expr::num(amplitude) * Expr::call("sinh", {Expr::v(row, col) / Expr::num(p.v0)})});
 }
 
 void voltage(Circuit& c, Block& b, const std::string& name, const std::string& node, SourceValue value) {

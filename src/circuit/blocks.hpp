@@ -72,8 +72,9 @@ void multiplier(Circuit& c, Block& b, const std::string& name, const std::string
                 const std::string& out, Level level, const Environment& env);
 
 // One RRAM cell from row to column with conductance g. Ideal: a resistor.
-// Behavioral: I = i0 exp(-gap/g0) sinh(V/v0), the gap programmed (and
-// written out) so that I(verify_voltage) = g * verify_voltage.
+// Behavioral: I = i0 exp(-gap/g0) sinh(V/v0), the gap programmed so that
+// I(verify_voltage) = g * verify_voltage (the netlist holds the amplitude
+// i0 exp(-gap/g0); cell_gap() gives the gap).
 void cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col, double g,
           Level level, const Environment& env);
 // The programmed gap of a behavioral cell of conductance g (m).

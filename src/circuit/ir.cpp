@@ -58,6 +58,16 @@ Expr Expr::call(std::string_view fn, std::vector<Expr> args) {
   return Expr(s + ")");
 }
 
+Expr Expr::pwl(const Expr& x, const std::vector<double>& t, const std::vector<double>& v) {
+  if (t.size() != v.size() || t.empty()) throw std::invalid_argument("pwl: needs equal, non-empty t and v");
+  std::string s = "pwl(" + x.text_;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (i > 0 && !(t[i] > t[i - 1])) throw std::invalid_argument("pwl: times must increase");
+    s += ", " + number(t[i]) + ", " + number(v[i]);
+  }
+  return Expr(s + ")");
+}
+
 Expr operator+(const Expr& a, const Expr& b) { return Expr("(" + a.text_ + "+" + b.text_ + ")"); }
 Expr operator-(const Expr& a, const Expr& b) { return Expr("(" + a.text_ + "-" + b.text_ + ")"); }
 Expr operator*(const Expr& a, const Expr& b) { return Expr(a.text_ + "*" + b.text_); }

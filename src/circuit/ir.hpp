@@ -39,6 +39,10 @@ class Expr {
   static Expr time();                                          // simulation time
   // fn in {exp, ln, sqrt, sinh, cosh, tanh, sin, cos, abs, uramp, u, min, max, pow}
   static Expr call(std::string_view fn, std::vector<Expr> args);
+  // pwl(x, t0, v0, t1, v1, ...): piecewise linear in x, constant outside.
+  // As a function of time it interpolates like a PWL source but sets no
+  // simulator breakpoints.
+  static Expr pwl(const Expr& x, const std::vector<double>& t, const std::vector<double>& v);
 
   friend Expr operator+(const Expr& a, const Expr& b);
   friend Expr operator-(const Expr& a, const Expr& b);

@@ -135,10 +135,13 @@ Waveform dac_waveform(const std::vector<double>& times, bool hold, F f) {
   return w;
 }
 
-SourceValue scaled_pwl(const Waveform& w, double volts_per_unit) {
-  Pwl p{w.t, w.v};
-  for (double& x : p.v) x *= volts_per_unit;
-  return {0.0, p};
+// A DAC output: pwl(time, ...) through the waveform's points, scaled to
+// volts. A behavioural pwl interpolates exactly like Waveform::at() but,
+// unlike a PWL source, sets no simulator breakpoint at every update.
+Expr dac_expr(const Waveform& w, double volts_per_unit) {
+  std::vector<double> v = w.v;
+  for (double& x : v) x *= volts_per_unit;
+  return Expr::pwl(Expr::time(), w.t, v);
 }
 
 }  // namespace
@@ -228,7 +231,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
           const double t = s.diffusion_time(tau);
           return kind == 0 ? std::sin(2.0 * std::numbers::pi * w * t) : std::cos(2.0 * std::numbers::pi * w * t);
         });
-        voltage(c, dacs, name, node, scaled_pwl(wave, -k_emb));
+        voltage(c, dacs, name, node, dac_expr(wave, -k_emb));
         (kind == 0 ? s.emb_sin : s.emb_cos).push_back(std::move(wave));
       }
     }
@@ -242,7 +245,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
       s.gain_wave = dac_waveform(times, cc.dac.hold, [&](double tau) {
         return sampling.beta(s.diffusion_time(tau)) / sampling.beta(opt.t_start);
       });
-      voltage(c, g, "dac_gain", "gain", scaled_pwl(s.gain_wave, 1.0));
+      voltage(c, g, "dac_gain", "gain", dac_expr(s.gain_wave, 1.0));
     }
   }
 
@@ -303,6 +306,15 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
                                  ? ", programming error " + spice_number(cc.crossbar.programming_error)
                                  : "") +
                             "."});
+    if (level(cc.blocks.crossbar) == config::Level::behavioral) {
+      const auto& cp = cc.crossbar.cell;
+      const double g_lo = std::min({m.g_plus.minCoeff(), m.g_minus.minCoeff(), m.gb_plus.minCoeff(), m.gb_minus.minCoeff()});
+      const double g_hi = std::max({m.g_plus.maxCoeff(), m.g_minus.maxCoeff(), m.gb_plus.maxCoeff(), m.gb_minus.maxCoeff()});
+      xb.notes.push_back("Cells I = A sinh(V/" + spice_number(cp.v0) + "), A = " + spice_number(cp.i0) +
+                         " exp(-gap/" + spice_number(cp.g0) + "); verified at " + spice_number(cp.verify_voltage) +
+                         " V: gaps from " + spice_number(circuit::cell_gap(g_hi, cp)) + " m (G " + spice_number(g_hi) +
+                         " S) to " + spice_number(circuit::cell_gap(g_lo, cp)) + " m (G " + spice_number(g_lo) + " S).");
+    }
     const config::Level xb_level = level(cc.blocks.crossbar);
     const int width = output ? 0 : static_cast<int>(n_out);
     for (Eigen::Index j = 0; j < n_out; ++j) {

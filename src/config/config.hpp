@@ -326,12 +326,16 @@ struct SupplyConfig {
 };
 
 struct ScalingConfig {
-  double state = 0.05;
-  double hidden = 0.1;
+  double state = 0.03;
+  double hidden = 0.02;
   double score = 0.02;
   template <class V>
   void fields(V& v) {
-    v("state", state, "Volts per unit of the state x at the integrator outputs (and crossbar rows of layer 1).", gt(0));
+    v("state", state,
+      "Volts per unit of the state x at the integrator outputs (and crossbar rows of layer 1). The defaults keep "
+      "typical crossbar read voltages at tens of mV, where the sinh cell is nearly linear, and the tails of the "
+      "ring sampler (|x| ~ 4, hidden pre-activations ~ +-17, |score| ~ 30) inside the rails.",
+      gt(0));
     v("hidden", hidden, "Volts per unit of the hidden activations (TIA/ReLU outputs).", gt(0));
     v("score", score, "Volts per unit of the score at the output TIAs.", gt(0));
   }
@@ -341,7 +345,7 @@ struct CellConfig {
   double i0 = 1e-3;
   double g0 = 0.25e-9;
   double v0 = 0.25;
-  double verify_voltage = 0.1;
+  double verify_voltage = 0.05;
   template <class V>
   void fields(V& v) {
     v("i0", i0, "Behavioral RRAM cell: I = i0 exp(-gap/g0) sinh(V/v0) (A).", gt(0));
@@ -358,7 +362,7 @@ struct CrossbarConfig {
   double g_unit = 0.0;
   int levels = 0;
   double programming_error = 0.0;
-  double v_read = 0.1;
+  double v_read = 0.05;
   CellConfig cell;
   template <class V>
   void fields(V& v) {
@@ -370,7 +374,10 @@ struct CrossbarConfig {
     v("levels", levels, "Conductance levels between g_min and g_max (quantisation); 0 = continuous.", ge(0));
     v("programming_error", programming_error,
       "Relative standard deviation of the programmed conductance (seeded, per cell); 0 = exact.", ge(0));
-    v("v_read", v_read, "Voltage driving the bias rows (V); biases are encoded as conductances at this voltage.", gt(0));
+    v("v_read", v_read,
+      "Voltage driving the bias rows (V); biases are encoded as conductances at this voltage (best equal to "
+      "cell.verify_voltage, where the programmed conductance is exact).",
+      gt(0));
     v("cell", cell, "Behavioral cell model.");
   }
 };
@@ -394,7 +401,7 @@ struct OpampConfig {
 };
 
 struct ReluConfig {
-  double knee = 1e-3;
+  double knee = 1e-4;
   template <class V>
   void fields(V& v) {
     v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = 0.5 (v + sqrt(v^2 + knee^2)) - knee/2.", gt(0));

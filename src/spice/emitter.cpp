@@ -15,6 +15,21 @@ class Writer {
 
   void comment(std::string_view text) { lines_.push_back("* " + comment_text(text)); }
   void line(std::string s) { lines_.push_back(std::move(s)); }
+  // A long behavioural line continued over several ("+ ...") at ", "
+  // boundaries; ngspice joins continuation lines before parsing.
+  void wrapped(const std::string& s) {
+    constexpr std::size_t kWidth = 100;
+    std::size_t begin = 0;
+    bool first = true;
+    while (s.size() - begin > kWidth) {
+      std::size_t cut = s.rfind(", ", begin + kWidth);
+      if (cut == std::string::npos || cut <= begin) break;
+      line((first ? "" : "+ ") + s.substr(begin, cut + 1 - begin));
+      begin = cut + 2;
+      first = false;
+    }
+    line((first ? "" : "+ ") + s.substr(begin));
+  }
 
   void source(const std::string& head, const SourceValue& v) {
     if (!v.pwl) {
@@ -48,9 +63,9 @@ class Writer {
             line(x.name + " " + x.from + " " + x.to + " " + x.ctrl_plus + " " + x.ctrl_minus + " " +
                  num(x.transconductance));
           else if constexpr (std::is_same_v<T, BehavioralVoltage>)
-            line(x.name + " " + x.plus + " " + x.minus + " V=" + x.expr.text());
+            wrapped(x.name + " " + x.plus + " " + x.minus + " V=" + x.expr.text());
           else if constexpr (std::is_same_v<T, BehavioralCurrent>)
-            line(x.name + " " + x.from + " " + x.to + " I=" + x.expr.text());
+            wrapped(x.name + " " + x.from + " " + x.to + " I=" + x.expr.text());
           else {
             std::string s = x.name;
             for (const auto& n : x.nodes) s += " " + n;

@@ -1,0 +1,51 @@
+// memcosim netlist CONFIG [-o FILE] [--sample I]
+#include <fstream>
+#include <iostream>
+
+#include "app/cli.hpp"
+#include "circuit/solver.hpp"
+#include "flow/common.hpp"
+#include "reference/sampler.hpp"
+#include "spice/emitter.hpp"
+#include "util/random.hpp"
+
+namespace memcosim::app {
+
+void add_netlist_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("netlist", "Write the solver circuit's netlist (runs unchanged in ngspice)");
+  auto args = std::make_shared<ConfigArgs>();
+  auto out = std::make_shared<std::string>();
+  auto sample = std::make_shared<long>(0);
+  auto klu = std::make_shared<bool>(false);
+  add_config_args(*cmd, *args);
+  cmd->add_option("-o,--output", *out, "File to write (default: standard output)");
+  cmd->add_option("--sample", *sample, "Which trajectory's start x_T the .ic lines hold (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--klu", *klu, "Write .options klu (for ngspice >= 42 built with KLU)");
+  cmd->callback([=] {
+    const config::Config cfg = args->load();
+    const auto model = flow::load_model(cfg, std::cerr);
+    circuit::SolverOptions o;
+    o.circuit = cfg.circuit;
+    o.simulation = cfg.simulation;
+    o.t_start = cfg.sampling.t_start;
+    o.t_end = cfg.sampling.t_end;
+    o.use_klu = *klu || cfg.simulation.solver == config::LinearSolver::klu;
+    o.seed = derive_seed(cfg.seed, "circuit");
+    o.title = "memcosim " + cfg.name + " solver circuit";
+    auto sc = circuit::build_solver(model.net, flow::sampling_schedule(cfg, model.schedule), o, &cfg.locations);
+    const auto x0 = reference::initial_states(flow::sampler_options(cfg), sc.dim, static_cast<std::uint64_t>(*sample), 1);
+    sc.set_start(x0.col(0));
+    const std::string text = spice::emit(sc.circuit);
+    if (out->empty()) {
+      std::cout << text;
+    } else {
+      std::ofstream f(*out);
+      f << text;
+      if (!f) throw Error("cannot write " + *out);
+      std::cerr << "wrote " << *out << " (" << sc.circuit.element_count() << " elements, sample " << *sample << ")\n";
+    }
+  });
+}
+
+}  // namespace memcosim::app

@@ -1,0 +1,33 @@
+// Pictures of a run, drawn by gnuplot (Debian's gnuplot-nox, pngcairo).
+// Each picture is a gnuplot script plus its data files in the results
+// folder, so it can be re-drawn or restyled by hand.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace memcosim::flow {
+
+// Circuit samples over software samples (2-D scatter).
+// Returns false (after a warning on `warn`) when gnuplot is missing or fails;
+// the script and data stay in `dir` either way.
+bool plot_samples(const std::filesystem::path& dir, const Eigen::Ref<const Eigen::MatrixXd>& circuit,
+                  const Eigen::Ref<const Eigen::MatrixXd>& software, const std::string& title, std::ostream& warn);
+
+// A few trajectories: left, the x0-x1 plane (reference thick dashed under
+// SPICE thin solid, starts marked); right, |x_SPICE - x_reference| against
+// physical time on a log scale.
+struct TrajectoryPair {
+  long index;
+  Eigen::MatrixXd circuit;    // 2 x grid
+  Eigen::MatrixXd reference;  // 2 x grid
+  std::vector<double> time;   // the grid (s)
+};
+bool plot_trajectories(const std::filesystem::path& dir, const std::vector<TrajectoryPair>& trajectories,
+                       const std::string& title, std::ostream& warn);
+
+}  // namespace memcosim::flow

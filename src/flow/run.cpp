@@ -1,0 +1,345 @@
+#include "flow/run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <ostream>
+
+#include "circuit/solver.hpp"
+#include "flow/common.hpp"
+#include "flow/plots.hpp"
+#include "reference/ode_solver.hpp"
+#include "reference/sampler.hpp"
+#include "spice/emitter.hpp"
+#include "spice/runner.hpp"
+#include "util/csv.hpp"
+#include "util/error.hpp"
+#include "util/random.hpp"
+
+namespace memcosim::flow {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::vector<double> column(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
+
+// Columns of x at the given indices.
+Eigen::MatrixXd pick(const Eigen::MatrixXd& x, const std::vector<long>& idx) {
+  Eigen::MatrixXd out(x.rows(), static_cast<Eigen::Index>(idx.size()));
+  for (std::size_t k = 0; k < idx.size(); ++k) out.col(static_cast<Eigen::Index>(k)) = x.col(idx[k]);
+  return out;
+}
+
+// How often each watched node reached the swing limits, over all trajectories.
+struct RailLog {
+  std::map<std::string, long> hits;
+  double worst = 0.0;  // largest |V| seen (V)
+  std::string worst_node;
+};
+
+}  // namespace
+
+RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,
+                      std::ostream& log) {
+  const auto start_time = Clock::now();
+  const long n = opt.n > 0 ? opt.n : cfg.simulation.n;
+  const auto dir = prepare_output_dir(opt.out_dir.string());
+  write_resolved_config(dir, cfg);
+
+  const sde::VpSchedule schedule = sampling_schedule(cfg, model.schedule);
+  reference::SamplerOptions so = sampler_options(cfg);
+  so.n = n;
+  const int dim = model.net.dim();
+  const Eigen::MatrixXd x0 = reference::initial_states(so, dim, 0, n);
+
+  // The simulator first: its abilities (KLU) shape the netlist, and worker
+  // processes are forked before this process starts any thread.
+  spice::RunnerOptions ro;
+  ro.mode = cfg.simulation.mode == config::Execution::worker ? spice::ExecutionMode::worker_processes
+                                                             : spice::ExecutionMode::in_process;
+  ro.pool.workers = static_cast<unsigned>(cfg.simulation.workers);
+  spice::Runner runner(ro);
+  const spice::SimulatorInfo& info = runner.simulator_info();
+  const auto solver = cfg.simulation.solver;
+  if (solver == config::LinearSolver::klu && !info.has_klu)
+    throw InputError(Diagnostic{cfg.locations.find("simulation.solver"), "simulation.solver",
+                                "ngspice-" + info.version + " has no KLU solver (use auto or sparse)"});
+  const bool use_klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && info.has_klu);
+
+  circuit::SolverOptions sopt;
+  sopt.circuit = cfg.circuit;
+  sopt.simulation = cfg.simulation;
+  sopt.t_start = cfg.sampling.t_start;
+  sopt.t_end = cfg.sampling.t_end;
+  sopt.use_klu = use_klu;
+  sopt.seed = derive_seed(cfg.seed, "circuit");
+  sopt.title = "memcosim " + cfg.name + " solver circuit";
+  circuit::SolverCircuit sc = circuit::build_solver(model.net, schedule, sopt, &cfg.locations);
+  const double T = sc.duration;
+
+  log << "memcosim run " << cfg.name << ": " << n << " trajectories, circuit level "
+      << config::enum_name(cfg.circuit.level) << ", " << config::enum_name(cfg.circuit.schedule_form) << ", "
+      << sc.circuit.element_count() << " elements; ngspice-" << info.version << (use_klu ? " (KLU)" : " (Sparse)")
+      << ", " << (ro.mode == spice::ExecutionMode::worker_processes ? "worker processes" : "in-process") << "\n";
+
+  // ---- references -----------------------------------------------------------
+  std::vector<double> grid(static_cast<std::size_t>(cfg.simulation.observe));
+  for (std::size_t k = 0; k < grid.size(); ++k) grid[k] = T * static_cast<double>(k) / static_cast<double>(grid.size() - 1);
+
+  const auto ref_start = Clock::now();
+  reference::OdeOptions ode = so.ode;
+  // The circuit-equivalent reference is the yardstick: solve it tighter
+  // than any circuit error we want to see.
+  ode.rtol = std::min(ode.rtol, 1e-8);
+  ode.atol = std::min(ode.atol, 1e-8);
+  ode.dt_initial = T * 1e-4;
+  Eigen::MatrixXd x_ref = x0;
+  std::vector<Eigen::MatrixXd> ref_traj;
+  const nn::ScoreNet& net = model.net;
+  const reference::BatchRhs circuit_rhs = [&](const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double tau) {
+    const Eigen::VectorXd e = sc.embedding(tau);
+    net.forward(x, e, nullptr, dxdt);
+    dxdt = (sc.gain(tau) / sc.tau0) * (x + dxdt);
+  };
+  const auto ref_stats = reference::solve_batch_ode(circuit_rhs, x_ref, 0.0, T, ode, grid, &ref_traj);
+  if (!ref_stats.ok) throw SimulationError("circuit-equivalent reference failed: " + ref_stats.message);
+
+  Eigen::MatrixXd x_soft = x0;
+  const auto soft_stats = reference::integrate_pf_ode(net, schedule, x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
+  if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
+  log << "references (Boost.Odeint): circuit-equivalent ODE " << ref_stats.steps << " steps, PF-ODE "
+      << soft_stats.steps << " steps, " << fmt("%.2f", seconds_since(ref_start)) << " s\n";
+
+  // ---- outputs that grow as results arrive ------------------------------------
+  {
+    sc.set_start(x0.col(0));
+    std::ofstream(dir / "netlist.cir") << spice::emit(sc.circuit);
+  }
+  std::vector<std::string> header = {"index", "status"};
+  for (const char* what : {"start", "circuit", "reference", "software"})
+    for (int d = 0; d < dim; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
+  for (const char* h : {"final_error", "max_error", "rms_error", "wall_seconds", "time_points", "rail_hit", "message"})
+    header.emplace_back(h);
+  CsvWriter samples_csv(dir / "samples.csv", header);
+  std::vector<std::string> traj_header = {"index", "tau", "t"};
+  for (const char* what : {"circuit", "reference"})
+    for (int d = 0; d < dim; ++d) traj_header.push_back(std::string(what) + "_x" + std::to_string(d));
+  CsvWriter traj_csv(dir / "trajectories.csv", traj_header);
+
+  RunReport report;
+  report.trajectories.resize(static_cast<std::size_t>(n));
+  report.simulated_seconds = T;
+  RailLog rails;
+  std::vector<TrajectoryPair> plotted;
+  const long keep_traj = std::min<long>(cfg.simulation.plot_trajectories, n);
+
+  auto reference_of = [&](long i) {
+    Eigen::MatrixXd r(dim, static_cast<Eigen::Index>(grid.size()));
+    for (std::size_t k = 0; k < grid.size(); ++k) r.col(static_cast<Eigen::Index>(k)) = ref_traj[k].col(i);
+    return r;
+  };
+
+  auto handle = [&](spice::Result&& r) {
+    const long i = static_cast<long>(r.id);
+    TrajectoryOutcome& o = report.trajectories[static_cast<std::size_t>(i)];
+    o.index = i;
+    o.status = std::string(spice::to_string(r.status));
+    o.message = r.message;
+    o.start = x0.col(i);
+    o.reference = x_ref.col(i);
+    o.software = x_soft.col(i);
+    o.wall_seconds = r.wall_seconds;
+    o.circuit = Eigen::VectorXd::Constant(dim, std::numeric_limits<double>::quiet_NaN());
+    if (r.ok()) {
+      try {
+        const spice::Vector& time = r.plot.at("time");
+        o.time_points = static_cast<long>(time.size());
+        std::vector<std::vector<double>> xs;
+        for (const auto& node : sc.state_nodes) {
+          std::vector<double> v = r.plot.at(node).re;
+          for (double& value : v) value /= sc.k_state;
+          xs.push_back(std::move(v));
+        }
+        const Eigen::MatrixXd ref_i = reference_of(i);
+        Eigen::MatrixXd sim_i;
+        o.error = analysis::compare_trajectory(time.re, xs, grid, ref_i, &sim_i);
+        o.circuit = sim_i.col(sim_i.cols() - 1);
+        for (const auto& node : sc.saved_nodes) {
+          const auto& v = r.plot.at(node).re;
+          const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+          const double peak = std::max(std::abs(*lo), std::abs(*hi));
+          if (peak > rails.worst) {
+            rails.worst = peak;
+            rails.worst_node = node;
+          }
+          if (*hi >= sc.v_high - 1e-3 || *lo <= sc.v_low + 1e-3) {
+            ++rails.hits[node];
+            o.rail_hit = true;
+          }
+        }
+        if (i < keep_traj) {
+          plotted.push_back({i, sim_i, ref_i, grid});
+          for (std::size_t k = 0; k < grid.size(); ++k) {
+            std::vector<std::string> row = {std::to_string(i), csv_number(grid[k]), csv_number(sc.diffusion_time(grid[k]))};
+            for (int d = 0; d < dim; ++d) row.push_back(csv_number(sim_i(d, static_cast<Eigen::Index>(k))));
+            for (int d = 0; d < dim; ++d) row.push_back(csv_number(ref_i(d, static_cast<Eigen::Index>(k))));
+            traj_csv.row(row);
+          }
+        }
+      } catch (const SimulationError& e) {  // a vector missing from the plot
+        o.status = "sim_error";
+        o.message = e.what();
+      }
+    }
+    std::vector<std::string> row = {std::to_string(i), o.status};
+    for (const Eigen::VectorXd* v : {&o.start, &o.circuit, &o.reference, &o.software})
+      for (double x : column(*v)) row.push_back(csv_number(x));
+    for (double x : {o.error.final_error, o.error.max_error, o.error.rms_error, o.wall_seconds}) row.push_back(csv_number(x));
+    row.push_back(std::to_string(o.time_points));
+    row.push_back(o.rail_hit ? "1" : "0");
+    row.push_back(o.message);
+    samples_csv.row(row);
+  };
+
+  // Keep a few jobs per worker queued; netlists are built as they are needed.
+  const auto sim_start = Clock::now();
+  const long in_flight = 4 * std::max<long>(1, cfg.simulation.workers > 0 ? cfg.simulation.workers : 2);
+  long submitted = 0, done = 0;
+  auto submit = [&](long i) {
+    sc.set_start(x0.col(i));
+    spice::Job job;
+    job.id = static_cast<std::uint64_t>(i);
+    job.netlist = spice::emit(sc.circuit);
+    job.vectors = sc.saved_nodes;
+    job.timeout_s = cfg.simulation.timeout;
+    runner.submit(std::move(job));
+  };
+  for (; submitted < std::min(n, in_flight); ++submitted) submit(submitted);
+  long next_report = std::max<long>(1, n / 10);
+  while (auto r = runner.next()) {
+    handle(std::move(*r));
+    ++done;
+    if (submitted < n) submit(submitted++);
+    if (!opt.quiet && (done % next_report == 0 || done == n))
+      log << "  " << done << "/" << n << " transients, " << fmt("%.1f", seconds_since(sim_start)) << " s\n" << std::flush;
+  }
+  const double sim_wall = seconds_since(sim_start);
+
+  // ---- comparison ---------------------------------------------------------------
+  std::vector<long> ok_idx;
+  for (const auto& o : report.trajectories) {
+    if (o.ok()) ok_idx.push_back(o.index);
+    else ++report.failures;
+  }
+  Eigen::MatrixXd circuit_final(dim, static_cast<Eigen::Index>(ok_idx.size()));
+  for (std::size_t k = 0; k < ok_idx.size(); ++k)
+    circuit_final.col(static_cast<Eigen::Index>(k)) = report.trajectories[static_cast<std::size_t>(ok_idx[k])].circuit;
+  const Eigen::MatrixXd software_final = pick(x_soft, ok_idx);
+  const Eigen::MatrixXd target = draw_dataset(cfg, cfg.metrics.target_samples, "target");
+  const auto mopt = metrics_options(cfg);
+  nlohmann::json summary;
+  std::vector<double> finals, maxes, rmss, walls;
+  for (long i : ok_idx) {
+    const auto& o = report.trajectories[static_cast<std::size_t>(i)];
+    finals.push_back(o.error.final_error);
+    maxes.push_back(o.error.max_error);
+    rmss.push_back(o.error.rms_error);
+    walls.push_back(o.wall_seconds);
+  }
+  auto stat = [](std::vector<double> v) -> nlohmann::json {
+    if (v.empty()) return nullptr;
+    std::sort(v.begin(), v.end());
+    double sum = 0;
+    for (double x : v) sum += x;
+    return {{"max", v.back()}, {"median", v[v.size() / 2]}, {"mean", sum / static_cast<double>(v.size())}};
+  };
+  if (!ok_idx.empty()) {
+    report.circuit_metrics = analysis::compute_metrics(circuit_final, target, mopt);
+    report.software_metrics = analysis::compute_metrics(software_final, target, mopt);
+  }
+  report.wall_seconds = seconds_since(start_time);
+
+  summary["config"] = cfg.source;
+  summary["name"] = cfg.name;
+  summary["trajectories"] = {{"requested", n}, {"ok", ok_idx.size()}, {"failed", report.failures}};
+  summary["circuit"] = {{"level", std::string(config::enum_name(cfg.circuit.level))},
+                        {"schedule_form", std::string(config::enum_name(cfg.circuit.schedule_form))},
+                        {"elements", sc.circuit.element_count()},
+                        {"tau0_seconds", sc.tau0},
+                        {"simulated_seconds_per_sample", T},
+                        {"simulator", "ngspice-" + info.version},
+                        {"solver", use_klu ? "klu" : "sparse"}};
+  summary["error_vs_reference"] = {{"final", stat(finals)}, {"max", stat(maxes)}, {"rms", stat(rmss)}};
+  summary["timing"] = {{"wall_seconds_total", report.wall_seconds},
+                       {"wall_seconds_simulation", sim_wall},
+                       {"wall_seconds_per_sample_mean", stat(walls).is_null() ? nlohmann::json(nullptr) : stat(walls)["mean"]},
+                       {"throughput_seconds_per_sample", sim_wall / static_cast<double>(n)}};
+  if (!ok_idx.empty()) {
+    summary["metrics"] = {{"circuit", report.circuit_metrics.to_json()}, {"software", report.software_metrics.to_json()}};
+    summary["kl_ratio_circuit_over_software"] = report.circuit_metrics.kl.kl / report.software_metrics.kl.kl;
+  }
+  nlohmann::json rail_json = nlohmann::json::object();
+  for (const auto& [node, count] : rails.hits) rail_json[node] = count;
+  summary["rails"] = {{"swing_limits", {sc.v_low, sc.v_high}},
+                      {"largest_abs_voltage", rails.worst},
+                      {"at_node", rails.worst_node},
+                      {"nodes_reaching_limits", rail_json}};
+  nlohmann::json failures = nlohmann::json::array();
+  for (const auto& o : report.trajectories)
+    if (!o.ok()) failures.push_back({{"index", o.index}, {"status", o.status}, {"message", o.message}});
+  summary["failures"] = failures;
+  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+  report.summary = summary;
+
+  // ---- report ---------------------------------------------------------------------
+  log << "\nresults: " << ok_idx.size() << " of " << n << " transients ok"
+      << (report.failures ? ", " + std::to_string(report.failures) + " FAILED" : std::string()) << "\n";
+  log << "  simulated time per sample " << fmt("%.4g", T) << " s (tau0 = " << fmt("%.4g", sc.tau0) << " s); wall time "
+      << fmt("%.3f", walls.empty() ? 0.0 : summary["timing"]["wall_seconds_per_sample_mean"].get<double>())
+      << " s per transient, " << fmt("%.3f", sim_wall / static_cast<double>(n)) << " s per sample overall\n";
+  if (!ok_idx.empty()) {
+    const auto& e = summary["error_vs_reference"];
+    log << "  error vs circuit-equivalent reference (x units): final max " << fmt("%.3g", e["final"]["max"].get<double>())
+        << " median " << fmt("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
+        << fmt("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << fmt("%.3g", e["rms"]["median"].get<double>())
+        << "\n";
+    log << "  distribution vs data (" << target.cols() << " points):\n"
+        << "    circuit   " << report.circuit_metrics.summary() << "\n"
+        << "    software  " << report.software_metrics.summary() << "\n"
+        << "    KL ratio circuit / software (same starts): "
+        << fmt("%.3f", summary["kl_ratio_circuit_over_software"].get<double>()) << "\n";
+  }
+  if (!rails.hits.empty()) {
+    long total = 0;
+    for (const auto& [node, count] : rails.hits) total = std::max(total, count);
+    log << "  WARNING: " << rails.hits.size() << " node(s) reached the swing limits [" << fmt("%.3g", sc.v_low) << ", "
+        << fmt("%.3g", sc.v_high) << "] V (worst " << rails.worst_node << ", " << fmt("%.3g", rails.worst)
+        << " V, in up to " << total << " trajectories): activations saturate; reduce circuit.scaling\n";
+  }
+  for (const auto& f : failures)
+    log << "  trajectory " << f["index"].get<long>() << ": " << f["status"].get<std::string>() << ": "
+        << f["message"].get<std::string>() << "\n";
+
+  if (!ok_idx.empty()) {
+    plot_samples(dir, circuit_final, software_final,
+                 cfg.name + ": circuit (" + std::string(config::enum_name(cfg.circuit.level)) + ") vs software samples",
+                 log);
+    std::sort(plotted.begin(), plotted.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    plot_trajectories(dir, plotted, cfg.name + ": trajectories, SPICE (solid) vs reference (dashed)", log);
+  }
+  log << "  results in " << dir.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
+         "trajectories.png)\n";
+  return report;
+}
+
+}  // namespace memcosim::flow

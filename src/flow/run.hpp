@@ -1,0 +1,62 @@
+// `memcosim run`: circuit sampling of N trajectories in ngspice and the
+// reference for the same starts.
+//
+// Two references are integrated with Boost.Odeint from the same x_T:
+//   - the circuit-equivalent reference: the ODE the circuit is built to
+//     solve, in physical time, with the same DAC waveforms (what the
+//     per-trajectory errors are measured against);
+//   - the software sampler: the PF-ODE with the exact embedding (the
+//     baseline of the distribution metrics).
+// Every finished transient is written to samples.csv at once, so a failing
+// or interrupted run keeps what it has.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+#include <nlohmann/json.hpp>
+
+#include "analysis/compare.hpp"
+#include "analysis/metrics.hpp"
+#include "config/config.hpp"
+#include "nn/weights.hpp"
+
+namespace memcosim::flow {
+
+struct RunOptions {
+  std::filesystem::path out_dir;  // results folder (created)
+  long n = 0;                     // trajectories; 0 = simulation.n
+  bool quiet = false;             // no per-sample progress lines
+};
+
+struct TrajectoryOutcome {
+  long index = 0;
+  std::string status = "ok";  // spice::JobStatus name
+  std::string message;
+  Eigen::VectorXd start, circuit, reference, software;  // x_T and the three end points
+  analysis::TrajectoryError error;                       // circuit vs circuit-equivalent reference
+  double wall_seconds = 0;
+  long time_points = 0;
+  bool rail_hit = false;   // an op-amp output reached the swing limits
+  bool ok() const { return status == "ok"; }
+};
+
+struct RunReport {
+  std::vector<TrajectoryOutcome> trajectories;  // by index
+  analysis::Metrics circuit_metrics, software_metrics;
+  long failures = 0;
+  double simulated_seconds = 0;  // physical time of one transient
+  double wall_seconds = 0;       // whole run
+  nlohmann::json summary;        // what summary.json holds
+};
+
+// Runs everything and writes the results folder. Throws InputError for a
+// config the circuit cannot realise; simulator failures of single
+// trajectories are recorded and counted (the caller decides the exit status).
+RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
+                      std::ostream& log);
+
+}  // namespace memcosim::flow
