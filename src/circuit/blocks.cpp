@@ -77,18 +77,19 @@ void inverter(Circuit& c, Block& b, const std::string& name, const std::string& 
   opamp(c, b, name, "0", vg, out, level, env);
 }
 
-std::string integrator(Circuit& c, Block& b, const std::string& name,
-                       const std::vector<std::pair<std::string, double>>& inputs, const std::string& out, double cap,
-                       Level level, const Environment& env) {
+IntegratorNodes integrator(Circuit& c, Block& b, const std::string& name,
+                           const std::vector<std::pair<std::string, double>>& inputs, const std::string& out,
+                           double cap, Level level, const Environment& env) {
   const std::string vg = name + "_vg";
   for (std::size_t k = 0; k < inputs.size(); ++k)
     c.add(b, Resistor{"R" + name + "_in" + std::to_string(k), inputs[k].first, vg, inputs[k].second});
   c.add(b, Capacitor{"C" + name, vg, out, cap});
   opamp(c, b, name, "0", vg, out, level, env);
-  return vg;
+  // ngspice names a subcircuit's internal node <instance>.<node>.
+  return {out, vg, level == Level::behavioral ? "x" + name + ".n1" : std::string()};
 }
 
-void initial_state(Circuit& c, const std::string& out, const std::string& virtual_ground, double volts) {
+void initial_state(Circuit& c, const IntegratorNodes& nodes, double volts) {
   auto set = [&](const std::string& node, double v) {
     for (auto& [n, value] : c.initial_conditions) {
       if (n == node) {
@@ -98,8 +99,9 @@ void initial_state(Circuit& c, const std::string& out, const std::string& virtua
     }
     c.initial_conditions.emplace_back(node, v);
   };
-  set(out, volts);
-  set(virtual_ground, 0.0);
+  set(nodes.output, volts);
+  set(nodes.virtual_ground, 0.0);
+  if (!nodes.opamp_state.empty()) set(nodes.opamp_state, volts);
 }
 
 void relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, Level level,

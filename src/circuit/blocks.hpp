@@ -50,16 +50,26 @@ void tia(Circuit& c, Block& b, const std::string& name, const std::string& vg, c
 void inverter(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, double r,
               Level level, const Environment& env);
 
-// Inverting integrator: C dV(out)/dt = -sum_k V(in_k) / R_k. Returns the
-// name of its virtual-ground node; initial_state() needs both.
-std::string integrator(Circuit& c, Block& b, const std::string& name,
-                       const std::vector<std::pair<std::string, double>>& inputs, const std::string& out, double cap,
-                       Level level, const Environment& env);
+// The nodes that hold an integrator's state.
+struct IntegratorNodes {
+  std::string output;
+  std::string virtual_ground;
+  std::string opamp_state;  // the behavioral op-amp's pole node ("x<name>.n1"); "" when ideal
+};
 
-// Sets the integrator's starting output voltage: .ic on the output and on
-// its virtual ground, so the capacitor starts at exactly that voltage while
-// the rest of the circuit gets a true operating point.
-void initial_state(Circuit& c, const std::string& out, const std::string& virtual_ground, double volts);
+// Inverting integrator: C dV(out)/dt = -sum_k V(in_k) / R_k.
+IntegratorNodes integrator(Circuit& c, Block& b, const std::string& name,
+                           const std::vector<std::pair<std::string, double>>& inputs, const std::string& out,
+                           double cap, Level level, const Environment& env);
+
+// Sets the integrator's starting output voltage: .ic on the output (volts),
+// its virtual ground (0) and, for a behavioral op-amp, its pole node
+// (volts), so the capacitor starts at exactly that voltage, the op-amp
+// starts where it will be, and the rest of the circuit gets a true
+// operating point. (Without the pole node the output collapses towards 0 for
+// tens of ns at release, a glitch that can end the transient with
+// "timestep too small".)
+void initial_state(Circuit& c, const IntegratorNodes& nodes, double volts);
 
 // out = max(in, 0) (ideal), or the behavioral rounded rectifier that stops
 // at the positive rail.

@@ -54,9 +54,7 @@ double SolverCircuit::gain(double tau) const {
 
 void SolverCircuit::set_start(const Eigen::Ref<const Eigen::VectorXd>& x0) {
   if (x0.size() != dim) throw std::invalid_argument("set_start: state has the wrong dimension");
-  for (int d = 0; d < dim; ++d)
-    initial_state(circuit, state_nodes[static_cast<std::size_t>(d)],
-                  state_virtual_ground[static_cast<std::size_t>(d)], k_state * x0(d));
+  for (int d = 0; d < dim; ++d) initial_state(circuit, integrators[static_cast<std::size_t>(d)], k_state * x0(d));
 }
 
 namespace {
@@ -68,8 +66,8 @@ std::string idx(Eigen::Index i) { return std::to_string(i); }
   throw InputError(Diagnostic{loc, key, message});
 }
 
-// Weight matrix -> programmed conductance pairs. `sign` is -1 for hidden
-// layers (their TIAs invert) and +1 for the output layer.
+}  // namespace
+
 LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const config::CrossbarConfig& xb, Rng& rng,
                        int index, const config::Locations* where) {
   const Eigen::MatrixXd d = sign * layer.W;                        // G+ - G- in units of g_unit
@@ -109,6 +107,8 @@ LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const c
   m.b_effective = sign * (m.gb_plus - m.gb_minus) / m.g_unit * (xb.v_read / k_in);
   return m;
 }
+
+namespace {
 
 // DAC sample times: points uniformly over [0, duration].
 std::vector<double> dac_times(int points, double duration) {
@@ -268,11 +268,10 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
       multiplier(c, *mult, "mul_x" + idx(d), xn, "gain", in_state, level(cc.blocks.multiplier), env);
       multiplier(c, *mult, "mul_s" + idx(d), sneg, "gain", in_score, level(cc.blocks.multiplier), env);
     }
-    const std::string vg = integrator(c, integ, "int" + idx(d), {{in_state, r_state}, {in_score, r_score}}, x,
-                                      cc.integrator.c, level(cc.blocks.integrator), env);
+    s.integrators.push_back(integrator(c, integ, "int" + idx(d), {{in_state, r_state}, {in_score, r_score}}, x,
+                                       cc.integrator.c, level(cc.blocks.integrator), env));
     inverter(c, sinv, "xinv" + idx(d), x, xn, cc.inverter_r, level(cc.blocks.inverter), env);
     s.state_nodes.push_back(x);
-    s.state_virtual_ground.push_back(vg);
   }
 
   // ---- the score network ---------------------------------------------------

@@ -33,6 +33,7 @@
 #include "config/config.hpp"
 #include "nn/score_net.hpp"
 #include "sde/schedule.hpp"
+#include "util/random.hpp"
 
 namespace memcosim::circuit {
 
@@ -54,11 +55,18 @@ struct LayerMapping {
   Eigen::VectorXd b_effective;
 };
 
+// Maps one layer's weights to programmed conductance pairs. sign = -1 for
+// hidden layers (inverting TIAs), +1 for the output layer; k_in is the
+// volts per unit of the layer's inputs. rf and r_embedding are left 0.
+// Throws InputError (at circuit.crossbar.g_unit) when g_unit cannot fit.
+LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const config::CrossbarConfig& crossbar,
+                       Rng& rng, int index, const config::Locations* where = nullptr);
+
 struct SolverCircuit {
   Circuit circuit;  // initial conditions set per sample by set_start()
   int dim = 0;
   std::vector<std::string> state_nodes;           // x_d
-  std::vector<std::string> state_virtual_ground;  // of each integrator
+  std::vector<IntegratorNodes> integrators;       // one per dimension
   std::vector<std::string> preactivation_nodes;   // every TIA output (hidden and score)
   std::vector<std::string> saved_nodes;           // what the netlist .saves
   std::vector<LayerMapping> layers;

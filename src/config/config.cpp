@@ -10,6 +10,14 @@
 namespace memcosim::config {
 
 void Config::validate(Checker& c) const {
+  // The name ends up in netlist titles and folder names.
+  c.require(!name.empty() && std::all_of(name.begin(), name.end(),
+                                         [](char ch) {
+                                           return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                                                  ch == '-' || ch == '.';
+                                         }) &&
+                name.front() != '.' && name.front() != '-',
+            "name", "must be letters, digits, '_', '-' or '.' (not first) (got '" + name + "')");
   c.require(schedule.beta_max > schedule.beta_min, "schedule.beta_max",
             "must be > schedule.beta_min (got " + format_number(schedule.beta_max) +
                 " <= " + format_number(schedule.beta_min) + ")");

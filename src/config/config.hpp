@@ -509,7 +509,7 @@ struct Config {
 
   template <class V>
   void fields(V& v) {
-    v("name", name, "Name of the study; used in output file names.");
+    v("name", name, "Name of the study; used in netlist titles and output folder names (letters, digits, _ - .).");
     v("seed", seed, "Master seed. Every random stream (data, initial weights, training noise, samples) derives from it.");
     v("dataset", dataset, "Target distribution.");
     v("model", model, "Score network and its weight file.");

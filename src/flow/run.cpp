@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <ostream>
+#include <sstream>
 
 #include "circuit/solver.hpp"
 #include "flow/common.hpp"
@@ -46,6 +48,27 @@ struct RailLog {
   double worst = 0.0;  // largest |V| seen (V)
   std::string worst_node;
 };
+
+// Test hook, not a user feature: MEMCOSIM_TEST_FAULTS="3:segfault,5:hang"
+// makes the worker that runs trajectory 3 crash with SIGSEGV and the one
+// that runs trajectory 5 hang, to prove a run keeps every other result.
+std::map<long, spice::TestFault> injected_faults() {
+  std::map<long, spice::TestFault> faults;
+  const char* env = std::getenv("MEMCOSIM_TEST_FAULTS");
+  if (!env) return faults;
+  std::stringstream ss(env);
+  for (std::string item; std::getline(ss, item, ',');) {
+    const auto colon = item.find(':');
+    if (colon == std::string::npos) continue;
+    const long index = std::stol(item.substr(0, colon));
+    const std::string kind = item.substr(colon + 1);
+    if (kind == "segfault") faults[index] = spice::TestFault::segfault;
+    else if (kind == "abort") faults[index] = spice::TestFault::abort;
+    else if (kind == "hang") faults[index] = spice::TestFault::hang;
+    else if (kind == "exit") faults[index] = spice::TestFault::exit;
+  }
+  return faults;
+}
 
 }  // namespace
 
@@ -215,6 +238,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   const auto sim_start = Clock::now();
   const long in_flight = 4 * std::max<long>(1, cfg.simulation.workers > 0 ? cfg.simulation.workers : 2);
   long submitted = 0, done = 0;
+  const auto faults = injected_faults();
   auto submit = [&](long i) {
     sc.set_start(x0.col(i));
     spice::Job job;
@@ -222,6 +246,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     job.netlist = spice::emit(sc.circuit);
     job.vectors = sc.saved_nodes;
     job.timeout_s = cfg.simulation.timeout;
+    if (auto f = faults.find(i); f != faults.end()) job.test_fault = f->second;
     runner.submit(std::move(job));
   };
   for (; submitted < std::min(n, in_flight); ++submitted) submit(submitted);
@@ -263,7 +288,9 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     for (double x : v) sum += x;
     return {{"max", v.back()}, {"median", v[v.size() / 2]}, {"mean", sum / static_cast<double>(v.size())}};
   };
-  if (!ok_idx.empty()) {
+  // Distribution metrics need at least two samples.
+  const bool have_metrics = ok_idx.size() >= 2;
+  if (have_metrics) {
     report.circuit_metrics = analysis::compute_metrics(circuit_final, target, mopt);
     report.software_metrics = analysis::compute_metrics(software_final, target, mopt);
   }
@@ -284,7 +311,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                        {"wall_seconds_simulation", sim_wall},
                        {"wall_seconds_per_sample_mean", stat(walls).is_null() ? nlohmann::json(nullptr) : stat(walls)["mean"]},
                        {"throughput_seconds_per_sample", sim_wall / static_cast<double>(n)}};
-  if (!ok_idx.empty()) {
+  if (have_metrics) {
     summary["metrics"] = {{"circuit", report.circuit_metrics.to_json()}, {"software", report.software_metrics.to_json()}};
     summary["kl_ratio_circuit_over_software"] = report.circuit_metrics.kl.kl / report.software_metrics.kl.kl;
   }
@@ -313,6 +340,8 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
         << " median " << fmt("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
         << fmt("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << fmt("%.3g", e["rms"]["median"].get<double>())
         << "\n";
+  }
+  if (have_metrics) {
     log << "  distribution vs data (" << target.cols() << " points):\n"
         << "    circuit   " << report.circuit_metrics.summary() << "\n"
         << "    software  " << report.software_metrics.summary() << "\n"

@@ -35,8 +35,13 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
       << " score evaluations" << (st.ok ? "" : " - FAILED: " + st.message) << "\n";
   r.target = draw_dataset(cfg, cfg.metrics.target_samples, "target");
   const Eigen::MatrixXd ok = finite_columns(r.result.samples);
-  r.metrics = analysis::compute_metrics(ok, r.target, metrics_options(cfg));
-  log << r.metrics.report();
+  const bool have_metrics = ok.cols() >= 2;  // distribution metrics need two samples
+  if (have_metrics) {
+    r.metrics = analysis::compute_metrics(ok, r.target, metrics_options(cfg));
+    log << r.metrics.report();
+  } else {
+    log << "distribution metrics need at least 2 samples; none computed\n";
+  }
 
   if (!out_dir.empty()) {
     prepare_output_dir(out_dir.string());
@@ -51,7 +56,7 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
     j["sampling_schedule"] = {{"beta_min", schedule.beta_min}, {"beta_max", schedule.beta_max}};
     j["solver"] = {{"ok", st.ok}, {"message", st.message}, {"steps", st.steps}, {"rhs_evals", st.rhs_evals},
                    {"wall_seconds", st.wall_seconds}};
-    j["metrics"] = r.metrics.to_json();
+    j["metrics"] = have_metrics ? r.metrics.to_json() : nlohmann::json(nullptr);
     std::ofstream(out_dir / "metrics.json") << j.dump(2) << "\n";
     log << "wrote " << (out_dir / "samples.csv").string() << " and " << (out_dir / "metrics.json").string() << "\n";
   }
