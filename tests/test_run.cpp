@@ -79,8 +79,8 @@ TEST_CASE("run: behavioural defaults, 500 samples: KL within 1.5x of the softwar
   const auto s = read_json(dir / "summary.json");
   INFO(s.dump(2));
   CHECK(s.at("trajectories").at("ok").get<long>() == 500);
-  const double kl_circuit = s.at("metrics").at("circuit").at("kl").at("kl").get<double>();
-  const double kl_software = s.at("metrics").at("software").at("kl").at("kl").get<double>();
+  const double kl_circuit = s.at("metrics").at("circuit").at("kl").at("value").get<double>();
+  const double kl_software = s.at("metrics").at("software").at("kl").at("value").get<double>();
   CHECK(kl_circuit <= 1.5 * kl_software);
   // Still a ring (the pictures are for people; these are their numbers).
   const auto& ring = s.at("metrics").at("circuit").at("ring_generated");
