@@ -8,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nn/score_net.hpp"
+#include "nn/weights.hpp"
 #include "spice/runner.hpp"
+#include "util/random.hpp"
 #include "support.hpp"
 
 using namespace memcosim;
@@ -203,4 +206,54 @@ TEST_CASE("one worker, 1000 consecutive ring simulations: resident memory grows 
   const double early = static_cast<double>(rss[49]), late = static_cast<double>(rss[999]);
   INFO("RSS after 50 runs " << early / 1e6 << " MB, after 1000 runs " << late / 1e6 << " MB");
   CHECK(late < 1.05 * early);
+}
+
+namespace {
+// Largest distance between circuit and software end points in samples.csv.
+double worst_vs_software(const fs::path& csv) {
+  double worst = 0;
+  for (const auto& row : read_samples(csv)) {
+    REQUIRE(row.at("status") == "ok");
+    worst = std::max(worst, std::hypot(num(row, "circuit_x0") - num(row, "software_x0"),
+                                       num(row, "circuit_x1") - num(row, "software_x1")));
+  }
+  return worst;
+}
+}  // namespace
+
+TEST_CASE("run: the variable-gain schedule form solves the same PF-ODE", "[run]") {
+  TempDir dir("run_vargain");
+  const auto r = run_cli("run configs/ring.yaml -n 20 -q -o " + dir.path().string() +
+                         " --set circuit.level=ideal --set circuit.dac.points=0 --set circuit.schedule_form=variable_gain");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(read_text(dir / "netlist.cir"), Catch::Contains("* ---- schedule multipliers ----"));
+  CHECK(worst_vs_software(dir / "samples.csv") < 5e-3);
+}
+
+TEST_CASE("run: a conditional network's class embedding enters as DC sources", "[run]") {
+  TempDir dir("run_class");
+  nn::Architecture arch;
+  arch.num_classes = 3;
+  nn::ScoreNet net(arch);
+  Rng rng(11);
+  net.init(rng);
+  const std::string model = (dir / "cond.yaml").string();
+  nn::save_weights(model, net, sde::VpSchedule{0.001, 0.5}, nn::Provenance{});
+  const std::string common = " -n 10 -q --set model.file=" + model +
+                             " --set model.classes=3 --set circuit.level=ideal --set circuit.dac.points=0";
+  const auto c1 = run_cli("run configs/ring.yaml -o " + (dir / "c1").string() + common + " --set sampling.class_index=1");
+  INFO(c1.out << c1.err);
+  REQUIRE(c1.exit_code == 0);
+  CHECK_THAT(read_text(dir / "c1/netlist.cir"), Catch::Contains("* ---- class-embedding sources ----"));
+  CHECK(worst_vs_software(dir / "c1/samples.csv") < 5e-3);
+  // Another class moves the samples: the DC sources do matter.
+  const auto c2 = run_cli("run configs/ring.yaml -o " + (dir / "c2").string() + common + " --set sampling.class_index=2");
+  REQUIRE(c2.exit_code == 0);
+  const auto a = read_samples(dir / "c1/samples.csv"), b = read_samples(dir / "c2/samples.csv");
+  CHECK(std::abs(num(a[0], "circuit_x0") - num(b[0], "circuit_x0")) > 1e-3);
+  // An out-of-range class is an input error.
+  const auto bad = run_cli("run configs/ring.yaml -o " + (dir / "c3").string() + common + " --set sampling.class_index=3");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("sampling.class_index"));
 }

@@ -32,6 +32,7 @@ void add_netlist_command(CLI::App& app) {
     o.t_end = cfg.sampling.t_end;
     o.use_klu = *klu || cfg.simulation.solver == config::LinearSolver::klu;
     o.seed = derive_seed(cfg.seed, "circuit");
+    o.class_index = flow::SamplingScore(cfg, model.net).class_index();
     o.title = "memcosim " + cfg.name + " solver circuit";
     auto sc = circuit::build_solver(model.net, flow::sampling_schedule(cfg, model.schedule), o, &cfg.locations);
     const auto x0 = reference::initial_states(flow::sampler_options(cfg), sc.dim, static_cast<std::uint64_t>(*sample), 1);

@@ -150,8 +150,6 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
                            const config::Locations* where) {
   const auto& cc = opt.circuit;
   const auto& arch = net.arch();
-  if (arch.num_classes > 0)
-    config_error(where, "model.file", "conditional networks are not supported by the solver circuit yet");
 
   SolverCircuit s;
   s.dim = arch.input_dim;
@@ -235,6 +233,15 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
         (kind == 0 ? s.emb_sin : s.emb_cos).push_back(std::move(wave));
       }
     }
+  }
+  if (arch.num_classes > 0) {
+    s.class_embedding = net.class_embedding(opt.class_index);
+    auto& ce = c.block("class-embedding sources",
+                       {"DC: V(cls_J) = -" + spice_number(k_emb) + " k_J(c), class " +
+                        (opt.class_index < 0 ? std::string("masked (unconditional)") : std::to_string(opt.class_index)) +
+                        "; enters every hidden column J like the time embedding."});
+    for (Eigen::Index j = 0; j < s.class_embedding.size(); ++j)
+      voltage(c, ce, "cls" + idx(j), "cls_" + idx(j), SourceValue{-k_emb * s.class_embedding(j), std::nullopt});
   }
   if (s.form == ScheduleForm::variable_gain) {
     auto& g = c.block("schedule DAC", {"V(gain) = beta(t(tau)) / beta(t_start): the integrators' time-varying gain."});
@@ -328,6 +335,8 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
       if (!output) {
         const std::string emb = j < width / 2 ? "emb_s" + idx(j) : "emb_c" + idx(j - width / 2);
         c.add(xb, Resistor{"R" + L + "_emb_c" + idx(j), emb, col, m.r_embedding});
+        if (s.class_embedding.size() > 0)
+          c.add(xb, Resistor{"R" + L + "_cls_c" + idx(j), "cls_" + idx(j), col, m.r_embedding});
       }
     }
 

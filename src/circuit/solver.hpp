@@ -84,6 +84,9 @@ struct SolverCircuit {
   std::vector<Waveform> emb_sin, emb_cos;
   Waveform gain_wave;             // m(tau) samples (variable_gain with a DAC)
   Eigen::VectorXd frequencies;    // for ideal sources
+  // The class embedding k(c) the DC sources apply (width E); empty for an
+  // unconditional network.
+  Eigen::VectorXd class_embedding;
 
   // Diffusion time at physical time tau.
   double diffusion_time(double tau) const;
@@ -100,6 +103,7 @@ struct SolverOptions {
   config::CircuitConfig circuit;
   config::SimulationConfig simulation;
   double t_start = 1.0, t_end = 1e-4;
+  int class_index = -1;       // conditional networks: the class, -1 = masked
   bool use_klu = false;       // write ".options klu"
   std::uint64_t seed = 1;     // programming error
   std::string title = "memcosim ring solver";

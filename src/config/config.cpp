@@ -48,6 +48,8 @@ void Config::validate(Checker& c) const {
   c.require(training.learning_rate_final <= training.learning_rate, "training.learning_rate_final",
             "must be <= training.learning_rate (got " + format_number(training.learning_rate_final) + " > " +
                 format_number(training.learning_rate) + ")");
+  c.require(!sampling.class_index || *sampling.class_index < model.classes, "sampling.class_index",
+            "must be < model.classes (" + std::to_string(model.classes) + ") for a conditional model");
   c.require(sampling.t_end < sampling.t_start, "sampling.t_end",
             "must be < sampling.t_start (got " + format_number(sampling.t_end) +
                 " >= " + format_number(sampling.t_start) + ")");

@@ -230,6 +230,7 @@ struct SamplingConfig {
   double t_end = 1e-4;
   int batch = 10000;
   std::optional<std::uint64_t> seed;
+  std::optional<int> class_index;
   OdeConfig ode;
   SdeSamplerConfig sde;
   template <class V>
@@ -242,6 +243,10 @@ struct SamplingConfig {
     v("t_end", t_end, "Diffusion time where sampling stops.", gt(0));
     v("batch", batch, "Samples integrated together in one Eigen state; results do not depend on it.", ge(1));
     v("seed", seed, "Seed of the initial states and Brownian paths; null derives it from the top-level seed.");
+    v("class_index", class_index,
+      "Class to generate with a conditional model (0-based); null: the masked (unconditional) class. The circuit "
+      "applies its class embedding as DC currents.",
+      ge(0));
     v("ode", ode, "PF-ODE solver (Boost.Odeint).");
     v("sde", sde, "Reverse-SDE solver (Euler-Maruyama).");
   }

@@ -113,6 +113,21 @@ nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
   return m;
 }
 
+SamplingScore::SamplingScore(const config::Config& cfg, const nn::ScoreNet& net) : net_(&net) {
+  const auto& cls = cfg.sampling.class_index;
+  if (net.arch().num_classes == 0) {
+    if (cls)
+      throw InputError(Diagnostic{cfg.locations.find("sampling.class_index"), "sampling.class_index",
+                                  "the model is unconditional; leave class_index null"});
+    return;
+  }
+  if (cls && *cls >= net.arch().num_classes)
+    throw InputError(Diagnostic{cfg.locations.find("sampling.class_index"), "sampling.class_index",
+                                "the model has " + std::to_string(net.arch().num_classes) + " classes (got " +
+                                    std::to_string(*cls) + ")"});
+  conditional_.emplace(net, cls ? *cls : -1);
+}
+
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained) {
   return trained.scaled(cfg.sampling.beta_scale);
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,23 @@ Eigen::MatrixXd draw_dataset(const config::Config& cfg, Eigen::Index n, std::str
 // the file's architecture or schedule differs from the config's, the file
 // wins and a warning saying so goes to `warn`.
 nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn);
+
+// The score model to sample: the network itself, or for a conditional
+// network the class sampling.class_index (masked when null). Refers to the
+// network, which must outlive it.
+class SamplingScore {
+ public:
+  SamplingScore(const config::Config& cfg, const nn::ScoreNet& net);
+  const sde::ScoreModel& model() const {
+    if (conditional_) return *conditional_;
+    return *net_;
+  }
+  int class_index() const { return conditional_ ? conditional_->class_index() : -1; }
+
+ private:
+  const nn::ScoreNet* net_;
+  std::optional<nn::ConditionalScore> conditional_;
+};
 
 // beta_scale x the schedule the model was trained with.
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained);

@@ -105,6 +105,8 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   sopt.t_start = cfg.sampling.t_start;
   sopt.t_end = cfg.sampling.t_end;
   sopt.use_klu = use_klu;
+  sopt.class_index = SamplingScore(cfg, model.net).class_index();
+
   sopt.seed = derive_seed(cfg.seed, "circuit");
   sopt.title = "memcosim " + cfg.name + " solver circuit";
   circuit::SolverCircuit sc = circuit::build_solver(model.net, schedule, sopt, &cfg.locations);
@@ -131,14 +133,16 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   const nn::ScoreNet& net = model.net;
   const reference::BatchRhs circuit_rhs = [&](const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double tau) {
     const Eigen::VectorXd e = sc.embedding(tau);
-    net.forward(x, e, nullptr, dxdt);
+    net.forward(x, e, sc.class_embedding.size() ? &sc.class_embedding : nullptr, dxdt);
     dxdt = (sc.gain(tau) / sc.tau0) * (x + dxdt);
   };
   const auto ref_stats = reference::solve_batch_ode(circuit_rhs, x_ref, 0.0, T, ode, grid, &ref_traj);
   if (!ref_stats.ok) throw SimulationError("circuit-equivalent reference failed: " + ref_stats.message);
 
   Eigen::MatrixXd x_soft = x0;
-  const auto soft_stats = reference::integrate_pf_ode(net, schedule, x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
+  const SamplingScore score(cfg, net);
+  const auto soft_stats =
+      reference::integrate_pf_ode(score.model(), schedule, x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
   if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
   log << "references (Boost.Odeint): circuit-equivalent ODE " << ref_stats.steps << " steps, PF-ODE "
       << soft_stats.steps << " steps, " << fmt("%.2f", seconds_since(ref_start)) << " s\n";

@@ -28,7 +28,8 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
   const reference::SamplerOptions options = sampler_options(cfg);
   const sde::VpSchedule schedule = sampling_schedule(cfg, model.schedule);
   SampleReport r;
-  r.result = reference::sample(model.net, schedule, options);
+  const SamplingScore score(cfg, model.net);
+  r.result = reference::sample(score.model(), schedule, options);
   const auto& st = r.result.stats;
   log << "reference sampler (" << reference::to_string(options.method) << ", Boost.Odeint): " << options.n
       << " samples in " << st.wall_seconds << " s, " << st.steps << " steps, " << st.rhs_evals
