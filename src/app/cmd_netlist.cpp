@@ -3,11 +3,9 @@
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
-#include "util/random.hpp"
 
 namespace memcosim::app {
 
@@ -25,16 +23,7 @@ void add_netlist_command(CLI::App& app) {
   cmd->callback([=] {
     const config::Config cfg = args->load();
     const auto model = flow::load_model(cfg, std::cerr);
-    circuit::SolverOptions o;
-    o.circuit = cfg.circuit;
-    o.simulation = cfg.simulation;
-    o.t_start = cfg.sampling.t_start;
-    o.t_end = cfg.sampling.t_end;
-    o.use_klu = *klu || cfg.simulation.solver == config::LinearSolver::klu;
-    o.seed = derive_seed(cfg.seed, "circuit");
-    o.class_index = flow::SamplingScore(cfg, model.net).class_index();
-    o.title = "memcosim " + cfg.name + " solver circuit";
-    auto sc = circuit::build_solver(model.net, flow::sampling_schedule(cfg, model.schedule), o, &cfg.locations);
+    auto sc = flow::build_circuit(cfg, model, *klu || cfg.simulation.solver == config::LinearSolver::klu);
     const auto x0 = reference::initial_states(flow::sampler_options(cfg), sc.dim, static_cast<std::uint64_t>(*sample), 1);
     sc.set_start(x0.col(0));
     const std::string text = spice::emit(sc.circuit);

@@ -128,6 +128,19 @@ SamplingScore::SamplingScore(const config::Config& cfg, const nn::ScoreNet& net)
   conditional_.emplace(net, cls ? *cls : -1);
 }
 
+circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu) {
+  circuit::SolverOptions o;
+  o.circuit = cfg.circuit;
+  o.simulation = cfg.simulation;
+  o.t_start = cfg.sampling.t_start;
+  o.t_end = cfg.sampling.t_end;
+  o.class_index = SamplingScore(cfg, model.net).class_index();
+  o.use_klu = use_klu;
+  o.seed = derive_seed(cfg.seed, "circuit");
+  o.title = "memcosim " + cfg.name + " solver circuit";
+  return circuit::build_solver(model.net, sampling_schedule(cfg, model.schedule), o, &cfg.locations);
+}
+
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained) {
   return trained.scaled(cfg.sampling.beta_scale);
 }

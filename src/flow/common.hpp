@@ -13,6 +13,7 @@
 #include <Eigen/Core>
 
 #include "analysis/metrics.hpp"
+#include "circuit/solver.hpp"
 #include "config/config.hpp"
 #include "nn/score_net.hpp"
 #include "nn/train.hpp"
@@ -53,6 +54,10 @@ class SamplingScore {
   const nn::ScoreNet* net_;
   std::optional<nn::ConditionalScore> conditional_;
 };
+
+// The solver circuit for this config and model (the one `run` simulates and
+// `netlist` writes), with ".options klu" when use_klu.
+circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu);
 
 // beta_scale x the schedule the model was trained with.
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained);

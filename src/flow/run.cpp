@@ -99,17 +99,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                                 "ngspice-" + info.version + " has no KLU solver (use auto or sparse)"});
   const bool use_klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && info.has_klu);
 
-  circuit::SolverOptions sopt;
-  sopt.circuit = cfg.circuit;
-  sopt.simulation = cfg.simulation;
-  sopt.t_start = cfg.sampling.t_start;
-  sopt.t_end = cfg.sampling.t_end;
-  sopt.use_klu = use_klu;
-  sopt.class_index = SamplingScore(cfg, model.net).class_index();
-
-  sopt.seed = derive_seed(cfg.seed, "circuit");
-  sopt.title = "memcosim " + cfg.name + " solver circuit";
-  circuit::SolverCircuit sc = circuit::build_solver(model.net, schedule, sopt, &cfg.locations);
+  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu);
   const double T = sc.duration;
 
   log << "memcosim run " << cfg.name << ": " << n << " trajectories, circuit level "

@@ -117,23 +117,10 @@ OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, dou
   const TimePoints points = make_time_points(t0, t1, observe_times, "solve_batch_ode");
 
   OdeStats stats;
-  const auto started = std::chrono::steady_clock::now();
-  auto finish = [&](bool ok, std::string message) {
-    stats.ok = ok;
-    stats.message = std::move(message);
-    stats.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return stats;
-  };
-
-  if (observed) observed->assign(observe_times.size(), Eigen::MatrixXd());
+  SolveRun<OdeStats> bookkeeping(stats);
+  auto finish = [&](bool ok, std::string message) { return bookkeeping.finish(ok, std::move(message)); };
+  if (auto done = bookkeeping.trivial(x, observe_times.size(), observed)) return *done;
   Recorder recorder{&points.slot, observed, 0};
-  if (x.size() == 0) {
-    if (observed)
-      for (auto& m : *observed) m = x;
-    return finish(true, "ok (empty batch)");
-  }
-  if (!x.allFinite()) return finish(false, "initial state is not finite");
 
   const double dir = t1 > t0 ? 1.0 : -1.0;
   double dt = dir * options.dt_initial;

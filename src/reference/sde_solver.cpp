@@ -58,23 +58,10 @@ SdeStats solve_batch_sde(const BatchRhs& drift, const BatchRhs& diffusion, Eigen
   const TimePoints points = grid_time_points(grid, observe_times, "solve_batch_sde");
 
   SdeStats stats;
-  const auto started = std::chrono::steady_clock::now();
-  auto finish = [&](bool ok, std::string message) {
-    stats.ok = ok;
-    stats.message = std::move(message);
-    stats.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    return stats;
-  };
-
-  if (observed) observed->assign(observe_times.size(), Eigen::MatrixXd());
+  SolveRun<SdeStats> bookkeeping(stats);
+  auto finish = [&](bool ok, std::string message) { return bookkeeping.finish(ok, std::move(message)); };
+  if (auto done = bookkeeping.trivial(x, observe_times.size(), observed)) return *done;
   Recorder recorder{&points.slot, observed, 0};
-  if (x.size() == 0) {
-    if (observed)
-      for (auto& m : *observed) m = x;
-    return finish(true, "ok (empty batch)");
-  }
-  if (!x.allFinite()) return finish(false, "initial state is not finite");
 
   EulerMaruyama stepper(sde::BrownianNoise(path, first_sample));
   const auto system = std::make_pair(CountingCall{&drift, &stats.drift_evals, "drift"},

@@ -2,8 +2,11 @@
 // integrate_times, and the observer that records the requested observations.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <Eigen/Core>
@@ -41,6 +44,38 @@ struct Recorder {
     if (observed && i < slot->size() && (*slot)[i] >= 0)
       (*observed)[static_cast<std::size_t>((*slot)[i])] = x;
   }
+};
+
+// The bookkeeping both batch solvers share: wall time, the stop reason, and
+// batches that need no integration (empty, or not finite at the start).
+template <class Stats>
+class SolveRun {
+ public:
+  explicit SolveRun(Stats& stats) : stats_(stats), started_(std::chrono::steady_clock::now()) {}
+
+  Stats finish(bool ok, std::string message) {
+    stats_.ok = ok;
+    stats_.message = std::move(message);
+    stats_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    return stats_;
+  }
+
+  // Sizes `observed` (may be null) for n_observe observations and returns the
+  // final stats when x needs no integration; nullopt otherwise.
+  std::optional<Stats> trivial(const Eigen::MatrixXd& x, std::size_t n_observe, std::vector<Eigen::MatrixXd>* observed) {
+    if (observed) observed->assign(n_observe, Eigen::MatrixXd());
+    if (x.size() == 0) {
+      if (observed)
+        for (auto& m : *observed) m = x;
+      return finish(true, "ok (empty batch)");
+    }
+    if (!x.allFinite()) return finish(false, "initial state is not finite");
+    return std::nullopt;
+  }
+
+ private:
+  Stats& stats_;
+  std::chrono::steady_clock::time_point started_;
 };
 
 }  // namespace memcosim::reference
