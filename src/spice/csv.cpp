@@ -1,23 +1,16 @@
 #include "spice/csv.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <ostream>
 
 #include "spice/session.hpp"
+#include "util/csv.hpp"
 #include "util/error.hpp"
 
 namespace memcosim::spice {
 
 namespace {
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 struct Column {
   std::string header;
@@ -50,17 +43,13 @@ void write_csv(const Plot& plot, std::ostream& out) {
     rows = std::max(rows, columns[c].values->size());
   }
   out << '\n';
-  char buf[64];
   std::string line;
   for (std::size_t r = 0; r < rows; ++r) {
     line.clear();
     for (std::size_t c = 0; c < columns.size(); ++c) {
       if (c) line += ',';
       const std::vector<double>& vals = *columns[c].values;
-      if (r < vals.size()) {
-        const auto res = std::to_chars(buf, buf + sizeof buf, vals[r]);
-        line.append(buf, res.ptr);
-      }
+      if (r < vals.size()) line += csv_number(vals[r]);
     }
     line += '\n';
     out << line;

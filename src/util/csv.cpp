@@ -16,14 +16,12 @@ std::string csv_number(double v) {
   return ec == std::errc() ? std::string(buf.data(), ptr) : std::string("nan");
 }
 
-namespace {
-std::string quoted(const std::string& s) {
+std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += (c == '"') ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
-}  // namespace
 
 CsvWriter::CsvWriter(const std::filesystem::path& path, const std::vector<std::string>& header)
     : path_(path), out_(path), columns_(header.size()) {
@@ -37,7 +35,7 @@ void CsvWriter::row(const std::vector<double>& values) {
 }
 
 void CsvWriter::row(const std::vector<std::string>& cells) {
-  for (std::size_t i = 0; i < cells.size(); ++i) out_ << (i ? "," : "") << quoted(cells[i]);
+  for (std::size_t i = 0; i < cells.size(); ++i) out_ << (i ? "," : "") << csv_field(cells[i]);
   end_row();
 }
 

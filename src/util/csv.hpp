@@ -30,7 +30,9 @@ class CsvWriter {
   std::size_t columns_;
 };
 
+// One cell: a number in its shortest exact form, a text quoted when needed.
 std::string csv_number(double v);
+std::string csv_field(const std::string& text);
 
 // A dim x n matrix of samples (one per column) as rows of header columns.
 void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples,
