@@ -25,7 +25,7 @@ void check_ring(const nlohmann::json& metrics, double max_std) {
 
 }  // namespace
 
-TEST_CASE("cli: check prints the normalised config; bad input exits 2 with located errors", "[cli]") {
+TEST_CASE("cli: check prints the normalised config - bad input exits 2 with located errors", "[cli]") {
   const auto ok = run_cli("check configs/ring.yaml");
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.out, Catch::Contains("learning_rate: 0.001"));

@@ -65,7 +65,7 @@ TEST_CASE("emitter writes the expected deck, byte for byte", "[emitter]") {
   CHECK(spice::emit(rc_integrator()) == spice::emit(rc_integrator()));
 }
 
-TEST_CASE("long PWL sources continue over lines; expressions format negatives safely", "[emitter]") {
+TEST_CASE("long PWL sources continue over lines - expressions format negatives safely", "[emitter]") {
   Circuit c;
   auto& b = c.block("dac");
   Pwl p;

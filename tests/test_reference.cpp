@@ -450,7 +450,7 @@ TEST_CASE("SDE observations are recorded on the grid and rejected off it", "[ref
 // ---------------------------------------------------------------------------
 // Counter-based randomness and block-size independence
 
-TEST_CASE("Sampler results do not depend on the block size; seeds matter", "[reference]") {
+TEST_CASE("Sampler results do not depend on the block size - seeds matter", "[reference]") {
   const sde::VpSchedule S = kTrained.scaled(2.0);
   const GaussianScore score(2, 0.5, S);
   reference::SamplerOptions opt;

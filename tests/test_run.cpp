@@ -126,7 +126,7 @@ TEST_CASE("netlist: deterministic, and the ngspice program gives the in-process 
   CHECK(value("v(x1)[n]") == Approx(num(row, "circuit_x1") * k_state).margin(1e-6));
 }
 
-TEST_CASE("run: a crashing and a hanging simulation are reported; the other trajectories are kept", "[run]") {
+TEST_CASE("run: a crashing and a hanging simulation are reported - the other trajectories are kept", "[run]") {
   TempDir dir("run_faults");
   ::setenv("MEMCOSIM_TEST_FAULTS", "1:segfault,2:hang", 1);
   const auto r = run_cli("run configs/ring.yaml -n 5 -q -o " + dir.path().string() +
@@ -157,7 +157,7 @@ TEST_CASE("config strings cannot reach the netlist as control text", "[run]") {
   CHECK_THAT(r.err, Catch::Contains("name: must be letters, digits"));
 }
 
-TEST_CASE("sim: any netlist to CSV; a syntax error, a convergence failure and a simulator crash exit non-zero",
+TEST_CASE("sim: any netlist to CSV - a syntax error, a convergence failure and a simulator crash exit non-zero",
           "[run]") {
   TempDir dir("sim");
   const auto ok = run_cli("sim tests/data/spice/rc_lowpass.cir --raw -o " + dir.path().string());

@@ -107,7 +107,7 @@ TEST_CASE("Worker protocol: jobs, results and hellos round-trip", "[spice]") {
   CHECK(l.line.text == "Error: x");
 }
 
-TEST_CASE("Worker protocol: frames in partial buffers; corrupt input is rejected", "[spice]") {
+TEST_CASE("Worker protocol: frames in partial buffers - corrupt input is rejected", "[spice]") {
   const std::string payload = encode(sample_result(), false);
   const std::string stream = encode_frame(MessageType::result, payload) +
                              encode_frame(MessageType::shutdown, "");
