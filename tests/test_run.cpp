@@ -113,8 +113,10 @@ TEST_CASE("netlist: deterministic, and the ngspice program gives the in-process 
   // ... and the written netlist, unchanged, in the ngspice program.
   std::ofstream(dir / "wrap.cir") << "wrapper\n.include " << (dir / "a.cir").string()
                                   << "\n.control\nrun\nlet n = length(time) - 1\nprint v(x0)[n] v(x1)[n]\n.endc\n.end\n";
+  // ngspice 39's program exits 1 after a .control block without .print
+  // lines ("no simulations run") although the block ran: judge by the output.
   const std::string cmd = "cd '" + dir.path().string() + "' && ngspice -b wrap.cir > batch.log 2>&1";
-  REQUIRE(std::system(cmd.c_str()) == 0);
+  (void)std::system(cmd.c_str());
   const std::string log = read_text(dir / "batch.log");
   INFO(log);
   auto value = [&](const std::string& key) {
@@ -175,11 +177,13 @@ TEST_CASE("sim: any netlist to CSV - a syntax error, a convergence failure and a
   CHECK(conv.exit_code == 1);
   CHECK_THAT(conv.err, Catch::Contains("imestep too small"));
 
-  // An EXTERNAL source without a callback: ngspice 39 crashes, 46 makes a
-  // controlled exit; in-process both must end in a clear error, not a hang.
+  // An EXTERNAL source without a callback: ngspice 39 crashes (SIGSEGV), 46
+  // makes a controlled exit naming v1. Either way a clear error, exit 1.
   const auto ext = run_cli("sim tests/data/spice/external_source.cir -o " + (dir / "e").string());
-  CHECK(ext.exit_code != 0);
-  CHECK_THAT(ext.err, Catch::Contains("v1"));
+  INFO(ext.err);
+  CHECK(ext.exit_code == 1);
+  CHECK_THAT(ext.err, Catch::Contains("external_source.cir: the simulator"));
+  CHECK_THAT(ext.err, Catch::Contains("v1") || Catch::Contains("SIGSEGV"));
 }
 
 TEST_CASE("one worker, 1000 consecutive ring simulations: resident memory grows < 5%", "[run][slow]") {

@@ -64,16 +64,22 @@ void write_csv(const Plot& plot, const std::filesystem::path& path) {
   if (!out) throw Error("error while writing " + path.string());
 }
 
-std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session,
-                                                   const std::filesystem::path& dir) {
+std::vector<std::filesystem::path> write_plots_csv(const std::vector<Plot>& plots, const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> written;
-  for (const std::string& name : session.plot_names()) {
-    if (name == "const") continue;
-    const std::filesystem::path path = dir / (name + ".csv");
-    write_csv(session.plot(name), path);
+  for (const Plot& plot : plots) {
+    const std::filesystem::path path = dir / (plot.name + ".csv");
+    write_csv(plot, path);
     written.push_back(path);
   }
   return written;
+}
+
+std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session,
+                                                   const std::filesystem::path& dir) {
+  std::vector<Plot> plots;
+  for (const std::string& name : session.plot_names())
+    if (name != "const") plots.push_back(session.plot(name));
+  return write_plots_csv(plots, dir);
 }
 
 }  // namespace memcosim::spice

@@ -63,6 +63,9 @@ Result run_job(NgspiceSession& session, const Job& job) {
     session.run(job.timeout_s, job.analysis);
     for (const std::string& cmd : job.post_commands) session.command(cmd);
     r.plot = session.plot({}, job.vectors);
+    if (job.all_plots)
+      for (const std::string& name : session.plot_names())
+        if (name != "const") r.plots.push_back(session.plot(name));
     r.status = JobStatus::ok;
   } catch (const SpiceError& e) {
     loaded = loaded || loading;

@@ -40,6 +40,7 @@ struct Job {
   double timeout_s = 60;                   // wall-clock limit of the analysis; <= 0: none
   Solver solver = Solver::as_netlist;
   TestFault test_fault = TestFault::none;
+  bool all_plots = false;                  // also return every plot of the run in Result::plots
 };
 
 enum class JobStatus : std::uint8_t {
@@ -60,6 +61,7 @@ struct Result {
   std::vector<std::string> log;   // simulator output of this job (bounded)
   Plot plot;                      // final plot: scale first, then the vectors asked for.
                                   // On sim_error/timeout: what was computed before it stopped.
+  std::vector<Plot> plots;        // with Job::all_plots and ok: every plot the run made (op1, tran1, ...)
   double wall_seconds = 0;        // load + analysis + read-out, where it ran
   std::uint64_t rss_bytes = 0;    // resident set of the process that ran it, after the job
   int pid = 0;                    // that process

@@ -181,6 +181,7 @@ std::string encode(const Job& job) {
   w.f64(job.timeout_s);
   w.u8(static_cast<std::uint8_t>(job.solver));
   w.u8(static_cast<std::uint8_t>(job.test_fault));
+  w.boolean(job.all_plots);
   return w.take();
 }
 
@@ -196,8 +197,31 @@ Job decode_job(std::string_view payload) {
   job.timeout_s = r.f64();
   job.solver = r.enumeration<Solver>(static_cast<std::uint8_t>(Solver::klu));
   job.test_fault = r.enumeration<TestFault>(static_cast<std::uint8_t>(TestFault::exit));
+  job.all_plots = r.boolean();
   r.finish();
   return job;
+}
+
+void put_plot(Writer& w, const Plot& plot) {
+  w.str(plot.name);
+  w.str(plot.title);
+  w.str(plot.kind);
+  w.str(plot.scale);
+  w.u64(plot.vectors.size());
+  for (const Vector& v : plot.vectors) put_vector(w, v);
+}
+
+Plot get_plot(Reader& r, std::size_t payload_size) {
+  Plot plot;
+  plot.name = r.str();
+  plot.title = r.str();
+  plot.kind = r.str();
+  plot.scale = r.str();
+  const std::uint64_t n = r.u64();
+  if (n > payload_size) throw ProtocolError("worker protocol: truncated payload");
+  plot.vectors.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) plot.vectors.push_back(get_vector(r));
+  return plot;
 }
 
 std::string encode(const Result& result, bool worker_exiting) {
@@ -206,12 +230,9 @@ std::string encode(const Result& result, bool worker_exiting) {
   w.u8(static_cast<std::uint8_t>(result.status));
   w.str(result.message);
   w.strings(result.log);
-  w.str(result.plot.name);
-  w.str(result.plot.title);
-  w.str(result.plot.kind);
-  w.str(result.plot.scale);
-  w.u64(result.plot.vectors.size());
-  for (const Vector& v : result.plot.vectors) put_vector(w, v);
+  put_plot(w, result.plot);
+  w.u64(result.plots.size());
+  for (const Plot& p : result.plots) put_plot(w, p);
   w.f64(result.wall_seconds);
   w.u64(result.rss_bytes);
   w.i64(result.pid);
@@ -227,14 +248,10 @@ Result decode_result(std::string_view payload, bool& worker_exiting) {
   result.status = r.enumeration<JobStatus>(static_cast<std::uint8_t>(JobStatus::exited));
   result.message = r.str();
   result.log = r.strings();
-  result.plot.name = r.str();
-  result.plot.title = r.str();
-  result.plot.kind = r.str();
-  result.plot.scale = r.str();
-  const std::uint64_t n = r.u64();
-  if (n > payload.size()) throw ProtocolError("worker protocol: truncated payload");
-  result.plot.vectors.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) result.plot.vectors.push_back(get_vector(r));
+  result.plot = get_plot(r, payload.size());
+  const std::uint64_t plots = r.u64();
+  if (plots > payload.size()) throw ProtocolError("worker protocol: truncated payload");
+  for (std::uint64_t i = 0; i < plots; ++i) result.plots.push_back(get_plot(r, payload.size()));
   result.wall_seconds = r.f64();
   result.rss_bytes = r.u64();
   result.pid = static_cast<int>(r.i64());

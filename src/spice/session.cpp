@@ -917,22 +917,29 @@ Plot NgspiceSession::plot(std::string_view plot, const std::vector<std::string>&
   return out;
 }
 
-void NgspiceSession::write_raw(const std::string& path, RawFormat format,
-                               const std::vector<std::string>& names) {
+std::vector<std::string> raw_write_commands(const std::string& path, RawFormat format,
+                                            const std::vector<std::string>& names) {
   if (path.empty() || path.find_first_of(" \t\"'\n") != std::string::npos)
     throw SpiceError(SpiceErrorKind::setup,
                      "ngspice's write cannot take this path (empty, blanks or quotes): '" +
                          path + "'");
-  command(format == RawFormat::ascii ? "set filetype=ascii" : "set filetype=binary");
   std::string cmd = "write " + path;
   for (const std::string& n : names) cmd += " " + n;
+  return {format == RawFormat::ascii ? "set filetype=ascii" : "set filetype=binary", cmd,
+          "set filetype=binary"};
+}
+
+void NgspiceSession::write_raw(const std::string& path, RawFormat format,
+                               const std::vector<std::string>& names) {
+  const auto cmds = raw_write_commands(path, format, names);
+  command(cmds[0]);
   try {
-    command(cmd);
+    command(cmds[1]);
   } catch (...) {
-    if (usable()) command("set filetype=binary");
+    if (usable()) command(cmds[2]);
     throw;
   }
-  command("set filetype=binary");
+  command(cmds[2]);
 }
 
 bool NgspiceSession::recover() {

@@ -122,6 +122,12 @@ struct SimulatorInfo {
 
 enum class RawFormat { binary, ascii };
 
+// The control commands that write the current plot to a raw file at path
+// (what NgspiceSession::write_raw sends; also usable as Job::post_commands).
+// Throws SpiceError(setup) for a path ngspice's write cannot take.
+std::vector<std::string> raw_write_commands(const std::string& path, RawFormat format,
+                                            const std::vector<std::string>& names = {});
+
 class NgspiceSession {
  public:
   explicit NgspiceSession(SessionOptions options = {});
