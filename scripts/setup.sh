@@ -32,10 +32,11 @@ as_root() {
   fi
 }
 
-# Debian packages the build, the tests and the plots need.
+# Debian packages the build, the tests and the plots need (libxml2-utils:
+# xmllint, with which the tests validate the JUnit XML of `memcosim regress`).
 packages=(build-essential cmake pkg-config git
           libeigen3-dev libboost-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
-          gnuplot-nox)
+          gnuplot-nox libxml2-utils)
 
 missing=()
 if [ "$install" -eq 1 ]; then

@@ -27,5 +27,6 @@ void add_sample_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_netlist_command(CLI::App& app);
 void add_sim_command(CLI::App& app);
+void add_regress_command(CLI::App& app);
 
 }  // namespace memcosim::app

@@ -4,8 +4,6 @@
 
 #include "app/cli.hpp"
 #include "flow/common.hpp"
-#include "reference/sampler.hpp"
-#include "spice/emitter.hpp"
 
 namespace memcosim::app {
 
@@ -23,10 +21,9 @@ void add_netlist_command(CLI::App& app) {
   cmd->callback([=] {
     const config::Config cfg = args->load();
     const auto model = flow::load_model(cfg, std::cerr);
-    auto sc = flow::build_circuit(cfg, model, *klu || cfg.simulation.solver == config::LinearSolver::klu);
-    const auto x0 = reference::initial_states(flow::sampler_options(cfg), sc.dim, static_cast<std::uint64_t>(*sample), 1);
-    sc.set_start(x0.col(0));
-    const std::string text = spice::emit(sc.circuit);
+    circuit::SolverCircuit sc;
+    const std::string text = flow::solver_netlist(cfg, model, static_cast<std::uint64_t>(*sample),
+                                                  *klu || cfg.simulation.solver == config::LinearSolver::klu, &sc);
     if (out->empty()) {
       std::cout << text;
     } else {

@@ -90,26 +90,8 @@ bool valid_key_path(const std::string& path) {
 }  // namespace
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  {
-    std::ifstream probe(path);
-    if (!probe) throw InputError(Diagnostic{{path, 0, 0}, "", "cannot open config file (no such file or not readable)"});
-  }
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(Diagnostic{{path, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg});
-  } catch (const YAML::Exception& e) {
-    throw InputError(Diagnostic{{path, 0, 0}, "", std::string("cannot read YAML: ") + e.what()});
-  }
-
+  YAML::Node root = load_yaml_file(path, "config file");
   std::vector<Diagnostic> diagnostics;
-  if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // empty file: all defaults
-  if (!root.IsMap()) {
-    const YAML::Mark m = root.Mark();
-    throw InputError(Diagnostic{{path, m.line + 1, m.column + 1}, "", "a config must be a mapping of keys at top level"});
-  }
-
   Reader::Context ctx{path, &diagnostics, nullptr, {}};
   for (const auto& o : overrides) {
     const auto eq = o.find('=');
@@ -133,19 +115,10 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   Config cfg;
   cfg.source = path;
   cfg.base_dir = std::filesystem::absolute(std::filesystem::path(path)).parent_path();
-  cfg.locations.set("", {path, 0, 0});
-  ctx.locations = &cfg.locations;
-  Reader reader(ctx, root, "");
-  cfg.fields(reader);
-  reader.finish();
+  read_struct(ctx, root, cfg, cfg.locations);
   Checker checker(path, cfg.locations, diagnostics);
   cfg.validate(checker);
-  if (!diagnostics.empty()) {
-    std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
-      return std::tie(a.where.file, a.where.line, a.where.column) < std::tie(b.where.file, b.where.line, b.where.column);
-    });
-    throw InputError(std::move(diagnostics));
-  }
+  throw_if_any(std::move(diagnostics));
   return cfg;
 }
 

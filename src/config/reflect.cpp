@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <limits>
+#include <tuple>
 
 namespace memcosim::config {
 
@@ -175,6 +177,37 @@ void Writer::comment(std::string_view doc) {
     line += (line.empty() ? "" : " ") + word;
   }
   if (!line.empty()) flush();
+}
+
+YAML::Node load_yaml_file(const std::string& path, std::string_view what) {
+  {
+    std::ifstream probe(path);
+    if (!probe)
+      throw InputError(Diagnostic{{path, 0, 0}, "", "cannot open " + std::string(what) + " (no such file or not readable)"});
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    throw InputError(Diagnostic{{path, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg});
+  } catch (const YAML::Exception& e) {
+    throw InputError(Diagnostic{{path, 0, 0}, "", std::string("cannot read YAML: ") + e.what()});
+  }
+  if (root.IsNull()) return YAML::Node(YAML::NodeType::Map);  // empty file: all defaults
+  if (!root.IsMap()) {
+    const YAML::Mark m = root.Mark();
+    throw InputError(Diagnostic{{path, m.line + 1, m.column + 1}, "",
+                                "a " + std::string(what) + " must be a mapping of keys at top level"});
+  }
+  return root;
+}
+
+void throw_if_any(std::vector<Diagnostic> diagnostics) {
+  if (diagnostics.empty()) return;
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) < std::tie(b.where.file, b.where.line, b.where.column);
+  });
+  throw InputError(std::move(diagnostics));
 }
 
 }  // namespace memcosim::config

@@ -371,4 +371,40 @@ class Checker {
   std::vector<Diagnostic>& out_;
 };
 
+// ---------------------------------------------------------------------------
+// Whole files: any reflected struct (configs, regression cases, ...) read
+// from YAML with every problem located and reported in one pass.
+
+// The file's YAML document, a mapping at top level (an empty file is an
+// empty mapping). Throws InputError naming the file, and the line and
+// column of a syntax error; `what` says what the file is ("config file").
+YAML::Node load_yaml_file(const std::string& path, std::string_view what);
+
+// Throws InputError with the diagnostics sorted by file, line and column,
+// unless there are none.
+void throw_if_any(std::vector<Diagnostic> diagnostics);
+
+// Reads root into value (unknown keys, wrong types and rules become
+// diagnostics in ctx), recording where each key was given.
+template <class T>
+void read_struct(Reader::Context& ctx, const YAML::Node& root, T& value, Locations& locations) {
+  locations.set("", {ctx.file, 0, 0});
+  ctx.locations = &locations;
+  Reader reader(ctx, root, "");
+  value.fields(reader);
+  reader.finish();
+}
+
+// load_yaml_file + read_struct + throw_if_any, for files without overrides.
+template <class T>
+T read_yaml_file(const std::string& path, std::string_view what, Locations& locations) {
+  const YAML::Node root = load_yaml_file(path, what);
+  std::vector<Diagnostic> diagnostics;
+  Reader::Context ctx{path, &diagnostics, &locations, {}};
+  T value;
+  read_struct(ctx, root, value, locations);
+  throw_if_any(std::move(diagnostics));
+  return value;
+}
+
 }  // namespace memcosim::config

@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "nn/dataset.hpp"
+#include "spice/emitter.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
 
@@ -139,6 +140,16 @@ circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::Loaded
   o.seed = derive_seed(cfg.seed, "circuit");
   o.title = "memcosim " + cfg.name + " solver circuit";
   return circuit::build_solver(model.net, sampling_schedule(cfg, model.schedule), o, &cfg.locations);
+}
+
+std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample,
+                           bool use_klu, circuit::SolverCircuit* out) {
+  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu);
+  const auto x0 = reference::initial_states(sampler_options(cfg), sc.dim, sample, 1);
+  sc.set_start(x0.col(0));
+  std::string text = spice::emit(sc.circuit);
+  if (out) *out = std::move(sc);
+  return text;
 }
 
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained) {
