@@ -251,7 +251,7 @@ TEST_CASE("regress: the shipped suite passes and its JUnit XML validates", "[reg
   CHECK(std::system(cmd.c_str()) == 0);
 }
 
-TEST_CASE("regress: a 1% TIA resistor change fails its probe; reordering does not fail the waveforms",
+TEST_CASE("regress: a 1% TIA resistor change fails its probe, reordering does not fail the waveforms",
           "[regress][spice]") {
   TempDir tmp("edit");
   copy_tree(tmp.path());
