@@ -1,5 +1,6 @@
 #include "flow/transistor.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -109,8 +110,16 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
   const spice::Vector& i = result->plot.at("i(vd)");
   if (!scale || scale->size() != i.size() || scale->size() < 2)
     throw SimulationError("measuring the access transistor's I-V: unexpected plot " + result->plot.name);
+  // Rounded to 6 significant digits: the cells' programmed amplitudes (and
+  // so the golden netlists) must not depend on the last bits of a simulator
+  // build; 1e-6 relative is far below any programming accuracy.
+  auto round6 = [](double x) {
+    if (x == 0.0 || !std::isfinite(x)) return x;
+    const double scale = std::pow(10.0, 5 - static_cast<int>(std::floor(std::log10(std::abs(x)))));
+    return std::round(x * scale) / scale;
+  };
   for (std::size_t k = 0; k < i.size(); ++k) {
-    const double id = -i.re[k];  // i(Vd) flows into Vd's + node: the drain current with a minus sign
+    const double id = round6(-i.re[k]);  // i(Vd) flows into Vd's + node: the drain current with a minus sign
     if (!t->access_id.empty() && !(id > t->access_id.back()))
       throw SimulationError("the access transistor's measured I-V is not increasing at Vds = " +
                             circuit::spice_number(scale->re[k]) + " V");
