@@ -115,8 +115,8 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
   // build; 1e-6 relative is far below any programming accuracy.
   auto round6 = [](double x) {
     if (x == 0.0 || !std::isfinite(x)) return x;
-    const double scale = std::pow(10.0, 5 - static_cast<int>(std::floor(std::log10(std::abs(x)))));
-    return std::round(x * scale) / scale;
+    const double factor = std::pow(10.0, 5 - static_cast<int>(std::floor(std::log10(std::abs(x)))));
+    return std::round(x * factor) / factor;
   };
   for (std::size_t k = 0; k < i.size(); ++k) {
     const double id = round6(-i.re[k]);  // i(Vd) flows into Vd's + node: the drain current with a minus sign
