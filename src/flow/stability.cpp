@@ -376,7 +376,7 @@ StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& 
       for (const auto& s : cr.steps) fails += !s.passed;
       report.failures += fails;
       log << "  " << (fails == 0 ? "PASS" : "FAIL") << " at " << label << ": " << cr.loops.size() << " loops, "
-          << cr.steps.size() << " step responses, " << fails << " failing\n";
+          << cr.steps.size() << " step responses, " << fails << " failing\n" << std::flush;
 
       nlohmann::json jl = nlohmann::json::array();
       for (const auto& l : cr.loops)
