@@ -9,6 +9,7 @@
 #include <complex>
 #include <numbers>
 #include <regex>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -484,6 +485,22 @@ TEST_CASE("run: transistor-level smoke run - trajectories, energy per sample, pr
   CHECK(netlist.find(".model nch nmos") != std::string::npos);
   CHECK(netlist.find(std::string(MEMCOSIM_SOURCE_DIR)) == std::string::npos);
   CHECK(netlist.find(".include") == std::string::npos);
+  // ... and runs unchanged in the ngspice program, ending where the run's trajectory 0 ended.
+  const std::string cmd = "cd '" + dir.path().string() + "' && ngspice -b -r batch.raw netlist.cir > batch.log 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const auto plots = spice::read_raw_file(dir / "batch.raw");
+  REQUIRE(plots.size() == 1);
+  std::istringstream csv(read_text(dir / "samples.csv"));
+  std::string row0;  // rows come in completion order: find trajectory 0's
+  for (std::string line; std::getline(csv, line);)
+    if (line.rfind("0,", 0) == 0) row0 = line;
+  REQUIRE(row0.rfind("0,ok,", 0) == 0);
+  std::vector<std::string> cells;
+  std::stringstream rs(row0);
+  for (std::string cell; std::getline(rs, cell, ',');) cells.push_back(cell);
+  const double circuit_x0 = std::stod(cells.at(4));  // index,status,start_x0,start_x1,circuit_x0
+  const double k_state = 0.03;                      // circuit.scaling.state (default)
+  CHECK(plots[0].at("v(x0)").re.back() / k_state == Approx(circuit_x0).margin(1e-4));
 }
 
 TEST_CASE("run: transistor level, 100 samples: KL within 2x of the software sampler's", "[transistor][run][slow]") {

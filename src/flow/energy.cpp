@@ -116,26 +116,30 @@ DigitalBaseline measure_digital_baseline(const config::Config& cfg, const nn::Lo
   return d;
 }
 
-Projection project(const config::Config& cfg, double analog_seconds, double analog_supply_joules,
-                   double analog_source_joules, double analog_kl, const DigitalBaseline& digital) {
+Projection project(const config::Config& cfg, const AnalogFigures& a, const DigitalBaseline& digital) {
   const auto& p = cfg.projection;
   const double digital_joules = p.digital_power * digital.seconds_per_sample;
-  const double analog_joules = analog_supply_joules + analog_source_joules;
+  const double analog_joules = a.supply_joules + a.source_joules;
+  const double tau0 = cfg.circuit.integrator.r * cfg.circuit.integrator.c;
   Projection r;
   r.json = {{"analog",
-             {{"seconds_per_sample", analog_seconds},
+             {{"seconds_per_sample", a.seconds},
               {"joules_per_sample", analog_joules},
-              {"joules_per_sample_supply", analog_supply_joules},
-              {"joules_per_sample_ideal_sources", analog_source_joules},
-              {"kl", analog_kl},
+              {"joules_per_sample_supply", a.supply_joules},
+              {"joules_per_sample_ideal_sources", a.source_joules},
+              {"samples", a.samples},
+              {"kl", a.kl},
+              {"software_kl_same_starts", a.software_kl_same_starts},
               {"assumptions",
-               "physical time of one transient (t_start to t_end at tau0 = circuit.integrator.r * c); energy = "
-               "supply energy of the transistor-level blocks + energy delivered by the ideal sources that stand in "
-               "for the rest (bias rows, DACs, behavioural rectifiers)"}}},
+               "physical time of one transient (t_start to t_end at tau0 = circuit.integrator.r * c = " +
+                   fmt("%.4g s", tau0) +
+                   "), one sample at a time; energy = supply energy of the transistor-level blocks + energy "
+                   "delivered by the ideal sources that stand in for the rest (bias rows, DACs, behavioural "
+                   "rectifiers)"}}},
             {"digital",
              {{"seconds_per_sample", digital.seconds_per_sample},
               {"joules_per_sample", digital_joules},
-              {"samples_timed", digital.samples},
+              {"samples", digital.samples},
               {"wall_seconds", digital.wall_seconds},
               {"kl", digital.kl},
               {"power_watts_assumed", p.digital_power},
@@ -143,25 +147,26 @@ Projection project(const config::Config& cfg, double analog_seconds, double anal
               {"assumptions", "reference sampler (" + digital.method +
                                   ", sampling.ode tolerances) timed on this machine, one thread, one batch of " +
                                   std::to_string(digital.samples) + " samples; energy = projection.digital_power x time"}}},
-            {"speedup", digital.seconds_per_sample / analog_seconds},
+            {"speedup", digital.seconds_per_sample / a.seconds},
             {"energy_ratio", digital_joules / analog_joules}};
   auto& L = r.lines;
   L.push_back("speed/energy projection (per sample; every assumption next to its figure):");
-  L.push_back("  | | time per sample | energy per sample | KL to data | assumptions |");
+  L.push_back("  | | time per sample | energy per sample | quality (KL to data) | assumptions |");
   L.push_back("  |---|---|---|---|---|");
-  L.push_back("  | analogue (this circuit) | " + fmt("%.4g s", analog_seconds) + " | " + fmt("%.4g J", analog_joules) +
-              " (" + fmt("%.4g J", analog_supply_joules) + " supply + " + fmt("%.4g J", analog_source_joules) +
-              " ideal sources) | " + fmt("%.3f", analog_kl) +
-              " | simulated physical time t_start -> t_end at tau0 = " +
-              fmt("%.4g s", cfg.circuit.integrator.r * cfg.circuit.integrator.c) +
-              "; supply energy of the transistor-level blocks + energy the ideal sources (bias rows, DACs, "
-              "behavioural rectifiers) deliver |");
+  L.push_back("  | analogue (this circuit) | " + fmt("%.4g s", a.seconds) + " | " + fmt("%.4g J", analog_joules) + " (" +
+              fmt("%.4g J", a.supply_joules) + " supply + " + fmt("%.4g J", a.source_joules) + " ideal sources) | " +
+              fmt("%.4g", a.kl) + " over " + std::to_string(a.samples) + " samples; software sampler on the same " +
+              "starts " + fmt("%.4g", a.software_kl_same_starts) +
+              " | simulated physical time t_start -> t_end at tau0 = " + fmt("%.4g s", tau0) +
+              ", one sample at a time; supply energy of the transistor-level blocks + energy the ideal sources (bias "
+              "rows, DACs, behavioural rectifiers) deliver |");
   L.push_back("  | digital (" + p.digital_platform + ") | " + fmt("%.4g s", digital.seconds_per_sample) + " | " +
-              fmt("%.4g J", digital_joules) + " | " + fmt("%.3f", digital.kl) + " | measured: " +
-              std::to_string(digital.samples) + " samples (" + digital.method + ", same tolerances) in " +
+              fmt("%.4g J", digital_joules) + " | " + fmt("%.4g", digital.kl) + " over " +
+              std::to_string(digital.samples) + " samples | measured: " + std::to_string(digital.samples) + " samples (" +
+              digital.method + ", same tolerances, the sampler the analogue result is compared with) in " +
               fmt("%.3g s", digital.wall_seconds) + ", one thread, noisy shared machine; ASSUMED power " +
               fmt("%.4g W", p.digital_power) + " (projection.digital_power) |");
-  L.push_back("  | ratio digital / analogue | " + fmt("%.3g x", digital.seconds_per_sample / analog_seconds) + " | " +
+  L.push_back("  | ratio digital / analogue | " + fmt("%.3g x", digital.seconds_per_sample / a.seconds) + " | " +
               fmt("%.3g x", digital_joules / analog_joules) + " | | > 1: the analogue solver is faster / uses less "
               "energy (published claim for the ring: 64.8x speed, 5.2x energy) |");
   return r;

@@ -58,13 +58,21 @@ struct DigitalBaseline {
 };
 DigitalBaseline measure_digital_baseline(const config::Config& cfg, const nn::LoadedModel& model);
 
-// The projection table as JSON and as printed lines. analog_seconds and
-// analog_joules are per sample; every assumption is printed with its figure.
+// The analogue side of the projection: per sample, and the quality it
+// reached (KL of its n samples, and the software sampler's KL on the same
+// n starts: KL of a histogram depends on the sample count, so the two
+// are compared at equal n).
+struct AnalogFigures {
+  double seconds = 0, supply_joules = 0, source_joules = 0;
+  long samples = 0;
+  double kl = 0, software_kl_same_starts = 0;
+};
+// The projection table as JSON and as printed lines; every assumption is
+// printed with its figure.
 struct Projection {
   nlohmann::json json;
   std::vector<std::string> lines;
 };
-Projection project(const config::Config& cfg, double analog_seconds, double analog_supply_joules,
-                   double analog_source_joules, double analog_kl, const DigitalBaseline& digital);
+Projection project(const config::Config& cfg, const AnalogFigures& analog, const DigitalBaseline& digital);
 
 }  // namespace memcosim::flow

@@ -356,8 +356,14 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                                              "ideal_source: energy delivered by ideal sources (bias rows, DACs, "
                                              "behavioural rectifiers), a lower bound for a real driver"}};
     const DigitalBaseline digital = measure_digital_baseline(cfg, model);
-    projection = project(cfg, T, report.energy_supply, report.energy_sources,
-                         have_metrics ? report.circuit_metrics.kl.kl : std::nan(""), digital);
+    AnalogFigures analog;
+    analog.seconds = T;
+    analog.supply_joules = report.energy_supply;
+    analog.source_joules = report.energy_sources;
+    analog.samples = static_cast<long>(ok_idx.size());
+    analog.kl = have_metrics ? report.circuit_metrics.kl.kl : std::nan("");
+    analog.software_kl_same_starts = have_metrics ? report.software_metrics.kl.kl : std::nan("");
+    projection = project(cfg, analog, digital);
     summary["projection"] = projection.json;
   }
   nlohmann::json failures = nlohmann::json::array();

@@ -354,7 +354,7 @@ StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& 
           << "\n";
       if (cr.supply_power > 0)
         log << "  op-amp supply power at the operating point: " << fmt("%.3g", cr.supply_power * 1e3) << " mW\n";
-      log << "  | loop | kind | DC loop gain | UGF | phase margin | gain margin | result |\n"
+      log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
           << "  |---|---|---|---|---|---|---|\n";
       for (const auto& l : cr.loops) {
         const auto& m = l.margins;
