@@ -421,7 +421,7 @@ TEST_CASE("op-amp: the hand-written open-loop testbench (ngspice program) agrees
   CHECK(hand.dc_gain_db >= 60.0);  // the issue's DC-gain spec, loaded
 }
 
-TEST_CASE("stability: the shipped transistor config passes its specs; with Cc 10x smaller it exits non-zero",
+TEST_CASE("stability: the shipped transistor config passes its specs, and with Cc 10x smaller it exits non-zero",
           "[transistor][stability]") {
   TempDir dir("stability");
   const auto ok = run_cli("stability configs/ring_transistor.yaml --loops first -o " + (dir / "ok").string());
