@@ -28,5 +28,6 @@ void add_run_command(CLI::App& app);
 void add_netlist_command(CLI::App& app);
 void add_sim_command(CLI::App& app);
 void add_regress_command(CLI::App& app);
+void add_stability_command(CLI::App& app);
 
 }  // namespace memcosim::app

@@ -13,9 +13,10 @@ constexpr const char* kBehavioralOpamp = "opamp_beh";
 // but it lets .ic hold the node it drives.
 constexpr double kIdealRout = 1e-3;
 
+// Blocks without a transistor-level circuit (rectifier, multiplier).
 void require_level(Level level, const std::string& name) {
   if (level == Level::transistor)
-    throw std::invalid_argument(name + ": transistor level is not available yet");
+    throw std::invalid_argument(name + ": this block has no transistor level (use behavioral)");
 }
 
 // The behavioral op-amp, defined once per circuit:
@@ -52,7 +53,10 @@ void define_behavioral_opamp(Circuit& c, const Environment& env) {
 
 void opamp(Circuit& c, Block& b, const std::string& name, const std::string& inp, const std::string& inn,
            const std::string& out, Level level, const Environment& env) {
-  require_level(level, name);
+  if (level == Level::transistor) {
+    transistor_opamp(c, b, name, inp, inn, out, env);
+    return;
+  }
   if (level == Level::ideal) {
     const std::string internal = name + "_o";
     c.add(b, Vcvs{"E" + name, internal, "0", inp, inn, env.opamp.ideal_gain});
@@ -140,8 +144,11 @@ double cell_gap(double g, const config::CellConfig& cell) {
 
 void cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col, double g,
           Level level, const Environment& env) {
-  require_level(level, name);
   if (!(g > 0) || !std::isfinite(g)) throw std::invalid_argument(name + ": conductance must be > 0");
+  if (level == Level::transistor) {
+    transistor_cell(c, b, name, row, col, g, env);
+    return;
+  }
   if (level == Level::ideal) {
     c.add(b, Resistor{"R" + name, row, col, 1.0 / g});
     return;

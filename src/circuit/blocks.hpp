@@ -8,9 +8,13 @@
 //   behavioral  finite DC gain and a GBW pole, clamped output swing, input
 //               offset, output resistance; RRAM cells with a sinh read I-V;
 //               a rectifier with a rounded knee that stops at the rail;
-//   transistor  reserved (its models come with the transistor-level work).
+//   transistor  180 nm CMOS (circuit/transistor.hpp): op-amps are two-stage
+//               Miller OTAs with their own bias and per-block supplies;
+//               cells are 1T1R (access NMOS + RRAM element). Rectifiers and
+//               multipliers have no transistor level (std::invalid_argument).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +22,7 @@
 #include <Eigen/Core>
 
 #include "circuit/ir.hpp"
+#include "circuit/transistor.hpp"
 #include "config/config.hpp"
 
 namespace memcosim::circuit {
@@ -26,10 +31,16 @@ using config::Level;
 
 // Everything a block needs to know about the analogue environment.
 struct Environment {
+  Environment() = default;
+  Environment(double vdd_, double vss_, config::OpampConfig opamp_, config::CellConfig cell_, double relu_knee_)
+      : vdd(vdd_), vss(vss_), opamp(opamp_), cell(cell_), relu_knee(relu_knee_) {}
   double vdd = 0.9, vss = -0.9;
   config::OpampConfig opamp;
   config::CellConfig cell;
   double relu_knee = 1e-3;
+  // Models, sizing and the measured access-transistor I-V; needed by
+  // transistor-level blocks only.
+  std::shared_ptr<const TransistorEnvironment> transistor;
   // Output swing limits of a behavioral op-amp.
   double v_high() const { return vdd - opamp.headroom; }
   double v_low() const { return vss + opamp.headroom; }
@@ -38,6 +49,7 @@ struct Environment {
 // Op-amp out = A (inp - inn). Ideal: VCVS + 1 mOhm output resistance (so
 // that .ic can hold an integrator output; see integrator()). Behavioral: an
 // instance of the shared subcircuit "opamp_beh" (defined on first use).
+// Transistor: an instance of "opamp_cmos" on its block's supplies.
 void opamp(Circuit& c, Block& b, const std::string& name, const std::string& inp, const std::string& inn,
            const std::string& out, Level level, const Environment& env);
 

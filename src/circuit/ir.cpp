@@ -91,6 +91,8 @@ char type_letter(const Element& e) {
         else if constexpr (std::is_same_v<T, Vcvs>) return 'e';
         else if constexpr (std::is_same_v<T, Vccs>) return 'g';
         else if constexpr (std::is_same_v<T, BehavioralVoltage> || std::is_same_v<T, BehavioralCurrent>) return 'b';
+        else if constexpr (std::is_same_v<T, Inductor>) return 'l';
+        else if constexpr (std::is_same_v<T, Mosfet>) return 'm';
         else return 'x';
       },
       e);
@@ -103,6 +105,7 @@ void check_value(const std::string& name, double v, bool positive) {
 
 void check_source(const std::string& name, const SourceValue& s) {
   check_value(name, s.dc, false);
+  if (s.ac) check_value(name, *s.ac, false);
   if (!s.pwl) return;
   const Pwl& p = *s.pwl;
   if (p.t.size() != p.v.size() || p.t.empty()) throw std::invalid_argument(name + ": PWL needs equal, non-empty t and v");
@@ -134,6 +137,17 @@ void check_element(const Element& e) {
         else if constexpr (std::is_same_v<T, Vccs>) { nodes({x.from, x.to, x.ctrl_plus, x.ctrl_minus}); check_value(name, x.transconductance, false); }
         else if constexpr (std::is_same_v<T, BehavioralVoltage>) { nodes({x.plus, x.minus}); }
         else if constexpr (std::is_same_v<T, BehavioralCurrent>) { nodes({x.from, x.to}); }
+        else if constexpr (std::is_same_v<T, Inductor>) { nodes({x.a, x.b}); check_value(name, x.henries, true); }
+        else if constexpr (std::is_same_v<T, Mosfet>) {
+          nodes({x.drain, x.gate, x.source, x.bulk});
+          if (!is_identifier(x.model)) throw std::invalid_argument(name + ": invalid model name '" + x.model + "'");
+          check_value(name, x.w, true);
+          check_value(name, x.l, true);
+          for (double v : {x.ad, x.as, x.pd, x.ps}) {
+            check_value(name, v, false);
+            if (v < 0) throw std::invalid_argument(name + ": areas and perimeters must be >= 0");
+          }
+        }
         else {
           for (const auto& n : x.nodes)
             if (!is_node_name(n)) throw std::invalid_argument(name + ": invalid node name '" + n + "'");
@@ -196,6 +210,30 @@ void Circuit::option(const std::string& name, const std::string& word) {
   if (!is_identifier(name) || !is_identifier(word))
     throw std::invalid_argument("invalid option '" + name + "=" + word + "'");
   options.emplace_back(name, word);
+}
+
+void check_model_card(const ModelCard& card) {
+  if (!is_identifier(card.name)) throw std::invalid_argument("invalid model name '" + card.name + "'");
+  const std::string type = lower(card.type);
+  if (type != "nmos" && type != "pmos")
+    throw std::invalid_argument("model " + card.name + ": type must be nmos or pmos (got '" + card.type + "')");
+  for (const auto& [key, value] : card.params) {
+    if (!is_identifier(key)) throw std::invalid_argument("model " + card.name + ": invalid parameter name '" + key + "'");
+    check_value("model " + card.name + " parameter " + key, value, false);
+  }
+}
+
+void Circuit::model(ModelCard card) {
+  check_model_card(card);
+  for (const auto& m : models)
+    if (lower(m.name) == lower(card.name)) throw std::invalid_argument("duplicate model '" + card.name + "'");
+  models.push_back(std::move(card));
+}
+
+Block* Circuit::find_block(std::string_view block_title) {
+  for (auto& b : blocks)
+    if (b.title == block_title) return &b;
+  return nullptr;
 }
 
 std::size_t Circuit::element_count() const {

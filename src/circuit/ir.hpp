@@ -62,8 +62,12 @@ struct Pwl {
   std::vector<double> t, v;  // same length, t strictly increasing
 };
 struct SourceValue {
+  SourceValue(double dc_value = 0.0, std::optional<Pwl> pwl_value = std::nullopt,
+              std::optional<double> ac_value = std::nullopt)
+      : dc(dc_value), pwl(std::move(pwl_value)), ac(ac_value) {}
   double dc = 0.0;
   std::optional<Pwl> pwl;
+  std::optional<double> ac;  // small-signal (AC analysis) magnitude; none: not written
 };
 
 // Elements. `name` is the full SPICE name; its first letter is the type.
@@ -76,9 +80,28 @@ struct Vccs { std::string name, from, to, ctrl_plus, ctrl_minus; double transcon
 struct BehavioralVoltage { std::string name, plus, minus; Expr expr; };                      // B ... V=
 struct BehavioralCurrent { std::string name, from, to; Expr expr; };                         // B ... I=
 struct Instance { std::string name; std::vector<std::string> nodes; std::string subckt; };   // X
+struct Inductor { std::string name, a, b; double henries; };                                  // L
+// M: a MOSFET of a model card in Circuit::models (W, L in metres; drain and
+// source areas/perimeters are written only when > 0).
+struct Mosfet {
+  std::string name, drain, gate, source, bulk, model;
+  double w = 0.0, l = 0.0;
+  double ad = 0.0, as = 0.0, pd = 0.0, ps = 0.0;
+};
 
 using Element = std::variant<Resistor, Capacitor, VoltageSource, CurrentSource, Vcvs, Vccs, BehavioralVoltage,
-                             BehavioralCurrent, Instance>;
+                             BehavioralCurrent, Instance, Inductor, Mosfet>;
+
+// A device model card (.model NAME TYPE (key=value ...)). Only numeric
+// parameters exist, so a card cannot carry an expression, a path or a
+// control word; circuit/models.hpp reads them from a model library.
+struct ModelCard {
+  std::string name;  // identifier
+  std::string type;  // nmos | pmos
+  std::vector<std::pair<std::string, double>> params;  // identifier = finite number
+};
+// Throws std::invalid_argument naming the card on a bad name, type, key or value.
+void check_model_card(const ModelCard& card);
 
 const std::string& element_name(const Element& e);
 
@@ -110,6 +133,12 @@ struct Circuit {
   std::deque<Block> blocks;
   std::vector<std::pair<std::string, double>> initial_conditions;  // node -> volts (.ic)
   std::vector<std::string> saves;                                  // nodes whose voltages are saved
+  // Elements whose current is saved too: voltage sources (i(name)) and
+  // behavioural sources (@name[i]); written after the voltages.
+  std::vector<std::string> saved_currents;
+  // Device model cards, written after the header (with these comment lines).
+  std::vector<std::string> model_notes;
+  std::vector<ModelCard> models;
   std::vector<std::pair<std::string, std::optional<std::string>>> options;  // .options name[=value]
   std::optional<TranAnalysis> tran;                                // none: operating point only
 
@@ -124,6 +153,10 @@ struct Circuit {
   void option(const std::string& name, double value);
   void option(const std::string& name, const std::string& word);
   void add(Subcircuit& sub, Element e);
+  // Adds a model card (checked; a second card of the same name is an error).
+  void model(ModelCard card);
+  // The block titled `title` (nullptr if none).
+  Block* find_block(std::string_view block_title);
 
   // Every element of the top level, in order.
   std::size_t element_count() const;

@@ -168,6 +168,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
     s.duration = s.tau0 * 0.5 * sampling.beta(opt.t_start) * (opt.t_start - opt.t_end);
 
   Environment env{cc.supply.vdd, cc.supply.vss, cc.opamp, cc.crossbar.cell, cc.relu.knee};
+  env.transistor = opt.transistor;
   s.v_high = env.v_high();
   s.v_low = env.v_low();
   auto level = [&](const std::optional<config::Level>& l) { return cc.level_of(l); };

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,9 @@ struct SolverOptions {
   bool use_klu = false;       // write ".options klu"
   std::uint64_t seed = 1;     // programming error
   std::string title = "memcosim ring solver";
+  // Models and measured access-transistor I-V (flow/transistor.hpp); needed
+  // when a block is at transistor level.
+  std::shared_ptr<const TransistorEnvironment> transistor;
 };
 
 // Builds the circuit for a trained network and a sampling schedule. Throws

@@ -33,18 +33,16 @@ void Config::validate(Checker& c) const {
   c.require(circuit.crossbar.levels != 1, "circuit.crossbar.levels", "must be 0 (continuous) or >= 2 (got 1)");
   c.require(circuit.opamp.headroom < std::min(circuit.supply.vdd, -circuit.supply.vss), "circuit.opamp.headroom",
             "must be smaller than the distance from ground to each rail");
-  // The transistor level has its slot in the schema and the builders; its
-  // models and op-amp come with the transistor-level work.
-  auto not_transistor = [&](const std::optional<Level>& l, const std::string& key) {
-    c.require(!l || *l != Level::transistor, key, "transistor level is not available yet (use ideal or behavioral)");
-  };
-  not_transistor(circuit.level, "circuit.level");
-  not_transistor(circuit.blocks.crossbar, "circuit.blocks.crossbar");
-  not_transistor(circuit.blocks.tia, "circuit.blocks.tia");
-  not_transistor(circuit.blocks.relu, "circuit.blocks.relu");
-  not_transistor(circuit.blocks.inverter, "circuit.blocks.inverter");
-  not_transistor(circuit.blocks.integrator, "circuit.blocks.integrator");
-  not_transistor(circuit.blocks.multiplier, "circuit.blocks.multiplier");
+  // Rectifiers and multipliers have no transistor-level circuit (README,
+  // "Transistor level"): a config at transistor level names their level.
+  const bool variable_gain = circuit.schedule_form == ScheduleForm::variable_gain;
+  c.require(circuit.level_of(circuit.blocks.relu) != Level::transistor, circuit.blocks.relu ? "circuit.blocks.relu" : "circuit.level",
+            "the rectifiers have no transistor-level circuit; set circuit.blocks.relu to behavioral (or ideal)");
+  c.require(!variable_gain || circuit.level_of(circuit.blocks.multiplier) != Level::transistor,
+            circuit.blocks.multiplier ? "circuit.blocks.multiplier" : "circuit.level",
+            "the schedule multipliers have no transistor-level circuit; set circuit.blocks.multiplier to behavioral");
+  c.require(stability.f_max > stability.f_min, "stability.f_max",
+            "must be > stability.f_min (got " + format_number(stability.f_max) + " <= " + format_number(stability.f_min) + ")");
   c.require(training.learning_rate_final <= training.learning_rate, "training.learning_rate_final",
             "must be <= training.learning_rate (got " + format_number(training.learning_rate_final) + " > " +
                 format_number(training.learning_rate) + ")");

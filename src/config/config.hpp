@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "config/reflect.hpp"
+#include "config/transistor.hpp"
 
 namespace memcosim::config {
 
@@ -311,7 +312,9 @@ struct BlockLevels {
   std::optional<Level> crossbar, tia, relu, inverter, integrator, multiplier;
   template <class V>
   void fields(V& v) {
-    v("crossbar", crossbar, "RRAM cells: ideal = linear conductances; behavioral = I0 exp(-g/g0) sinh(V/V0) cells.");
+    v("crossbar", crossbar,
+      "RRAM cells: ideal = linear conductances; behavioral = I0 exp(-g/g0) sinh(V/V0) cells; transistor = the "
+      "behavioral RRAM element in series with an NMOS access transistor (1T1R).");
     v("tia", tia, "Transimpedance amplifiers reading the columns.");
     v("relu", relu, "Rectifiers after each hidden layer.");
     v("inverter", inverter, "Unity inverters making the negative row inputs of each differential pair.");
@@ -446,9 +449,12 @@ struct CircuitConfig {
   IntegratorConfig integrator;
   DacConfig dac;
   double inverter_r = 100e3;
+  TransistorConfig transistor;
   template <class V>
   void fields(V& v) {
-    v("level", level, "Abstraction level of every block: ideal, behavioral (transistor: not yet available).");
+    v("level", level,
+      "Abstraction level of every block: ideal, behavioral, transistor (180 nm: two-stage OTA op-amps, 1T1R cells; "
+      "rectifiers and multipliers have no transistor level, set blocks.relu / blocks.multiplier to behavioral).");
     v("blocks", blocks, "Per-block level; null means circuit.level.");
     v("schedule_form", schedule_form,
       "time_warp: constant integrator gain, beta(t) absorbed into the embedding waveforms (du = beta/2 dt); "
@@ -461,6 +467,7 @@ struct CircuitConfig {
     v("integrator", integrator, "State integrators.");
     v("dac", dac, "Waveform sources for the time embedding and the schedule.");
     v("inverter_r", inverter_r, "Resistors of the unity inverters (ohm).", gt(0));
+    v("transistor", transistor, "Transistor level (180 nm CMOS): models, corner, temperature, op-amp and 1T1R sizing.");
   }
   Level level_of(const std::optional<Level>& block) const { return block ? *block : level; }
 };
@@ -506,6 +513,8 @@ struct Config {
   MetricsConfig metrics;
   CircuitConfig circuit;
   SimulationConfig simulation;
+  StabilityConfig stability;
+  ProjectionConfig projection;
 
   // Filled by the loader, not keys.
   std::string source;               // the config file as given
@@ -524,6 +533,8 @@ struct Config {
     v("metrics", metrics, "Distribution metrics against fresh data.");
     v("circuit", circuit, "The analogue solver circuit (memcosim run / netlist).");
     v("simulation", simulation, "How the circuit is simulated (ngspice).");
+    v("stability", stability, "Loop-stability analysis of every op-amp loop (memcosim stability).");
+    v("projection", projection, "Speed/energy projection against a digital sampler (memcosim run, transistor level).");
   }
   void validate(Checker& c) const;
 

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "flow/transistor.hpp"
 #include "nn/dataset.hpp"
 #include "spice/emitter.hpp"
 #include "util/error.hpp"
@@ -139,6 +140,7 @@ circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::Loaded
   o.use_klu = use_klu;
   o.seed = derive_seed(cfg.seed, "circuit");
   o.title = "memcosim " + cfg.name + " solver circuit";
+  if (uses_transistor_level(cfg)) o.transistor = transistor_environment(cfg);
   return circuit::build_solver(model.net, sampling_schedule(cfg, model.schedule), o, &cfg.locations);
 }
 

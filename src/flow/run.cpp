@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -11,6 +12,8 @@
 
 #include "circuit/solver.hpp"
 #include "flow/common.hpp"
+#include "flow/energy.hpp"
+#include "flow/transistor.hpp"
 #include "flow/plots.hpp"
 #include "reference/ode_solver.hpp"
 #include "reference/sampler.hpp"
@@ -99,8 +102,14 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                                 "ngspice-" + info.version + " has no KLU solver (use auto or sparse)"});
   const bool use_klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && info.has_klu);
 
+  // Transistor level: the access-transistor I-V through this runner (cached
+  // for build_circuit), and the sources whose energy is measured.
+  const bool transistor = uses_transistor_level(cfg);
+  if (transistor) (void)transistor_environment(cfg, &runner);
   circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu);
   const double T = sc.duration;
+  const std::vector<EnergyMeter> meters = transistor ? energy_meters(sc.circuit) : std::vector<EnergyMeter>{};
+  const std::vector<std::string> energy_vectors = save_energy_vectors(sc.circuit, meters);
 
   log << "memcosim run " << cfg.name << ": " << n << " trajectories, circuit level "
       << config::enum_name(cfg.circuit.level) << ", " << config::enum_name(cfg.circuit.schedule_form) << ", "
@@ -145,8 +154,10 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   std::vector<std::string> header = {"index", "status"};
   for (const char* what : {"start", "circuit", "reference", "software"})
     for (int d = 0; d < dim; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
-  for (const char* h : {"final_error", "max_error", "rms_error", "wall_seconds", "time_points", "rail_hit", "message"})
+  for (const char* h : {"final_error", "max_error", "rms_error", "wall_seconds", "time_points", "rail_hit"})
     header.emplace_back(h);
+  if (transistor) header.emplace_back("energy_joules");
+  header.emplace_back("message");
   CsvWriter samples_csv(dir / "samples.csv", header);
   std::vector<std::string> traj_header = {"index", "tau", "t"};
   for (const char* what : {"circuit", "reference"})
@@ -204,6 +215,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
             o.rail_hit = true;
           }
         }
+        if (transistor) o.energy = energy_by_group(r.plot, meters);
         if (i < keep_traj) {
           plotted.push_back({i, sim_i, ref_i, grid});
           for (std::size_t k = 0; k < grid.size(); ++k) {
@@ -224,6 +236,11 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     for (double x : {o.error.final_error, o.error.max_error, o.error.rms_error, o.wall_seconds}) row.push_back(csv_number(x));
     row.push_back(std::to_string(o.time_points));
     row.push_back(o.rail_hit ? "1" : "0");
+    if (transistor) {
+      double e = 0;
+      for (const auto& [group, joules] : o.energy) e += joules;
+      row.push_back(o.energy.empty() ? std::string() : csv_number(e));
+    }
     row.push_back(o.message);
     samples_csv.row(row);
   };
@@ -239,6 +256,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     job.id = static_cast<std::uint64_t>(i);
     job.netlist = spice::emit(sc.circuit);
     job.vectors = sc.saved_nodes;
+    job.vectors.insert(job.vectors.end(), energy_vectors.begin(), energy_vectors.end());
     job.timeout_s = cfg.simulation.timeout;
     if (auto f = faults.find(i); f != faults.end()) job.test_fault = f->second;
     runner.submit(std::move(job));
@@ -315,6 +333,39 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                       {"largest_abs_voltage", rails.worst},
                       {"at_node", rails.worst_node},
                       {"nodes_reaching_limits", rail_json}};
+  Projection projection;
+  if (transistor && !ok_idx.empty()) {
+    // Mean energy per sample, per block; supplies and ideal sources apart.
+    std::map<std::string, double> mean;
+    std::map<std::string, bool> is_supply;
+    for (const auto& m : meters) is_supply[m.group] = is_supply[m.group] || m.supply;
+    for (long i : ok_idx)
+      for (const auto& [group, joules] : report.trajectories[static_cast<std::size_t>(i)].energy)
+        mean[group] += joules / static_cast<double>(ok_idx.size());
+    nlohmann::json blocks = nlohmann::json::object();
+    for (const auto& [group, joules] : mean) {
+      (is_supply[group] ? report.energy_supply : report.energy_sources) += joules;
+      blocks[group] = {{"joules", joules}, {"kind", is_supply[group] ? "supply" : "ideal_source"}};
+    }
+    summary["energy_per_sample"] = {{"joules_total", report.energy_supply + report.energy_sources},
+                                    {"joules_supply", report.energy_supply},
+                                    {"joules_ideal_sources", report.energy_sources},
+                                    {"mean_supply_watts", report.energy_supply / T},
+                                    {"by_block", blocks},
+                                    {"note", "supply: rails of the transistor-level op-amps, word lines and bulks; "
+                                             "ideal_source: energy delivered by ideal sources (bias rows, DACs, "
+                                             "behavioural rectifiers), a lower bound for a real driver"}};
+    const DigitalBaseline digital = measure_digital_baseline(cfg, model);
+    AnalogFigures analog;
+    analog.seconds = T;
+    analog.supply_joules = report.energy_supply;
+    analog.source_joules = report.energy_sources;
+    analog.samples = static_cast<long>(ok_idx.size());
+    analog.kl = have_metrics ? report.circuit_metrics.kl.kl : std::nan("");
+    analog.software_kl_same_starts = have_metrics ? report.software_metrics.kl.kl : std::nan("");
+    projection = project(cfg, analog, digital);
+    summary["projection"] = projection.json;
+  }
   nlohmann::json failures = nlohmann::json::array();
   for (const auto& o : report.trajectories)
     if (!o.ok()) failures.push_back({{"index", o.index}, {"status", o.status}, {"message", o.message}});
@@ -341,6 +392,17 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
         << "    software  " << report.software_metrics.summary() << "\n"
         << "    KL ratio circuit / software (same starts): "
         << fmt("%.3f", summary["kl_ratio_circuit_over_software"].get<double>()) << "\n";
+  }
+  if (summary.contains("energy_per_sample")) {
+    const auto& e = summary["energy_per_sample"];
+    log << "  energy per sample " << fmt("%.4g", e["joules_total"].get<double>()) << " J ("
+        << fmt("%.4g", e["joules_supply"].get<double>()) << " J from the supplies of the transistor-level blocks, "
+        << fmt("%.3g", e["mean_supply_watts"].get<double>() * 1e3) << " mW on average; "
+        << fmt("%.4g", e["joules_ideal_sources"].get<double>()) << " J delivered by ideal sources):\n";
+    for (const auto& [group, v] : e["by_block"].items())
+      log << "    " << group << ": " << fmt("%.4g", v["joules"].get<double>()) << " J ("
+          << v["kind"].get<std::string>() << ")\n";
+    for (const auto& line : projection.lines) log << line << "\n";
   }
   if (!rails.hits.empty()) {
     long total = 0;

@@ -13,6 +13,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,7 @@ struct TrajectoryOutcome {
   double wall_seconds = 0;
   long time_points = 0;
   bool rail_hit = false;   // an op-amp output reached the swing limits
+  std::map<std::string, double> energy;  // J per block over the transient (transistor level; flow/energy.hpp)
   bool ok() const { return status == "ok"; }
 };
 
@@ -51,6 +53,9 @@ struct RunReport {
   double simulated_seconds = 0;  // physical time of one transient
   double wall_seconds = 0;       // whole run
   nlohmann::json summary;        // what summary.json holds
+  // Transistor level: mean energy per sample (J) drawn from the supplies and
+  // delivered by ideal sources (flow/energy.hpp); 0 otherwise.
+  double energy_supply = 0, energy_sources = 0;
 };
 
 // Runs everything and writes the results folder. Throws InputError for a

@@ -1,5 +1,8 @@
 #include "spice/emitter.hpp"
 
+#include <cctype>
+#include <stdexcept>
+
 
 namespace memcosim::spice {
 
@@ -32,8 +35,9 @@ class Writer {
   }
 
   void source(const std::string& head, const SourceValue& v) {
+    const std::string ac = v.ac ? " AC " + num(*v.ac) : std::string();
     if (!v.pwl) {
-      line(head + " DC " + num(v.dc));
+      line(head + " DC " + num(v.dc) + ac);
       return;
     }
     // PWL(t0 v0 t1 v1 ...), four pairs per line.
@@ -46,7 +50,21 @@ class Writer {
       }
       cur += (cur.back() == '(' ? "" : " ") + num(p.t[i]) + " " + num(p.v[i]);
     }
-    line(cur + ")");
+    line(cur + ")" + ac);
+  }
+
+  // .model NAME TYPE ( key=value ... ), six parameters per line.
+  void model(const ModelCard& m) {
+    line(".model " + m.name + " " + m.type + " (");
+    std::string cur = "+";
+    for (std::size_t i = 0; i < m.params.size(); ++i) {
+      if (i > 0 && i % 6 == 0) {
+        line(cur);
+        cur = "+";
+      }
+      cur += " " + m.params[i].first + "=" + num(m.params[i].second);
+    }
+    line(cur + " )");
   }
 
   void element(const Element& e) {
@@ -66,6 +84,16 @@ class Writer {
             wrapped(x.name + " " + x.plus + " " + x.minus + " V=" + x.expr.text());
           else if constexpr (std::is_same_v<T, BehavioralCurrent>)
             wrapped(x.name + " " + x.from + " " + x.to + " I=" + x.expr.text());
+          else if constexpr (std::is_same_v<T, Inductor>) line(x.name + " " + x.a + " " + x.b + " " + num(x.henries));
+          else if constexpr (std::is_same_v<T, Mosfet>) {
+            std::string s = x.name + " " + x.drain + " " + x.gate + " " + x.source + " " + x.bulk + " " + x.model +
+                            " W=" + num(x.w) + " L=" + num(x.l);
+            if (x.ad > 0) s += " AD=" + num(x.ad);
+            if (x.as > 0) s += " AS=" + num(x.as);
+            if (x.pd > 0) s += " PD=" + num(x.pd);
+            if (x.ps > 0) s += " PS=" + num(x.ps);
+            line(s);
+          }
           else {
             std::string s = x.name;
             for (const auto& n : x.nodes) s += " " + n;
@@ -96,6 +124,15 @@ std::vector<std::string> emit_lines(const Circuit& c) {
   w.comment(c.title.empty() ? std::string("memcosim netlist") : c.title);
   for (const auto& h : c.header) w.comment(h);
 
+  if (!c.models.empty()) {
+    w.line("");
+    for (const auto& n : c.model_notes) w.comment(n);
+    for (const auto& m : c.models) {
+      check_model_card(m);  // the IR's fields are public: check what is written
+      w.model(m);
+    }
+  }
+
   for (const auto& sub : c.subcircuits) {
     w.line("");
     for (const auto& n : sub.notes) w.comment(n);
@@ -123,14 +160,22 @@ std::vector<std::string> emit_lines(const Circuit& c) {
     // One .ic line per node keeps long ICs readable and diffs small.
     for (const auto& [node, volts] : c.initial_conditions) w.line(".ic v(" + node + ")=" + num(volts));
   }
-  if (!c.saves.empty()) {
+  if (!c.saves.empty() || !c.saved_currents.empty()) {
     std::string s = ".save";
-    for (const auto& n : c.saves) {
+    auto add = [&](const std::string& item) {
       if (s.size() > 80) {
         w.line(s);
         s = ".save";
       }
-      s += " v(" + n + ")";
+      s += " " + item;
+    };
+    for (const auto& n : c.saves) add("v(" + n + ")");
+    for (const auto& e : c.saved_currents) {
+      if (!is_identifier(e)) throw std::invalid_argument("invalid element name '" + e + "' in saved currents");
+      const char kind = static_cast<char>(std::tolower(static_cast<unsigned char>(e[0])));
+      if (kind == 'v') add("i(" + e + ")");
+      else if (kind == 'b') add("@" + e + "[i]");
+      else throw std::invalid_argument("saved currents: " + e + " is neither a voltage nor a behavioural source");
     }
     w.line(s);
   }

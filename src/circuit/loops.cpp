@@ -1,0 +1,116 @@
+#include "circuit/loops.hpp"
+
+#include <stdexcept>
+
+namespace memcosim::circuit {
+
+std::string to_string(LoopKind kind) {
+  switch (kind) {
+    case LoopKind::integrator: return "integrator";
+    case LoopKind::tia: return "TIA";
+    case LoopKind::inverter: return "inverter";
+    case LoopKind::other: return "other";
+  }
+  return "other";
+}
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+LoopKind kind_of(const std::string& block) {
+  if (ends_with(block, "integrators")) return LoopKind::integrator;
+  if (ends_with(block, "TIAs")) return LoopKind::tia;
+  if (ends_with(block, "inverters")) return LoopKind::inverter;
+  return LoopKind::other;
+}
+
+bool is_opamp_subckt(const std::string& s) { return s == "opamp_beh" || s == "opamp_cmos"; }
+
+// The element of the op-amp `name` and where its output is.
+struct Found {
+  Block* block = nullptr;
+  Element* element = nullptr;
+};
+
+Found find(Circuit& c, const std::string& name) {
+  for (auto& b : c.blocks)
+    for (auto& e : b.elements) {
+      if (auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->name == "X" + name) return {&b, &e};
+      if (auto* r = std::get_if<Resistor>(&e); r && r->name == "R" + name + "_out") return {&b, &e};
+    }
+  throw std::invalid_argument("no op-amp named '" + name + "' in the circuit");
+}
+
+}  // namespace
+
+std::vector<OpampLoop> find_opamp_loops(const Circuit& c) {
+  std::vector<OpampLoop> loops;
+  for (const auto& b : c.blocks) {
+    for (const auto& e : b.elements) {
+      if (const auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->nodes.size() >= 3) {
+        loops.push_back({x->name.substr(1), b.title, kind_of(b.title), x->nodes[2], x->nodes[0]});
+      } else if (const auto* v = std::get_if<Vcvs>(&e); v && v->name.size() > 1) {
+        // Ideal op-amp: E<name> internal 0 inp inn, R<name>_out internal out.
+        const std::string name = v->name.substr(1);
+        for (const auto& e2 : b.elements)
+          if (const auto* r = std::get_if<Resistor>(&e2); r && r->name == "R" + name + "_out")
+            loops.push_back({name, b.title, kind_of(b.title), r->b, v->ctrl_plus});
+      }
+    }
+  }
+  return loops;
+}
+
+void insert_loop_probe(Circuit& c, const OpampLoop& loop, double v_ac, double i_ac) {
+  Found f = find(c, loop.name);
+  const std::string driven = loop.output + "_lb";
+  if (auto* x = std::get_if<Instance>(f.element)) x->nodes[2] = driven;
+  else std::get<Resistor>(*f.element).b = driven;
+  c.add(*f.block, VoltageSource{"Vlb_" + loop.name, loop.output, driven, SourceValue{0.0, std::nullopt, v_ac}});
+  c.add(*f.block, CurrentSource{"Ilb_" + loop.name, "0", loop.output, SourceValue{0.0, std::nullopt, i_ac}});
+}
+
+int hold_integrators(Circuit& c, double henries) {
+  auto ic = [&](const std::string& node) -> std::optional<double> {
+    if (node == "0") return 0.0;
+    for (const auto& [n, v] : c.initial_conditions)
+      if (n == node) return v;
+    return std::nullopt;
+  };
+  int held = 0;
+  for (auto& b : c.blocks) {
+    if (kind_of(b.title) != LoopKind::integrator) continue;
+    std::vector<Element> added;
+    for (const auto& e : b.elements) {
+      const auto* cap = std::get_if<Capacitor>(&e);
+      if (!cap || cap->name.size() < 2) continue;
+      const auto va = ic(cap->a), vb = ic(cap->b);
+      if (!va || !vb) continue;
+      const std::string name = cap->name.substr(1);
+      const std::string mid = name + "_hold";
+      // V(b) - V(mid) = vb - va and L shorts mid to a at DC: V(b) - V(a) = vb - va.
+      added.push_back(Inductor{"L" + name + "_hold", cap->a, mid, henries});
+      added.push_back(VoltageSource{"V" + name + "_hold", cap->b, mid, SourceValue{*vb - *va}});
+      ++held;
+    }
+    for (auto& e : added) c.add(b, std::move(e));
+  }
+  return held;
+}
+
+void insert_step(Circuit& c, const OpampLoop& loop, const Pwl& step) {
+  Found f = find(c, loop.name);
+  const std::string node = loop.name + "_step";
+  if (auto* x = std::get_if<Instance>(f.element)) {
+    x->nodes[0] = node;
+  } else {
+    for (auto& e : f.block->elements)
+      if (auto* v = std::get_if<Vcvs>(&e); v && v->name == "E" + loop.name) v->ctrl_plus = node;
+  }
+  c.add(*f.block, VoltageSource{"Vstep_" + loop.name, node, loop.plus, SourceValue{0.0, step}});
+}
+
+}  // namespace memcosim::circuit

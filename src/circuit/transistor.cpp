@@ -1,0 +1,153 @@
+#include "circuit/transistor.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <stdexcept>
+
+#include "circuit/blocks.hpp"
+
+namespace memcosim::circuit {
+
+double TransistorEnvironment::access_drop(double current) const {
+  if (access_id.size() < 2 || access_id.size() != access_vds.size())
+    throw std::invalid_argument("the access transistor's I-V has not been measured");
+  if (current < 0 || current > access_id.back())
+    throw std::invalid_argument("cell current " + spice_number(current) +
+                                " A is beyond the access transistor's measured I-V (up to " +
+                                spice_number(access_id.back()) + " A)");
+  const auto hi = static_cast<std::size_t>(std::upper_bound(access_id.begin(), access_id.end(), current) -
+                                           access_id.begin());
+  if (hi == 0) return access_vds.front();
+  if (hi >= access_id.size()) return access_vds.back();
+  const std::size_t lo = hi - 1;
+  const double f = (current - access_id[lo]) / (access_id[hi] - access_id[lo]);
+  return access_vds[lo] + f * (access_vds[hi] - access_vds[lo]);
+}
+
+std::string block_slug(const std::string& title) {
+  std::string s;
+  for (char ch : title) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (std::isalnum(u)) s += static_cast<char>(std::tolower(u));
+    else if (!s.empty() && s.back() != '_') s += '_';
+  }
+  while (!s.empty() && s.back() == '_') s.pop_back();
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "b_" + s;
+  return s;
+}
+
+Mosfet mosfet(const std::string& name, const std::string& d, const std::string& g, const std::string& s,
+              const std::string& b, const std::string& model, double w, double l, double diffusion) {
+  Mosfet m{name, d, g, s, b, model, w, l};
+  if (diffusion > 0) {
+    m.ad = m.as = w * diffusion;
+    m.pd = m.ps = 2.0 * (w + diffusion);
+  }
+  return m;
+}
+
+void use_transistor_models(Circuit& c, const TransistorEnvironment& t) {
+  if (!c.models.empty()) return;
+  for (const auto& card : t.models) c.model(card);
+  c.model_notes = {"Device models: corner " + std::string(config::enum_name(t.config.corner)) + " of " + t.library +
+                       " (BSIM3v3, level 49, VERSION 3.3; sources of the numbers in that file), at " +
+                       spice_number(t.config.temperature) + " C.",
+                   "NMOS nch, PMOS pch."};
+  c.option("temp", t.config.temperature);
+}
+
+namespace {
+
+const TransistorEnvironment& require_transistor(const Environment& env, const std::string& name) {
+  if (!env.transistor) throw std::invalid_argument(name + ": transistor level needs the transistor environment (models)");
+  return *env.transistor;
+}
+
+void define_opamp(Circuit& c, const TransistorEnvironment& t) {
+  for (const auto& s : c.subcircuits)
+    if (s.name == kCmosOpamp) return;
+  const auto& o = t.config.opamp;
+  const double d = t.config.diffusion;
+  const double i_tail = o.i_ref * o.w_tail / o.w_bias, i_out = o.i_ref * o.w_sink / o.w_bias;
+  auto& sub = c.subcircuit(
+      kCmosOpamp, {"inp", "inn", "out", "vdd", "vss"},
+      {"Two-stage Miller OTA, 180 nm (src/circuit/transistor.hpp): NMOS pair M1/M2, PMOS mirror M3/M4, tail M5,",
+       "PMOS second stage M6, sink M7, Cc = " + spice_number(o.cc) + " F with Rz = " + spice_number(o.rz) +
+           " ohm; bias Iref = " + spice_number(o.i_ref) + " A into diode Mb: I_tail = " + spice_number(i_tail) +
+           " A, I_out = " + spice_number(i_out) + " A."});
+  c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{o.i_ref}});
+  c.add(sub, mosfet("Mb", "nb", "nb", "vss", "vss", "nch", o.w_bias, o.l_bias, d));
+  c.add(sub, mosfet("M5", "t", "nb", "vss", "vss", "nch", o.w_tail, o.l_bias, d));
+  c.add(sub, mosfet("M1", "d1", "inn", "t", "vss", "nch", o.w_in, o.l_in, d));
+  c.add(sub, mosfet("M2", "n1", "inp", "t", "vss", "nch", o.w_in, o.l_in, d));
+  c.add(sub, mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
+  c.add(sub, mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
+  c.add(sub, mosfet("M6", "out", "n1", "vdd", "vdd", "pch", o.w_out, o.l_load, d));
+  c.add(sub, mosfet("M7", "out", "nb", "vss", "vss", "nch", o.w_sink, o.l_bias, d));
+  c.add(sub, Resistor{"Rz", "n1", "nz", o.rz});
+  c.add(sub, Capacitor{"Cc", "nz", "out", o.cc});
+}
+
+bool has_element(const Block& b, const std::string& name) {
+  return std::any_of(b.elements.begin(), b.elements.end(), [&](const Element& e) { return element_name(e) == name; });
+}
+
+// The block's supply sources (once per block).
+std::pair<std::string, std::string> block_supply(Circuit& c, Block& b, const Environment& env) {
+  const std::string slug = block_slug(b.title);
+  const std::string vdd = "vdd_" + slug, vss = "vss_" + slug;
+  if (!has_element(b, "Vdd_" + slug)) {
+    c.add(b, VoltageSource{"Vdd_" + slug, vdd, "0", SourceValue{env.vdd}});
+    c.add(b, VoltageSource{"Vss_" + slug, vss, "0", SourceValue{env.vss}});
+  }
+  return {vdd, vss};
+}
+
+}  // namespace
+
+void transistor_opamp(Circuit& c, Block& b, const std::string& name, const std::string& inp, const std::string& inn,
+                      const std::string& out, const Environment& env) {
+  const auto& t = require_transistor(env, name);
+  use_transistor_models(c, t);
+  define_opamp(c, t);
+  const auto [vdd, vss] = block_supply(c, b, env);
+  c.add(b, Instance{"X" + name, {inp, inn, out, vdd, vss}, kCmosOpamp});
+}
+
+double cell_1t1r_amplitude(double g, const config::CellConfig& cell, const TransistorEnvironment& t) {
+  // Verify: row at Vv, column at 0, so I = g Vv flows through both devices;
+  // the access transistor takes Vds = access_drop(I), the RRAM element the rest.
+  const double vv = cell.verify_voltage;
+  const double current = g * vv;
+  const double v_rram = vv - t.access_drop(current);
+  if (!(v_rram > 0))
+    throw std::invalid_argument("a 1T1R cell of " + spice_number(g) + " S cannot be verified at " + spice_number(vv) +
+                                " V: the access transistor alone drops it (wider transistor or higher word line)");
+  return current / std::sinh(v_rram / cell.v0);
+}
+
+void transistor_cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col,
+                     double g, const Environment& env) {
+  const auto& t = require_transistor(env, name);
+  use_transistor_models(c, t);
+  const std::string slug = block_slug(b.title);
+  const std::string wl = "wl_" + slug, sub = "vsub_" + slug;
+  if (!has_element(b, "Vwl_" + slug)) {
+    c.add(b, VoltageSource{"Vwl_" + slug, wl, "0", SourceValue{t.config.access.word_line}});
+    c.add(b, VoltageSource{"Vsub_" + slug, sub, "0", SourceValue{env.vss}});
+    const auto& p = env.cell;
+    b.notes.push_back("1T1R cells: RRAM I = A sinh(V/" + spice_number(p.v0) + ") in series with NMOS " +
+                      spice_number(t.config.access.w) + "/" + spice_number(t.config.access.l) + " m, word line " +
+                      spice_number(t.config.access.word_line) + " V; A set so the whole cell carries G * " +
+                      spice_number(p.verify_voltage) + " V at " + spice_number(p.verify_voltage) + " V.");
+  }
+  const double amplitude = cell_1t1r_amplitude(g, env.cell, t);
+  const std::string mid = name + "_m";
+  c.add(b, BehavioralCurrent{"B" + name, row, mid,
+                             Expr::num(amplitude) * Expr::call("sinh", {Expr::v(row, mid) / Expr::num(env.cell.v0)})});
+  const auto& a = t.config.access;
+  c.add(b, mosfet("M" + name, mid, wl, col, sub, "nch", a.w, a.l, t.config.diffusion));
+}
+
+}  // namespace memcosim::circuit

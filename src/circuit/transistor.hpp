@@ -1,0 +1,89 @@
+// Transistor-level blocks (180 nm CMOS, BSIM3v3 model cards nch / pch).
+//
+// The op-amp: a two-stage Miller OTA with its own bias network, one
+// subcircuit "opamp_cmos" (ports inp inn out vdd vss) shared by every TIA,
+// inverter and integrator:
+//
+//              vdd ---+--------------+---------------+------------+
+//                     |              |               |            |
+//                 Iref|         M3 |-+-| M4          |        M6 |-- n1
+//                     |   (diode) d1 |  n1 ----------+------+     |
+//          nb --------+             M1 |   | M2             Rz--Cc--+--- out
+//          |          |       inn -|    |-  inp                    |
+//         Mb (diode)  |              +-t-+                     M7 -| nb
+//          |         M5 -| nb         |                             |
+//         vss -------+---------------+-----------------------------+
+//
+//   M1/M2 NMOS input pair (inn on the diode side, so that out = A (inp - inn)),
+//   M3/M4 PMOS mirror load, M5 tail, M6 PMOS common-source second stage, M7
+//   NMOS sink; Cc in series with Rz from the first-stage output n1 to out;
+//   Iref into the diode Mb sets I_tail = Iref W5/Wb and I_out = Iref W7/Wb.
+//   NMOS bulks at vss, PMOS bulks at vdd. Sizes: circuit.transistor.opamp.
+//
+// Each block that holds transistor op-amps gets its own supply pair
+// (sources Vdd_<block> / Vss_<block> on nodes vdd_<block> / vss_<block>, in
+// that block), so the supply current, and with it the energy, is measured
+// per block (flow/energy.hpp).
+//
+// The 1T1R cell: row -> RRAM element (the behavioural sinh cell) -> internal
+// node -> NMOS access transistor (gate on the word line, source on the
+// column, bulk at vss) -> column. Program-and-verify includes the access
+// transistor: each cell's gap is set so that the whole cell carries
+// G * verify_voltage at verify_voltage (row at verify_voltage, column at 0),
+// using the access transistor's I-V measured in ngspice
+// (flow/transistor.hpp), not a model of it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "circuit/ir.hpp"
+#include "config/config.hpp"
+
+namespace memcosim::circuit {
+
+struct Environment;
+
+// What the transistor-level blocks need besides the config.
+struct TransistorEnvironment {
+  config::TransistorConfig config;
+  std::vector<ModelCard> models;  // the corner's cards, named nch and pch
+  std::string library;            // the model library as the config names it (for the netlist header)
+  // Access-transistor I-V at the word-line voltage (source at 0 V, bulk at
+  // vss): drain current access_id[k] (A) at drain voltage access_vds[k] (V),
+  // increasing, from 0 to at least the verify voltage.
+  std::vector<double> access_vds, access_id;
+
+  // The drain voltage at which the access transistor carries `current`
+  // (linear interpolation of the measured I-V). Throws std::invalid_argument
+  // when the current is beyond the measured range.
+  double access_drop(double current) const;
+};
+
+inline constexpr const char* kCmosOpamp = "opamp_cmos";
+
+// The supply node names of a block: vdd_<slug>, vss_<slug>, where slug is
+// the block title in lower case with non-alphanumerics as '_'.
+std::string block_slug(const std::string& title);
+
+// An op-amp instance (out = A (inp - inn)), the subcircuit and the block's
+// supply sources defined on first use.
+void transistor_opamp(Circuit& c, Block& b, const std::string& name, const std::string& inp, const std::string& inn,
+                      const std::string& out, const Environment& env);
+
+// A 1T1R cell of conductance g (at the verify voltage) from row to col.
+void transistor_cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col,
+                     double g, const Environment& env);
+
+// The RRAM amplitude i0 exp(-gap/g0) of a 1T1R cell of conductance g.
+double cell_1t1r_amplitude(double g, const config::CellConfig& cell, const TransistorEnvironment& t);
+
+// Adds the model cards, their notes and the temperature option, once.
+void use_transistor_models(Circuit& c, const TransistorEnvironment& t);
+
+// MOSFET with drain/source areas from circuit.transistor.diffusion.
+Mosfet mosfet(const std::string& name, const std::string& d, const std::string& g, const std::string& s,
+              const std::string& b, const std::string& model, double w, double l, double diffusion);
+
+}  // namespace memcosim::circuit

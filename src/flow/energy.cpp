@@ -1,0 +1,175 @@
+#include "flow/energy.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "flow/common.hpp"
+#include "reference/sampler.hpp"
+#include "util/error.hpp"
+
+namespace memcosim::flow {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+bool is_supply_source(const std::string& name) {
+  for (const char* prefix : {"Vdd_", "Vss_", "Vwl_", "Vsub_"})
+    if (name.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+std::vector<EnergyMeter> energy_meters(const circuit::Circuit& c) {
+  std::vector<EnergyMeter> meters;
+  for (const auto& b : c.blocks) {
+    for (const auto& e : b.elements) {
+      if (const auto* v = std::get_if<circuit::VoltageSource>(&e)) {
+        EnergyMeter m;
+        m.group = b.title;
+        m.supply = is_supply_source(v->name);
+        m.current = "i(" + v->name + ")";
+        m.node_plus = v->plus;
+        m.node_minus = v->minus;
+        m.constant = !v->value.pwl.has_value();
+        m.volts = v->value.dc;
+        meters.push_back(std::move(m));
+      } else if (const auto* bv = std::get_if<circuit::BehavioralVoltage>(&e)) {
+        EnergyMeter m;
+        m.group = b.title;
+        m.current = "@" + bv->name + "[i]";
+        m.node_plus = bv->plus;
+        m.node_minus = bv->minus;
+        m.constant = false;
+        meters.push_back(std::move(m));
+      }
+    }
+  }
+  return meters;
+}
+
+std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vector<EnergyMeter>& meters) {
+  std::vector<std::string> vectors;
+  auto add_node = [&](const std::string& node) {
+    if (node == "0") return;
+    if (std::find(c.saves.begin(), c.saves.end(), node) == c.saves.end()) c.saves.push_back(node);
+    const std::string v = "v(" + node + ")";
+    if (std::find(vectors.begin(), vectors.end(), v) == vectors.end()) vectors.push_back(v);
+  };
+  for (const auto& m : meters) {
+    // "i(name)" / "@name[i]" -> the element name for the .save line.
+    const std::string element = m.current[0] == '@' ? m.current.substr(1, m.current.size() - 4)
+                                                    : m.current.substr(2, m.current.size() - 3);
+    if (std::find(c.saved_currents.begin(), c.saved_currents.end(), element) == c.saved_currents.end())
+      c.saved_currents.push_back(element);
+    vectors.push_back(m.current);
+    if (!m.constant) {
+      add_node(m.node_plus);
+      add_node(m.node_minus);
+    }
+  }
+  return vectors;
+}
+
+std::map<std::string, double> energy_by_group(const spice::Plot& plot, const std::vector<EnergyMeter>& meters) {
+  const spice::Vector& time = plot.at("time");
+  std::map<std::string, double> out;
+  const std::size_t n = time.size();
+  for (const auto& m : meters) {
+    const spice::Vector& i = plot.at(m.current);
+    const spice::Vector* vp = (!m.constant && m.node_plus != "0") ? &plot.at("v(" + m.node_plus + ")") : nullptr;
+    const spice::Vector* vm = (!m.constant && m.node_minus != "0") ? &plot.at("v(" + m.node_minus + ")") : nullptr;
+    auto power = [&](std::size_t k) {
+      const double v = m.constant ? m.volts : (vp ? vp->re[k] : 0.0) - (vm ? vm->re[k] : 0.0);
+      return -v * i.re[k];
+    };
+    double e = 0.0;
+    for (std::size_t k = 1; k < n; ++k) e += 0.5 * (power(k - 1) + power(k)) * (time.re[k] - time.re[k - 1]);
+    out[m.group] += e;
+  }
+  return out;
+}
+
+DigitalBaseline measure_digital_baseline(const config::Config& cfg, const nn::LoadedModel& model) {
+  reference::SamplerOptions o = sampler_options(cfg);
+  o.n = cfg.projection.digital_samples;
+  o.block_size = o.n;  // one batch: the fastest way this sampler runs
+  const SamplingScore score(cfg, model.net);
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = reference::sample(score.model(), sampling_schedule(cfg, model.schedule), o);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!result.stats.ok) throw SimulationError("digital baseline: reference sampler failed: " + result.stats.message);
+  DigitalBaseline d;
+  d.samples = o.n;
+  d.wall_seconds = wall;
+  d.seconds_per_sample = wall / static_cast<double>(o.n);
+  d.method = std::string(reference::to_string(o.method));
+  if (o.n >= 2) {
+    const Eigen::MatrixXd target = draw_dataset(cfg, cfg.metrics.target_samples, "target");
+    d.kl = analysis::compute_metrics(result.samples, target, metrics_options(cfg)).kl.kl;
+  }
+  return d;
+}
+
+Projection project(const config::Config& cfg, const AnalogFigures& a, const DigitalBaseline& digital) {
+  const auto& p = cfg.projection;
+  const double digital_joules = p.digital_power * digital.seconds_per_sample;
+  const double analog_joules = a.supply_joules + a.source_joules;
+  const double tau0 = cfg.circuit.integrator.r * cfg.circuit.integrator.c;
+  Projection r;
+  r.json = {{"analog",
+             {{"seconds_per_sample", a.seconds},
+              {"joules_per_sample", analog_joules},
+              {"joules_per_sample_supply", a.supply_joules},
+              {"joules_per_sample_ideal_sources", a.source_joules},
+              {"samples", a.samples},
+              {"kl", a.kl},
+              {"software_kl_same_starts", a.software_kl_same_starts},
+              {"assumptions",
+               "physical time of one transient (t_start to t_end at tau0 = circuit.integrator.r * c = " +
+                   fmt("%.4g s", tau0) +
+                   "), one sample at a time; energy = supply energy of the transistor-level blocks + energy "
+                   "delivered by the ideal sources that stand in for the rest (bias rows, DACs, behavioural "
+                   "rectifiers)"}}},
+            {"digital",
+             {{"seconds_per_sample", digital.seconds_per_sample},
+              {"joules_per_sample", digital_joules},
+              {"samples", digital.samples},
+              {"wall_seconds", digital.wall_seconds},
+              {"kl", digital.kl},
+              {"power_watts_assumed", p.digital_power},
+              {"platform", p.digital_platform},
+              {"assumptions", "reference sampler (" + digital.method +
+                                  ", sampling.ode tolerances) timed on this machine, one thread, one batch of " +
+                                  std::to_string(digital.samples) + " samples; energy = projection.digital_power x time"}}},
+            {"speedup", digital.seconds_per_sample / a.seconds},
+            {"energy_ratio", digital_joules / analog_joules}};
+  auto& L = r.lines;
+  L.push_back("speed/energy projection (per sample; every assumption next to its figure):");
+  L.push_back("  | | time per sample | energy per sample | quality (KL to data) | assumptions |");
+  L.push_back("  |---|---|---|---|---|");
+  L.push_back("  | analogue (this circuit) | " + fmt("%.4g s", a.seconds) + " | " + fmt("%.4g J", analog_joules) + " (" +
+              fmt("%.4g J", a.supply_joules) + " supply + " + fmt("%.4g J", a.source_joules) + " ideal sources) | " +
+              fmt("%.4g", a.kl) + " over " + std::to_string(a.samples) + " samples; software sampler on the same " +
+              "starts " + fmt("%.4g", a.software_kl_same_starts) +
+              " | simulated physical time t_start -> t_end at tau0 = " + fmt("%.4g s", tau0) +
+              ", one sample at a time; supply energy of the transistor-level blocks + energy the ideal sources (bias "
+              "rows, DACs, behavioural rectifiers) deliver |");
+  L.push_back("  | digital (" + p.digital_platform + ") | " + fmt("%.4g s", digital.seconds_per_sample) + " | " +
+              fmt("%.4g J", digital_joules) + " | " + fmt("%.4g", digital.kl) + " over " +
+              std::to_string(digital.samples) + " samples | measured: " + std::to_string(digital.samples) + " samples (" +
+              digital.method + ", same tolerances, the sampler the analogue result is compared with) in " +
+              fmt("%.3g s", digital.wall_seconds) + ", one thread, noisy shared machine; ASSUMED power " +
+              fmt("%.4g W", p.digital_power) + " (projection.digital_power) |");
+  L.push_back("  | ratio digital / analogue | " + fmt("%.3g x", digital.seconds_per_sample / a.seconds) + " | " +
+              fmt("%.3g x", digital_joules / analog_joules) + " | | > 1: the analogue solver is faster / uses less "
+              "energy (published claim for the ring: 64.8x speed, 5.2x energy) |");
+  return r;
+}
+
+}  // namespace memcosim::flow

@@ -1,0 +1,78 @@
+// Energy per sample from a transistor-level transient, and the speed/energy
+// projection against the digital sampler.
+//
+// Every independent voltage source and behavioural voltage source of the
+// circuit's top-level blocks is a meter; its energy over the transient is
+// E = -integral V(t) I(t) dt (I into its + node, SPICE's sign: a source
+// that delivers power has I < 0). Meters are grouped by the block they sit
+// in, and each group is one of two kinds:
+//   supply  the per-block rails of the transistor-level op-amps
+//           (circuit/transistor.hpp) and the crossbars' word-line and bulk
+//           sources: energy drawn from the 1.8 V supply;
+//   source  ideal sources standing in for circuits that are not at
+//           transistor level (bias rows, embedding DACs, behavioural
+//           rectifiers): the energy they deliver into the circuit, a lower
+//           bound on what a real driver would draw.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "circuit/ir.hpp"
+#include "config/config.hpp"
+#include "nn/weights.hpp"
+#include "spice/plot.hpp"
+
+namespace memcosim::flow {
+
+struct EnergyMeter {
+  std::string group;    // block title
+  bool supply = false;  // rails of transistor-level blocks (else an ideal source)
+  std::string current;  // vector of its current: "i(vdd_x)" or "@bname[i]"
+  std::string node_plus, node_minus;  // voltage across it when `constant` is false
+  bool constant = true;
+  double volts = 0.0;   // its DC value when constant
+};
+
+// The meters of a circuit (top-level blocks only).
+std::vector<EnergyMeter> energy_meters(const circuit::Circuit& c);
+
+// Adds the vectors the meters need to the circuit's .save lines and returns
+// their names (for spice::Job::vectors).
+std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vector<EnergyMeter>& meters);
+
+// Energy (J) per group over the plot's time span (trapezoidal rule).
+// Throws SimulationError if a vector is missing.
+std::map<std::string, double> energy_by_group(const spice::Plot& plot, const std::vector<EnergyMeter>& meters);
+
+// The digital baseline: the reference sampler timed on this machine.
+struct DigitalBaseline {
+  long samples = 0;
+  double wall_seconds = 0;   // one thread, one batch
+  double seconds_per_sample = 0;
+  double kl = 0;             // its KL to the data, the quality the analogue result is compared at
+  std::string method;
+};
+DigitalBaseline measure_digital_baseline(const config::Config& cfg, const nn::LoadedModel& model);
+
+// The analogue side of the projection: per sample, and the quality it
+// reached (KL of its n samples, and the software sampler's KL on the same
+// n starts: KL of a histogram depends on the sample count, so the two
+// are compared at equal n).
+struct AnalogFigures {
+  double seconds = 0, supply_joules = 0, source_joules = 0;
+  long samples = 0;
+  double kl = 0, software_kl_same_starts = 0;
+};
+// The projection table as JSON and as printed lines; every assumption is
+// printed with its figure.
+struct Projection {
+  nlohmann::json json;
+  std::vector<std::string> lines;
+};
+Projection project(const config::Config& cfg, const AnalogFigures& analog, const DigitalBaseline& digital);
+
+}  // namespace memcosim::flow

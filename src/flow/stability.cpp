@@ -1,0 +1,423 @@
+#include "flow/stability.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <ostream>
+
+#include "analysis/resample.hpp"
+#include "circuit/blocks.hpp"
+#include "circuit/loops.hpp"
+#include "flow/common.hpp"
+#include "flow/transistor.hpp"
+#include "reference/sampler.hpp"
+#include "spice/emitter.hpp"
+#include "spice/runner.hpp"
+#include "util/error.hpp"
+
+namespace memcosim::flow {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string hz(double f) {
+  if (!std::isfinite(f)) return "-";
+  if (f >= 1e6) return fmt("%.3g MHz", f / 1e6);
+  if (f >= 1e3) return fmt("%.3g kHz", f / 1e3);
+  return fmt("%.3g Hz", f);
+}
+
+std::vector<analysis::Complex> complex_of(const spice::Vector& v) {
+  std::vector<analysis::Complex> out(v.size());
+  for (std::size_t k = 0; k < v.size(); ++k) out[k] = {v.re[k], v.is_complex && k < v.im.size() ? v.im[k] : 0.0};
+  return out;
+}
+
+nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+nlohmann::json margins_json(const analysis::LoopMargins& m) {
+  return {{"dc_gain_db", num(m.dc_gain_db)},       {"peak_gain_db", num(m.peak_gain_db)},
+          {"ugf_hz", num(m.ugf)},                  {"phase_margin_deg", num(m.phase_margin)},
+          {"gain_margin_db", num(m.gain_margin)},  {"phase_crossover_hz", num(m.phase_crossover)},
+          {"note", m.note}};
+}
+
+// Pass/fail of one loop against the specs.
+std::pair<bool, std::string> judge(const analysis::LoopMargins& m, double min_pm, double min_gm, double f_max) {
+  std::string why;
+  if (m.peak_gain_db > 0 && !m.crosses) why += "|T| > 1 up to " + hz(f_max) + "; ";
+  if (m.crosses && !(m.phase_margin >= min_pm))
+    why += "PM " + fmt("%.1f", m.phase_margin) + " < " + fmt("%.0f", min_pm) + " deg; ";
+  if (m.phase_crosses && !(m.gain_margin >= min_gm))
+    why += "GM " + fmt("%.1f", m.gain_margin) + " < " + fmt("%.0f", min_gm) + " dB; ";
+  if (why.empty()) return {true, "ok"};
+  why.resize(why.size() - 2);
+  return {false, why};
+}
+
+config::Config at_condition(const config::Config& cfg, config::Corner corner, double temperature) {
+  config::Config c = cfg;
+  c.circuit.transistor.corner = corner;
+  c.circuit.transistor.temperature = temperature;
+  return c;
+}
+
+// Job ids: kind * kStride + index.
+constexpr std::uint64_t kStride = 1'000'000;
+enum JobKind : std::uint64_t { kLoopV = 1, kLoopI = 2, kStep = 3, kNoStep = 4, kBenchV = 5, kBenchI = 6, kOp = 7 };
+
+}  // namespace
+
+bool ConditionReport::passed() const {
+  if (!opamp.passed) return false;
+  for (const auto& l : loops)
+    if (!l.passed) return false;
+  for (const auto& s : steps)
+    if (!s.passed) return false;
+  return true;
+}
+
+std::string ac_command(const config::Config& cfg) {
+  const auto& s = cfg.stability;
+  return "ac dec " + std::to_string(s.points_per_decade) + " " + circuit::spice_number(s.f_min) + " " +
+         circuit::spice_number(s.f_max);
+}
+
+circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t,
+                             double v_ac, double i_ac) {
+  const auto& cc = cfg.circuit;
+  circuit::Environment env{cc.supply.vdd, cc.supply.vss, cc.opamp, cc.crossbar.cell, cc.relu.knee};
+  env.transistor = std::move(t);
+  circuit::Circuit c;
+  c.title = "memcosim op-amp characterisation: unity-gain follower, loop probe at the output";
+  c.header = {"Loop gain of a unity-gain follower = the op-amp's open-loop gain A(s).",
+              "Load " + circuit::spice_number(cfg.stability.load_r) + " ohm || " +
+                  circuit::spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
+  auto& b = c.block("op-amp");
+  circuit::opamp(c, b, "opamp", "0", "out", "out", cc.level_of(cc.blocks.integrator), env);
+  auto& load = c.block("load");
+  c.add(load, circuit::Resistor{"Rload", "out", "0", cfg.stability.load_r});
+  if (cfg.stability.load_c > 0) c.add(load, circuit::Capacitor{"Cload", "out", "0", cfg.stability.load_c});
+  circuit::OpampLoop loop{"opamp", "op-amp", circuit::LoopKind::other, "out", "0"};
+  circuit::insert_loop_probe(c, loop, v_ac, i_ac);
+  return c;
+}
+
+std::vector<analysis::Complex> probe_loop_gain(const spice::Plot& run1, const spice::Plot& run2,
+                                               const std::string& output, const std::string& name,
+                                               std::vector<double>& f) {
+  const spice::Vector* s1 = run1.scale_vector();
+  const spice::Vector* s2 = run2.scale_vector();
+  if (!s1 || !s2 || s1->size() != s2->size()) throw SimulationError("loop probe " + name + ": the two AC runs differ");
+  f = s1->re;
+  for (std::size_t k = 0; k < f.size(); ++k)
+    if (std::abs(f[k] - s2->re[k]) > 1e-9 * f[k]) throw SimulationError("loop probe " + name + ": frequencies differ");
+  const auto vb = complex_of(run1.at("v(" + output + ")"));
+  const auto va = complex_of(run1.at("v(" + output + "_lb)"));
+  const auto ia = complex_of(run2.at("i(vlb_" + name + ")"));
+  return analysis::tian_loop_gain(va, vb, ia);
+}
+
+StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& model, const StabilityOptions& opt,
+                              std::ostream& log) {
+  const auto& st = cfg.stability;
+  std::vector<config::Corner> corners = opt.corners;
+  if (corners.empty()) corners.push_back(cfg.circuit.transistor.corner);
+  std::vector<double> temps = opt.temperatures;
+  if (temps.empty()) temps.push_back(cfg.circuit.transistor.temperature);
+  for (double t : temps)
+    if (t < -55 || t > 150)
+      throw InputError(Diagnostic{SourceLocation{"--temp"}, "", "temperature must be in [-55, 150] C (got " +
+                                                                     config::format_number(t) + ")"});
+
+  spice::RunnerOptions ro;
+  ro.mode = cfg.simulation.mode == config::Execution::worker ? spice::ExecutionMode::worker_processes
+                                                             : spice::ExecutionMode::in_process;
+  ro.pool.workers = static_cast<unsigned>(cfg.simulation.workers);
+  spice::Runner runner(ro);
+  const bool use_klu = cfg.simulation.solver == config::LinearSolver::klu ||
+                       (cfg.simulation.solver == config::LinearSolver::automatic && runner.simulator_info().has_klu);
+  const bool transistor = uses_transistor_level(cfg);
+  const std::string ac = ac_command(cfg);
+
+  StabilityReport report;
+  nlohmann::json conditions = nlohmann::json::array();
+  for (const auto corner : corners) {
+    for (const double temp : temps) {
+      const config::Config c = at_condition(cfg, corner, temp);
+      ConditionReport cr;
+      cr.corner = corner;
+      cr.temperature = temp;
+      const bool nominal = corner == config::Corner::tt && std::abs(temp - 27.0) < 1e-9;
+      cr.min_phase_margin = nominal ? st.min_phase_margin : st.min_phase_margin_corners;
+      const std::string label = std::string(config::enum_name(corner)) + ", " + fmt("%g", temp) + " C";
+
+      std::shared_ptr<const circuit::TransistorEnvironment> tenv;
+      if (transistor) tenv = transistor_environment(c, &runner);
+      circuit::SolverCircuit sc = build_circuit(c, model, use_klu);
+      const auto x0 = reference::initial_states(sampler_options(c), sc.dim, static_cast<std::uint64_t>(st.sample), 1);
+      sc.set_start(x0.col(0));
+
+      circuit::Circuit dc_base = sc.circuit;
+      circuit::hold_integrators(dc_base);
+      dc_base.tran.reset();
+      dc_base.saves.clear();
+      dc_base.saved_currents.clear();
+
+      std::vector<circuit::OpampLoop> loops = circuit::find_opamp_loops(dc_base);
+      if (!opt.loops.empty()) {
+        std::vector<circuit::OpampLoop> chosen;
+        if (opt.loops.size() == 1 && opt.loops[0] == "first") {
+          std::vector<std::string> seen;
+          for (const auto& l : loops)
+            if (std::find(seen.begin(), seen.end(), l.block) == seen.end()) {
+              seen.push_back(l.block);
+              chosen.push_back(l);
+            }
+        } else {
+          for (const auto& name : opt.loops) {
+            auto it = std::find_if(loops.begin(), loops.end(), [&](const auto& l) { return l.name == name; });
+            if (it == loops.end())
+              throw InputError(Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
+            chosen.push_back(*it);
+          }
+        }
+        loops = std::move(chosen);
+      }
+
+      // ---- jobs ----
+      auto submit = [&](std::uint64_t id, const circuit::Circuit& circ, std::string analysis,
+                        std::vector<std::string> vectors, double timeout) {
+        spice::Job job;
+        job.id = id;
+        job.netlist = spice::emit(circ);
+        job.analysis = std::move(analysis);
+        job.vectors = std::move(vectors);
+        job.timeout_s = timeout;
+        runner.submit(std::move(job));
+      };
+      for (std::size_t i = 0; i < loops.size(); ++i) {
+        const auto& l = loops[i];
+        for (int run = 0; run < 2; ++run) {
+          circuit::Circuit circ = dc_base;
+          circuit::insert_loop_probe(circ, l, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0);
+          std::vector<std::string> vectors =
+              run == 0 ? std::vector<std::string>{"v(" + l.output + ")", "v(" + l.output + "_lb)"}
+                       : std::vector<std::string>{"i(vlb_" + l.name + ")"};
+          submit((run == 0 ? kLoopV : kLoopI) * kStride + i, circ, ac, vectors, cfg.simulation.timeout);
+        }
+      }
+      for (int run = 0; run < 2; ++run)
+        submit((run == 0 ? kBenchV : kBenchI) * kStride, opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0),
+               ac, run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"},
+               60);
+      // Operating point: the supply power of the op-amps at the start state.
+      std::vector<std::string> supplies;
+      for (const auto& b : dc_base.blocks)
+        for (const auto& e : b.elements)
+          if (const auto* v = std::get_if<circuit::VoltageSource>(&e); v && v->name.rfind("Vdd_", 0) == 0)
+            supplies.push_back(v->name);
+      {
+        std::vector<std::string> vectors;
+        for (const auto& s : supplies) {
+          vectors.push_back("i(" + s + ")");
+          vectors.push_back("i(Vss_" + s.substr(4) + ")");
+        }
+        if (!vectors.empty()) submit(kOp * kStride, dc_base, "op", vectors, cfg.simulation.timeout);
+      }
+      // Small steps at the integrators' + inputs, from the start state.
+      std::vector<std::size_t> step_loops;
+      const double t0 = 1e-6, window = std::max(4e-6, 2.0 * st.max_settling), dt = std::min(2e-9, window / 2000);
+      if (opt.steps)
+        for (std::size_t i = 0; i < loops.size(); ++i)
+          if (loops[i].kind == circuit::LoopKind::integrator) step_loops.push_back(i);
+      for (std::size_t k = 0; k < step_loops.size(); ++k) {
+        const auto& l = loops[step_loops[k]];
+        for (int run = 0; run < 2; ++run) {
+          circuit::Circuit circ = sc.circuit;
+          const double h = run == 0 ? st.step : 0.0;
+          circuit::insert_step(circ, l, circuit::Pwl{{0, t0, t0 + 1e-9, t0 + window}, {0, 0, h, h}});
+          circ.tran = circuit::TranAnalysis{dt, t0 + window, dt};
+          circ.saves = {l.output};
+          circ.saved_currents.clear();
+          submit((run == 0 ? kStep : kNoStep) * kStride + k, circ, "run", {"v(" + l.output + ")"},
+                 cfg.simulation.timeout);
+        }
+      }
+
+      // ---- results ----
+      std::map<std::uint64_t, spice::Result> results;
+      while (auto r = runner.next()) results.emplace(r->id, std::move(*r));
+      auto failed = [&](std::uint64_t id) -> std::string {
+        const auto it = results.find(id);
+        if (it == results.end()) return "no result";
+        if (!it->second.ok()) return std::string(spice::to_string(it->second.status)) + ": " + it->second.message;
+        return {};
+      };
+
+      {
+        const std::string why = failed(kBenchV * kStride) + failed(kBenchI * kStride);
+        if (!why.empty()) {
+          cr.opamp.verdict = "simulation failed: " + why;
+        } else {
+          std::vector<double> f;
+          const auto t = probe_loop_gain(results.at(kBenchV * kStride).plot, results.at(kBenchI * kStride).plot, "out",
+                                         "opamp", f);
+          cr.opamp.margins = analysis::loop_margins(f, t);
+          auto [ok, verdict] = judge(cr.opamp.margins, cr.min_phase_margin, st.min_gain_margin, st.f_max);
+          if (!(cr.opamp.margins.dc_gain_db >= st.min_opamp_gain)) {
+            ok = false;
+            verdict = (verdict == "ok" ? std::string() : verdict + "; ") + "A0 " +
+                      fmt("%.1f", cr.opamp.margins.dc_gain_db) + " < " + fmt("%.0f", st.min_opamp_gain) + " dB";
+          }
+          cr.opamp.passed = ok;
+          cr.opamp.verdict = verdict;
+        }
+      }
+      for (std::size_t i = 0; i < loops.size(); ++i) {
+        LoopReport lr;
+        lr.name = loops[i].name;
+        lr.block = loops[i].block;
+        lr.kind = circuit::to_string(loops[i].kind);
+        const std::string why = failed(kLoopV * kStride + i) + failed(kLoopI * kStride + i);
+        if (!why.empty()) {
+          lr.verdict = "simulation failed: " + why;
+        } else {
+          try {
+            std::vector<double> f;
+            const auto t = probe_loop_gain(results.at(kLoopV * kStride + i).plot, results.at(kLoopI * kStride + i).plot,
+                                           loops[i].output, loops[i].name, f);
+            lr.margins = analysis::loop_margins(f, t);
+            std::tie(lr.passed, lr.verdict) = judge(lr.margins, cr.min_phase_margin, st.min_gain_margin, st.f_max);
+          } catch (const Error& e) {
+            lr.verdict = e.what();
+          }
+        }
+        cr.loops.push_back(std::move(lr));
+      }
+      for (std::size_t k = 0; k < step_loops.size(); ++k) {
+        StepReport sr;
+        const auto& l = loops[step_loops[k]];
+        sr.name = l.name;
+        const std::string why = failed(kStep * kStride + k) + failed(kNoStep * kStride + k);
+        if (!why.empty()) {
+          sr.verdict = "simulation failed: " + why;
+        } else {
+          try {
+            const auto& p1 = results.at(kStep * kStride + k).plot;
+            const auto& p0 = results.at(kNoStep * kStride + k).plot;
+            std::vector<double> grid;
+            for (double t = 0; t <= t0 + window + 1e-15; t += dt) grid.push_back(std::min(t, t0 + window));
+            const auto y1 = analysis::interpolate_linear(p1.at("time").re, p1.at("v(" + l.output + ")").re, grid);
+            const auto y0 = analysis::interpolate_linear(p0.at("time").re, p0.at("v(" + l.output + ")").re, grid);
+            std::vector<double> d(grid.size());
+            for (std::size_t j = 0; j < grid.size(); ++j) d[j] = y1[j] - y0[j];
+            sr.metrics = analysis::step_metrics(grid, d, t0, st.step, st.settle_band);
+            std::string verdict;
+            if (!(sr.metrics.overshoot <= st.max_overshoot))
+              verdict += "overshoot " + fmt("%.1f", 100 * sr.metrics.overshoot) + " % > " +
+                         fmt("%.0f", 100 * st.max_overshoot) + " %; ";
+            if (!sr.metrics.settled || !(sr.metrics.settling <= st.max_settling))
+              verdict += "settling " + (sr.metrics.settled ? fmt("%.3g s", sr.metrics.settling) : std::string("never")) +
+                         " > " + fmt("%.3g s", st.max_settling) + "; ";
+            sr.passed = verdict.empty();
+            sr.verdict = verdict.empty() ? "ok" : verdict.substr(0, verdict.size() - 2);
+          } catch (const std::exception& e) {
+            sr.verdict = e.what();
+          }
+        }
+        cr.steps.push_back(std::move(sr));
+      }
+      if (failed(kOp * kStride).empty() && !supplies.empty()) {
+        const auto& p = results.at(kOp * kStride).plot;
+        for (const auto& s : supplies) {
+          cr.supply_power += -c.circuit.supply.vdd * p.at("i(" + s + ")").re.at(0);
+          cr.supply_power += -c.circuit.supply.vss * p.at("i(Vss_" + s.substr(4) + ")").re.at(0);
+        }
+      }
+
+      // ---- table ----
+      log << "\nstability at " << label << " (corner " << config::enum_name(corner) << ", " << fmt("%g", temp)
+          << " C; start state of trajectory " << st.sample << "; PM >= " << fmt("%.0f", cr.min_phase_margin)
+          << " deg, GM >= " << fmt("%.0f", st.min_gain_margin) << " dB)\n";
+      const auto& om = cr.opamp.margins;
+      log << "  op-amp alone (unity follower, load " << fmt("%.3g", st.load_r) << " ohm || " << fmt("%.3g", st.load_c)
+          << " F): A0 " << fmt("%.1f", om.dc_gain_db) << " dB, UGF " << hz(om.ugf) << ", PM "
+          << fmt("%.1f", om.phase_margin) << " deg -> " << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")")
+          << "\n";
+      if (cr.supply_power > 0)
+        log << "  op-amp supply power at the operating point: " << fmt("%.3g", cr.supply_power * 1e3) << " mW\n";
+      log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
+          << "  |---|---|---|---|---|---|---|\n";
+      for (const auto& l : cr.loops) {
+        const auto& m = l.margins;
+        log << "  | " << l.name << " | " << l.kind << " | " << fmt("%.1f dB", m.dc_gain_db) << " | " << hz(m.ugf)
+            << " | " << (std::isfinite(m.phase_margin) ? fmt("%.1f deg", m.phase_margin) : std::string("-")) << " | "
+            << (m.phase_crosses ? fmt("%.1f dB", m.gain_margin) : std::string("inf")) << " | "
+            << (l.passed ? "PASS" : "FAIL: " + l.verdict) << " |\n";
+      }
+      if (!cr.steps.empty()) {
+        log << "  | integrator step (" << fmt("%.3g", st.step) << " V at +input) | overshoot | settling (" 
+            << fmt("%.3g", 100 * st.settle_band) << " %) | result |\n  |---|---|---|---|\n";
+        for (const auto& s : cr.steps)
+          log << "  | " << s.name << " | " << fmt("%.1f %%", 100 * s.metrics.overshoot) << " | "
+              << (s.metrics.settled ? fmt("%.3g s", s.metrics.settling) : std::string("not settled")) << " | "
+              << (s.passed ? "PASS" : "FAIL: " + s.verdict) << " |\n";
+      }
+      long fails = cr.opamp.passed ? 0 : 1;
+      for (const auto& l : cr.loops) fails += !l.passed;
+      for (const auto& s : cr.steps) fails += !s.passed;
+      report.failures += fails;
+      log << "  " << (fails == 0 ? "PASS" : "FAIL") << " at " << label << ": " << cr.loops.size() << " loops, "
+          << cr.steps.size() << " step responses, " << fails << " failing\n" << std::flush;
+
+      nlohmann::json jl = nlohmann::json::array();
+      for (const auto& l : cr.loops)
+        jl.push_back({{"name", l.name}, {"block", l.block}, {"kind", l.kind}, {"passed", l.passed},
+                      {"verdict", l.verdict}, {"margins", margins_json(l.margins)}});
+      nlohmann::json js = nlohmann::json::array();
+      for (const auto& s : cr.steps)
+        js.push_back({{"name", s.name}, {"passed", s.passed}, {"verdict", s.verdict},
+                      {"overshoot", num(s.metrics.overshoot)}, {"settling_seconds", num(s.metrics.settling)},
+                      {"settled", s.metrics.settled}});
+      conditions.push_back({{"corner", std::string(config::enum_name(corner))},
+                            {"temperature", temp},
+                            {"min_phase_margin", cr.min_phase_margin},
+                            {"passed", fails == 0},
+                            {"opamp", {{"passed", cr.opamp.passed}, {"verdict", cr.opamp.verdict},
+                                       {"margins", margins_json(cr.opamp.margins)}}},
+                            {"opamp_supply_watts", cr.supply_power},
+                            {"loops", jl},
+                            {"steps", js}});
+      report.conditions.push_back(std::move(cr));
+    }
+  }
+  report.json = {{"config", cfg.source},
+                 {"specs",
+                  {{"min_phase_margin", st.min_phase_margin},
+                   {"min_phase_margin_corners", st.min_phase_margin_corners},
+                   {"min_gain_margin", st.min_gain_margin},
+                   {"min_opamp_gain", st.min_opamp_gain},
+                   {"max_overshoot", st.max_overshoot},
+                   {"max_settling", st.max_settling}}},
+                 {"conditions", conditions},
+                 {"failures", report.failures},
+                 {"passed", report.passed()}};
+  if (!opt.out_dir.empty()) {
+    prepare_output_dir(opt.out_dir.string());
+    std::ofstream(opt.out_dir / "stability.json") << report.json.dump(2) << "\n";
+    log << "\nresults in " << (opt.out_dir / "stability.json").string() << "\n";
+  }
+  log << (report.passed() ? "stability: PASS" : "stability: FAIL") << " (" << report.conditions.size()
+      << " condition(s), " << report.failures << " failing item(s))\n";
+  return report;
+}
+
+}  // namespace memcosim::flow

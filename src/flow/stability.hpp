@@ -1,0 +1,110 @@
+// `memcosim stability`: every op-amp loop of the generated solver circuit
+// measured in place, at one or more corners and temperatures.
+//
+// For each condition (corner x temperature):
+//   - the solver circuit of the config is built (at transistor level with
+//     that corner's models, 1T1R cells programmed there) with the start
+//     state of trajectory stability.sample; every integrator is held at that
+//     state for the DC operating point (circuit/loops.hpp), so the AC
+//     analysis linearises the circuit where the sampling starts;
+//   - each op-amp loop is broken at the op-amp's output by a probe and its
+//     loop gain measured by double injection (analysis/stability.hpp): DC
+//     loop gain, unity-gain frequency, phase margin, gain margin;
+//   - each integrator gets a small step (stability.step) at its
+//     non-inverting input in a transient from the start state; the response
+//     (with-step minus without-step) gives overshoot and settling time;
+//   - the op-amp alone is characterised as a unity-gain follower loaded by
+//     stability.load_r || load_c: open-loop gain A(s) = its loop gain.
+// Specs come from the stability section; the report has a table per
+// condition with pass/fail, and stability.json.
+#pragma once
+
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/stability.hpp"
+#include "circuit/ir.hpp"
+#include "circuit/transistor.hpp"
+#include "config/config.hpp"
+#include "nn/weights.hpp"
+#include "spice/plot.hpp"
+
+namespace memcosim::flow {
+
+struct StabilityOptions {
+  std::vector<config::Corner> corners;  // empty: circuit.transistor.corner
+  std::vector<double> temperatures;     // empty: circuit.transistor.temperature
+  // Op-amps to measure by name ("int0", "l1_tia3"); empty: all; the single
+  // word "first": the first op-amp of each block.
+  std::vector<std::string> loops;
+  bool steps = true;                    // the integrators' step responses
+  std::filesystem::path out_dir;        // stability.json; empty: not written
+};
+
+struct LoopReport {
+  std::string name, block, kind;
+  analysis::LoopMargins margins;
+  bool passed = false;
+  std::string verdict;  // what failed, or "ok"
+};
+
+struct StepReport {
+  std::string name;
+  analysis::StepMetrics metrics;
+  bool passed = false;
+  std::string verdict;
+};
+
+struct OpampReport {
+  analysis::LoopMargins margins;  // of the unity follower: A(s)
+  bool passed = false;
+  std::string verdict;
+};
+
+struct ConditionReport {
+  config::Corner corner = config::Corner::tt;
+  double temperature = 27;
+  double min_phase_margin = 0;  // the spec that applied
+  OpampReport opamp;
+  std::vector<LoopReport> loops;
+  std::vector<StepReport> steps;
+  double supply_power = 0;      // W drawn from the op-amp supplies at the operating point
+  bool passed() const;
+};
+
+struct StabilityReport {
+  std::vector<ConditionReport> conditions;
+  long failures = 0;
+  nlohmann::json json;
+  bool passed() const { return failures == 0; }
+};
+
+// Runs everything; simulator failures of single jobs count as failures of
+// their loop (named in the table). Throws InputError for bad options.
+StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& model, const StabilityOptions& options,
+                              std::ostream& log);
+
+// The op-amp characterisation bench: one op-amp at the level of the
+// integrators, as a unity-gain follower (+ input at 0 V) loaded by
+// stability.load_r || load_c, with the loop probe (Vlb_opamp, Ilb_opamp) at
+// its output; AC magnitudes v_ac / i_ac. Its loop gain is A(s).
+circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t,
+                             double v_ac, double i_ac);
+
+// The AC analysis command of the sweep (stability.f_min .. f_max).
+std::string ac_command(const config::Config& cfg);
+
+// The loop gain of the probe Vlb_<name> at node `output` from the plots of
+// run 1 (Vt = 1: v(<output>), v(<output>_lb)) and run 2 (It = 1:
+// i(Vlb_<name>)); the frequencies go to `f`. Throws SimulationError if a
+// vector is missing or the runs' frequencies differ.
+std::vector<analysis::Complex> probe_loop_gain(const spice::Plot& run1, const spice::Plot& run2,
+                                               const std::string& output, const std::string& name,
+                                               std::vector<double>& f);
+
+}  // namespace memcosim::flow
