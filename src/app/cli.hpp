@@ -28,5 +28,6 @@ void add_run_command(CLI::App& app);
 void add_netlist_command(CLI::App& app);
 void add_sim_command(CLI::App& app);
 void add_regress_command(CLI::App& app);
+void add_sweep_commands(CLI::App& app);  // sweep, results (cmd_sweep.cpp)
 
 }  // namespace memcosim::app

@@ -1,0 +1,45 @@
+// Progress of a sweep: on a terminal one bar redrawn in place (counts,
+// running jobs, elapsed time, ETA), failures printed above it; elsewhere (CI
+// logs, files) one plain line per finished job.
+#pragma once
+
+#include <chrono>
+#include <iosfwd>
+#include <string>
+
+#include "study/outcome.hpp"
+
+namespace memcosim::study {
+
+class Progress {
+ public:
+  enum class Style { bar, lines, none };
+
+  // total: jobs of the study; done: finished before this run (skipped).
+  Progress(Style style, std::ostream& out, long total, long done);
+
+  void started() { ++running_; }
+  void finished(const JobOutcome& outcome, const std::string& label);
+  void tick();   // redraws the bar at most a few times a second
+  void close();  // ends the bar's line
+
+  // Seconds remaining from this run's pace: remaining jobs x elapsed / finished
+  // so far (negative when nothing has finished yet).
+  double eta_seconds() const;
+
+  // "12s", "3m05s", "1h02m".
+  static std::string duration(double seconds);
+
+ private:
+  void draw();
+  std::string status_text() const;
+
+  Style style_;
+  std::ostream& out_;
+  long total_, skipped_;
+  long finished_ = 0, ok_ = 0, partial_ = 0, failed_ = 0, running_ = 0;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+  bool drawn_ = false;
+};
+
+}  // namespace memcosim::study
