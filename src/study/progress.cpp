@@ -1,5 +1,6 @@
 #include "study/progress.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ostream>
@@ -26,8 +27,10 @@ std::string Progress::duration(double s) {
 
 double Progress::eta_seconds() const {
   if (finished_ == 0) return -1;
-  const long remaining = total_ - skipped_ - finished_;
-  return static_cast<double>(remaining) * since(start_) / static_cast<double>(finished_);
+  const auto remaining = static_cast<double>(total_ - skipped_ - finished_);
+  if (finished_ >= slots_) return remaining * since(start_) / static_cast<double>(finished_);
+  const double mean = job_seconds_ / static_cast<double>(finished_);
+  return mean * remaining / static_cast<double>(std::max(1L, slots_));
 }
 
 std::string Progress::status_text() const {
@@ -52,6 +55,7 @@ void Progress::draw() {
 void Progress::finished(const JobOutcome& o, const std::string& label) {
   --running_;
   ++finished_;
+  job_seconds_ += o.wall_seconds;
   if (o.status == "ok") ++ok_;
   else if (o.status == "partial") ++partial_;
   else ++failed_;

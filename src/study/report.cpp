@@ -295,9 +295,8 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
   const std::size_t cols = n == 1 ? 1 : 2, rows_n = (n + cols - 1) / cols;
   std::ofstream gp(dir / "sweep.gp");
   gp << "set terminal pngcairo size " << (cols == 1 ? 1000 : 1700) << "," << 120 + 600 * rows_n
-     << " font 'sans,11'\nset output 'sweep.png'\n"
+     << " font 'sans,11' noenhanced\nset output 'sweep.png'\n"  // noenhanced: key names have underscores
      << "set multiplot layout " << rows_n << "," << cols << " title \"" << flow::safe_title(view.name) << "\"\n"
-     << "set termoption noenhanced\n"  // key names have underscores
      << "set grid\nset key outside right top title \"" << flow::safe_title(spec.series) << "\"\n"
      << "set xlabel \"" << flow::safe_title(spec.x) << "\"\n";
   if (spec.log_x && !categorical) gp << "set logscale x\n";

@@ -208,6 +208,7 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
     case SweepOptions::ProgressStyle::none: style = Progress::Style::none; break;
   }
   Progress progress(style, style == Progress::Style::bar ? std::cerr : log, counts.jobs, result.skipped);
+  progress.set_slots(slots);
 
   InterruptGuard interrupts;
   LocalExecutor local(slots, exe, worker_name(mpi));
@@ -254,6 +255,7 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
           const int n = std::max(1, std::atoi(m->payload.c_str()));
           ++hellos;
           remote_slots += n;
+          progress.set_slots(slots + remote_slots);
           requests[m->source] += n;
         } else if (m->tag == kResult) {
           --remote_running;
