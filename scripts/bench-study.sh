@@ -62,3 +62,19 @@ done
 printf '\nspeed-up -j 2 over -j 1 (wall): %.2fx\n' "$(calc "${wall[1]} / ${wall[2]}")"
 printf 'CPU work -j 2 / -j 1: %.3f (1 = the same work; above 1 = the cost of running jobs side by side)\n' \
   "$(calc "${cpu[2]} / ${cpu[1]}")"
+
+# The CPU-time view, independent of other load: each job's CPU time (its
+# process and its ngspice worker, from the study database of the last -j 1
+# run) is the time it takes on a core of its own. Running them in study
+# order on 1 slot takes their sum; on 2 slots (each job to the slot that
+# frees first, as the sweep does) the makespan below.
+db="$work/j1-r$rounds/study.db"
+if command -v sqlite3 >/dev/null && [ -f "$db" ]; then
+  sqlite3 "$db" "SELECT cpu_seconds FROM jobs WHERE job_index IS NOT NULL ORDER BY job_index" | awk '
+    { t = $1; sum += t; if (a <= b) a += t; else b += t; n++ }
+    END {
+      span = (a > b ? a : b)
+      printf "\nCPU-time view (%d jobs): 1 slot %.1f s, 2 slots %.1f s: %.2fx on a quiet machine\n", n, sum, span, sum / span
+      printf "(the driver, job start-up and results add a little to both; re-measure the wall ratio on a quiet machine)\n"
+    }'
+fi

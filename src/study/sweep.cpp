@@ -128,6 +128,11 @@ std::string plural(long n, const char* word) { return std::to_string(n) + " " + 
 
 }  // namespace
 
+namespace {
+SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, const SyncCounts& counts,
+                        const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi, std::ostream& log);
+}  // namespace
+
 fs::path default_output_dir(const Study& study) { return fs::path("out") / study.name; }
 fs::path database_path(const fs::path& out_dir) { return out_dir / "study.db"; }
 
@@ -160,7 +165,26 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
     throw;
   }
   announce(1);
+  // From here on the other ranks wait for work: any error must end them too.
+  try {
+    return drive_sweep(study, out, *store, counts, pending, options, mpi, log);
+  } catch (const std::exception& e) {
+    if (distributed) {
+      log << std::flush;
+      std::cerr << "memcosim: error: " << e.what() << "\nmemcosim: stopping every MPI rank; finished jobs are in "
+                << store->path().string() << "\n" << std::flush;
+      mpi.abort(1);
+    }
+    throw;
+  }
+}
 
+namespace {
+
+SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, const SyncCounts& counts,
+                        const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi, std::ostream& log) {
+  const bool distributed = mpi.size() > 1;
+  Store* store = &db;
   const unsigned slots = slots_of(options, mpi);
   const double timeout = options.timeout.value_or(study.timeout);
   const fs::path exe = this_program(options);
@@ -298,14 +322,9 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
         break;
       if (!busy) nap();
     }
-  } catch (const std::exception& e) {
+  } catch (...) {
     for (const auto& t : local.kill_all()) store->mark_pending(t.config_hash);
     progress.close();
-    if (distributed) {
-      log << "memcosim: error: " << e.what() << "\nmemcosim: stopping every MPI rank; finished jobs are in "
-          << store->path().string() << "\n" << std::flush;
-      mpi.abort(1);
-    }
     throw;
   }
 
@@ -341,6 +360,8 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
   write_results(out, *store, log);
   return result;
 }
+
+}  // namespace
 
 void serve_sweep(const SweepOptions& options, MpiWorld& mpi) {
   if (mpi.broadcast(0) == 0) return;  // rank 0 found a problem and reports it
