@@ -458,6 +458,21 @@ TEST_CASE("sweep: a job that crashes and one that hangs are recorded as failed -
   CHECK(retry.exit_code == 0);
   CHECK_THAT(retry.out, Catch::Contains("10 done earlier (skipped), 2 to run"));
   CHECK(sql_count(db, "SELECT count(*) FROM jobs WHERE status = 'ok'") == 12);
+
+  // A job some of whose transients fail still has its metrics: partial.
+  write_file(dir / "two.yaml", "name: two\nconfig: " + source_path("configs/ring.yaml").string() +
+                                   "\nset: {circuit.level: ideal, simulation.n: 3, simulation.min_points: 50, "
+                                   "circuit.dac.points: 20, metrics.target_samples: 500}\n"
+                                   "grid: {circuit.integrator.c: [8n, 10n]}\n");
+  const auto p = run_shell("MEMCOSIM_TEST_FAULTS=1:segfault '" + std::string(MEMCOSIM_CLI) + "' sweep " +
+                           (dir / "two.yaml").string() + " -j 2 -o " + (dir / "two").string() + " --progress lines");
+  INFO(p.out << p.err);
+  CHECK(p.exit_code == 0);
+  const fs::path db2 = dir / "two/study.db";
+  CHECK(sql(db2, "SELECT status, message FROM jobs ORDER BY job_index") ==
+        "partial|1 of 3 trajectories failed (first: trajectory 1 crashed)\n"
+        "partial|1 of 3 trajectories failed (first: trajectory 1 crashed)\n");
+  CHECK(sql(db2, "SELECT json_extract(metrics, '$.\"trajectories.ok\"') FROM jobs") == "2\n2\n");
 }
 
 #ifdef MEMCOSIM_MPIEXEC
