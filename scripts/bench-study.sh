@@ -63,6 +63,17 @@ printf '\nspeed-up -j 2 over -j 1 (wall): %.2fx\n' "$(calc "${wall[1]} / ${wall[
 printf 'CPU work -j 2 / -j 1: %.3f (1 = the same work; above 1 = the cost of running jobs side by side)\n' \
   "$(calc "${cpu[2]} / ${cpu[1]}")"
 
+# Other load: -j 1 keeps one core busy on a quiet machine.
+if awk "BEGIN { exit !(${cpu[1]} / ${wall[1]} < 0.9) }"; then
+  echo
+  echo "WARNING: -j 1 had only $(calc "${cpu[1]} / ${wall[1]}" | cut -c1-4) of a core: other processes shared the machine,"
+  echo "so the wall ratio above is not the speed-up. Re-measure on a quiet machine."
+  if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" = 1 ]; then
+    echo "(Linux autogroup is on: CPU is shared between sessions first, so all of one sweep's processes"
+    echo " together get one session's share, whatever -j is, while other sessions are busy.)"
+  fi
+fi
+
 # The CPU-time view, independent of other load: each job's CPU time (its
 # process and its ngspice worker, from the study database of the last -j 1
 # run) is the time it takes on a core of its own. Running them in study

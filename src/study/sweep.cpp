@@ -129,7 +129,7 @@ std::string plural(long n, const char* word) { return std::to_string(n) + " " + 
 }  // namespace
 
 namespace {
-SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, const SyncCounts& counts,
+SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, const SyncCounts& counts,
                         const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi, std::ostream& log);
 }  // namespace
 
@@ -181,10 +181,9 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
 
 namespace {
 
-SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, const SyncCounts& counts,
+SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, const SyncCounts& counts,
                         const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi, std::ostream& log) {
   const bool distributed = mpi.size() > 1;
-  Store* store = &db;
   const unsigned slots = slots_of(options, mpi);
   const double timeout = options.timeout.value_or(study.timeout);
   const fs::path exe = this_program(options);
@@ -207,7 +206,7 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
   SweepResult result;
   result.jobs = counts.jobs;
   result.skipped = counts.jobs - static_cast<long>(pending.size());
-  result.database = store->path();
+  result.database = store.path();
 
   log << "study " << study.name << ": " << plural(counts.jobs, "job") << " (" << study.file << ", base config "
       << study.config << ")\n";
@@ -220,7 +219,7 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
   log << "  " << slots << " job" << (slots == 1 ? "" : "s") << " at a time"
       << (distributed ? " on each of " + std::to_string(mpi.size()) + " MPI ranks" : std::string()) << ", "
       << plural(options.job_workers, "ngspice worker") << " per job, timeout " << timeout << " s per job\n"
-      << "  database " << store->path().string() << "\n" << std::flush;
+      << "  database " << store.path().string() << "\n" << std::flush;
 
   Progress::Style style = Progress::Style::lines;
   switch (options.progress) {
@@ -245,14 +244,14 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
     if (job.config_hash != o.config_hash)
       throw Error("internal: outcome of job " + std::to_string(o.index) + " with hash " + o.config_hash + ", expected " +
                   job.config_hash);
-    store->finish(o);
+    store.finish(o);
     progress.finished(o, job.label());
     cpu_total += o.cpu_seconds;
     ++result.ran;
   };
   auto start_local = [&](long index) {
     const JobTicket t = ticket_of(index);
-    store->mark_running(t.config_hash, worker_name(mpi), t.dir.string(), job_log_path(t.dir).string());
+    store.mark_running(t.config_hash, worker_name(mpi), t.dir.string(), job_log_path(t.dir).string());
     progress.started();
     try {
       local.start(t);
@@ -293,7 +292,7 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
           if (!queue.empty()) {
             const JobTicket t = ticket_of(queue.front());
             queue.pop_front();
-            store->mark_running(t.config_hash, "rank " + std::to_string(rank), t.dir.string(),
+            store.mark_running(t.config_hash, "rank " + std::to_string(rank), t.dir.string(),
                                 job_log_path(t.dir).string());
             mpi.send(rank, kJob, t.to_json().dump());
             progress.started();
@@ -323,20 +322,20 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
       if (!busy) nap();
     }
   } catch (...) {
-    for (const auto& t : local.kill_all()) store->mark_pending(t.config_hash);
+    for (const auto& t : local.kill_all()) store.mark_pending(t.config_hash);
     progress.close();
     throw;
   }
 
   if (g_interrupted) {
     const auto stopped = local.kill_all();
-    for (const auto& t : stopped) store->mark_pending(t.config_hash);
+    for (const auto& t : stopped) store.mark_pending(t.config_hash);
     progress.close();
     result.interrupted = true;
     log << "\ninterrupted (" << ::strsignal(g_interrupted) << "): " << plural(static_cast<long>(stopped.size()) + remote_running, "running job")
-        << " stopped; they run again when the study is run again; finished jobs are in " << store->path().string()
+        << " stopped; they run again when the study is run again; finished jobs are in " << store.path().string()
         << "\n";
-    write_results(out, *store, log);
+    write_results(out, store, log);
     if (distributed) {
       log << std::flush;
       mpi.abort(130);
@@ -345,7 +344,7 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
   }
   progress.close();
 
-  for (const auto& r : store->records()) {
+  for (const auto& r : store.records()) {
     if (!r.index) continue;
     if (r.status == "ok") ++result.ok;
     else if (r.status == "partial") ++result.partial;
@@ -357,7 +356,7 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& db, cons
   if (result.failed) log << ", " << result.failed << " failed";
   log << " of " << counts.jobs << "; this run: " << plural(result.ran, "job") << " in " << Progress::duration(wall)
       << " (job processes' CPU time " << Progress::duration(cpu_total) << ")\n";
-  write_results(out, *store, log);
+  write_results(out, store, log);
   return result;
 }
 
