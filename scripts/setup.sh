@@ -33,10 +33,13 @@ as_root() {
 }
 
 # Debian packages the build, the tests and the plots need (libxml2-utils:
-# xmllint, with which the tests validate the JUnit XML of `memcosim regress`).
+# xmllint, with which the tests validate the JUnit XML of `memcosim regress`;
+# sqlite3: the command-line shell, with which the tests read study databases
+# independently; libopenmpi-dev + openmpi-bin: `mpirun memcosim sweep`;
+# time: /usr/bin/time for scripts/bench-study.sh).
 packages=(build-essential cmake pkg-config git
           libeigen3-dev libboost-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
-          gnuplot-nox libxml2-utils)
+          gnuplot-nox libxml2-utils libsqlite3-dev sqlite3 libopenmpi-dev openmpi-bin time)
 
 missing=()
 if [ "$install" -eq 1 ]; then

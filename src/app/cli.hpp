@@ -29,5 +29,6 @@ void add_netlist_command(CLI::App& app);
 void add_sim_command(CLI::App& app);
 void add_regress_command(CLI::App& app);
 void add_stability_command(CLI::App& app);
+void add_sweep_commands(CLI::App& app);  // sweep, results (cmd_sweep.cpp)
 
 }  // namespace memcosim::app

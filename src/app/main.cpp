@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   memcosim::app::add_sim_command(app);
   memcosim::app::add_regress_command(app);
   memcosim::app::add_stability_command(app);
+  memcosim::app::add_sweep_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

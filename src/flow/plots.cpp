@@ -16,6 +16,8 @@ void write_points(const std::filesystem::path& path, const Eigen::Ref<const Eige
     if (x.col(j).allFinite()) out << csv_number(x(0, j)) << ' ' << csv_number(x(1, j)) << '\n';
 }
 
+}  // namespace
+
 // gnuplot titles are double-quoted strings: keep them printable and unquoted.
 std::string safe_title(std::string s) {
   for (char& c : s)
@@ -32,6 +34,8 @@ bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_nam
   }
   return true;
 }
+
+namespace {
 
 const char* kHeader =
     "set terminal pngcairo size 900,900 font 'sans,11'\n"

@@ -30,4 +30,11 @@ struct TrajectoryPair {
 bool plot_trajectories(const std::filesystem::path& dir, const std::vector<TrajectoryPair>& trajectories,
                        const std::string& title, std::ostream& warn);
 
+// Runs `gnuplot script_name` in dir (output to dir/gnuplot.log). Returns
+// false after a warning on `warn` when gnuplot is missing or fails.
+bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_name, std::ostream& warn);
+
+// Text made safe inside a double-quoted gnuplot string.
+std::string safe_title(std::string s);
+
 }  // namespace memcosim::flow

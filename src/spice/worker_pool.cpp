@@ -59,6 +59,8 @@ int thread_count() {
   return -1;
 }
 
+}  // namespace
+
 std::string signal_description(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   const char* text = strsignal(sig);
@@ -66,6 +68,8 @@ std::string signal_description(int sig) {
   if (abbrev) s += std::string(" (SIG") + abbrev + (text ? std::string(": ") + text : "") + ")";
   return s;
 }
+
+namespace {
 
 std::string seconds_text(double s) {
   char buf[32];

@@ -30,6 +30,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "spice/job.hpp"
@@ -78,5 +79,8 @@ class WorkerPool {
 // Throws SimulationError if this process must not fork workers now (a live
 // NgspiceSession, or more than one thread).
 void check_fork_preconditions();
+
+// "signal 11 (SIGSEGV: Segmentation fault)": how a process died.
+std::string signal_description(int sig);
 
 }  // namespace memcosim::spice
