@@ -87,12 +87,36 @@ analysis::MetricsOptions metrics_options(const config::Config& cfg) {
 }
 
 Eigen::MatrixXd draw_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose) {
+  return draw_labeled_dataset(cfg, n, purpose).points;
+}
+
+LabeledData draw_labeled_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose) {
   Rng rng(derive_seed(cfg.seed, std::string("dataset/") + std::string(purpose)));
   switch (cfg.dataset.kind) {
     case config::DatasetKind::ring:
-      return nn::sample_ring(cfg.dataset.ring.radius_mean, cfg.dataset.ring.radius_std, n, rng);
+      return {nn::sample_ring(cfg.dataset.ring.radius_mean, cfg.dataset.ring.radius_std, n, rng), {}};
+    case config::DatasetKind::letters: {
+      const auto& l = cfg.dataset.letters;
+      auto s = nn::sample_letters(l.text, l.height, l.jitter, n, rng);
+      return {std::move(s.points), std::move(s.labels)};
+    }
   }
   throw Error("unknown data set");
+}
+
+Eigen::MatrixXd draw_class_dataset(const config::Config& cfg, int cls, Eigen::Index n, std::string_view purpose) {
+  if (cfg.dataset.kind != config::DatasetKind::letters)
+    throw Error("the " + std::string(config::enum_name(cfg.dataset.kind)) + " data set has no classes");
+  Rng rng(derive_seed(cfg.seed, "dataset/" + std::string(purpose) + "/class" + std::to_string(cls)));
+  const auto& l = cfg.dataset.letters;
+  return nn::sample_letters(l.text, l.height, l.jitter, n, rng, cls).points;
+}
+
+std::vector<std::string> class_names(const config::Config& cfg) {
+  std::vector<std::string> names;
+  if (cfg.dataset.kind == config::DatasetKind::letters)
+    for (char c : cfg.dataset.letters.text) names.emplace_back(1, c);
+  return names;
 }
 
 nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
@@ -129,7 +153,13 @@ SamplingScore::SamplingScore(const config::Config& cfg, const nn::ScoreNet& net)
   conditional_.emplace(net, cls ? *cls : -1);
 }
 
-circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu) {
+std::optional<sde::BrownianPath> brownian_path_for(const config::Config& cfg) {
+  if (cfg.sampling.method != config::SamplingMethod::sde) return std::nullopt;
+  return reference::brownian_path(sampler_options(cfg));
+}
+
+circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu,
+                                     std::uint64_t trajectory, const sde::BrownianPath* brownian) {
   circuit::SolverOptions o;
   o.circuit = cfg.circuit;
   o.simulation = cfg.simulation;
@@ -137,14 +167,17 @@ circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::Loaded
   o.t_end = cfg.sampling.t_end;
   o.class_index = SamplingScore(cfg, model.net).class_index();
   o.use_klu = use_klu;
-  o.seed = derive_seed(cfg.seed, "circuit");
+  o.seed = cfg.circuit.crossbar.device_seed ? *cfg.circuit.crossbar.device_seed : derive_seed(cfg.seed, "circuit");
   o.title = "memcosim " + cfg.name + " solver circuit";
+  o.trajectory = trajectory;
+  o.brownian = brownian;
   return circuit::build_solver(model.net, sampling_schedule(cfg, model.schedule), o, &cfg.locations);
 }
 
 std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample,
                            bool use_klu, circuit::SolverCircuit* out) {
-  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu);
+  const auto path = brownian_path_for(cfg);
+  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu, sample, path ? &*path : nullptr);
   const auto x0 = reference::initial_states(sampler_options(cfg), sc.dim, sample, 1);
   sc.set_start(x0.col(0));
   std::string text = spice::emit(sc.circuit);

@@ -9,9 +9,11 @@
 #include <ostream>
 #include <sstream>
 
+#include "circuit/settled.hpp"
 #include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "flow/plots.hpp"
+#include "reference/forced_ode.hpp"
 #include "reference/ode_solver.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
@@ -99,12 +101,21 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                                 "ngspice-" + info.version + " has no KLU solver (use auto or sparse)"});
   const bool use_klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && info.has_klu);
 
-  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu);
+  const bool sde = cfg.sampling.method == config::SamplingMethod::sde;
+  const std::optional<sde::BrownianPath> path = brownian_path_for(cfg);
+  const sde::BrownianPath* brownian = path ? &*path : nullptr;
+  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu, 0, brownian);
   const double T = sc.duration;
+  const int cls = SamplingScore(cfg, model.net).class_index();
+  const auto names = class_names(cfg);
+  const std::string class_label =
+      cls < 0 ? std::string() : (static_cast<std::size_t>(cls) < names.size() ? names[static_cast<std::size_t>(cls)] : std::to_string(cls));
 
   log << "memcosim run " << cfg.name << ": " << n << " trajectories, circuit level "
       << config::enum_name(cfg.circuit.level) << ", " << config::enum_name(cfg.circuit.schedule_form) << ", "
-      << sc.circuit.element_count() << " elements; ngspice-" << info.version << (use_klu ? " (KLU)" : " (Sparse)")
+      << sc.circuit.element_count() << " elements, " << (sde ? "reverse SDE" : "PF-ODE")
+      << (class_label.empty() ? std::string() : ", class " + class_label) << "; ngspice-" << info.version
+      << (use_klu ? " (KLU)" : " (Sparse)")
       << ", " << (ro.mode == spice::ExecutionMode::worker_processes ? "worker processes" : "in-process") << "\n";
 
   // ---- references -----------------------------------------------------------
@@ -121,27 +132,70 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   Eigen::MatrixXd x_ref = x0;
   std::vector<Eigen::MatrixXd> ref_traj;
   const nn::ScoreNet& net = model.net;
+  const double w = sc.score_weight;
+  const bool settled_reference = cfg.simulation.reference == config::ReferenceModel::circuit;
+  const std::optional<circuit::SettledCircuit> settled =
+      settled_reference ? std::optional<circuit::SettledCircuit>(std::in_place, sc, cfg.circuit) : std::nullopt;
   const reference::BatchRhs circuit_rhs = [&](const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double tau) {
+    if (settled) {
+      settled->rate(x, tau, dxdt);
+      return;
+    }
     const Eigen::VectorXd e = sc.embedding(tau);
     net.forward(x, e, sc.class_embedding.size() ? &sc.class_embedding : nullptr, dxdt);
-    dxdt = (sc.gain(tau) / sc.tau0) * (x + dxdt);
+    dxdt = (sc.gain(tau) / sc.tau0) * (x + w * dxdt);
   };
-  const auto ref_stats = reference::solve_batch_ode(circuit_rhs, x_ref, 0.0, T, ode, grid, &ref_traj);
+  reference::OdeStats ref_stats;
+  if (sde) {
+    // The same path the netlists carry: Y at the PWL corners tau_j, and in
+    // between the constant forcing (Y_{j+1} - Y_j) / (tau_{j+1} - tau_j).
+    const auto& corners = sc.diffusion_times;
+    std::vector<Eigen::MatrixXd> y(corners.size(), Eigen::MatrixXd(dim, n));
+    for (long i = 0; i < n; ++i) {
+      const Eigen::MatrixXd yi = circuit::diffusion_path(*path, schedule, static_cast<std::uint64_t>(i), dim);
+      for (std::size_t j = 0; j < corners.size(); ++j)
+        y[j].col(i) = yi.col(static_cast<Eigen::Index>(sc.diffusion_corners[j]));
+    }
+    const auto slope = [&](std::size_t j, Eigen::MatrixXd& f) {
+      f = (y[j + 1] - y[j]) / (corners[j + 1] - corners[j]);
+    };
+    ref_stats = reference::solve_forced_ode(circuit_rhs, corners, slope, x_ref, ode, grid, &ref_traj);
+  } else {
+    ref_stats = reference::solve_batch_ode(circuit_rhs, x_ref, 0.0, T, ode, grid, &ref_traj);
+  }
   if (!ref_stats.ok) throw SimulationError("circuit-equivalent reference failed: " + ref_stats.message);
 
   Eigen::MatrixXd x_soft = x0;
   const SamplingScore score(cfg, net);
-  const auto soft_stats =
-      reference::integrate_pf_ode(score.model(), schedule, x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
-  if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
-  log << "references (Boost.Odeint): circuit-equivalent ODE " << ref_stats.steps << " steps, PF-ODE "
-      << soft_stats.steps << " steps, " << fmt("%.2f", seconds_since(ref_start)) << " s\n";
+  long soft_steps = 0;
+  if (sde) {
+    // Euler-Maruyama on the same increments (reference::sample uses the same
+    // starts and path for these options).
+    const auto soft = reference::sample(score.model(), schedule, so);
+    if (!soft.stats.ok) throw SimulationError("software sampler failed: " + soft.stats.message);
+    x_soft = soft.samples;
+    soft_steps = soft.stats.steps;
+  } else {
+    const auto soft_stats =
+        reference::integrate_pf_ode(score.model(), schedule, x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
+    if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
+    soft_steps = soft_stats.steps;
+  }
+  log << "references (Boost.Odeint): circuit-equivalent " << (settled ? "(settled circuit) " : "") << (sde ? "SDE (same Brownian path, adaptive between its "
+                                                                   "corners) "
+                                                                 : "ODE ")
+      << ref_stats.steps << " steps, " << (sde ? "Euler-Maruyama " : "PF-ODE ") << soft_steps << " steps, "
+      << fmt("%.2f", seconds_since(ref_start)) << " s\n";
 
   // ---- outputs that grow as results arrive ------------------------------------
-  {
-    sc.set_start(x0.col(0));
-    std::ofstream(dir / "netlist.cir") << spice::emit(sc.circuit);
-  }
+  // Trajectory i's circuit: the shared one with its start, or (read noise,
+  // SDE) one built for it.
+  auto circuit_for = [&](long i) -> const circuit::SolverCircuit& {
+    if (sc.per_trajectory) sc = build_circuit(cfg, model, use_klu, static_cast<std::uint64_t>(i), brownian);
+    sc.set_start(x0.col(i));
+    return sc;
+  };
+  std::ofstream(dir / "netlist.cir") << spice::emit(circuit_for(0).circuit);
   std::vector<std::string> header = {"index", "status"};
   for (const char* what : {"start", "circuit", "reference", "software"})
     for (int d = 0; d < dim; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
@@ -234,10 +288,9 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   long submitted = 0, done = 0;
   const auto faults = injected_faults();
   auto submit = [&](long i) {
-    sc.set_start(x0.col(i));
     spice::Job job;
     job.id = static_cast<std::uint64_t>(i);
-    job.netlist = spice::emit(sc.circuit);
+    job.netlist = spice::emit(circuit_for(i).circuit);
     job.vectors = sc.saved_nodes;
     job.timeout_s = cfg.simulation.timeout;
     if (auto f = faults.find(i); f != faults.end()) job.test_fault = f->second;
@@ -264,7 +317,10 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   for (std::size_t k = 0; k < ok_idx.size(); ++k)
     circuit_final.col(static_cast<Eigen::Index>(k)) = report.trajectories[static_cast<std::size_t>(ok_idx[k])].circuit;
   const Eigen::MatrixXd software_final = pick(x_soft, ok_idx);
-  const Eigen::MatrixXd target = draw_dataset(cfg, cfg.metrics.target_samples, "target");
+  // A class of a labelled data set is measured against that class's data.
+  const Eigen::MatrixXd target = cls >= 0 && !names.empty()
+                                     ? draw_class_dataset(cfg, cls, cfg.metrics.target_samples, "target")
+                                     : draw_dataset(cfg, cfg.metrics.target_samples, "target");
   const auto mopt = metrics_options(cfg);
   nlohmann::json summary;
   std::vector<double> finals, maxes, rmss, walls;
@@ -293,11 +349,15 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   summary["config"] = cfg.source;
   summary["name"] = cfg.name;
   summary["trajectories"] = {{"requested", n}, {"ok", ok_idx.size()}, {"failed", report.failures}};
+  summary["sampling"] = {{"method", std::string(config::enum_name(cfg.sampling.method))},
+                         {"class_index", cls < 0 ? nlohmann::json(nullptr) : nlohmann::json(cls)},
+                         {"class", class_label.empty() ? nlohmann::json(nullptr) : nlohmann::json(class_label)}};
   summary["circuit"] = {{"level", std::string(config::enum_name(cfg.circuit.level))},
                         {"schedule_form", std::string(config::enum_name(cfg.circuit.schedule_form))},
                         {"elements", sc.circuit.element_count()},
                         {"tau0_seconds", sc.tau0},
                         {"simulated_seconds_per_sample", T},
+                        {"reference", std::string(config::enum_name(cfg.simulation.reference))},
                         {"simulator", "ngspice-" + info.version},
                         {"solver", use_klu ? "klu" : "sparse"}};
   summary["error_vs_reference"] = {{"final", stat(finals)}, {"max", stat(maxes)}, {"rms", stat(rmss)}};
@@ -355,7 +415,9 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
 
   if (!ok_idx.empty()) {
     plot_samples(dir, circuit_final, software_final,
-                 cfg.name + ": circuit (" + std::string(config::enum_name(cfg.circuit.level)) + ") vs software samples",
+                 cfg.name + (class_label.empty() ? std::string() : " class " + class_label) + ": circuit (" +
+                     std::string(config::enum_name(cfg.circuit.level)) + ") vs software samples" +
+                     (sde ? " (reverse SDE)" : ""),
                  log);
     std::sort(plotted.begin(), plotted.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     plot_trajectories(dir, plotted, cfg.name + ": trajectories, SPICE (solid) vs reference (dashed)", log);
