@@ -44,11 +44,25 @@ double SettledCircuit::opamp_gain(Level level) const {
   return level == Level::ideal ? cc_.opamp.ideal_gain : cc_.opamp.a0;
 }
 double SettledCircuit::opamp_offset(Level level) const { return level == Level::ideal ? 0.0 : cc_.opamp.offset; }
+// The ideal op-amp's 1 mOhm (blocks.cpp) and the behavioural one's rout.
+double SettledCircuit::opamp_rout(Level level) const { return level == Level::ideal ? 1e-3 : cc_.opamp.rout; }
 
-Eigen::MatrixXd SettledCircuit::inverter(const Eigen::MatrixXd& v_in, Level level) const {
-  const double a = opamp_gain(level), off = opamp_offset(level);
-  // Two equal resistors: V_g = (V_in + V_out) / 2 and V_out = -A (offset + V_g).
-  Eigen::MatrixXd out = (-(a / (2.0 + a)) * v_in).array() - 2.0 * a * off / (2.0 + a);
+Eigen::MatrixXd SettledCircuit::row_current(const Eigen::VectorXd& amplitude, const Eigen::MatrixXd& v) const {
+  if (cc_.level_of(cc_.blocks.crossbar) == Level::behavioral)
+    return (v.array() / cc_.crossbar.cell.v0).sinh().colwise() * amplitude.array();
+  return v.array().colwise() * amplitude.array();
+}
+
+Eigen::MatrixXd SettledCircuit::inverter(const Eigen::MatrixXd& v_in, Level level, const Eigen::VectorXd& amplitude,
+                                         double load_conductance) const {
+  const double a = opamp_gain(level), off = opamp_offset(level), ro = opamp_rout(level);
+  const double r = cc_.inverter_r;
+  // KCL V_g = (V_in + V_out) / 2; V_out = -A (offset + V_g) - Rout ((V_out - V_g) / R + I_load):
+  //   V_out = (-A offset - (A/2 - Rout/(2R)) V_in - Rout I_load) / (1 + A/2 + Rout/(2R)).
+  const double den = 1.0 + a / 2.0 + ro / (2.0 * r);
+  const Eigen::ArrayXXd unloaded = (-a * off - (a / 2.0 - ro / (2.0 * r)) * v_in.array()) / den;
+  const Eigen::ArrayXXd load = row_current(amplitude, unloaded.matrix()).array() + load_conductance * unloaded;
+  Eigen::MatrixXd out = (unloaded - ro * load / den).matrix();
   return level == Level::behavioral ? clamp(out, v_low_, v_high_) : out;
 }
 
@@ -65,10 +79,15 @@ void SettledCircuit::forward(const Eigen::MatrixXd& x, double tau, std::vector<E
   const Eigen::Index half = e.size() / 2;
   const Eigen::Index n = x.cols();
 
+  const bool warp = sc_.form == config::ScheduleForm::time_warp;
+  const double r_score = cc.integrator.r * sc_.k_score / sc_.k_state / sc_.score_weight;
   Eigen::MatrixXd v_pos = sc_.k_state * x;  // rows driven by +a
-  Eigen::MatrixXd v_neg = inverter(v_pos, inv);
+  // The state inverters also drive the integrators' state resistors (time warp).
+  Eigen::MatrixXd v_neg =
+      inverter(v_pos, inv, layers_.front().a_minus.colwise().sum().transpose(), warp ? 1.0 / cc.integrator.r : 0.0);
   if (tia_outputs) tia_outputs->clear();
-  for (const Layer& L : layers_) {
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
     const Eigen::Index cols = L.a_plus.rows();
     Eigen::MatrixXd i0, g;
     if (xb == Level::behavioral) {
@@ -95,10 +114,14 @@ void SettledCircuit::forward(const Eigen::MatrixXd& x, double tau, std::vector<E
         g.row(j).array() += conductance;
       }
     }
-    // KCL at the summing node: i0 - g V_g = (V_g - V_out) / Rf, V_out = -A (off + V_g).
-    const double a = opamp_gain(tia), off = opamp_offset(tia);
-    const Eigen::ArrayXXd vg = (L.rf * i0.array() - a * off) / (1.0 + a + L.rf * g.array());
-    Eigen::MatrixXd v_out = (-a * (off + vg)).matrix();
+    // KCL at the summing node, i0 - g V_g = (V_g - V_out) / Rf, with
+    // V_out = -A (off + V_g) - Rout ((V_out - V_g) / Rf + V_out / R_load):
+    //   V_g = (Rf i0 c1 - A off) / ((1 + Rf g) c1 + A - Rout / Rf), c1 = 1 + Rout / Rf + Rout / R_load;
+    // the output layer drives the integrators' score resistors (time warp).
+    const double a = opamp_gain(tia), off = opamp_offset(tia), ro = opamp_rout(tia);
+    const double c1 = 1.0 + ro / L.rf + (L.output && warp ? ro / r_score : 0.0);
+    const Eigen::ArrayXXd vg = (L.rf * c1 * i0.array() - a * off) / ((1.0 + L.rf * g.array()) * c1 + a - ro / L.rf);
+    Eigen::MatrixXd v_out = ((1.0 + L.rf * g.array()) * vg - L.rf * i0.array()).matrix();
     if (tia == Level::behavioral) v_out = clamp(v_out, v_low_, v_high_);  // a saturated TIA
     if (tia_outputs) tia_outputs->push_back(v_out);
     if (L.output) {
@@ -111,7 +134,7 @@ void SettledCircuit::forward(const Eigen::MatrixXd& x, double tau, std::vector<E
     } else {
       v_pos = v_out.cwiseMax(0.0);
     }
-    v_neg = inverter(v_pos, inv);
+    v_neg = inverter(v_pos, inv, layers_[l + 1].a_minus.colwise().sum().transpose(), 0.0);
   }
 }
 
@@ -123,7 +146,8 @@ void SettledCircuit::rate(const Eigen::MatrixXd& x, double tau, Eigen::MatrixXd&
   const Level inv = cc.level_of(cc.blocks.inverter);
   const double a = opamp_gain(integ), off = opamp_offset(integ);
   const Eigen::MatrixXd v_x = sc_.k_state * x;
-  Eigen::MatrixXd v_state = inverter(v_x, inv);
+  Eigen::MatrixXd v_state = inverter(v_x, inv, layers_.front().a_minus.colwise().sum().transpose(),
+                                     sc_.form == config::ScheduleForm::time_warp ? 1.0 / cc.integrator.r : 0.0);
   Eigen::MatrixXd v_score = v_sneg;
   if (sc_.form == config::ScheduleForm::variable_gain) {
     const double m = sc_.gain(tau);

@@ -119,6 +119,26 @@ std::vector<std::string> class_names(const config::Config& cfg) {
   return names;
 }
 
+std::vector<std::string> class_overrides(const config::Config& cfg, const std::string& cls) {
+  if (cls == "all") return {"sampling.all_classes=true"};
+  const auto names = class_names(cfg);
+  for (std::size_t c = 0; c < names.size(); ++c)
+    if (names[c] == cls) return {"sampling.class_index=" + std::to_string(c)};
+  const bool digits = !cls.empty() && cls.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) return {"sampling.class_index=" + cls};
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw InputError(Diagnostic{SourceLocation{"--class " + cls}, "sampling.class_index",
+                              "expected a class name" + (known.empty() ? std::string() : " (" + known + ")") +
+                                  ", a class index or 'all'"});
+}
+
+Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index) {
+  if (class_index >= 0 && !class_names(cfg).empty())
+    return draw_class_dataset(cfg, class_index, cfg.metrics.target_samples, "target");
+  return draw_dataset(cfg, cfg.metrics.target_samples, "target");
+}
+
 nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
   const auto path = cfg.resolve(cfg.model.file);
   if (!std::filesystem::exists(path)) {

@@ -50,6 +50,16 @@ Eigen::MatrixXd draw_class_dataset(const config::Config& cfg, int cls, Eigen::In
 // unlabelled data set.
 std::vector<std::string> class_names(const config::Config& cfg);
 
+// The --class argument of the commands as config overrides: a class name
+// ("K"), a 0-based index ("1") or "all" -> {"sampling.class_index=1"} or
+// {"sampling.all_classes=true"}. Throws InputError naming --class otherwise.
+std::vector<std::string> class_overrides(const config::Config& cfg, const std::string& cls);
+
+// The fresh data every distribution metric compares against: the class's
+// own data for a class of a labelled data set (class_index >= 0), the whole
+// data set otherwise.
+Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index);
+
 // The model of cfg.model.file. A missing or invalid file is an InputError
 // located at the model.file key (and at the weight file's own lines). When
 // the file's architecture or schedule differs from the config's, the file

@@ -30,4 +30,12 @@ struct TrajectoryPair {
 bool plot_trajectories(const std::filesystem::path& dir, const std::vector<TrajectoryPair>& trajectories,
                        const std::string& title, std::ostream& warn);
 
+// One panel per class: circuit samples over software samples.
+struct ClassPanel {
+  std::string name;
+  Eigen::MatrixXd circuit, software;  // 2 x N each
+};
+bool plot_classes(const std::filesystem::path& dir, const std::vector<ClassPanel>& panels, const std::string& title,
+                  std::ostream& warn);
+
 }  // namespace memcosim::flow

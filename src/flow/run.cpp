@@ -318,9 +318,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     circuit_final.col(static_cast<Eigen::Index>(k)) = report.trajectories[static_cast<std::size_t>(ok_idx[k])].circuit;
   const Eigen::MatrixXd software_final = pick(x_soft, ok_idx);
   // A class of a labelled data set is measured against that class's data.
-  const Eigen::MatrixXd target = cls >= 0 && !names.empty()
-                                     ? draw_class_dataset(cfg, cls, cfg.metrics.target_samples, "target")
-                                     : draw_dataset(cfg, cfg.metrics.target_samples, "target");
+  const Eigen::MatrixXd target = metrics_target(cfg, cls);
   const auto mopt = metrics_options(cfg);
   nlohmann::json summary;
   std::vector<double> finals, maxes, rmss, walls;
@@ -425,6 +423,73 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   log << "  results in " << dir.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
          "trajectories.png)\n";
   return report;
+}
+
+ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,
+                              std::ostream& log) {
+  const int classes = model.net.arch().num_classes;
+  if (classes == 0)
+    throw InputError(Diagnostic{cfg.locations.find("sampling.all_classes"), "sampling.all_classes",
+                                "the model is unconditional: it has no classes to run"});
+  const auto dir = prepare_output_dir(opt.out_dir.string());
+  ClassesReport r;
+  r.names = class_names(cfg);
+  r.names.resize(static_cast<std::size_t>(classes));
+  for (int c = 0; c < classes; ++c)
+    if (r.names[static_cast<std::size_t>(c)].empty()) r.names[static_cast<std::size_t>(c)] = std::to_string(c);
+  std::vector<ClassPanel> panels;
+  nlohmann::json per_class = nlohmann::json::array();
+  for (int c = 0; c < classes; ++c) {
+    config::Config one = cfg;
+    one.sampling.all_classes = false;
+    one.sampling.class_index = c;
+    RunOptions o = opt;
+    o.out_dir = dir / r.names[static_cast<std::size_t>(c)];
+    log << (c ? "\n" : "") << "=== class " << c << " (" << r.names[static_cast<std::size_t>(c)] << ") ===\n";
+    RunReport run = run_circuit(one, model, o, log);
+    r.failures += run.failures;
+    nlohmann::json entry = {{"class_index", c}, {"class", r.names[static_cast<std::size_t>(c)]},
+                            {"folder", o.out_dir.string()}, {"trajectories", run.summary.at("trajectories")},
+                            {"error_vs_reference", run.summary.at("error_vs_reference")}};
+    if (run.summary.contains("metrics")) {
+      entry["kl_circuit"] = run.circuit_metrics.kl.kl;
+      entry["kl_software"] = run.software_metrics.kl.kl;
+      entry["kl_ratio_circuit_over_software"] = run.summary.at("kl_ratio_circuit_over_software");
+      entry["l2_circuit"] = run.circuit_metrics.l2.l2;
+      entry["l2_software"] = run.software_metrics.l2.l2;
+    }
+    per_class.push_back(entry);
+    Eigen::MatrixXd circuit(2, 0), software(2, 0);
+    std::vector<long> ok;
+    for (const auto& t : run.trajectories)
+      if (t.ok()) ok.push_back(t.index);
+    circuit.resize(2, static_cast<Eigen::Index>(ok.size()));
+    software.resize(2, static_cast<Eigen::Index>(ok.size()));
+    for (std::size_t k = 0; k < ok.size(); ++k) {
+      circuit.col(static_cast<Eigen::Index>(k)) = run.trajectories[static_cast<std::size_t>(ok[k])].circuit.head(2);
+      software.col(static_cast<Eigen::Index>(k)) = run.trajectories[static_cast<std::size_t>(ok[k])].software.head(2);
+    }
+    panels.push_back({r.names[static_cast<std::size_t>(c)], circuit, software});
+    r.runs.push_back(std::move(run));
+  }
+  r.summary = {{"config", cfg.source}, {"name", cfg.name}, {"classes", per_class}, {"failures", r.failures}};
+  std::ofstream(dir / "summary.json") << r.summary.dump(2) << "\n";
+
+  log << "\nper class (circuit " << config::enum_name(cfg.circuit.level) << ", "
+      << config::enum_name(cfg.sampling.method) << "):\n  class   KL circuit  KL software  ratio   final error max\n";
+  for (const auto& e : per_class) {
+    char line[160];
+    const auto& fin = e.at("error_vs_reference").at("final");
+    std::snprintf(line, sizeof line, "  %-6s  %10.4f  %11.4f  %5.3f   %.3g\n", e.at("class").get<std::string>().c_str(),
+                  e.value("kl_circuit", std::nan("")), e.value("kl_software", std::nan("")),
+                  e.value("kl_ratio_circuit_over_software", std::nan("")),
+                  fin.is_null() ? std::nan("") : fin.at("max").get<double>());
+    log << line;
+  }
+  plot_classes(dir, panels, cfg.name + ": circuit (" + std::string(config::enum_name(cfg.circuit.level)) +
+                                 ") over software samples, per class", log);
+  log << "  results in " << dir.string() << "/ (summary.json, classes.png, one folder per class)\n";
+  return r;
 }
 
 }  // namespace memcosim::flow

@@ -59,4 +59,17 @@ struct RunReport {
 RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
                       std::ostream& log);
 
+// sampling.all_classes: run_circuit() once per class of the conditional
+// model, into <out_dir>/<class name>/, each measured against its class's
+// data; then <out_dir>/summary.json with the per-class metrics and
+// <out_dir>/classes.png (circuit over software samples, a panel per class).
+struct ClassesReport {
+  std::vector<std::string> names;
+  std::vector<RunReport> runs;  // by class
+  long failures = 0;
+  nlohmann::json summary;
+};
+ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
+                              std::ostream& log);
+
 }  // namespace memcosim::flow
