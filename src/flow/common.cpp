@@ -4,6 +4,7 @@
 #include <ostream>
 
 #include "nn/dataset.hpp"
+#include "reference/forced_ode.hpp"
 #include "spice/emitter.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
@@ -171,6 +172,26 @@ SamplingScore::SamplingScore(const config::Config& cfg, const nn::ScoreNet& net)
                                 "the model has " + std::to_string(net.arch().num_classes) + " classes (got " +
                                     std::to_string(*cls) + ")"});
   conditional_.emplace(net, cls ? *cls : -1);
+}
+
+reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const reference::BatchRhs& drift,
+                                      const sde::BrownianPath& path, std::uint64_t first, Eigen::MatrixXd& x,
+                                      const reference::OdeOptions& options, std::span<const double> observe_times,
+                                      std::vector<Eigen::MatrixXd>* observed) {
+  const auto& corners = sc.diffusion_times;
+  if (corners.size() < 2 || sc.diffusion_corners.size() != corners.size())
+    throw std::invalid_argument("solve_circuit_sde: the circuit has no diffusion source");
+  const Eigen::Index dim = x.rows(), n = x.cols();
+  std::vector<Eigen::MatrixXd> y(corners.size(), Eigen::MatrixXd(dim, n));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::MatrixXd yi =
+        circuit::diffusion_path(path, sc.schedule, first + static_cast<std::uint64_t>(i), static_cast<int>(dim));
+    for (std::size_t j = 0; j < corners.size(); ++j) y[j].col(i) = yi.col(static_cast<Eigen::Index>(sc.diffusion_corners[j]));
+  }
+  const reference::PathSlope slope = [&](std::size_t j, Eigen::MatrixXd& f) {
+    f = (y[j + 1] - y[j]) / (corners[j + 1] - corners[j]);
+  };
+  return reference::solve_forced_ode(drift, corners, slope, x, options, observe_times, observed);
 }
 
 std::optional<sde::BrownianPath> brownian_path_for(const config::Config& cfg) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,16 @@ class SamplingScore {
 // brownian_path_for()), the Brownian increments written into the netlist.
 circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu,
                                      std::uint64_t trajectory = 0, const sde::BrownianPath* brownian = nullptr);
+
+// The circuit-equivalent reverse-SDE reference: integrates x (dim x n, the
+// trajectories first .. first + n - 1) over the circuit's diffusion corners
+// (sc.diffusion_times / diffusion_corners, as every trajectory's netlist
+// has them), drift plus the constant slope of the same piecewise-linear path
+// Y between corners, with the adaptive stepper restarted at each corner.
+reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const reference::BatchRhs& drift,
+                                      const sde::BrownianPath& path, std::uint64_t first, Eigen::MatrixXd& x,
+                                      const reference::OdeOptions& options, std::span<const double> observe_times = {},
+                                      std::vector<Eigen::MatrixXd>* observed = nullptr);
 
 // The Brownian path of the reverse-SDE sampler (sampling.method = sde), the
 // one the software sampler and the circuit share; nullopt for the PF-ODE.

@@ -13,7 +13,6 @@
 #include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "flow/plots.hpp"
-#include "reference/forced_ode.hpp"
 #include "reference/ode_solver.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
@@ -149,17 +148,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   if (sde) {
     // The same path the netlists carry: Y at the PWL corners tau_j, and in
     // between the constant forcing (Y_{j+1} - Y_j) / (tau_{j+1} - tau_j).
-    const auto& corners = sc.diffusion_times;
-    std::vector<Eigen::MatrixXd> y(corners.size(), Eigen::MatrixXd(dim, n));
-    for (long i = 0; i < n; ++i) {
-      const Eigen::MatrixXd yi = circuit::diffusion_path(*path, schedule, static_cast<std::uint64_t>(i), dim);
-      for (std::size_t j = 0; j < corners.size(); ++j)
-        y[j].col(i) = yi.col(static_cast<Eigen::Index>(sc.diffusion_corners[j]));
-    }
-    const auto slope = [&](std::size_t j, Eigen::MatrixXd& f) {
-      f = (y[j + 1] - y[j]) / (corners[j + 1] - corners[j]);
-    };
-    ref_stats = reference::solve_forced_ode(circuit_rhs, corners, slope, x_ref, ode, grid, &ref_traj);
+    ref_stats = solve_circuit_sde(sc, circuit_rhs, *path, 0, x_ref, ode, grid, &ref_traj);
   } else {
     ref_stats = reference::solve_batch_ode(circuit_rhs, x_ref, 0.0, T, ode, grid, &ref_traj);
   }
