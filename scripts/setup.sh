@@ -33,10 +33,11 @@ as_root() {
 }
 
 # Debian packages the build, the tests and the plots need (libxml2-utils:
-# xmllint, with which the tests validate the JUnit XML of `memcosim regress`).
+# xmllint, with which the tests validate the JUnit XML of `memcosim regress`;
+# jq: scripts/degradation.sh reads the runs' summary.json).
 packages=(build-essential cmake pkg-config git
           libeigen3-dev libboost-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
-          gnuplot-nox libxml2-utils)
+          gnuplot-nox libxml2-utils jq)
 
 missing=()
 if [ "$install" -eq 1 ]; then

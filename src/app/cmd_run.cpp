@@ -15,11 +15,15 @@ void add_run_command(CLI::App& app) {
   auto in_process = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
   auto cls = std::make_shared<std::string>();
+  auto reference_only = std::make_shared<bool>(false);
   add_config_args(*cmd, *args);
   cmd->add_option("-n", *n, "Trajectories (default: simulation.n)")->check(CLI::PositiveNumber);
   cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-run)");
   cmd->add_flag("--in-process", *in_process, "Simulate in this process instead of worker processes");
   cmd->add_flag("-q,--quiet", *quiet, "No progress lines");
+  cmd->add_flag("--reference-only", *reference_only,
+                "No ngspice: only the circuit-equivalent reference (with simulation.reference=circuit, the programmed "
+                "chip's settled circuit) and the software sampler, their samples and metrics");
   cmd->add_option("--class", *cls,
                   "Conditional model: the class to generate, by name (e.g. K) or index, or 'all' for one run per class "
                   "(sets sampling.class_index / sampling.all_classes)");
@@ -34,6 +38,7 @@ void add_run_command(CLI::App& app) {
     o.out_dir = out->empty() ? "out/" + cfg.name + "-run" : *out;
     o.n = *n;
     o.quiet = *quiet;
+    o.reference_only = *reference_only;
     if (cfg.sampling.all_classes) {
       const auto all = flow::run_all_classes(cfg, model, o, std::cout);
       if (all.failures > 0)

@@ -178,6 +178,30 @@ Expr ReadNoise::waveform(const std::vector<double>& values) const {
 // ---------------------------------------------------------------------------
 // Circuit pieces
 
+std::vector<std::string> device_notes(const config::CrossbarConfig& xb, const ReadNoise* noise) {
+  std::vector<std::string> notes;
+  std::string p;
+  if (xb.programming_error_abs > 0) p += ", absolute programming error " + spice_number(xb.programming_error_abs) + " S";
+  if (xb.programming_truncation > 0) p += ", errors truncated at " + spice_number(xb.programming_truncation) + " sigma";
+  if (xb.stuck_at_min > 0 || xb.stuck_at_max > 0)
+    p += ", stuck at g_min / g_max: " + spice_number(xb.stuck_at_min) + " / " + spice_number(xb.stuck_at_max);
+  if (!p.empty()) notes.push_back("Programming:" + p.substr(1) + ".");
+  if (noise) {
+    const auto& r = xb.read_noise;
+    std::string n = "Read noise (dG/G per cell as (1+pwl(time/" + spice_number(noise->step()) + " s)) on " +
+                    std::to_string(r.points) + " points):";
+    if (r.white > 0) n += " white " + spice_number(r.white) + "/sqrt(Hz);";
+    if (r.flicker > 0) n += " 1/f K_f " + spice_number(r.flicker) + " from " + spice_number(r.flicker_fmin) + " Hz;";
+    if (r.rtn_fraction > 0 && r.rtn_amplitude > 0)
+      n += " RTN in " + spice_number(r.rtn_fraction) + " of the cells, -" + spice_number(r.rtn_amplitude) +
+           " filled, dwell " + spice_number(r.rtn_tau_empty) + " / " + spice_number(r.rtn_tau_filled) + " s;";
+    if (r.temperature > 0) n += " thermal 4kTG at " + spice_number(r.temperature) + " K, one source per column;";
+    n.back() = '.';
+    notes.push_back(n);
+  }
+  return notes;
+}
+
 void fluctuating_cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col,
                       double g, Level level, const Environment& env, const Expr& fluctuation) {
   if (!(g > 0) || !std::isfinite(g)) throw std::invalid_argument(name + ": conductance must be > 0");

@@ -117,6 +117,10 @@ class ReadNoise {
 // then carries exactly).
 double round_significant(double x, int digits);
 
+// Comment lines for a crossbar block describing the non-idealities that are
+// on (none when all are off).
+std::vector<std::string> device_notes(const config::CrossbarConfig& xb, const ReadNoise* noise);
+
 // cell() whose conductance fluctuates: I = I_cell(V(row, col)) * (1 + fluctuation),
 // a behavioural current source at either level (ideal: linear g).
 void fluctuating_cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col,

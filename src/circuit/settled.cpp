@@ -91,9 +91,11 @@ void SettledCircuit::forward(const Eigen::MatrixXd& x, double tau, std::vector<E
     const Eigen::Index cols = L.a_plus.rows();
     Eigen::MatrixXd i0, g;
     if (xb == Level::behavioral) {
-      const Eigen::ArrayXXd sp = v_pos.array() / v0, sn = v_neg.array() / v0;
-      i0 = L.a_plus * sp.sinh().matrix() + L.a_minus * sn.sinh().matrix();
-      g = (L.a_plus * sp.cosh().matrix() + L.a_minus * sn.cosh().matrix()) / v0;
+      // sinh and cosh from one exponential each: e = exp(V / v0).
+      const Eigen::ArrayXXd ep = (v_pos.array() / v0).exp(), en = (v_neg.array() / v0).exp();
+      const Eigen::ArrayXXd ip = ep.inverse(), in = en.inverse();
+      i0 = 0.5 * (L.a_plus * (ep - ip).matrix() + L.a_minus * (en - in).matrix());
+      g = (0.5 / v0) * (L.a_plus * (ep + ip).matrix() + L.a_minus * (en + in).matrix());
     } else {
       i0 = L.a_plus * v_pos + L.a_minus * v_neg;
       g = (L.a_plus.rowwise().sum() + L.a_minus.rowwise().sum()).replicate(1, n);

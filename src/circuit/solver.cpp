@@ -392,6 +392,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
                          " V: gaps from " + spice_number(circuit::cell_gap(g_hi, cp)) + " m (G " + spice_number(g_hi) +
                          " S) to " + spice_number(circuit::cell_gap(g_lo, cp)) + " m (G " + spice_number(g_lo) + " S).");
     }
+    for (auto& note : device_notes(cc.crossbar, noise ? &*noise : nullptr)) xb.notes.push_back(std::move(note));
     const config::Level xb_level = level(cc.blocks.crossbar);
     const int width = output ? 0 : static_cast<int>(n_out);
     // Crossbar rows in order: +a_0, -a_0, +a_1, ..., bias+, bias-.

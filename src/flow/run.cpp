@@ -73,8 +73,111 @@ std::map<long, spice::TestFault> injected_faults() {
 
 }  // namespace
 
+References integrate_references(const config::Config& cfg, const nn::LoadedModel& model,
+                                const circuit::SolverCircuit& sc, const sde::VpSchedule& schedule,
+                                const reference::SamplerOptions& so, const Eigen::MatrixXd& x0,
+                                const std::vector<double>& grid, const sde::BrownianPath* brownian) {
+  References r;
+  const bool sde = brownian != nullptr;
+  reference::OdeOptions ode = so.ode;
+  // The circuit-equivalent reference is the yardstick: solve it tighter
+  // than any circuit error we want to see.
+  ode.rtol = std::min(ode.rtol, 1e-8);
+  ode.atol = std::min(ode.atol, 1e-8);
+  ode.dt_initial = sc.duration * 1e-4;
+  r.x_ref = x0;
+  const nn::ScoreNet& net = model.net;
+  const double w = sc.score_weight;
+  r.settled = cfg.simulation.reference == config::ReferenceModel::circuit;
+  const std::optional<circuit::SettledCircuit> settled =
+      r.settled ? std::optional<circuit::SettledCircuit>(std::in_place, sc, cfg.circuit) : std::nullopt;
+  const reference::BatchRhs circuit_rhs = [&](const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double tau) {
+    if (settled) {
+      settled->rate(x, tau, dxdt);
+      return;
+    }
+    const Eigen::VectorXd e = sc.embedding(tau);
+    net.forward(x, e, sc.class_embedding.size() ? &sc.class_embedding : nullptr, dxdt);
+    dxdt = (sc.gain(tau) / sc.tau0) * (x + w * dxdt);
+  };
+  reference::OdeStats st;
+  if (sde) {
+    // The same path the netlists carry: Y at the PWL corners tau_j, and in
+    // between the constant forcing (Y_{j+1} - Y_j) / (tau_{j+1} - tau_j).
+    st = solve_circuit_sde(sc, circuit_rhs, *brownian, 0, r.x_ref, ode, grid, &r.trajectory);
+  } else {
+    st = reference::solve_batch_ode(circuit_rhs, r.x_ref, 0.0, sc.duration, ode, grid, &r.trajectory);
+  }
+  if (!st.ok) throw SimulationError("circuit-equivalent reference failed: " + st.message);
+  r.reference_steps = st.steps;
+
+  r.x_soft = x0;
+  const SamplingScore score(cfg, net);
+  if (sde) {
+    // Euler-Maruyama on the same increments (reference::sample uses the same
+    // starts and path for these options).
+    const auto soft = reference::sample(score.model(), schedule, so);
+    if (!soft.stats.ok) throw SimulationError("software sampler failed: " + soft.stats.message);
+    r.x_soft = soft.samples;
+    r.software_steps = soft.stats.steps;
+  } else {
+    const auto soft_stats =
+        reference::integrate_pf_ode(score.model(), schedule, r.x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
+    if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
+    r.software_steps = soft_stats.steps;
+  }
+  return r;
+}
+
+RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,
+                             std::ostream& log) {
+  const auto start_time = Clock::now();
+  const long n = opt.n > 0 ? opt.n : cfg.simulation.n;
+  const auto dir = prepare_output_dir(opt.out_dir.string());
+  write_resolved_config(dir, cfg);
+  const sde::VpSchedule schedule = sampling_schedule(cfg, model.schedule);
+  reference::SamplerOptions so = sampler_options(cfg);
+  so.n = n;
+  const int dim = model.net.dim();
+  const Eigen::MatrixXd x0 = reference::initial_states(so, dim, 0, n);
+  const std::optional<sde::BrownianPath> path = brownian_path_for(cfg);
+  const circuit::SolverCircuit sc = build_circuit(cfg, model, false, 0, path ? &*path : nullptr);
+  const References refs = integrate_references(cfg, model, sc, schedule, so, x0, {0.0, sc.duration}, path ? &*path : nullptr);
+  const int cls = SamplingScore(cfg, model.net).class_index();
+  const Eigen::MatrixXd target = metrics_target(cfg, cls);
+  const auto mopt = metrics_options(cfg);
+  RunReport report;
+  report.circuit_metrics = analysis::compute_metrics(refs.x_ref, target, mopt);
+  report.software_metrics = analysis::compute_metrics(refs.x_soft, target, mopt);
+  report.simulated_seconds = sc.duration;
+  report.wall_seconds = seconds_since(start_time);
+  write_samples_csv(dir / "samples.csv", refs.x_ref, {"x0", "x1"});
+  nlohmann::json summary;
+  summary["config"] = cfg.source;
+  summary["name"] = cfg.name;
+  summary["mode"] = "reference only (no ngspice)";
+  summary["reference"] = std::string(config::enum_name(cfg.simulation.reference));
+  summary["n"] = n;
+  summary["sampling"] = {{"method", std::string(config::enum_name(cfg.sampling.method))},
+                         {"class_index", cls < 0 ? nlohmann::json(nullptr) : nlohmann::json(cls)}};
+  summary["metrics"] = {{"reference", report.circuit_metrics.to_json()}, {"software", report.software_metrics.to_json()}};
+  summary["kl_ratio_reference_over_software"] = report.circuit_metrics.kl.kl / report.software_metrics.kl.kl;
+  summary["wall_seconds"] = report.wall_seconds;
+  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+  report.summary = summary;
+  log << "memcosim run " << cfg.name << " (reference only, no ngspice): " << n << " trajectories of the circuit-equivalent "
+      << (refs.settled ? "reference (settled circuit: programmed conductances, block statics)" : "reference (network)")
+      << ", " << refs.reference_steps << " steps, " << fmt("%.2f", report.wall_seconds) << " s\n"
+      << "  reference " << report.circuit_metrics.summary() << "\n"
+      << "  software  " << report.software_metrics.summary() << "\n"
+      << "  KL ratio reference / software: " << fmt("%.3f", summary["kl_ratio_reference_over_software"].get<double>())
+      << "\n  results in " << dir.string() << "/ (samples.csv, summary.json)\n";
+  return report;
+}
+
 RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,
                       std::ostream& log) {
+  if (opt.reference_only) return run_reference_only(cfg, model, opt, log);
   const auto start_time = Clock::now();
   const long n = opt.n > 0 ? opt.n : cfg.simulation.n;
   const auto dir = prepare_output_dir(opt.out_dir.string());
@@ -122,58 +225,13 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   for (std::size_t k = 0; k < grid.size(); ++k) grid[k] = T * static_cast<double>(k) / static_cast<double>(grid.size() - 1);
 
   const auto ref_start = Clock::now();
-  reference::OdeOptions ode = so.ode;
-  // The circuit-equivalent reference is the yardstick: solve it tighter
-  // than any circuit error we want to see.
-  ode.rtol = std::min(ode.rtol, 1e-8);
-  ode.atol = std::min(ode.atol, 1e-8);
-  ode.dt_initial = T * 1e-4;
-  Eigen::MatrixXd x_ref = x0;
-  std::vector<Eigen::MatrixXd> ref_traj;
-  const nn::ScoreNet& net = model.net;
-  const double w = sc.score_weight;
-  const bool settled_reference = cfg.simulation.reference == config::ReferenceModel::circuit;
-  const std::optional<circuit::SettledCircuit> settled =
-      settled_reference ? std::optional<circuit::SettledCircuit>(std::in_place, sc, cfg.circuit) : std::nullopt;
-  const reference::BatchRhs circuit_rhs = [&](const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double tau) {
-    if (settled) {
-      settled->rate(x, tau, dxdt);
-      return;
-    }
-    const Eigen::VectorXd e = sc.embedding(tau);
-    net.forward(x, e, sc.class_embedding.size() ? &sc.class_embedding : nullptr, dxdt);
-    dxdt = (sc.gain(tau) / sc.tau0) * (x + w * dxdt);
-  };
-  reference::OdeStats ref_stats;
-  if (sde) {
-    // The same path the netlists carry: Y at the PWL corners tau_j, and in
-    // between the constant forcing (Y_{j+1} - Y_j) / (tau_{j+1} - tau_j).
-    ref_stats = solve_circuit_sde(sc, circuit_rhs, *path, 0, x_ref, ode, grid, &ref_traj);
-  } else {
-    ref_stats = reference::solve_batch_ode(circuit_rhs, x_ref, 0.0, T, ode, grid, &ref_traj);
-  }
-  if (!ref_stats.ok) throw SimulationError("circuit-equivalent reference failed: " + ref_stats.message);
-
-  Eigen::MatrixXd x_soft = x0;
-  const SamplingScore score(cfg, net);
-  long soft_steps = 0;
-  if (sde) {
-    // Euler-Maruyama on the same increments (reference::sample uses the same
-    // starts and path for these options).
-    const auto soft = reference::sample(score.model(), schedule, so);
-    if (!soft.stats.ok) throw SimulationError("software sampler failed: " + soft.stats.message);
-    x_soft = soft.samples;
-    soft_steps = soft.stats.steps;
-  } else {
-    const auto soft_stats =
-        reference::integrate_pf_ode(score.model(), schedule, x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
-    if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
-    soft_steps = soft_stats.steps;
-  }
-  log << "references (Boost.Odeint): circuit-equivalent " << (settled ? "(settled circuit) " : "") << (sde ? "SDE (same Brownian path, adaptive between its "
-                                                                   "corners) "
-                                                                 : "ODE ")
-      << ref_stats.steps << " steps, " << (sde ? "Euler-Maruyama " : "PF-ODE ") << soft_steps << " steps, "
+  References refs = integrate_references(cfg, model, sc, schedule, so, x0, grid, brownian);
+  const Eigen::MatrixXd& x_ref = refs.x_ref;
+  const Eigen::MatrixXd& x_soft = refs.x_soft;
+  const std::vector<Eigen::MatrixXd>& ref_traj = refs.trajectory;
+  log << "references (Boost.Odeint): circuit-equivalent " << (refs.settled ? "(settled circuit) " : "")
+      << (sde ? "SDE (same Brownian path, adaptive between its corners) " : "ODE ") << refs.reference_steps
+      << " steps, " << (sde ? "Euler-Maruyama " : "PF-ODE ") << refs.software_steps << " steps, "
       << fmt("%.2f", seconds_since(ref_start)) << " s\n";
 
   // ---- outputs that grow as results arrive ------------------------------------
@@ -438,12 +496,13 @@ ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& 
     RunReport run = run_circuit(one, model, o, log);
     r.failures += run.failures;
     nlohmann::json entry = {{"class_index", c}, {"class", r.names[static_cast<std::size_t>(c)]},
-                            {"folder", o.out_dir.string()}, {"trajectories", run.summary.at("trajectories")},
-                            {"error_vs_reference", run.summary.at("error_vs_reference")}};
+                            {"folder", o.out_dir.string()},
+                            {"trajectories", run.summary.value("trajectories", nlohmann::json(nullptr))},
+                            {"error_vs_reference", run.summary.value("error_vs_reference", nlohmann::json(nullptr))}};
     if (run.summary.contains("metrics")) {
       entry["kl_circuit"] = run.circuit_metrics.kl.kl;
       entry["kl_software"] = run.software_metrics.kl.kl;
-      entry["kl_ratio_circuit_over_software"] = run.summary.at("kl_ratio_circuit_over_software");
+      entry["kl_ratio_circuit_over_software"] = run.circuit_metrics.kl.kl / run.software_metrics.kl.kl;
       entry["l2_circuit"] = run.circuit_metrics.l2.l2;
       entry["l2_software"] = run.software_metrics.l2.l2;
     }
@@ -468,7 +527,8 @@ ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& 
       << config::enum_name(cfg.sampling.method) << "):\n  class   KL circuit  KL software  ratio   final error max\n";
   for (const auto& e : per_class) {
     char line[160];
-    const auto& fin = e.at("error_vs_reference").at("final");
+    const auto& err = e.at("error_vs_reference");
+    const nlohmann::json fin = err.is_null() ? nlohmann::json(nullptr) : err.at("final");
     std::snprintf(line, sizeof line, "  %-6s  %10.4f  %11.4f  %5.3f   %.3g\n", e.at("class").get<std::string>().c_str(),
                   e.value("kl_circuit", std::nan("")), e.value("kl_software", std::nan("")),
                   e.value("kl_ratio_circuit_over_software", std::nan("")),

@@ -22,7 +22,9 @@
 #include "analysis/compare.hpp"
 #include "analysis/metrics.hpp"
 #include "config/config.hpp"
+#include "circuit/solver.hpp"
 #include "nn/weights.hpp"
+#include "reference/sampler.hpp"
 
 namespace memcosim::flow {
 
@@ -30,6 +32,11 @@ struct RunOptions {
   std::filesystem::path out_dir;  // results folder (created)
   long n = 0;                     // trajectories; 0 = simulation.n
   bool quiet = false;             // no per-sample progress lines
+  // No ngspice: only the circuit-equivalent reference and the software
+  // sampler for the same starts, their samples and metrics (with
+  // simulation.reference = circuit, the programmed chip's settled circuit:
+  // a fast estimate of what the circuit would sample).
+  bool reference_only = false;
 };
 
 struct TrajectoryOutcome {
@@ -52,6 +59,20 @@ struct RunReport {
   double wall_seconds = 0;       // whole run
   nlohmann::json summary;        // what summary.json holds
 };
+
+// The two references of a run for the starts x0 (dim x n): the
+// circuit-equivalent one (x_ref, recorded at `grid`) and the software
+// sampler (x_soft); brownian != nullptr for the reverse SDE.
+struct References {
+  Eigen::MatrixXd x_ref, x_soft;
+  std::vector<Eigen::MatrixXd> trajectory;  // x_ref at the grid points
+  long reference_steps = 0, software_steps = 0;
+  bool settled = false;  // simulation.reference = circuit
+};
+References integrate_references(const config::Config& cfg, const nn::LoadedModel& model,
+                                const circuit::SolverCircuit& sc, const sde::VpSchedule& schedule,
+                                const reference::SamplerOptions& so, const Eigen::MatrixXd& x0,
+                                const std::vector<double>& grid, const sde::BrownianPath* brownian);
 
 // Runs everything and writes the results folder. Throws InputError for a
 // config the circuit cannot realise; simulator failures of single

@@ -37,8 +37,8 @@ std::vector<LetterStroke> letter_strokes(char letter) {
     case 'H': return {seg(-1, -1, -1, 1), seg(1, -1, 1, 1), seg(-1, 0, 1, 0)};
     // The vertical, then the arm and the leg meeting it at mid-height.
     case 'K': return {seg(-0.85, -1, -0.85, 1), seg(-0.85, -0.05, 0.95, 1), seg(-0.55, 0.15, 0.95, -1)};
-    // Two verticals down to the centre of the bowl, then the half circle.
-    case 'U': return {seg(-1, 1, -1, -0.25), seg(1, 1, 1, -0.25), LetterStroke{0, -0.25, 0, 0, 1.0, pi, 2 * pi}};
+    // Two verticals down to mid-height, then the bowl (a half ellipse after scaling).
+    case 'U': return {seg(-1, 1, -1, 0), seg(1, 1, 1, 0), LetterStroke{0, 0, 0, 0, 1.0, pi, 2 * pi}};
     case 'L': return {seg(-0.8, 1, -0.8, -1), seg(-0.8, -1, 0.9, -1)};
     case 'T': return {seg(-1, 1, 1, 1), seg(0, 1, 0, -1)};
     case 'X': return {seg(-1, 1, 1, -1), seg(-1, -1, 1, 1)};
