@@ -260,7 +260,9 @@ struct SamplingConfig {
   SdeSamplerConfig sde;
   template <class V>
   void fields(V& v) {
-    v("method", method, "pf_ode: probability-flow ODE; sde: reverse-time SDE.");
+    v("method", method,
+      "pf_ode: probability-flow ODE; sde: reverse-time SDE (in `run` the circuit gets the sampler's Brownian path as "
+      "a PWL source at each integrator, circuit.diffusion).");
     v("n", n, "Number of samples.", ge(1));
     v("beta_scale", beta_scale, "beta(t) used for sampling = beta_scale x the trained schedule (2 for the published ring).",
       gt(0));
@@ -401,7 +403,7 @@ struct ReadNoiseConfig {
   double rtn_tau_empty = 100e-6;
   double rtn_tau_filled = 100e-6;
   double temperature = 0.0;
-  int points = 200;
+  int points = 100;
   template <class V>
   void fields(V& v) {
     v("white", white,
@@ -422,7 +424,8 @@ struct ReadNoiseConfig {
     v("temperature", temperature,
       "Thermal (Johnson) current noise 4kTG of the cells at this temperature (K), one source per column; 0 = off.", ge(0));
     v("points", points,
-      "Points of the shared time grid on which every noise waveform is sampled (linear interpolation between them).",
+      "Points of the shared time grid on which every noise waveform is sampled (linear interpolation between them). "
+      "Netlist size and simulation time grow with it (README, RRAM non-idealities).",
       ge(2));
   }
   bool any() const { return white > 0 || flicker > 0 || (rtn_fraction > 0 && rtn_amplitude > 0) || temperature > 0; }
