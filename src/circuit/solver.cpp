@@ -170,7 +170,7 @@ Expr dac_expr(const Waveform& w, double volts_per_unit) {
 // -k_state Y_d(tau) and a capacitor C from it into the integrator's summing
 // node, so the integrator output moves by exactly k_state dY_d.
 void add_diffusion_sources(Circuit& c, SolverCircuit& s, const sde::BrownianPath& path, std::uint64_t trajectory,
-                           double cap, int points) {
+                           double cap, int points, double resistance) {
   const Eigen::MatrixXd y = diffusion_path(path, s.schedule, trajectory, s.dim);
   const auto& grid = path.grid();
   if (std::abs(grid.front() - s.t_start) > 1e-12 || std::abs(grid.back() - s.t_end) > 1e-12)
@@ -193,16 +193,23 @@ void add_diffusion_sources(Circuit& c, SolverCircuit& s, const sde::BrownianPath
                     {"Reverse SDE: V(bw_d) = -" + spice_number(s.k_state) + " Y_d(tau), Y_d = sum sqrt(beta(t_k)) dW_k over " +
                          std::to_string(grid.size() - 1) + " Brownian steps of trajectory " + std::to_string(trajectory) +
                          ", " + std::to_string(m) + " corners at least " + spice_number(s.duration / points) +
-                         " s apart; C = " + spice_number(cap) + " F into each integrator adds k_state dY_d to V(x_d)."});
+                         " s apart; C = " + spice_number(cap) + " F into each integrator adds k_state dY_d to V(x_d)" +
+                         (resistance > 0 ? ", low-passed by the source's " + spice_number(resistance) + " ohm" : "") + "."});
+  s.diffusion_rc = resistance * cap;
   for (int d = 0; d < s.dim; ++d) {
     Pwl pwl;
     pwl.t = s.diffusion_times;
     pwl.v.resize(m);
     for (std::size_t j = 0; j < m; ++j)
       pwl.v[j] = -s.k_state * s.diffusion_values(d, static_cast<Eigen::Index>(j));
-    voltage(c, b, "bw" + std::to_string(d), "bw" + std::to_string(d), SourceValue{0.0, std::move(pwl)});
-    c.add(b, Capacitor{"Cbw" + std::to_string(d), "bw" + std::to_string(d),
-                       s.integrators[static_cast<std::size_t>(d)].virtual_ground, cap});
+    const std::string node = "bw" + std::to_string(d);
+    voltage(c, b, node, node, SourceValue{0.0, std::move(pwl)});
+    std::string coupled = node;
+    if (resistance > 0) {
+      coupled = node + "r";
+      c.add(b, Resistor{"R" + node, node, coupled, resistance});
+    }
+    c.add(b, Capacitor{"C" + node, coupled, s.integrators[static_cast<std::size_t>(d)].virtual_ground, cap});
   }
 }
 
@@ -345,7 +352,9 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
     inverter(c, sinv, "xinv" + idx(d), x, xn, cc.inverter_r, level(cc.blocks.inverter), env);
     s.state_nodes.push_back(x);
   }
-  if (sde) add_diffusion_sources(c, s, *opt.brownian, opt.trajectory, cc.integrator.c, cc.diffusion.points);
+  if (sde)
+    add_diffusion_sources(c, s, *opt.brownian, opt.trajectory, cc.integrator.c, cc.diffusion.points,
+                          cc.diffusion.resistance);
 
   // ---- the score network ---------------------------------------------------
   Rng programming(derive_seed(opt.seed, "programming"));

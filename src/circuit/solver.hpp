@@ -125,6 +125,9 @@ struct SolverCircuit {
   // The Brownian grid index of each corner (diffusion_times[j] is the
   // physical time of grid point diffusion_corners[j]).
   std::vector<std::size_t> diffusion_corners;
+  // R C of the source's series resistor and coupling capacitor (s): the
+  // integrators receive Y low-passed with this time constant; 0 = none.
+  double diffusion_rc = 0.0;
   // Whether the netlist differs between trajectories beyond the .ic (read
   // noise or a Brownian path): then build one circuit per trajectory.
   bool per_trajectory = false;

@@ -531,8 +531,14 @@ struct DacConfig {
 
 struct DiffusionConfig {
   int points = 500;
+  double resistance = 10.0;
   template <class V>
   void fields(V& v) {
+    v("resistance", resistance,
+      "Output resistance of the diffusion source, in series with its coupling capacitor (ohm): the injected path is "
+      "low-passed with R C (the reference includes it). A few ohms keep the source-capacitor-summing-node loop "
+      "well posed for the simulator (without it KLU fails on some corners with 'timestep too small').",
+      ge(0));
     v("points", points,
       "Reverse SDE: the diffusion source (a noise DAC) has corners at least run time / points apart; Brownian steps "
       "closer than that in physical time are merged (the path keeps its exact values at the remaining corners). "

@@ -191,7 +191,34 @@ reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const re
   const reference::PathSlope slope = [&](std::size_t j, Eigen::MatrixXd& f) {
     f = (y[j + 1] - y[j]) / (corners[j + 1] - corners[j]);
   };
-  return reference::solve_forced_ode(drift, corners, slope, x, options, observe_times, observed);
+  if (sc.diffusion_rc <= 0) return reference::solve_forced_ode(drift, corners, slope, x, options, observe_times, observed);
+  // With the source's series resistor the integrators receive y_f, Y
+  // low-passed with R C: integrate [x; y_f] with dy_f/dtau = (Y(tau) - y_f) / RC.
+  const double rc = sc.diffusion_rc;
+  Eigen::MatrixXd state(2 * dim, n);
+  state.topRows(dim) = x;
+  state.bottomRows(dim).setZero();
+  Eigen::MatrixXd f(dim, n), g(dim, n), dx(dim, n);
+  std::size_t current = static_cast<std::size_t>(-1);
+  const reference::IntervalRhs rhs = [&](std::size_t j, const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double tau) {
+    if (j != current) {
+      slope(j, f);
+      current = j;
+    }
+    g = (y[j] + f * (tau - corners[j]) - s.bottomRows(dim)) / rc;
+    drift(s.topRows(dim), dx, tau);
+    d.resize(s.rows(), s.cols());
+    d.topRows(dim) = dx + g;
+    d.bottomRows(dim) = g;
+  };
+  std::vector<Eigen::MatrixXd> seen;
+  const auto st = reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
+  x = state.topRows(dim);
+  if (observed) {
+    observed->clear();
+    for (const auto& o : seen) observed->push_back(o.size() ? Eigen::MatrixXd(o.topRows(dim)) : Eigen::MatrixXd());
+  }
+  return st;
 }
 
 std::optional<sde::BrownianPath> brownian_path_for(const config::Config& cfg) {

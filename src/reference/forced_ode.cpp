@@ -11,13 +11,31 @@ OdeStats solve_forced_ode(const BatchRhs& rhs, const std::vector<double>& breaks
                           Eigen::MatrixXd& x, const OdeOptions& options, std::span<const double> observe_times,
                           std::vector<Eigen::MatrixXd>* observed) {
   if (!rhs || !slope) throw std::invalid_argument("solve_forced_ode: empty right-hand side or slope");
-  if (breaks.size() < 2) throw std::invalid_argument("solve_forced_ode: needs at least two corners");
+  Eigen::MatrixXd f;
+  std::size_t current = static_cast<std::size_t>(-1);
+  const IntervalRhs forced = [&](std::size_t k, const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double t) {
+    if (k != current) {
+      f.resize(s.rows(), s.cols());
+      slope(k, f);
+      current = k;
+    }
+    rhs(s, d, t);
+    d += f;
+  };
+  return solve_piecewise_ode(forced, breaks, x, options, observe_times, observed);
+}
+
+OdeStats solve_piecewise_ode(const IntervalRhs& rhs, const std::vector<double>& breaks, Eigen::MatrixXd& x,
+                             const OdeOptions& options, std::span<const double> observe_times,
+                             std::vector<Eigen::MatrixXd>* observed) {
+  if (!rhs) throw std::invalid_argument("solve_piecewise_ode: empty right-hand side");
+  if (breaks.size() < 2) throw std::invalid_argument("solve_piecewise_ode: needs at least two corners");
   for (std::size_t k = 1; k < breaks.size(); ++k)
-    if (!(breaks[k] > breaks[k - 1])) throw std::invalid_argument("solve_forced_ode: corners must increase");
+    if (!(breaks[k] > breaks[k - 1])) throw std::invalid_argument("solve_piecewise_ode: corners must increase");
   for (std::size_t j = 0; j < observe_times.size(); ++j) {
     const double t = observe_times[j];
     if (!(t >= breaks.front() && t <= breaks.back()) || (j > 0 && !(t > observe_times[j - 1])))
-      throw std::invalid_argument("solve_forced_ode: observation times must increase inside the corners' span");
+      throw std::invalid_argument("solve_piecewise_ode: observation times must increase inside the corners' span");
   }
   const auto started = std::chrono::steady_clock::now();
   if (observed) observed->assign(observe_times.size(), Eigen::MatrixXd());
@@ -25,11 +43,8 @@ OdeStats solve_forced_ode(const BatchRhs& rhs, const std::vector<double>& breaks
   OdeStats total;
   total.ok = true;
   total.message = "ok";
-  Eigen::MatrixXd f(x.rows(), x.cols());
-  const BatchRhs forced = [&](const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double t) {
-    rhs(s, d, t);
-    d += f;
-  };
+  std::size_t interval = 0;
+  const BatchRhs on_interval = [&](const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double t) { rhs(interval, s, d, t); };
   std::size_t next_obs = 0;
   // The start itself may be observed.
   while (next_obs < observe_times.size() && observe_times[next_obs] <= breaks.front()) {
@@ -43,11 +58,10 @@ OdeStats solve_forced_ode(const BatchRhs& rhs, const std::vector<double>& breaks
     obs.clear();
     const std::size_t first_obs = next_obs;
     while (next_obs < observe_times.size() && observe_times[next_obs] <= t1) obs.push_back(observe_times[next_obs++]);
-    f.resize(x.rows(), x.cols());
-    slope(k, f);
+    interval = k;
     OdeOptions o = options;
     o.dt_initial = std::min(options.dt_initial, t1 - t0);
-    const OdeStats s = solve_batch_ode(forced, x, t0, t1, o, obs, observed ? &got : nullptr);
+    const OdeStats s = solve_batch_ode(on_interval, x, t0, t1, o, obs, observed ? &got : nullptr);
     total.steps += s.steps;
     total.rhs_evals += s.rhs_evals;
     if (!s.ok) {

@@ -27,6 +27,13 @@ namespace memcosim::reference {
 // Fills slope (dim x N, already sized like x) with F_k.
 using PathSlope = std::function<void(std::size_t k, Eigen::MatrixXd& slope)>;
 
+// The general form: dx/dt = f_k(x, t) on [t_k, t_{k+1}], each f_k smooth on
+// its interval (the stepper restarts at every corner, as above).
+using IntervalRhs = std::function<void(std::size_t k, const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double t)>;
+OdeStats solve_piecewise_ode(const IntervalRhs& rhs, const std::vector<double>& breaks, Eigen::MatrixXd& x,
+                             const OdeOptions& options, std::span<const double> observe_times = {},
+                             std::vector<Eigen::MatrixXd>* observed = nullptr);
+
 // Integrates from breaks.front() to breaks.back() (strictly increasing, >= 2
 // points). observe_times: strictly increasing inside [breaks.front(),
 // breaks.back()]; observed[j] receives x(observe_times[j]). Stats add up over
