@@ -69,16 +69,21 @@ for m in "${models[@]}"; do
     echo "$name sigma=$s: KL mean $mu (sd $sd, range $lo-$hi over ${#vals[@]} chip(s))"
   done
 done
-software=$(kl '.metrics.software.kl.value' "$out/plain/sigma0/chip1")
-
 table="$out/table.md"
 {
-  echo "KL(data || samples), ring, $n trajectories per chip, mean over $chips chips (range); software PF-ODE sampler: $software"
+  echo "KL(data || samples), ring, $n trajectories per chip, mean over $chips chips (range)"
   echo
   printf '| programming error sigma |'
   for m in "${models[@]}"; do IFS='|' read -r name _ how <<<"$m"; printf ' %s (%s) |' "$name" "$how"; done
   echo
   printf '|---|'; for _ in "${models[@]}"; do printf -- '---|'; done; echo
+  printf '| software sampler (the network itself) |'
+  for m in "${models[@]}"; do
+    IFS='|' read -r name _ _ <<<"$m"
+    first=$(echo "$sigmas" | awk '{print $1}')
+    printf ' %.4f |' "$(kl '.metrics.software.kl.value' "$out/$name/sigma$first/chip1")"
+  done
+  echo
   for s in $sigmas; do
     printf '| %s |' "$s"
     for m in "${models[@]}"; do IFS='|' read -r name _ _ <<<"$m"; printf ' %s (%s) |' "${mean[$name,$s]}" "${spread[$name,$s]}"; done

@@ -600,7 +600,9 @@ struct SimulationConfig {
     v("mode", mode, "worker: simulations in child processes (a crash or hang loses nothing else); in_process: in this process.");
     v("workers", workers, "Worker processes; 0 = one per core.", ge(0));
     v("timeout", timeout, "Seconds one transient may take before its worker is killed and the sample marked failed.", gt(0));
-    v("solver", solver, "Linear solver: auto (KLU when the library has it), klu, sparse.");
+    v("solver", solver,
+      "Linear solver: auto (KLU when the library has it, except for the reverse SDE: KLU's reused pivot order fails on "
+      "some of its PWL breakpoints, Sparse does not), klu, sparse.");
     v("method", method, "Integration method of the transient.");
     v("reltol", reltol, "ngspice reltol.", gt(0));
     v("abstol", abstol, "ngspice abstol (A).", gt(0));

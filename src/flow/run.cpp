@@ -201,7 +201,13 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   if (solver == config::LinearSolver::klu && !info.has_klu)
     throw InputError(Diagnostic{cfg.locations.find("simulation.solver"), "simulation.solver",
                                 "ngspice-" + info.version + " has no KLU solver (use auto or sparse)"});
-  const bool use_klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && info.has_klu);
+  // auto: KLU when the library has it, except for the reverse SDE: after each
+  // of its PWL breakpoints ngspice takes tiny steps (huge C/dt), and KLU's
+  // reused pivot order then fails on some trajectories ("timestep too small"
+  // at an integrator's summing node) where Sparse re-pivots and succeeds.
+  const bool sde_circuit = cfg.sampling.method == config::SamplingMethod::sde;
+  const bool use_klu = solver == config::LinearSolver::klu ||
+                       (solver == config::LinearSolver::automatic && info.has_klu && !sde_circuit);
 
   const bool sde = cfg.sampling.method == config::SamplingMethod::sde;
   const std::optional<sde::BrownianPath> path = brownian_path_for(cfg);
