@@ -250,3 +250,18 @@ TEST_CASE("run --class: a class by name or index, every class, per-class targets
   CHECK(fs::file_size(dir / "all/classes.png") > 1000);
   CHECK_THAT(all.out, Catch::Contains("per class"));
 }
+
+TEST_CASE("letters at behavioural level: every class's circuit KL within 1.5x of the software sampler's",
+          "[run][letters][slow]") {
+  TempDir dir("letters_behavioral");
+  const auto r = run_cli("run configs/letters.yaml --class all -n 120 -q -o " + dir.path().string());
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto s = read_json(dir / "summary.json");
+  REQUIRE(s.at("classes").size() == 3);
+  for (const auto& c : s.at("classes")) {
+    INFO("class " << c.at("class") << ": KL circuit " << c.at("kl_circuit") << ", software " << c.at("kl_software"));
+    CHECK(c.at("trajectories").at("ok") == 120);
+    CHECK(c.at("kl_circuit").get<double>() <= 1.5 * c.at("kl_software").get<double>());
+  }
+}
