@@ -265,3 +265,23 @@ TEST_CASE("letters at behavioural level: every class's circuit KL within 1.5x of
     CHECK(c.at("kl_circuit").get<double>() <= 1.5 * c.at("kl_software").get<double>());
   }
 }
+
+TEST_CASE("run --reference-only: the settled ideal circuit with exact weights samples what the software sampler does",
+          "[run][reference]") {
+  TempDir dir("reference_only");
+  const std::string common = "run configs/ring.yaml --reference-only -n 300 --set simulation.reference=circuit "
+                              "--set circuit.level=ideal --set circuit.dac.points=0 --set metrics.target_samples=2000";
+  const auto exact = run_cli(common + " -o " + (dir / "exact").string());
+  INFO(exact.out << exact.err);
+  REQUIRE(exact.exit_code == 0);
+  CHECK_THAT(exact.out, Catch::Contains("no ngspice"));
+  const auto s = read_json(dir / "exact/summary.json");
+  const double kl_ref = s.at("metrics").at("reference").at("kl").at("value").get<double>();
+  const double kl_soft = s.at("metrics").at("software").at("kl").at("value").get<double>();
+  CHECK(kl_ref == Approx(kl_soft).epsilon(1e-3));
+  // A programmed chip samples something else.
+  const auto chip = run_cli(common + " --set circuit.crossbar.programming_error=0.2 -o " + (dir / "chip").string());
+  REQUIRE(chip.exit_code == 0);
+  const double kl_chip = read_json(dir / "chip/summary.json").at("metrics").at("reference").at("kl").at("value").get<double>();
+  CHECK(kl_chip > 1.5 * kl_soft);
+}

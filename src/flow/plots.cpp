@@ -16,11 +16,17 @@ void write_points(const std::filesystem::path& path, const Eigen::Ref<const Eige
     if (x.col(j).allFinite()) out << csv_number(x(0, j)) << ' ' << csv_number(x(1, j)) << '\n';
 }
 
-// gnuplot titles are double-quoted strings: keep them printable and unquoted.
+// gnuplot titles are double-quoted strings in enhanced text mode: keep them
+// printable and unquoted, and escape the enhanced-mode control characters
+// (a config named ring_sde would otherwise print "ring" with a subscript).
 std::string safe_title(std::string s) {
-  for (char& c : s)
+  std::string out;
+  for (char c : s) {
     if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
-  return s;
+    if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' || c == '~') out += "\\\\";
+    out += c;
+  }
+  return out;
 }
 
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_name, std::ostream& warn) {
