@@ -102,13 +102,17 @@ int main(int argc, char** argv) {
   app.add_option("--runs-transistor", s.runs_transistor, "spice: runs per variant at transistor level (default 10)")
       ->check(CLI::PositiveNumber);
   app.add_option("--widths", widths, "scaling: hidden widths (default 14,32,64,128)");
-  app.add_option("--sizes", sizes, "solver: crossbar sizes (default 16,32,64,128)");
-  app.add_option("--scaling-timeout", s.scaling_timeout, "scaling: seconds one transient may take (default 1800)");
+  app.add_option("--sizes", sizes, "solver: crossbar sizes (default 16,32,64)");
+  app.add_option("--scaling-timeout", s.scaling_timeout, "scaling: seconds one transient may take (default 900)");
   app.add_option("-o,--output", out_dir, "Folder of bench.md, bench.json and the scratch files (default out/bench)");
   app.add_option("--root", root, "Source tree (configs/, models/, scripts/)");
   app.add_option("--memcosim", memcosim, "The memcosim executable");
   app.add_option("--python", s.python, "Python with numpy and yaml (default /usr/bin/python3)");
   app.add_option("--json", json_out, "(internal) run one comparison and write its report as JSON here");
+  bool merge = false;
+  app.add_flag("--merge", merge,
+               "Also put in the table the comparisons not run now, from an earlier run's OUTPUT/work/<id>.json "
+               "(each keeps its own load figures)");
   CLI11_PARSE(app, argc, argv);
 
   s.root = fs::absolute(root);
@@ -141,19 +145,38 @@ int main(int argc, char** argv) {
     s.work = out / "work" / selected[0]->id;
     fs::create_directories(s.work);
     Report r;
+    const std::string before = load_average(), started = utc_now();
+    const auto t0 = Clock::now();
     try {
       selected[0]->run(s, r);
     } catch (const std::exception& e) {
       std::cerr << "memcosim_bench " << selected[0]->id << ": " << e.what() << "\n";
       return 1;
     }
-    std::ofstream(json_out) << r.to_json().dump(1) << "\n";
+    nlohmann::json j = r.to_json();
+    j["run"] = {{"load_before", before}, {"load_after", load_average()}, {"started", started},
+                {"seconds", std::chrono::duration<double>(Clock::now() - t0).count()}};
+    std::ofstream(json_out) << j.dump(1) << "\n";
     return 0;
   }
 
   // The driver: each comparison in a child process of its own.
   Report all;
   std::vector<std::vector<std::string>> loads;
+  auto load_row = [&](const Comparison& c, const nlohmann::json& j, const std::string& note) {
+    const auto& r = j.at("run");
+    loads.push_back({c.id, r.value("started", std::string("?")) + note, r.value("load_before", std::string("?")),
+                     r.value("load_after", std::string("?")), fmt_time(r.value("seconds", 0.0))});
+  };
+  for (const auto& c : comparisons()) {
+    const bool now = std::find(selected.begin(), selected.end(), &c) != selected.end();
+    const fs::path json = out / ("work/" + std::string(c.id) + ".json");
+    if (now || !merge || !fs::exists(json)) continue;
+    std::ifstream in(json);
+    const auto j = nlohmann::json::parse(in);
+    all.append(Report::from_json(j));
+    if (j.contains("run")) load_row(c, j, " (earlier run)");
+  }
   for (const Comparison* c : selected) {
     std::cerr << "== " << c->id << ": " << c->what << " (load average " << load_average() << ")\n" << std::flush;
     const std::string before = load_average();
@@ -172,19 +195,25 @@ int main(int argc, char** argv) {
     ProcessOptions po;
     po.output = out / ("work/" + std::string(c->id) + ".log");
     const ProcessResult pr = run_process(args, po);
-    const std::string after = load_average();
-    loads.push_back({c->id, before, after, fmt_time(pr.wall)});
     if (pr.ok() && fs::exists(json)) {
       std::ifstream in(json);
-      all.append(Report::from_json(nlohmann::json::parse(in)));
+      const auto j = nlohmann::json::parse(in);
+      all.append(Report::from_json(j));
+      load_row(*c, j, "");
       std::cerr << tail_of_file(po.output, 600) << "   done in " << fmt_time(pr.wall) << "\n";
     } else {
       const std::string tail = tail_of_file(po.output, 1500);
       std::cerr << "   FAILED (" << pr.describe() << "):\n" << tail << "\n";
       all.summary.push_back({c->id, "-", "FAILED: " + pr.describe() + " (log: " + po.output.string() + ")", "", "NOT met"});
+      loads.push_back({c->id, utc_now(), before, load_average(), fmt_time(pr.wall)});
     }
   }
 
+  // In the order of the comparisons, whichever run they came from.
+  std::stable_sort(all.summary.begin(), all.summary.end(),
+                   [](const SummaryRow& a, const SummaryRow& b) { return a.comparison < b.comparison; });
+  std::stable_sort(all.sections.begin(), all.sections.end(),
+                   [](const Section& a, const Section& b) { return a.title < b.title; });
   std::ostringstream md;
   md << "# memcosim benchmarks\n\n";
   md << "Measured " << utc_now() << " on " << ::sysconf(_SC_NPROCESSORS_ONLN) << " cores (" << cpu_model() << "), "
@@ -197,7 +226,7 @@ int main(int argc, char** argv) {
   for (const auto& r : all.summary) rows.push_back({r.comparison, r.case_name, r.result, r.goal, r.verdict});
   md << markdown_table({"comparison", "case", "measured", "goal", "verdict"}, rows) << "\n";
   md << "Load average (1, 5, 15 min) before and after each comparison:\n\n"
-     << markdown_table({"comparison", "before", "after", "took"}, loads) << "\n";
+     << markdown_table({"comparison", "started", "load before", "load after", "took"}, loads) << "\n";
   for (const auto& sec : all.sections) {
     md << "## " << sec.title << "\n\n";
     for (const auto& n : sec.notes) md << n << "\n\n";

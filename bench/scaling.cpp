@@ -113,7 +113,7 @@ void write_padded_network(const fs::path& shipped, int w, const fs::path& out) {
 void bench_scaling(const Settings& s, Report& report) {
   const std::vector<int> widths = !s.widths.empty() ? s.widths : (s.quick ? std::vector<int>{14, 16}
                                                                           : std::vector<int>{14, 32, 64, 128});
-  const double timeout = s.scaling_timeout > 0 ? s.scaling_timeout : 1800;
+  const double timeout = s.scaling_timeout > 0 ? s.scaling_timeout : 900;
   struct Level {
     std::string name, config;
     std::vector<std::string> overrides;

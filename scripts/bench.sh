@@ -5,10 +5,12 @@
 # printed and written to out/bench/bench.md (bench.json beside it).
 #
 #   scripts/bench.sh [--only LIST] [--quick] [--runs N] [--runs-transistor N]
-#                    [--widths 14,32,64,128] [--sizes 16,32,64,128]
-#                    [--scaling-timeout S] [-o DIR] [--no-build] [--force]
+#                    [--widths 14,32,64,128] [--sizes 16,32,64]
+#                    [--scaling-timeout S] [-o DIR] [--merge] [--no-build] [--force]
 #
 # LIST: spice,overhead,solver,sampler,study,memory,scaling (default: all).
+# --merge puts the comparisons not run now into the table from the previous
+# run's out/bench/work/<id>.json (each with the load it had).
 # --quick is a smoke test (the fewest runs, the smallest cases): its figures
 # mean nothing. The full run takes about an hour on 2 cores (the transistor
 # level of `scaling` at width 128 most of it).
