@@ -1,4 +1,4 @@
-// memcosim run CONFIG [-n N] [-o DIR] [--in-process]
+// memcosim run CONFIG [-n N] [-o DIR] [--in-process] [--class NAME|INDEX|all]
 #include <chrono>
 #include <iostream>
 
@@ -15,16 +15,26 @@ void add_run_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto in_process = std::make_shared<bool>(false);
   auto quiet = std::make_shared<bool>(false);
+  auto cls = std::make_shared<std::string>();
+  auto reference_only = std::make_shared<bool>(false);
   add_config_args(*cmd, *args);
   cmd->add_option("-n", *n, "Trajectories (default: simulation.n)")->check(CLI::PositiveNumber);
   cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-run)");
   cmd->add_flag("--in-process", *in_process, "Simulate in this process instead of worker processes");
   cmd->add_flag("-q,--quiet", *quiet, "No progress lines");
+  cmd->add_flag("--reference-only", *reference_only,
+                "No ngspice: only the circuit-equivalent reference (with simulation.reference=circuit, the programmed "
+                "chip's settled circuit) and the software sampler, their samples and metrics");
+  cmd->add_option("--class", *cls,
+                  "Conditional model: the class to generate, by name (e.g. K) or index, or 'all' for one run per class "
+                  "(sets sampling.class_index / sampling.all_classes)");
   cmd->callback([=] {
     ConfigArgs a = *args;
     if (*in_process) a.overrides.push_back("simulation.mode=in_process");
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
+    if (!cls->empty())
+      for (auto& o : flow::class_overrides(a.load(), *cls)) a.overrides.push_back(o);
     const config::Config cfg = a.load();
     const auto t1 = Clock::now();
     const auto model = flow::load_model(cfg, std::cerr);
@@ -34,6 +44,14 @@ void add_run_command(CLI::App& app) {
     o.out_dir = out->empty() ? "out/" + cfg.name + "-run" : *out;
     o.n = *n;
     o.quiet = *quiet;
+    o.reference_only = *reference_only;
+    if (cfg.sampling.all_classes) {
+      const auto all = flow::run_all_classes(cfg, model, o, std::cout);
+      if (all.failures > 0)
+        throw SimulationError(std::to_string(all.failures) +
+                              " transients failed over all classes (listed above and in each summary.json)");
+      return;
+    }
     const auto report = flow::run_circuit(cfg, model, o, std::cout);
     if (report.failures > 0)
       throw SimulationError(std::to_string(report.failures) + " of " + std::to_string(report.trajectories.size()) +

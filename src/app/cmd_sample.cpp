@@ -4,6 +4,7 @@
 #include "app/cli.hpp"
 #include "flow/common.hpp"
 #include "flow/sample.hpp"
+#include "util/error.hpp"
 
 namespace memcosim::app {
 
@@ -14,7 +15,9 @@ void add_sample_command(CLI::App& app) {
   auto n = std::make_shared<long>(0);
   auto method = std::make_shared<std::string>();
   auto out = std::make_shared<std::string>();
+  auto cls = std::make_shared<std::string>();
   add_config_args(*cmd, *args);
+  cmd->add_option("--class", *cls, "Conditional model: the class to generate, by name (e.g. K) or index");
   cmd->add_option("--engine", *engine, "Sampler: reference (the circuit engine is `memcosim run`)")
       ->check(CLI::IsMember({"reference"}));
   cmd->add_option("-n", *n, "Number of samples (default: sampling.n)")->check(CLI::PositiveNumber);
@@ -24,6 +27,11 @@ void add_sample_command(CLI::App& app) {
     ConfigArgs a = *args;
     if (*n > 0) a.overrides.push_back("sampling.n=" + std::to_string(*n));
     if (!method->empty()) a.overrides.push_back("sampling.method=" + *method);
+    if (*cls == "all")
+      throw InputError(Diagnostic{SourceLocation{"--class all"}, "sampling.class_index",
+                                  "sample draws one class at a time (run accepts --class all)"});
+    if (!cls->empty())
+      for (auto& o : flow::class_overrides(a.load(), *cls)) a.overrides.push_back(o);
     const config::Config cfg = a.load();
     const auto model = flow::load_model(cfg, std::cerr);
     const std::string dir = out->empty() ? "out/" + cfg.name + "-reference" : *out;

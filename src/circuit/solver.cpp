@@ -5,6 +5,7 @@
 #include <numbers>
 #include <stdexcept>
 
+#include "circuit/nonideal.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
 
@@ -52,6 +53,11 @@ double SolverCircuit::gain(double tau) const {
   return gain_wave.at(tau);
 }
 
+double SolverCircuit::physical_time(double t) const {
+  if (form == ScheduleForm::time_warp) return std::clamp(tau0 * schedule.warp(t, t_start), 0.0, duration);
+  return std::clamp(duration * (t_start - t) / (t_start - t_end), 0.0, duration);
+}
+
 void SolverCircuit::set_start(const Eigen::Ref<const Eigen::VectorXd>& x0) {
   if (x0.size() != dim) throw std::invalid_argument("set_start: state has the wrong dimension");
   for (int d = 0; d < dim; ++d) initial_state(circuit, integrators[static_cast<std::size_t>(d)], k_state * x0(d));
@@ -69,7 +75,7 @@ std::string idx(Eigen::Index i) { return std::to_string(i); }
 }  // namespace
 
 LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const config::CrossbarConfig& xb, Rng& rng,
-                       int index, const config::Locations* where) {
+                       int index, const config::Locations* where, std::uint64_t device_seed) {
   const Eigen::MatrixXd d = sign * layer.W;                        // G+ - G- in units of g_unit
   const Eigen::VectorXd db = sign * layer.b * (k_in / xb.v_read);  // bias rows run at v_read
   const double span = xb.g_max - xb.g_min;
@@ -84,13 +90,9 @@ LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const c
                      config::format_number(largest * m.g_unit) + " S but g_max - g_min = " +
                      config::format_number(span) + " S; lower g_unit or use 0 (auto)");
   }
-  const double step = xb.levels >= 2 ? span / (xb.levels - 1) : 0.0;
-  auto program = [&](double target) {
-    double g = target;
-    if (step > 0) g = xb.g_min + std::round((g - xb.g_min) / step) * step;
-    if (xb.programming_error > 0) g *= 1.0 + xb.programming_error * rng.normal();
-    return std::clamp(g, xb.g_min, xb.g_max);
-  };
+  const DeviceSeeds seeds(device_seed);
+  std::uint64_t cell = 0;
+  auto program = [&](double target) { return program_conductance(target, xb, rng, seeds, index, cell++); };
   auto pair = [&](double diff, double& gp, double& gm) {
     gp = program(xb.g_min + std::max(diff, 0.0) * m.g_unit);
     gm = program(xb.g_min + std::max(-diff, 0.0) * m.g_unit);
@@ -106,6 +108,26 @@ LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const c
   m.w_effective = sign * (m.g_plus - m.g_minus) / m.g_unit;
   m.b_effective = sign * (m.gb_plus - m.gb_minus) / m.g_unit * (xb.v_read / k_in);
   return m;
+}
+
+std::vector<std::size_t> diffusion_corners(const std::vector<double>& times, double min_spacing) {
+  if (times.size() < 2) throw std::invalid_argument("diffusion_corners: needs at least two times");
+  std::vector<std::size_t> keep = {0};
+  const double end = times.back();
+  for (std::size_t k = 1; k + 1 < times.size(); ++k)
+    if (times[k] - times[keep.back()] >= min_spacing && end - times[k] >= min_spacing) keep.push_back(k);
+  keep.push_back(times.size() - 1);
+  return keep;
+}
+
+Eigen::MatrixXd diffusion_path(const sde::BrownianPath& path, const sde::VpSchedule& sampling, std::uint64_t sample,
+                               int dim) {
+  const Eigen::MatrixXd dw = path.increments(sample, dim);
+  Eigen::MatrixXd y(dim, dw.cols() + 1);
+  y.col(0).setZero();
+  for (Eigen::Index k = 0; k < dw.cols(); ++k)
+    y.col(k + 1) = y.col(k) + std::sqrt(sampling.beta(path.grid()[static_cast<std::size_t>(k)])) * dw.col(k);
+  return y;
 }
 
 namespace {
@@ -142,6 +164,53 @@ Expr dac_expr(const Waveform& w, double volts_per_unit) {
   std::vector<double> v = w.v;
   for (double& x : v) x *= volts_per_unit;
   return Expr::pwl(Expr::time(), w.t, v);
+}
+
+// The reverse SDE's diffusion term: per dimension a PWL source carrying
+// -k_state Y_d(tau) and a capacitor C from it into the integrator's summing
+// node, so the integrator output moves by exactly k_state dY_d.
+void add_diffusion_sources(Circuit& c, SolverCircuit& s, const sde::BrownianPath& path, std::uint64_t trajectory,
+                           double cap, int points, double resistance) {
+  const Eigen::MatrixXd y = diffusion_path(path, s.schedule, trajectory, s.dim);
+  const auto& grid = path.grid();
+  if (std::abs(grid.front() - s.t_start) > 1e-12 || std::abs(grid.back() - s.t_end) > 1e-12)
+    throw std::invalid_argument("build_solver: the Brownian grid must run from t_start to t_end");
+  std::vector<double> times(grid.size());
+  for (std::size_t k = 0; k < grid.size(); ++k) times[k] = s.physical_time(grid[k]);
+  times.front() = 0.0;
+  times.back() = s.duration;
+  s.diffusion_corners = diffusion_corners(times, s.duration / points);
+  const std::size_t m = s.diffusion_corners.size();
+  s.diffusion_times.resize(m);
+  s.diffusion_values.resize(s.dim, static_cast<Eigen::Index>(m));
+  for (std::size_t j = 0; j < m; ++j) {
+    s.diffusion_times[j] = times[s.diffusion_corners[j]];
+    s.diffusion_values.col(static_cast<Eigen::Index>(j)) = y.col(static_cast<Eigen::Index>(s.diffusion_corners[j]));
+    if (j > 0 && !(s.diffusion_times[j] > s.diffusion_times[j - 1]))
+      throw std::invalid_argument("build_solver: Brownian grid points closer than the time resolution");
+  }
+  auto& b = c.block("diffusion sources",
+                    {"Reverse SDE: V(bw_d) = -" + spice_number(s.k_state) + " Y_d(tau), Y_d = sum sqrt(beta(t_k)) dW_k over " +
+                         std::to_string(grid.size() - 1) + " Brownian steps of trajectory " + std::to_string(trajectory) +
+                         ", " + std::to_string(m) + " corners at least " + spice_number(s.duration / points) +
+                         " s apart; C = " + spice_number(cap) + " F into each integrator adds k_state dY_d to V(x_d)" +
+                         (resistance > 0 ? ", low-passed by the source's " + spice_number(resistance) + " ohm" : "") + "."});
+  s.diffusion_rc = resistance * cap;
+  for (int d = 0; d < s.dim; ++d) {
+    Pwl pwl;
+    pwl.t = s.diffusion_times;
+    pwl.v.resize(m);
+    for (std::size_t j = 0; j < m; ++j)
+      pwl.v[j] = -s.k_state * s.diffusion_values(d, static_cast<Eigen::Index>(j));
+    const std::string node = "bw" + std::to_string(d);
+    voltage(c, b, node, node, SourceValue{0.0, std::move(pwl)});
+    std::string coupled = node;
+    if (resistance > 0) {
+      coupled = node + "r";
+      c.add(b, Resistor{"R" + node, node, coupled, resistance});
+    }
+    c.add(b, Capacitor{"C" + node, coupled, s.integrators[static_cast<std::size_t>(d)].virtual_ground, cap});
+  }
 }
 
 }  // namespace
@@ -258,11 +327,14 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
   }
 
   // ---- state: integrators and their inverters ------------------------------
+  const bool sde = opt.brownian != nullptr;
+  s.score_weight = sde ? 2.0 : 1.0;
   const double r_state = cc.integrator.r;
-  const double r_score = cc.integrator.r * s.k_score / s.k_state;
+  const double r_score = cc.integrator.r * s.k_score / s.k_state / s.score_weight;
   auto& integ = c.block("state integrators",
                         {"C dV(x_d)/dtau = V(xn_d)/" + spice_number(r_state) + " + V(sneg_d)/" + spice_number(r_score) +
-                             " (inverting), i.e. dx/du = x + s with u = tau/tau0."});
+                         (sde ? " - C dV(bw_d)/dtau (inverting), i.e. dx/du = x + 2 s + dY/du with u = tau/tau0."
+                              : " (inverting), i.e. dx/du = x + s with u = tau/tau0.")});
   auto& sinv = c.block("state inverters", {"V(xn_d) = -V(x_d): the negative rows of layer 1."});
   Block* mult = s.form == ScheduleForm::variable_gain
                     ? &c.block("schedule multipliers", {"Integrator inputs scaled by V(gain)."})
@@ -281,9 +353,17 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
     inverter(c, sinv, "xinv" + idx(d), x, xn, cc.inverter_r, level(cc.blocks.inverter), env);
     s.state_nodes.push_back(x);
   }
+  if (sde)
+    add_diffusion_sources(c, s, *opt.brownian, opt.trajectory, cc.integrator.c, cc.diffusion.points,
+                          cc.diffusion.resistance);
 
   // ---- the score network ---------------------------------------------------
   Rng programming(derive_seed(opt.seed, "programming"));
+  const auto& noise_cfg = cc.crossbar.read_noise;
+  std::optional<ReadNoise> noise;
+  if (noise_cfg.any()) noise.emplace(noise_cfg, DeviceSeeds(opt.seed), opt.trajectory, s.duration);
+  s.per_trajectory = sde || noise.has_value();
+  const double r_wire = cc.crossbar.wire_resistance;
   std::vector<std::pair<std::string, std::string>> rows;  // (+a, -a) per input
   std::vector<std::string> row_names;
   for (int d = 0; d < s.dim; ++d) {
@@ -297,7 +377,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
     const bool output = l == last;
     const std::string L = "l" + std::to_string(l + 1);
     LayerMapping m = map_layer(net_layers[static_cast<std::size_t>(l)], output ? 1.0 : -1.0, k_in, cc.crossbar,
-                               programming, l, where);
+                               programming, l, where, opt.seed);
     m.rf = output ? s.k_score * arch.output_gain / (m.g_unit * k_in) : s.k_hidden / (m.g_unit * k_in);
     m.r_embedding = output ? 0.0 : k_emb / (m.g_unit * k_in);
     const Eigen::Index n_out = m.g_plus.rows(), n_in = m.g_plus.cols();
@@ -322,17 +402,52 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
                          " V: gaps from " + spice_number(circuit::cell_gap(g_hi, cp)) + " m (G " + spice_number(g_hi) +
                          " S) to " + spice_number(circuit::cell_gap(g_lo, cp)) + " m (G " + spice_number(g_lo) + " S).");
     }
+    for (auto& note : device_notes(cc.crossbar, noise ? &*noise : nullptr)) xb.notes.push_back(std::move(note));
     const config::Level xb_level = level(cc.blocks.crossbar);
     const int width = output ? 0 : static_cast<int>(n_out);
+    // Crossbar rows in order: +a_0, -a_0, +a_1, ..., bias+, bias-.
+    std::vector<std::string> row_drivers;
+    for (const auto& [pos, neg] : rows) {
+      row_drivers.push_back(pos);
+      row_drivers.push_back(neg);
+    }
+    row_drivers.push_back("vbp");
+    row_drivers.push_back("vbn");
+    const CrossbarWires wires{L, static_cast<int>(row_drivers.size()), static_cast<int>(n_out)};
+    if (r_wire > 0) {
+      std::vector<std::string> column_out;
+      for (Eigen::Index j = 0; j < n_out; ++j) column_out.push_back(L + "_c" + idx(j));
+      auto& wb = c.block(L + " crossbar wires", {"Row r is driven at column 0 (nodes " + L + "_rwR_J), column J is read "
+                                                 "after its last row (nodes " + L + "_cwJ_R); " +
+                                                 spice_number(r_wire) + " ohm per segment."});
+      add_crossbar_wires(c, wb, wires, row_drivers, column_out, r_wire);
+    }
+    // One cell at crossbar row r, column j: with wires between its own row
+    // and column nodes, with read noise a fluctuating conductance.
+    std::uint64_t cell_number = 0;
+    auto place = [&](const std::string& name, int r, Eigen::Index j, const std::string& col, double g) {
+      const std::string row_node = r_wire > 0 ? wires.row_node(r, static_cast<int>(j)) : row_drivers[static_cast<std::size_t>(r)];
+      const std::string col_node = r_wire > 0 ? wires.column_node(static_cast<int>(j), r) : col;
+      const std::uint64_t number = cell_number++;
+      if (noise && noise->per_cell())
+        fluctuating_cell(c, xb, name, row_node, col_node, g, xb_level, env,
+                         noise->waveform(noise->cell_fluctuation(l, number)));
+      else
+        cell(c, xb, name, row_node, col_node, g, xb_level, env);
+    };
     for (Eigen::Index j = 0; j < n_out; ++j) {
       const std::string col = L + "_c" + idx(j);
       for (Eigen::Index i = 0; i < n_in; ++i) {
-        const auto& [pos, neg] = rows[static_cast<std::size_t>(i)];
-        cell(c, xb, L + "_p_r" + idx(i) + "_c" + idx(j), pos, col, m.g_plus(j, i), xb_level, env);
-        cell(c, xb, L + "_n_r" + idx(i) + "_c" + idx(j), neg, col, m.g_minus(j, i), xb_level, env);
+        place(L + "_p_r" + idx(i) + "_c" + idx(j), static_cast<int>(2 * i), j, col, m.g_plus(j, i));
+        place(L + "_n_r" + idx(i) + "_c" + idx(j), static_cast<int>(2 * i + 1), j, col, m.g_minus(j, i));
       }
-      cell(c, xb, L + "_bp_c" + idx(j), "vbp", col, m.gb_plus(j), xb_level, env);
-      cell(c, xb, L + "_bn_c" + idx(j), "vbn", col, m.gb_minus(j), xb_level, env);
+      place(L + "_bp_c" + idx(j), static_cast<int>(2 * n_in), j, col, m.gb_plus(j));
+      place(L + "_bn_c" + idx(j), static_cast<int>(2 * n_in + 1), j, col, m.gb_minus(j));
+      if (noise && noise_cfg.temperature > 0) {
+        const double g_sum = m.g_plus.row(j).sum() + m.g_minus.row(j).sum() + m.gb_plus(j) + m.gb_minus(j);
+        c.add(xb, BehavioralCurrent{"B" + L + "_thermal_c" + idx(j), "0", col,
+                                    noise->waveform(noise->column_current(l, static_cast<std::uint64_t>(j), g_sum))});
+      }
       if (!output) {
         const std::string emb = j < width / 2 ? "emb_s" + idx(j) : "emb_c" + idx(j - width / 2);
         c.add(xb, Resistor{"R" + L + "_emb_c" + idx(j), emb, col, m.r_embedding});

@@ -20,6 +20,18 @@
 //   variable_gain:  dV(x)/dtau = (m(tau) k_state / tau0) (x + s), m = beta(t)/beta_max
 // with t(tau) given by diffusion_time(). Both integrate the probability-flow
 // ODE of the sampling schedule from t_start to t_end.
+//
+// Reverse SDE (SolverOptions::brownian set): the score resistors are halved
+// (drift x + 2 s) and each integrator receives the diffusion term through a
+// capacitor C (= the integrator's) from a PWL source V(bw_d) = -k_state Y_d(tau),
+// which adds exactly k_state dY_d to V(x_d):
+//   dx = (m(tau) / tau0) (x + 2 s) dtau + dY,
+// Y the piecewise-linear path through Y_k = sum_{m<k} sqrt(beta(t_m)) dW_m
+// at tau_k = tau(t_k), dW the Brownian increments of the software sampler's
+// grid t_k (the same increments its Euler-Maruyama steps add). The PWL corners
+// are simulator breakpoints; between them the forcing dY/dtau is constant.
+// Device non-idealities (programming, stuck cells, read noise, wires):
+// circuit/nonideal.hpp.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +45,7 @@
 #include "circuit/ir.hpp"
 #include "config/config.hpp"
 #include "nn/score_net.hpp"
+#include "sde/brownian.hpp"
 #include "sde/schedule.hpp"
 #include "util/random.hpp"
 
@@ -60,8 +73,22 @@ struct LayerMapping {
 // hidden layers (inverting TIAs), +1 for the output layer; k_in is the
 // volts per unit of the layer's inputs. rf and r_embedding are left 0.
 // Throws InputError (at circuit.crossbar.g_unit) when g_unit cannot fit.
+// device_seed keys the counter-based parts of programming (absolute error,
+// truncation redraws, stuck cells; see nonideal.hpp).
 LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const config::CrossbarConfig& crossbar,
-                       Rng& rng, int index, const config::Locations* where = nullptr);
+                       Rng& rng, int index, const config::Locations* where = nullptr, std::uint64_t device_seed = 0);
+
+// The grid points (indices) that stay corners of the diffusion source: the
+// first and the last, and in between none closer than min_spacing to the
+// previous one or to the last. times: physical time of every grid point,
+// increasing.
+std::vector<std::size_t> diffusion_corners(const std::vector<double>& times, double min_spacing);
+
+// The diffusion path of one trajectory (dim x (K + 1), x units): Y_0 = 0,
+// Y_{k+1} = Y_k + sqrt(beta(t_k)) dW_k with dW_k the path's increments of
+// `sample` over its grid t_0 = t_start > ... > t_K = t_end.
+Eigen::MatrixXd diffusion_path(const sde::BrownianPath& path, const sde::VpSchedule& sampling, std::uint64_t sample,
+                               int dim);
 
 struct SolverCircuit {
   Circuit circuit;  // initial conditions set per sample by set_start()
@@ -89,12 +116,31 @@ struct SolverCircuit {
   // unconditional network.
   Eigen::VectorXd class_embedding;
 
+  // Reverse SDE: the drift is x + score_weight s (1: PF-ODE, 2: reverse
+  // SDE); diffusion_times (tau_k, increasing) and diffusion_values (dim x
+  // (K + 1), Y at tau_k) are the path the integrators receive; empty for the
+  // PF-ODE.
+  double score_weight = 1.0;
+  std::vector<double> diffusion_times;
+  Eigen::MatrixXd diffusion_values;
+  // The Brownian grid index of each corner (diffusion_times[j] is the
+  // physical time of grid point diffusion_corners[j]).
+  std::vector<std::size_t> diffusion_corners;
+  // R C of the source's series resistor and coupling capacitor (s): the
+  // integrators receive Y low-passed with this time constant; 0 = none.
+  double diffusion_rc = 0.0;
+  // Whether the netlist differs between trajectories beyond the .ic (read
+  // noise or a Brownian path): then build one circuit per trajectory.
+  bool per_trajectory = false;
+
   // Diffusion time at physical time tau.
   double diffusion_time(double tau) const;
   // The embedding vector (width E) the DACs apply at physical time tau.
   Eigen::VectorXd embedding(double tau) const;
   // The integrator gain factor m(tau): 1 for time_warp.
   double gain(double tau) const;
+  // Physical time at diffusion time t (inverse of diffusion_time()).
+  double physical_time(double t) const;
 
   // Sets the integrators' .ic to V = k_state * x0.
   void set_start(const Eigen::Ref<const Eigen::VectorXd>& x0);
@@ -103,14 +149,20 @@ struct SolverCircuit {
 struct SolverOptions {
   config::CircuitConfig circuit;
   config::SimulationConfig simulation;
-  double t_start = 1.0, t_end = 1e-4;
+  double t_start = 1.0, t_end = 1e-4;  // (circuit.diffusion.points is read from `circuit`)
   int class_index = -1;       // conditional networks: the class, -1 = masked
   bool use_klu = false;       // write ".options klu"
-  std::uint64_t seed = 1;     // programming error
+  std::uint64_t seed = 1;     // device variation and read noise (programming error, stuck cells, traps)
   std::string title = "memcosim ring solver";
   // Models and measured access-transistor I-V (flow/transistor.hpp); needed
   // when a block is at transistor level.
   std::shared_ptr<const TransistorEnvironment> transistor;
+  // Reverse SDE: the Brownian path (on the diffusion-time grid of the
+  // software sampler) whose sample `trajectory` drives the integrators;
+  // nullptr = PF-ODE. Must outlive build_solver() only.
+  const sde::BrownianPath* brownian = nullptr;
+  // The trajectory whose read noise and Brownian increments go into the netlist.
+  std::uint64_t trajectory = 0;
 };
 
 // Builds the circuit for a trained network and a sampling schedule. Throws

@@ -48,6 +48,21 @@ void Config::validate(Checker& c) const {
                 format_number(training.learning_rate) + ")");
   c.require(!sampling.class_index || *sampling.class_index < model.classes, "sampling.class_index",
             "must be < model.classes (" + std::to_string(model.classes) + ") for a conditional model");
+  if (dataset.kind == DatasetKind::letters) {
+    const std::string& text = dataset.letters.text;
+    bool letters_ok = !text.empty();
+    for (std::size_t i = 0; i < text.size(); ++i)
+      letters_ok = letters_ok && std::string_view("HKULTX").find(text[i]) != std::string_view::npos &&
+                   text.find(text[i]) == i;
+    c.require(letters_ok, "dataset.letters.text",
+              "must be distinct letters from H, K, U, L, T, X (got '" + text + "')");
+    c.require(model.classes == 0 || model.classes == static_cast<int>(text.size()), "model.classes",
+              "must be 0 (unconditional) or the number of letters in dataset.letters.text (" +
+                  std::to_string(text.size()) + ") (got " + std::to_string(model.classes) + ")");
+  }
+  c.require(circuit.crossbar.stuck_at_min + circuit.crossbar.stuck_at_max <= 1.0, "circuit.crossbar.stuck_at_max",
+            "stuck_at_min + stuck_at_max must be <= 1 (got " +
+                format_number(circuit.crossbar.stuck_at_min + circuit.crossbar.stuck_at_max) + ")");
   c.require(sampling.t_end < sampling.t_start, "sampling.t_end",
             "must be < sampling.t_start (got " + format_number(sampling.t_end) +
                 " >= " + format_number(sampling.t_start) + ")");

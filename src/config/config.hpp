@@ -18,7 +18,7 @@
 
 namespace memcosim::config {
 
-enum class DatasetKind { ring };
+enum class DatasetKind { ring, letters };
 enum class SamplingMethod { pf_ode, sde };
 enum class OdeStepper { dopri5, cash_karp54, fehlberg78 };
 enum class Level { ideal, behavioral, transistor };
@@ -27,10 +27,12 @@ enum class Execution { worker, in_process };
 enum class LinearSolver { automatic, klu, sparse };
 enum class Integration { trap, gear };
 enum class LrSchedule { constant, cosine };
+enum class ReferenceModel { network, circuit };
 
 template <>
 struct EnumNames<DatasetKind> {
-  static constexpr std::array<std::pair<DatasetKind, std::string_view>, 1> values{{{DatasetKind::ring, "ring"}}};
+  static constexpr std::array<std::pair<DatasetKind, std::string_view>, 2> values{
+      {{DatasetKind::ring, "ring"}, {DatasetKind::letters, "letters"}}};
 };
 template <>
 struct EnumNames<SamplingMethod> {
@@ -69,6 +71,11 @@ struct EnumNames<LrSchedule> {
       {{LrSchedule::constant, "constant"}, {LrSchedule::cosine, "cosine"}}};
 };
 template <>
+struct EnumNames<ReferenceModel> {
+  static constexpr std::array<std::pair<ReferenceModel, std::string_view>, 2> values{
+      {{ReferenceModel::network, "network"}, {ReferenceModel::circuit, "circuit"}}};
+};
+template <>
 struct EnumNames<Integration> {
   static constexpr std::array<std::pair<Integration, std::string_view>, 2> values{
       {{Integration::trap, "trap"}, {Integration::gear, "gear"}}};
@@ -84,15 +91,32 @@ struct RingConfig {
   }
 };
 
+struct LettersConfig {
+  std::string text = "HKU";
+  double height = 1.6;
+  double jitter = 0.04;
+  template <class V>
+  void fields(V& v) {
+    v("text", text,
+      "The letters, one class each in this order (class 0 = first letter); each of H, K, U, L, T, X at most once.");
+    v("height", height, "Letter height; the width is 0.75 x height; every letter is centred on the origin.", gt(0));
+    v("jitter", jitter, "Standard deviation of the isotropic Gaussian jitter around the strokes.", ge(0));
+  }
+};
+
 struct DatasetConfig {
   DatasetKind kind = DatasetKind::ring;
   int n = 10000;
   RingConfig ring;
+  LettersConfig letters;
   template <class V>
   void fields(V& v) {
-    v("kind", kind, "Target distribution. ring: radius ~ N(radius_mean, radius_std^2), uniform angle.");
+    v("kind", kind,
+      "Target distribution. ring: radius ~ N(radius_mean, radius_std^2), uniform angle. letters: capital letters "
+      "as point clouds (strokes with jitter), one class per letter (for conditional models).");
     v("n", n, "Number of training points drawn from the data set.", ge(1));
     v("ring", ring, "Parameters of the ring data set.");
+    v("letters", letters, "Parameters of the letters data set.");
   }
 };
 
@@ -232,11 +256,14 @@ struct SamplingConfig {
   int batch = 10000;
   std::optional<std::uint64_t> seed;
   std::optional<int> class_index;
+  bool all_classes = false;
   OdeConfig ode;
   SdeSamplerConfig sde;
   template <class V>
   void fields(V& v) {
-    v("method", method, "pf_ode: probability-flow ODE; sde: reverse-time SDE.");
+    v("method", method,
+      "pf_ode: probability-flow ODE; sde: reverse-time SDE (in `run` the circuit gets the sampler's Brownian path as "
+      "a PWL source at each integrator, circuit.diffusion).");
     v("n", n, "Number of samples.", ge(1));
     v("beta_scale", beta_scale, "beta(t) used for sampling = beta_scale x the trained schedule (2 for the published ring).",
       gt(0));
@@ -248,6 +275,9 @@ struct SamplingConfig {
       "Class to generate with a conditional model (0-based); null: the masked (unconditional) class. The circuit "
       "applies its class embedding as DC currents.",
       ge(0));
+    v("all_classes", all_classes,
+      "`run` with a conditional model: one run per class (class_index ignored), each in its own subfolder, with "
+      "per-class metrics against that class's data.");
     v("ode", ode, "PF-ODE solver (Boost.Odeint).");
     v("sde", sde, "Reverse-SDE solver (Euler-Maruyama).");
   }
@@ -364,14 +394,62 @@ struct CellConfig {
   }
 };
 
+// Read noise of the cells during the transient, generated in C++ from
+// counter-based streams (reproducible by seed in any process) and written
+// into the netlist; see src/circuit/nonideal.hpp for the representation.
+struct ReadNoiseConfig {
+  double white = 0.0;
+  double flicker = 0.0;
+  double flicker_fmin = 1.0;
+  double rtn_fraction = 0.0;
+  double rtn_amplitude = 0.0;
+  double rtn_tau_empty = 100e-6;
+  double rtn_tau_filled = 100e-6;
+  double temperature = 0.0;
+  int points = 100;
+  template <class V>
+  void fields(V& v) {
+    v("white", white,
+      "White conductance noise: one-sided density of dG/G per cell (1/sqrt(Hz)); 0 = off. Band-limited to the noise "
+      "grid's Nyquist frequency (points - 1) / (2 run time).",
+      ge(0));
+    v("flicker", flicker,
+      "1/f conductance noise per cell: one-sided PSD of dG/G is flicker / f (dimensionless K_f; 1e-4 gives 1.5% rms "
+      "per decade); 0 = off.",
+      ge(0));
+    v("flicker_fmin", flicker_fmin,
+      "Lowest frequency of the 1/f noise (Hz); slower fluctuations are part of the programming error.", gt(0));
+    v("rtn_fraction", rtn_fraction, "Fraction of cells with an active random-telegraph trap (per chip).", ge(0), le(1));
+    v("rtn_amplitude", rtn_amplitude, "Random telegraph noise: a filled trap lowers the cell conductance by this fraction.",
+      ge(0), lt(1));
+    v("rtn_tau_empty", rtn_tau_empty, "Mean dwell time of an empty trap (s).", gt(0));
+    v("rtn_tau_filled", rtn_tau_filled, "Mean dwell time of a filled trap (s).", gt(0));
+    v("temperature", temperature,
+      "Thermal (Johnson) current noise 4kTG of the cells at this temperature (K), one source per column; 0 = off.", ge(0));
+    v("points", points,
+      "Points of the shared time grid on which every noise waveform is sampled (linear interpolation between them). "
+      "Netlist size and simulation time grow with it (README, RRAM non-idealities).",
+      ge(2));
+  }
+  bool any() const { return white > 0 || flicker > 0 || (rtn_fraction > 0 && rtn_amplitude > 0) || temperature > 0; }
+  bool per_cell() const { return white > 0 || flicker > 0 || (rtn_fraction > 0 && rtn_amplitude > 0); }
+};
+
 struct CrossbarConfig {
   double g_min = 1e-6;
   double g_max = 100e-6;
   double g_unit = 0.0;
   int levels = 0;
   double programming_error = 0.0;
+  double programming_error_abs = 0.0;
+  double programming_truncation = 0.0;
+  double stuck_at_min = 0.0;
+  double stuck_at_max = 0.0;
+  std::optional<std::uint64_t> device_seed;
+  double wire_resistance = 0.0;
   double v_read = 0.05;
   CellConfig cell;
+  ReadNoiseConfig read_noise;
   template <class V>
   void fields(V& v) {
     v("g_min", g_min, "Lowest programmable conductance (S).", gt(0));
@@ -382,11 +460,28 @@ struct CrossbarConfig {
     v("levels", levels, "Conductance levels between g_min and g_max (quantisation); 0 = continuous.", ge(0));
     v("programming_error", programming_error,
       "Relative standard deviation of the programmed conductance (seeded, per cell); 0 = exact.", ge(0));
+    v("programming_error_abs", programming_error_abs,
+      "Absolute standard deviation of the programmed conductance (S), independent of the relative part: sigma(G)^2 = "
+      "(programming_error G)^2 + programming_error_abs^2, so low conductances have the larger relative error.",
+      ge(0));
+    v("programming_truncation", programming_truncation,
+      "Programming-error draws beyond this many standard deviations are drawn again (truncated Gaussian); 0 = no "
+      "truncation.",
+      ge(0));
+    v("stuck_at_min", stuck_at_min, "Fraction of cells stuck at g_min whatever they were programmed to.", ge(0), le(1));
+    v("stuck_at_max", stuck_at_max, "Fraction of cells stuck at g_max.", ge(0), le(1));
+    v("device_seed", device_seed,
+      "Seed of the device variation (programming error, stuck cells, RTN traps) and read noise; null: derived from "
+      "the top-level seed. Another value is another chip.");
+    v("wire_resistance", wire_resistance,
+      "Resistance of each crossbar wire segment between neighbouring cells, rows and columns (ohm); 0 = ideal wires.",
+      ge(0));
     v("v_read", v_read,
       "Voltage driving the bias rows (V); biases are encoded as conductances at this voltage (best equal to "
       "cell.verify_voltage, where the programmed conductance is exact).",
       gt(0));
     v("cell", cell, "Behavioral cell model.");
+    v("read_noise", read_noise, "Read noise of the cells during the transient (seeded; all off by default).");
   }
 };
 
@@ -437,6 +532,24 @@ struct DacConfig {
   }
 };
 
+struct DiffusionConfig {
+  int points = 500;
+  double resistance = 10.0;
+  template <class V>
+  void fields(V& v) {
+    v("resistance", resistance,
+      "Output resistance of the diffusion source, in series with its coupling capacitor (ohm): the injected path is "
+      "low-passed with R C (the reference includes it). A few ohms keep the source-capacitor-summing-node loop "
+      "well posed for the simulator (without it KLU fails on some corners with 'timestep too small').",
+      ge(0));
+    v("points", points,
+      "Reverse SDE: the diffusion source (a noise DAC) has corners at least run time / points apart; Brownian steps "
+      "closer than that in physical time are merged (the path keeps its exact values at the remaining corners). "
+      "Bounds the slope of the injected path, which the integrators' op-amps must follow.",
+      ge(1));
+  }
+};
+
 struct CircuitConfig {
   Level level = Level::behavioral;
   BlockLevels blocks;
@@ -448,6 +561,7 @@ struct CircuitConfig {
   ReluConfig relu;
   IntegratorConfig integrator;
   DacConfig dac;
+  DiffusionConfig diffusion;
   double inverter_r = 100e3;
   TransistorConfig transistor;
   template <class V>
@@ -466,6 +580,7 @@ struct CircuitConfig {
     v("relu", relu, "Rectifiers.");
     v("integrator", integrator, "State integrators.");
     v("dac", dac, "Waveform sources for the time embedding and the schedule.");
+    v("diffusion", diffusion, "The reverse SDE's noise source at each integrator input (sampling.method = sde).");
     v("inverter_r", inverter_r, "Resistors of the unity inverters (ohm).", gt(0));
     v("transistor", transistor, "Transistor level (180 nm CMOS): models, corner, temperature, op-amp and 1T1R sizing.");
   }
@@ -485,13 +600,16 @@ struct SimulationConfig {
   int min_points = 500;
   int observe = 200;
   int plot_trajectories = 6;
+  ReferenceModel reference = ReferenceModel::network;
   template <class V>
   void fields(V& v) {
     v("n", n, "Circuit trajectories (one transient each) that `run` simulates.", ge(1));
     v("mode", mode, "worker: simulations in child processes (a crash or hang loses nothing else); in_process: in this process.");
     v("workers", workers, "Worker processes; 0 = one per core.", ge(0));
     v("timeout", timeout, "Seconds one transient may take before its worker is killed and the sample marked failed.", gt(0));
-    v("solver", solver, "Linear solver: auto (KLU when the library has it), klu, sparse.");
+    v("solver", solver,
+      "Linear solver: auto (KLU when the library has it, except for the reverse SDE: KLU's reused pivot order fails on "
+      "some of its PWL breakpoints, Sparse does not), klu, sparse.");
     v("method", method, "Integration method of the transient.");
     v("reltol", reltol, "ngspice reltol.", gt(0));
     v("abstol", abstol, "ngspice abstol (A).", gt(0));
@@ -499,6 +617,11 @@ struct SimulationConfig {
     v("min_points", min_points, "The transient's largest step is the run time divided by this.", ge(10));
     v("observe", observe, "Points of the common grid on which trajectories are compared.", ge(2));
     v("plot_trajectories", plot_trajectories, "Trajectories drawn in the SPICE-vs-reference picture.", ge(0));
+    v("reference", reference,
+      "What the per-trajectory errors of `run` are measured against. network: the trained network the circuit is "
+      "built to compute (with the DAC waveforms); circuit: what the circuit's blocks compute once settled "
+      "(programmed conductances, cell I-V, finite op-amp gain and offset, rectifier knee; circuit/settled.hpp), so "
+      "the error is the circuit's dynamics alone.");
   }
 };
 

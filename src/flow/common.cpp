@@ -5,6 +5,7 @@
 
 #include "flow/transistor.hpp"
 #include "nn/dataset.hpp"
+#include "reference/forced_ode.hpp"
 #include "spice/emitter.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
@@ -88,12 +89,56 @@ analysis::MetricsOptions metrics_options(const config::Config& cfg) {
 }
 
 Eigen::MatrixXd draw_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose) {
+  return draw_labeled_dataset(cfg, n, purpose).points;
+}
+
+LabeledData draw_labeled_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose) {
   Rng rng(derive_seed(cfg.seed, std::string("dataset/") + std::string(purpose)));
   switch (cfg.dataset.kind) {
     case config::DatasetKind::ring:
-      return nn::sample_ring(cfg.dataset.ring.radius_mean, cfg.dataset.ring.radius_std, n, rng);
+      return {nn::sample_ring(cfg.dataset.ring.radius_mean, cfg.dataset.ring.radius_std, n, rng), {}};
+    case config::DatasetKind::letters: {
+      const auto& l = cfg.dataset.letters;
+      auto s = nn::sample_letters(l.text, l.height, l.jitter, n, rng);
+      return {std::move(s.points), std::move(s.labels)};
+    }
   }
   throw Error("unknown data set");
+}
+
+Eigen::MatrixXd draw_class_dataset(const config::Config& cfg, int cls, Eigen::Index n, std::string_view purpose) {
+  if (cfg.dataset.kind != config::DatasetKind::letters)
+    throw Error("the " + std::string(config::enum_name(cfg.dataset.kind)) + " data set has no classes");
+  Rng rng(derive_seed(cfg.seed, "dataset/" + std::string(purpose) + "/class" + std::to_string(cls)));
+  const auto& l = cfg.dataset.letters;
+  return nn::sample_letters(l.text, l.height, l.jitter, n, rng, cls).points;
+}
+
+std::vector<std::string> class_names(const config::Config& cfg) {
+  std::vector<std::string> names;
+  if (cfg.dataset.kind == config::DatasetKind::letters)
+    for (char c : cfg.dataset.letters.text) names.emplace_back(1, c);
+  return names;
+}
+
+std::vector<std::string> class_overrides(const config::Config& cfg, const std::string& cls) {
+  if (cls == "all") return {"sampling.all_classes=true"};
+  const auto names = class_names(cfg);
+  for (std::size_t c = 0; c < names.size(); ++c)
+    if (names[c] == cls) return {"sampling.class_index=" + std::to_string(c)};
+  const bool digits = !cls.empty() && cls.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) return {"sampling.class_index=" + cls};
+  std::string known;
+  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+  throw InputError(Diagnostic{SourceLocation{"--class " + cls}, "sampling.class_index",
+                              "expected a class name" + (known.empty() ? std::string() : " (" + known + ")") +
+                                  ", a class index or 'all'"});
+}
+
+Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index) {
+  if (class_index >= 0 && !class_names(cfg).empty())
+    return draw_class_dataset(cfg, class_index, cfg.metrics.target_samples, "target");
+  return draw_dataset(cfg, cfg.metrics.target_samples, "target");
 }
 
 nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
@@ -130,7 +175,60 @@ SamplingScore::SamplingScore(const config::Config& cfg, const nn::ScoreNet& net)
   conditional_.emplace(net, cls ? *cls : -1);
 }
 
-circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu) {
+reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const reference::BatchRhs& drift,
+                                      const sde::BrownianPath& path, std::uint64_t first, Eigen::MatrixXd& x,
+                                      const reference::OdeOptions& options, std::span<const double> observe_times,
+                                      std::vector<Eigen::MatrixXd>* observed) {
+  const auto& corners = sc.diffusion_times;
+  if (corners.size() < 2 || sc.diffusion_corners.size() != corners.size())
+    throw std::invalid_argument("solve_circuit_sde: the circuit has no diffusion source");
+  const Eigen::Index dim = x.rows(), n = x.cols();
+  std::vector<Eigen::MatrixXd> y(corners.size(), Eigen::MatrixXd(dim, n));
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::MatrixXd yi =
+        circuit::diffusion_path(path, sc.schedule, first + static_cast<std::uint64_t>(i), static_cast<int>(dim));
+    for (std::size_t j = 0; j < corners.size(); ++j) y[j].col(i) = yi.col(static_cast<Eigen::Index>(sc.diffusion_corners[j]));
+  }
+  const reference::PathSlope slope = [&](std::size_t j, Eigen::MatrixXd& f) {
+    f = (y[j + 1] - y[j]) / (corners[j + 1] - corners[j]);
+  };
+  if (sc.diffusion_rc <= 0) return reference::solve_forced_ode(drift, corners, slope, x, options, observe_times, observed);
+  // With the source's series resistor the integrators receive y_f, Y
+  // low-passed with R C: integrate [x; y_f] with dy_f/dtau = (Y(tau) - y_f) / RC.
+  const double rc = sc.diffusion_rc;
+  Eigen::MatrixXd state(2 * dim, n);
+  state.topRows(dim) = x;
+  state.bottomRows(dim).setZero();
+  Eigen::MatrixXd f(dim, n), g(dim, n), dx(dim, n);
+  std::size_t current = static_cast<std::size_t>(-1);
+  const reference::IntervalRhs rhs = [&](std::size_t j, const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double tau) {
+    if (j != current) {
+      slope(j, f);
+      current = j;
+    }
+    g = (y[j] + f * (tau - corners[j]) - s.bottomRows(dim)) / rc;
+    drift(s.topRows(dim), dx, tau);
+    d.resize(s.rows(), s.cols());
+    d.topRows(dim) = dx + g;
+    d.bottomRows(dim) = g;
+  };
+  std::vector<Eigen::MatrixXd> seen;
+  const auto st = reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
+  x = state.topRows(dim);
+  if (observed) {
+    observed->clear();
+    for (const auto& o : seen) observed->push_back(o.size() ? Eigen::MatrixXd(o.topRows(dim)) : Eigen::MatrixXd());
+  }
+  return st;
+}
+
+std::optional<sde::BrownianPath> brownian_path_for(const config::Config& cfg) {
+  if (cfg.sampling.method != config::SamplingMethod::sde) return std::nullopt;
+  return reference::brownian_path(sampler_options(cfg));
+}
+
+circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu,
+                                     std::uint64_t trajectory, const sde::BrownianPath* brownian) {
   circuit::SolverOptions o;
   o.circuit = cfg.circuit;
   o.simulation = cfg.simulation;
@@ -138,15 +236,18 @@ circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::Loaded
   o.t_end = cfg.sampling.t_end;
   o.class_index = SamplingScore(cfg, model.net).class_index();
   o.use_klu = use_klu;
-  o.seed = derive_seed(cfg.seed, "circuit");
+  o.seed = cfg.circuit.crossbar.device_seed ? *cfg.circuit.crossbar.device_seed : derive_seed(cfg.seed, "circuit");
   o.title = "memcosim " + cfg.name + " solver circuit";
   if (uses_transistor_level(cfg)) o.transistor = transistor_environment(cfg);
+  o.trajectory = trajectory;
+  o.brownian = brownian;
   return circuit::build_solver(model.net, sampling_schedule(cfg, model.schedule), o, &cfg.locations);
 }
 
 std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample,
                            bool use_klu, circuit::SolverCircuit* out) {
-  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu);
+  const auto path = brownian_path_for(cfg);
+  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu, sample, path ? &*path : nullptr);
   const auto x0 = reference::initial_states(sampler_options(cfg), sc.dim, sample, 1);
   sc.set_start(x0.col(0));
   std::string text = spice::emit(sc.circuit);

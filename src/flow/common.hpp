@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <iosfwd>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -19,6 +21,7 @@
 #include "nn/train.hpp"
 #include "nn/weights.hpp"
 #include "reference/sampler.hpp"
+#include "sde/brownian.hpp"
 #include "sde/schedule.hpp"
 
 namespace memcosim::flow {
@@ -31,6 +34,32 @@ analysis::MetricsOptions metrics_options(const config::Config& cfg);
 // n points of the configured data set from the stream named `purpose`
 // ("train" for the training set, "target" for the metrics' reference set).
 Eigen::MatrixXd draw_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose);
+
+// Points with their class labels (the letters data set); labels stay empty
+// for an unlabelled data set (the ring).
+struct LabeledData {
+  Eigen::MatrixXd points;
+  std::vector<int> labels;
+};
+LabeledData draw_labeled_dataset(const config::Config& cfg, Eigen::Index n, std::string_view purpose);
+
+// n points of class `cls` only (a labelled data set), from a stream of its
+// own per class: the target of per-class metrics.
+Eigen::MatrixXd draw_class_dataset(const config::Config& cfg, int cls, Eigen::Index n, std::string_view purpose);
+
+// Names of the data set's classes (the letters: "H", "K", "U"); empty for an
+// unlabelled data set.
+std::vector<std::string> class_names(const config::Config& cfg);
+
+// The --class argument of the commands as config overrides: a class name
+// ("K"), a 0-based index ("1") or "all" -> {"sampling.class_index=1"} or
+// {"sampling.all_classes=true"}. Throws InputError naming --class otherwise.
+std::vector<std::string> class_overrides(const config::Config& cfg, const std::string& cls);
+
+// The fresh data every distribution metric compares against: the class's
+// own data for a class of a labelled data set (class_index >= 0), the whole
+// data set otherwise.
+Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index);
 
 // The model of cfg.model.file. A missing or invalid file is an InputError
 // located at the model.file key (and at the weight file's own lines). When
@@ -56,8 +85,25 @@ class SamplingScore {
 };
 
 // The solver circuit for this config and model (the one `run` simulates and
-// `netlist` writes), with ".options klu" when use_klu.
-circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu);
+// `netlist` writes), with ".options klu" when use_klu. trajectory selects
+// the read noise and, for the reverse SDE (brownian = the sampler's path, see
+// brownian_path_for()), the Brownian increments written into the netlist.
+circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::LoadedModel& model, bool use_klu,
+                                     std::uint64_t trajectory = 0, const sde::BrownianPath* brownian = nullptr);
+
+// The circuit-equivalent reverse-SDE reference: integrates x (dim x n, the
+// trajectories first .. first + n - 1) over the circuit's diffusion corners
+// (sc.diffusion_times / diffusion_corners, as every trajectory's netlist
+// has them), drift plus the constant slope of the same piecewise-linear path
+// Y between corners, with the adaptive stepper restarted at each corner.
+reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const reference::BatchRhs& drift,
+                                      const sde::BrownianPath& path, std::uint64_t first, Eigen::MatrixXd& x,
+                                      const reference::OdeOptions& options, std::span<const double> observe_times = {},
+                                      std::vector<Eigen::MatrixXd>* observed = nullptr);
+
+// The Brownian path of the reverse-SDE sampler (sampling.method = sde), the
+// one the software sampler and the circuit share; nullopt for the PF-ODE.
+std::optional<sde::BrownianPath> brownian_path_for(const config::Config& cfg);
 
 // The netlist `memcosim netlist` writes: the solver circuit with the .ic of
 // trajectory `sample`'s start x_T (the circuit is returned through `out`

@@ -18,11 +18,17 @@ void write_points(const std::filesystem::path& path, const Eigen::Ref<const Eige
 
 }  // namespace
 
-// gnuplot titles are double-quoted strings: keep them printable and unquoted.
+// gnuplot titles are double-quoted strings in enhanced text mode: keep them
+// printable and unquoted, and escape the enhanced-mode control characters
+// (a config named ring_sde would otherwise print "ring" with a subscript).
 std::string safe_title(std::string s) {
-  for (char& c : s)
+  std::string out;
+  for (char c : s) {
     if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
-  return s;
+    if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' || c == '~') out += "\\\\";
+    out += c;
+  }
+  return out;
 }
 
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_name, std::ostream& warn) {
@@ -99,6 +105,27 @@ bool plot_trajectories(const std::filesystem::path& dir, const std::vector<Traje
   gp << "\nunset multiplot\n";
   gp.close();
   return run_gnuplot(dir, "trajectories.gp", warn);
+}
+
+bool plot_classes(const std::filesystem::path& dir, const std::vector<ClassPanel>& panels, const std::string& title,
+                  std::ostream& warn) {
+  std::ofstream gp(dir / "classes.gp");
+  gp << "set terminal pngcairo size " << 600 * std::max<std::size_t>(panels.size(), 1) << ",660 font 'sans,11'\n"
+     << "set output 'classes.png'\nset multiplot layout 1," << panels.size() << " title \"" << safe_title(title)
+     << "\"\nset size ratio -1\nset xrange [-1.5:1.5]\nset yrange [-1.5:1.5]\nset xlabel 'x_0'\nset ylabel 'x_1'\n"
+     << "set key bottom right\n";
+  for (std::size_t k = 0; k < panels.size(); ++k) {
+    const std::string sw = "plot_class" + std::to_string(k) + "_software.dat";
+    const std::string ci = "plot_class" + std::to_string(k) + "_circuit.dat";
+    write_points(dir / sw, panels[k].software);
+    write_points(dir / ci, panels[k].circuit);
+    gp << "set title \"class " << safe_title(panels[k].name) << "\"\n"
+       << "plot '" << sw << "' with points pt 7 ps 0.5 lc rgb '#999999' title 'software', \\\n     '" << ci
+       << "' with points pt 7 ps 0.6 lc rgb '#1f5fbf' title 'circuit'\n";
+  }
+  gp << "unset multiplot\n";
+  gp.close();
+  return run_gnuplot(dir, "classes.gp", warn);
 }
 
 }  // namespace memcosim::flow

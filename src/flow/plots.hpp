@@ -36,5 +36,12 @@ bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_nam
 
 // Text made safe inside a double-quoted gnuplot string.
 std::string safe_title(std::string s);
+// One panel per class: circuit samples over software samples.
+struct ClassPanel {
+  std::string name;
+  Eigen::MatrixXd circuit, software;  // 2 x N each
+};
+bool plot_classes(const std::filesystem::path& dir, const std::vector<ClassPanel>& panels, const std::string& title,
+                  std::ostream& warn);
 
 }  // namespace memcosim::flow

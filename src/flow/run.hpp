@@ -23,7 +23,9 @@
 #include "analysis/compare.hpp"
 #include "analysis/metrics.hpp"
 #include "config/config.hpp"
+#include "circuit/solver.hpp"
 #include "nn/weights.hpp"
+#include "reference/sampler.hpp"
 
 namespace memcosim::flow {
 
@@ -35,6 +37,11 @@ struct RunOptions {
   // run's own phases in summary.json "timing".
   double config_load_seconds = 0;
   double model_load_seconds = 0;
+  // No ngspice: only the circuit-equivalent reference and the software
+  // sampler for the same starts, their samples and metrics (with
+  // simulation.reference = circuit, the programmed chip's settled circuit:
+  // a fast estimate of what the circuit would sample).
+  bool reference_only = false;
 };
 
 struct TrajectoryOutcome {
@@ -62,10 +69,37 @@ struct RunReport {
   double energy_supply = 0, energy_sources = 0;
 };
 
+// The two references of a run for the starts x0 (dim x n): the
+// circuit-equivalent one (x_ref, recorded at `grid`) and the software
+// sampler (x_soft); brownian != nullptr for the reverse SDE.
+struct References {
+  Eigen::MatrixXd x_ref, x_soft;
+  std::vector<Eigen::MatrixXd> trajectory;  // x_ref at the grid points
+  long reference_steps = 0, software_steps = 0;
+  bool settled = false;  // simulation.reference = circuit
+};
+References integrate_references(const config::Config& cfg, const nn::LoadedModel& model,
+                                const circuit::SolverCircuit& sc, const sde::VpSchedule& schedule,
+                                const reference::SamplerOptions& so, const Eigen::MatrixXd& x0,
+                                const std::vector<double>& grid, const sde::BrownianPath* brownian);
+
 // Runs everything and writes the results folder. Throws InputError for a
 // config the circuit cannot realise; simulator failures of single
 // trajectories are recorded and counted (the caller decides the exit status).
 RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
                       std::ostream& log);
+
+// sampling.all_classes: run_circuit() once per class of the conditional
+// model, into <out_dir>/<class name>/, each measured against its class's
+// data; then <out_dir>/summary.json with the per-class metrics and
+// <out_dir>/classes.png (circuit over software samples, a panel per class).
+struct ClassesReport {
+  std::vector<std::string> names;
+  std::vector<RunReport> runs;  // by class
+  long failures = 0;
+  nlohmann::json summary;
+};
+ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
+                              std::ostream& log);
 
 }  // namespace memcosim::flow

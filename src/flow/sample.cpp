@@ -34,7 +34,7 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
   log << "reference sampler (" << reference::to_string(options.method) << ", Boost.Odeint): " << options.n
       << " samples in " << st.wall_seconds << " s, " << st.steps << " steps, " << st.rhs_evals
       << " score evaluations" << (st.ok ? "" : " - FAILED: " + st.message) << "\n";
-  r.target = draw_dataset(cfg, cfg.metrics.target_samples, "target");
+  r.target = metrics_target(cfg, score.class_index());
   const Eigen::MatrixXd ok = finite_columns(r.result.samples);
   const bool have_metrics = ok.cols() >= 2;  // distribution metrics need two samples
   if (have_metrics) {

@@ -5,6 +5,7 @@
 
 #include "flow/common.hpp"
 #include "nn/weights.hpp"
+#include "util/error.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::flow {
@@ -12,8 +13,14 @@ namespace memcosim::flow {
 TrainReport train_model(const config::Config& cfg, const std::string& output, std::ostream& log, int log_every) {
   const auto path = output.empty() ? cfg.resolve(cfg.model.file) : std::filesystem::path(output);
   if (path.has_parent_path()) prepare_output_dir(path.parent_path().string());
-  const Eigen::MatrixXd data = draw_dataset(cfg, cfg.dataset.n, "train");
+  const LabeledData train_set = draw_labeled_dataset(cfg, cfg.dataset.n, "train");
+  const Eigen::MatrixXd& data = train_set.points;
   nn::ScoreNet net(architecture(cfg));
+  const bool conditional = cfg.model.classes > 0;
+  if (conditional && train_set.labels.empty())
+    throw InputError(Diagnostic{cfg.locations.find("model.classes"), "model.classes",
+                                "a conditional model needs a labelled data set (dataset.kind: letters); the " +
+                                    std::string(config::enum_name(cfg.dataset.kind)) + " data set has no classes"});
   const nn::TrainOptions options = train_options(cfg);
   log << "training " << cfg.name << ": " << data.cols() << " points, " << options.epochs << " epochs, batch "
       << options.batch_size << ", " << net.num_params() << " parameters\n";
@@ -25,7 +32,7 @@ TrainReport train_model(const config::Config& cfg, const std::string& output, st
     }
   };
   TrainReport report;
-  report.result = nn::train(net, data, nullptr, options, progress);
+  report.result = nn::train(net, data, conditional ? &train_set.labels : nullptr, options, progress);
   nn::Provenance p;
   p.config = cfg.source;
   p.seed = cfg.seed;
@@ -33,8 +40,13 @@ TrainReport train_model(const config::Config& cfg, const std::string& output, st
   p.steps = report.result.steps;
   p.final_loss = report.result.final_loss;
   p.train_seconds = report.result.seconds;
-  p.dataset = "ring: radius ~ N(" + config::format_number(cfg.dataset.ring.radius_mean) + ", " +
-              config::format_number(cfg.dataset.ring.radius_std) + "^2), " + std::to_string(cfg.dataset.n) + " points";
+  if (cfg.dataset.kind == config::DatasetKind::letters)
+    p.dataset = "letters " + cfg.dataset.letters.text + ": height " + config::format_number(cfg.dataset.letters.height) +
+                ", jitter " + config::format_number(cfg.dataset.letters.jitter) + ", " + std::to_string(cfg.dataset.n) +
+                " points";
+  else
+    p.dataset = "ring: radius ~ N(" + config::format_number(cfg.dataset.ring.radius_mean) + ", " +
+                config::format_number(cfg.dataset.ring.radius_std) + "^2), " + std::to_string(cfg.dataset.n) + " points";
   nn::save_weights(path.string(), net, options.schedule, p);
   report.weights = path;
   char line[160];
