@@ -41,7 +41,9 @@ struct Settings {
   int runs = 0;            // runs per variant; 0 = the comparison's default
   int runs_transistor = 0; // spice at transistor level; 0 = default
   std::vector<int> widths; // scaling; empty = default
-  std::vector<int> sizes;  // solver; empty = default
+  std::vector<int> sizes;  // solver, transients; empty = default
+  std::vector<int> op_sizes;  // solver, operating points; empty = default
+  double op_timeout = 0;      // solver: seconds an operating point may take; 0 = default
   double scaling_timeout = 0;  // seconds one transient may take in scaling; 0 = default
   std::ostream* log = nullptr;
   // runs if set, else quick ? q : full
