@@ -20,17 +20,26 @@ struct Comparison {
   const char* id;
   const char* what;
   void (*run)(const Settings&, Report&);
+  // Expected wall time in seconds on 2 quiet cores at the default counts,
+  // full and --quick (the driver prints the sum at the start; other --runs,
+  // --sizes or --widths change it). Full: the default counts times the unit
+  // costs measured on the 2-core development machine in November 2026 (the
+  // ring's transients: ideal 0.1 s, behavioural 1 s, transistor 3 s, reverse
+  // SDE 10 s; the crossbar factorisations of bench/solver.cpp; the
+  // scaling widths of bench/scaling.cpp), rounded up. --quick: measured
+  // (54 s in all at load average 3).
+  double full_s, quick_s;
 };
 
 const std::vector<Comparison>& comparisons() {
   static const std::vector<Comparison> all = {
-      {"spice", "in-process libngspice vs the ngspice program", bench_spice},
-      {"overhead", "framework overhead of memcosim run", bench_overhead},
-      {"solver", "KLU vs Sparse on crossbars", bench_solver},
-      {"sampler", "reference sampler vs NumPy", bench_sampler},
-      {"study", "study throughput -j 1 vs -j 2", bench_study},
-      {"memory", "resident memory over 1,000 simulations", bench_memory},
-      {"scaling", "wall time against the hidden width", bench_scaling},
+      {"spice", "in-process libngspice vs the ngspice program", bench_spice, 420, 10},
+      {"overhead", "framework overhead of memcosim run", bench_overhead, 360, 9},
+      {"solver", "KLU vs Sparse on crossbars", bench_solver, 540, 8},
+      {"sampler", "reference sampler vs NumPy", bench_sampler, 60, 2},
+      {"study", "study throughput -j 1 vs -j 2", bench_study, 300, 6},
+      {"memory", "resident memory over 1,000 simulations", bench_memory, 210, 21},
+      {"scaling", "wall time against the hidden width", bench_scaling, 600, 1},
   };
   return all;
 }
@@ -94,15 +103,17 @@ int main(int argc, char** argv) {
                "a markdown table of medians (min - max) and ratios"};
   std::string only, out_dir = "out/bench", json_out, root = MEMCOSIM_SOURCE_DIR, memcosim = MEMCOSIM_CLI;
   Settings s;
-  std::string widths, sizes;
+  std::string widths, sizes, op_sizes;
   app.add_option("--only", only, "Comparisons to run, comma-separated: spice,overhead,solver,sampler,study,memory,scaling");
   app.add_flag("--quick", s.quick, "Smoke test: the fewest runs and the smallest cases (figures not meaningful)");
   app.add_option("--runs", s.runs, "Runs per variant for every comparison (default: each comparison's own)")
       ->check(CLI::PositiveNumber);
   app.add_option("--runs-transistor", s.runs_transistor, "spice: runs per variant at transistor level (default 10)")
       ->check(CLI::PositiveNumber);
-  app.add_option("--widths", widths, "scaling: hidden widths (default 14,32,64,128)");
-  app.add_option("--sizes", sizes, "solver: crossbar sizes (default 16,32,64)");
+  app.add_option("--widths", widths, "scaling: hidden widths (default 14,32,64,128; 14,32,64 at transistor level)");
+  app.add_option("--sizes", sizes, "solver: crossbar sizes simulated in a transient (default 16,32,64)");
+  app.add_option("--op-sizes", op_sizes, "solver: crossbar sizes of which only the operating point is solved (default 32,64,128)");
+  app.add_option("--op-timeout", s.op_timeout, "solver: seconds an operating point may take (default 240)");
   app.add_option("--scaling-timeout", s.scaling_timeout, "scaling: seconds one transient may take (default 900)");
   app.add_option("-o,--output", out_dir, "Folder of bench.md, bench.json and the scratch files (default out/bench)");
   app.add_option("--root", root, "Source tree (configs/, models/, scripts/)");
@@ -120,6 +131,7 @@ int main(int argc, char** argv) {
   s.log = &std::cerr;
   for (const auto& w : split(widths)) s.widths.push_back(std::stoi(w));
   for (const auto& z : split(sizes)) s.sizes.push_back(std::stoi(z));
+  for (const auto& z : split(op_sizes)) s.op_sizes.push_back(std::stoi(z));
   const fs::path out = fs::absolute(out_dir);
   fs::create_directories(out);
 
@@ -161,6 +173,16 @@ int main(int argc, char** argv) {
   }
 
   // The driver: each comparison in a child process of its own.
+  {
+    double total = 0;
+    for (const Comparison* c : selected) total += s.quick ? c->quick_s : c->full_s;
+    const bool custom = s.runs > 0 || s.runs_transistor > 0 || !widths.empty() || !sizes.empty() || !op_sizes.empty();
+    std::cerr << "memcosim_bench: " << selected.size() << " comparison(s), estimated duration "
+              << (total < 120 ? fmt("%.0f s", total) : fmt("%.0f min", total / 60)) << " on 2 quiet cores"
+              << (custom ? " at the default counts (--runs/--sizes/--op-sizes/--widths change it)" : "")
+              << "; more under load\n"
+              << std::flush;
+  }
   Report all;
   std::vector<std::vector<std::string>> loads;
   auto load_row = [&](const Comparison& c, const nlohmann::json& j, const std::string& note) {
@@ -191,6 +213,8 @@ int main(int argc, char** argv) {
     if (s.runs_transistor > 0) args.insert(args.end(), {"--runs-transistor", std::to_string(s.runs_transistor)});
     if (!widths.empty()) args.insert(args.end(), {"--widths", widths});
     if (!sizes.empty()) args.insert(args.end(), {"--sizes", sizes});
+    if (!op_sizes.empty()) args.insert(args.end(), {"--op-sizes", op_sizes});
+    if (s.op_timeout > 0) args.insert(args.end(), {"--op-timeout", std::to_string(s.op_timeout)});
     if (s.scaling_timeout > 0) args.insert(args.end(), {"--scaling-timeout", std::to_string(s.scaling_timeout)});
     ProcessOptions po;
     po.output = out / ("work/" + std::string(c->id) + ".log");

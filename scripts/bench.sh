@@ -5,15 +5,18 @@
 # printed and written to out/bench/bench.md (bench.json beside it).
 #
 #   scripts/bench.sh [--only LIST] [--quick] [--runs N] [--runs-transistor N]
-#                    [--widths 14,32,64,128] [--sizes 16,32,64]
+#                    [--widths 14,32,64,128] [--sizes 16,32,64] [--op-sizes 32,64,128]
 #                    [--scaling-timeout S] [-o DIR] [--merge] [--no-build] [--force]
 #
 # LIST: spice,overhead,solver,sampler,study,memory,scaling (default: all).
 # --merge puts the comparisons not run now into the table from the previous
 # run's out/bench/work/<id>.json (each with the load it had).
-# --quick is a smoke test (the fewest runs, the smallest cases): its figures
-# mean nothing. The full run takes about an hour on 2 cores (the transistor
-# level of `scaling` at width 128 most of it).
+# --quick is a smoke test (the fewest runs, the smallest cases; ~1.5 min):
+# its figures mean nothing. The full run is planned for at most 45 min on
+# 2 quiet cores (the estimate is printed at the start; scaling, solver and
+# spice take most of it). --sizes: crossbars simulated in a transient,
+# --op-sizes: crossbars of which only the operating point is solved (a
+# 128 x 128 transient takes ~12 min per solver; see bench/solver.cpp).
 #
 # The machine is shared: the script refuses to start while the 1-minute
 # load average is above 1.2 (--force starts anyway; the table records the
@@ -28,7 +31,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     --quick) args+=("$1"); force=1; shift ;;
     *) args+=("$1"); shift ;;
   esac
