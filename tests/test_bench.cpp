@@ -84,6 +84,30 @@ TEST_CASE("bench: every comparison runs in --quick mode and gives a sane table",
     CHECK(std::stoi(m[2]) >= 2);
   }
 
+  // 3: the quick set (transients 16 and 32, operating points 16 and 32, the
+  // ring at ideal and behavioural level); every ratio a positive number, each
+  // solver the one asked for, and KLU's outputs equal to Sparse's: the same
+  // circuit, so they may differ only by the time-step control's tolerances
+  // (reltol 1e-4 of outputs below 1 V: 1e-3 V leaves margin for the
+  // steps the two take differently; an operating point agrees to ~1e-9 V).
+  const auto& solver = section(report, "3.");
+  REQUIRE(solver.at("rows").size() == 6);
+  int op_rows = 0;
+  for (const auto& row : solver.at("rows")) {
+    INFO(row.dump());
+    const std::string analysis = row.at(1);
+    const double r = leading_ratio(row.at(6));
+    CHECK(std::isfinite(r));
+    CHECK(r > 0.05);
+    CHECK(r < 1000);
+    CHECK(row.at(10).get<std::string>() == "KLU / SPARSE");
+    const double diff = std::stod(row.at(11).get<std::string>());  // "7.8e-11 V"
+    CHECK(diff >= 0);
+    CHECK(diff < (analysis == "op" ? 1e-6 : 1e-3));
+    op_rows += analysis == "op";
+  }
+  CHECK(op_rows == 2);
+
   // 4: NumPy took (nearly) the same steps and ends as close to a tight
   // solve of the ODE as ours.
   const auto& sampler = section(report, "4.");
