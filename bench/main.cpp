@@ -39,7 +39,7 @@ const std::vector<Comparison>& comparisons() {
       {"sampler", "reference sampler vs NumPy", bench_sampler, 60, 2},
       {"study", "study throughput -j 1 vs -j 2", bench_study, 300, 6},
       {"memory", "resident memory over 1,000 simulations", bench_memory, 210, 21},
-      {"scaling", "wall time against the hidden width", bench_scaling, 600, 1},
+      {"scaling", "wall time against the hidden width", bench_scaling, 450, 1},
   };
   return all;
 }
