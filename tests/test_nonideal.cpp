@@ -64,7 +64,7 @@ TEST_CASE("programming: with the new keys at zero, a cell is programmed exactly 
   }
 }
 
-TEST_CASE("programming: absolute and relative errors add in variance; truncation keeps the truncated-normal law",
+TEST_CASE("programming: absolute and relative errors add in variance, truncation keeps the truncated-normal law",
           "[nonideal]") {
   config::CrossbarConfig xb;
   const double target = 50e-6;

@@ -53,7 +53,7 @@ const std::string kNoisy =
 
 }  // namespace
 
-TEST_CASE("noise: same seeds give byte-identical netlists and results in separate processes; other seeds differ",
+TEST_CASE("noise: same seeds give byte-identical netlists and results in separate processes, other seeds differ",
           "[noise][run]") {
   TempDir dir("noise_repro");
   auto netlist = [&](const std::string& name, const std::string& extra) {
