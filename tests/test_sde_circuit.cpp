@@ -3,8 +3,11 @@
 // task end to end.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,9 +27,12 @@ nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read_
 
 // samples.csv without its wall_seconds column (the only one that may differ
 // between two identical runs).
+// samples.csv without its timing column, the rows in index order (they are
+// written as the workers finish, so two runs may order them differently).
 std::string samples_without_timing(const fs::path& p) {
   std::istringstream in(read_text(p));
-  std::string line, out;
+  std::string line, header;
+  std::vector<std::pair<long, std::string>> rows;
   int timing = -1;
   for (int row = 0; std::getline(in, line); ++row) {
     std::vector<std::string> cells;
@@ -35,11 +41,16 @@ std::string samples_without_timing(const fs::path& p) {
     if (row == 0)
       for (std::size_t k = 0; k < cells.size(); ++k)
         if (cells[k] == "wall_seconds") timing = static_cast<int>(k);
+    std::string out;
     for (std::size_t k = 0; k < cells.size(); ++k)
       if (static_cast<int>(k) != timing) out += cells[k] + ",";
-    out += "\n";
+    if (row == 0) header = out;
+    else rows.emplace_back(std::stol(cells.at(0)), out);
   }
   REQUIRE(timing >= 0);
+  std::sort(rows.begin(), rows.end());
+  std::string out = header + "\n";
+  for (const auto& r : rows) out += r.second + "\n";
   return out;
 }
 

@@ -31,6 +31,9 @@ Result sample_result() {
   Vector empty{"i(v1)", "current", false, {}, {}};
   r.plot.vectors = {f, out, empty};
   r.wall_seconds = 0.125;
+  r.load_seconds = 0.0625;
+  r.analysis_seconds = 0.03125;
+  r.fetch_seconds = 1e-5;
   r.rss_bytes = 123456789;
   r.pid = 4242;
   r.solver = "KLU";
@@ -81,6 +84,9 @@ TEST_CASE("Worker protocol: jobs, results and hellos round-trip", "[spice]") {
     CHECK(back.plot.vectors[i].im == r.plot.vectors[i].im);
   }
   CHECK(back.wall_seconds == r.wall_seconds);
+  CHECK(back.load_seconds == r.load_seconds);
+  CHECK(back.analysis_seconds == r.analysis_seconds);
+  CHECK(back.fetch_seconds == r.fetch_seconds);
   CHECK(back.rss_bytes == r.rss_bytes);
   CHECK(back.pid == r.pid);
   CHECK(back.solver == r.solver);

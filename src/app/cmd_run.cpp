@@ -1,4 +1,5 @@
 // memcosim run CONFIG [-n N] [-o DIR] [--in-process] [--class NAME|INDEX|all]
+#include <chrono>
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -30,11 +31,16 @@ void add_run_command(CLI::App& app) {
   cmd->callback([=] {
     ConfigArgs a = *args;
     if (*in_process) a.overrides.push_back("simulation.mode=in_process");
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
     if (!cls->empty())
       for (auto& o : flow::class_overrides(a.load(), *cls)) a.overrides.push_back(o);
     const config::Config cfg = a.load();
+    const auto t1 = Clock::now();
     const auto model = flow::load_model(cfg, std::cerr);
     flow::RunOptions o;
+    o.config_load_seconds = std::chrono::duration<double>(t1 - t0).count();
+    o.model_load_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
     o.out_dir = out->empty() ? "out/" + cfg.name + "-run" : *out;
     o.n = *n;
     o.quiet = *quiet;

@@ -46,6 +46,15 @@ Eigen::MatrixXd pick(const Eigen::MatrixXd& x, const std::vector<long>& idx) {
   return out;
 }
 
+// Where the wall time of a run goes (seconds; summary.json "timing.phases").
+// Sums over trajectories for the per-trajectory parts.
+struct Phases {
+  double simulator_start = 0, transistor_environment = 0, circuit_build = 0, references = 0;
+  double netlist_generation = 0, simulation_loop = 0, comparison = 0, metrics = 0;
+  double digital_baseline = 0, plots = 0;
+  double ngspice_load = 0, ngspice_analysis = 0, vector_fetch = 0;  // where each job ran, + decoding
+};
+
 // How often each watched node reached the swing limits, over all trajectories.
 struct RailLog {
   std::map<std::string, long> hits;
@@ -72,6 +81,37 @@ std::map<long, spice::TestFault> injected_faults() {
     else if (kind == "exit") faults[index] = spice::TestFault::exit;
   }
   return faults;
+}
+
+// summary.json "timing.phases" and "timing.framework_overhead".
+void add_phase_timing(nlohmann::json& timing, const Phases& ph, const RunOptions& opt, double run_seconds) {
+  const double wall = opt.config_load_seconds + opt.model_load_seconds + run_seconds;
+  timing["phases"] = {{"config_load", opt.config_load_seconds},
+                      {"model_load", opt.model_load_seconds},
+                      {"simulator_start", ph.simulator_start},
+                      {"transistor_environment", ph.transistor_environment},
+                      {"circuit_build", ph.circuit_build},
+                      {"references", ph.references},
+                      {"netlist_generation", ph.netlist_generation},
+                      {"simulation_loop", ph.simulation_loop},
+                      {"ngspice_load_sum", ph.ngspice_load},
+                      {"ngspice_analysis_sum", ph.ngspice_analysis},
+                      {"vector_fetch_sum", ph.vector_fetch},
+                      {"comparison", ph.comparison},
+                      {"metrics", ph.metrics},
+                      {"digital_baseline", ph.digital_baseline},
+                      {"plots", ph.plots}};
+  const double overhead = opt.config_load_seconds + opt.model_load_seconds + ph.circuit_build +
+                          ph.netlist_generation + ph.vector_fetch + ph.comparison + ph.metrics;
+  timing["wall_seconds_with_setup"] = wall;
+  timing["framework_overhead"] = {
+      {"seconds", overhead},
+      {"share_of_wall", wall > 0 ? overhead / wall : 0.0},
+      {"definition",
+       "config and model load, circuit build, netlist generation, vector fetch (copy out of ngspice and "
+       "decoding the worker's message) and comparison (per trajectory, then the distribution metrics), "
+       "summed over trajectories, over the wall time from config load to summary.json (an upper bound: "
+       "the parent's share overlaps with the workers' simulations)"}};
 }
 
 }  // namespace
@@ -182,6 +222,12 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                       std::ostream& log) {
   if (opt.reference_only) return run_reference_only(cfg, model, opt, log);
   const auto start_time = Clock::now();
+  Phases ph;
+  auto timed = [](double& into, auto&& f) {
+    const auto t0 = Clock::now();
+    f();
+    into += seconds_since(t0);
+  };
   const long n = opt.n > 0 ? opt.n : cfg.simulation.n;
   const auto dir = prepare_output_dir(opt.out_dir.string());
   write_resolved_config(dir, cfg);
@@ -198,7 +244,9 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   ro.mode = cfg.simulation.mode == config::Execution::worker ? spice::ExecutionMode::worker_processes
                                                              : spice::ExecutionMode::in_process;
   ro.pool.workers = static_cast<unsigned>(cfg.simulation.workers);
+  const auto runner_start = Clock::now();
   spice::Runner runner(ro);
+  ph.simulator_start = seconds_since(runner_start);
   const spice::SimulatorInfo& info = runner.simulator_info();
   const auto solver = cfg.simulation.solver;
   if (solver == config::LinearSolver::klu && !info.has_klu)
@@ -218,8 +266,10 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   // Transistor level: the access-transistor I-V through this runner (cached
   // for build_circuit), and the sources whose energy is measured.
   const bool transistor = uses_transistor_level(cfg);
-  if (transistor) (void)transistor_environment(cfg, &runner);
+  if (transistor) timed(ph.transistor_environment, [&] { (void)transistor_environment(cfg, &runner); });
+  const auto build_start = Clock::now();
   circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu, 0, brownian);
+  ph.circuit_build = seconds_since(build_start);
   const double T = sc.duration;
   const std::vector<EnergyMeter> meters = transistor ? energy_meters(sc.circuit) : std::vector<EnergyMeter>{};
   const std::vector<std::string> energy_vectors = save_energy_vectors(sc.circuit, meters);
@@ -241,6 +291,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
 
   const auto ref_start = Clock::now();
   References refs = integrate_references(cfg, model, sc, schedule, so, x0, grid, brownian);
+  ph.references = seconds_since(ref_start);
   const Eigen::MatrixXd& x_ref = refs.x_ref;
   const Eigen::MatrixXd& x_soft = refs.x_soft;
   const std::vector<Eigen::MatrixXd>& ref_traj = refs.trajectory;
@@ -251,13 +302,17 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
 
   // ---- outputs that grow as results arrive ------------------------------------
   // Trajectory i's circuit: the shared one with its start, or (read noise,
-  // SDE) one built for it.
+  // SDE) one built for it (timed as circuit build).
   auto circuit_for = [&](long i) -> const circuit::SolverCircuit& {
-    if (sc.per_trajectory) sc = build_circuit(cfg, model, use_klu, static_cast<std::uint64_t>(i), brownian);
+    if (sc.per_trajectory)
+      timed(ph.circuit_build, [&] { sc = build_circuit(cfg, model, use_klu, static_cast<std::uint64_t>(i), brownian); });
     sc.set_start(x0.col(i));
     return sc;
   };
-  std::ofstream(dir / "netlist.cir") << spice::emit(circuit_for(0).circuit);
+  {
+    const circuit::SolverCircuit& first = circuit_for(0);
+    timed(ph.netlist_generation, [&] { std::ofstream(dir / "netlist.cir") << spice::emit(first.circuit); });
+  }
   std::vector<std::string> header = {"index", "status"};
   for (const char* what : {"start", "circuit", "reference", "software"})
     for (int d = 0; d < dim; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
@@ -285,6 +340,10 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   };
 
   auto handle = [&](spice::Result&& r) {
+    const auto handle_start = Clock::now();
+    ph.ngspice_load += r.load_seconds;
+    ph.ngspice_analysis += r.analysis_seconds;
+    ph.vector_fetch += r.fetch_seconds + r.decode_seconds;
     const long i = static_cast<long>(r.id);
     TrajectoryOutcome& o = report.trajectories[static_cast<std::size_t>(i)];
     o.index = i;
@@ -350,6 +409,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     }
     row.push_back(o.message);
     samples_csv.row(row);
+    ph.comparison += seconds_since(handle_start);
   };
 
   // Keep a few jobs per worker queued; netlists are built as they are needed.
@@ -360,7 +420,10 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   auto submit = [&](long i) {
     spice::Job job;
     job.id = static_cast<std::uint64_t>(i);
-    job.netlist = spice::emit(circuit_for(i).circuit);
+    const circuit::SolverCircuit& ci = circuit_for(i);
+    const auto emit_start = Clock::now();
+    job.netlist = spice::emit(ci.circuit);
+    ph.netlist_generation += seconds_since(emit_start);
     job.vectors = sc.saved_nodes;
     job.vectors.insert(job.vectors.end(), energy_vectors.begin(), energy_vectors.end());
     job.timeout_s = cfg.simulation.timeout;
@@ -377,6 +440,8 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
       log << "  " << done << "/" << n << " transients, " << fmt("%.1f", seconds_since(sim_start)) << " s\n" << std::flush;
   }
   const double sim_wall = seconds_since(sim_start);
+  ph.simulation_loop = sim_wall;
+  const auto metrics_start = Clock::now();
 
   // ---- comparison ---------------------------------------------------------------
   std::vector<long> ok_idx;
@@ -413,6 +478,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     report.circuit_metrics = analysis::compute_metrics(circuit_final, target, mopt);
     report.software_metrics = analysis::compute_metrics(software_final, target, mopt);
   }
+  ph.metrics = seconds_since(metrics_start);
   report.wall_seconds = seconds_since(start_time);
 
   summary["config"] = cfg.source;
@@ -466,7 +532,8 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
                                     {"note", "supply: rails of the transistor-level op-amps, word lines and bulks; "
                                              "ideal_source: energy delivered by ideal sources (bias rows, DACs, "
                                              "behavioural rectifiers), a lower bound for a real driver"}};
-    const DigitalBaseline digital = measure_digital_baseline(cfg, model);
+    DigitalBaseline digital;
+    timed(ph.digital_baseline, [&] { digital = measure_digital_baseline(cfg, model); });
     AnalogFigures analog;
     analog.seconds = T;
     analog.supply_joules = report.energy_supply;
@@ -481,8 +548,6 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
   for (const auto& o : report.trajectories)
     if (!o.ok()) failures.push_back({{"index", o.index}, {"status", o.status}, {"message", o.message}});
   summary["failures"] = failures;
-  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
-  report.summary = summary;
 
   // ---- report ---------------------------------------------------------------------
   log << "\nresults: " << ok_idx.size() << " of " << n << " transients ok"
@@ -526,6 +591,7 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     log << "  trajectory " << f["index"].get<long>() << ": " << f["status"].get<std::string>() << ": "
         << f["message"].get<std::string>() << "\n";
 
+  const auto plots_start = Clock::now();
   if (!ok_idx.empty()) {
     plot_samples(dir, circuit_final, software_final,
                  cfg.name + (class_label.empty() ? std::string() : " class " + class_label) + ": circuit (" +
@@ -535,6 +601,10 @@ RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, c
     std::sort(plotted.begin(), plotted.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
     plot_trajectories(dir, plotted, cfg.name + ": trajectories, SPICE (solid) vs reference (dashed)", log);
   }
+  ph.plots = seconds_since(plots_start);
+  add_phase_timing(summary["timing"], ph, opt, seconds_since(start_time));
+  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+  report.summary = summary;
   log << "  results in " << dir.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
          "trajectories.png)\n";
   return report;

@@ -33,6 +33,10 @@ struct RunOptions {
   std::filesystem::path out_dir;  // results folder (created)
   long n = 0;                     // trajectories; 0 = simulation.n
   bool quiet = false;             // no per-sample progress lines
+  // Measured by the caller before run_circuit (0 if not), reported with the
+  // run's own phases in summary.json "timing".
+  double config_load_seconds = 0;
+  double model_load_seconds = 0;
   // No ngspice: only the circuit-equivalent reference and the software
   // sampler for the same starts, their samples and metrics (with
   // simulation.reference = circuit, the programmed chip's settled circuit:

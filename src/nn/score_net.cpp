@@ -241,8 +241,16 @@ void ScoreNet::forward(const Eigen::Ref<const Eigen::MatrixXd>& x,
                                 std::to_string(out.rows()) + "x" + std::to_string(out.cols()) +
                                 ", expected " + std::to_string(arch_.input_dim) + "xN and " +
                                 std::to_string(arch_.output_dim) + "xN");
-  std::vector<Eigen::MatrixXd> hidden;
-  for (int h : arch_.hidden) hidden.emplace_back(h, x.cols());
+  // Scratch for the hidden activations, kept between calls: the samplers
+  // call this once per right-hand-side evaluation, and allocating 14 x 10,000
+  // doubles per layer each time cost about a fifth of the reference sampler's
+  // time in page faults (perf; memcosim_bench, comparison 4). forward_pass
+  // uses the first x.cols() columns. One per thread, so const calls from
+  // several threads stay independent.
+  thread_local std::vector<Eigen::MatrixXd> hidden;
+  hidden.resize(arch_.hidden.size());
+  for (std::size_t l = 0; l < arch_.hidden.size(); ++l)
+    if (hidden[l].rows() != arch_.hidden[l] || hidden[l].cols() < x.cols()) hidden[l].resize(arch_.hidden[l], x.cols());
   const Eigen::MatrixXd none;
   detail::forward_pass(params_, arch_.output_gain, x, temb,
                        cemb ? Eigen::Ref<const Eigen::MatrixXd>(*cemb)

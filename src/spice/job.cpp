@@ -45,6 +45,9 @@ std::string netlist_with_solver(std::string_view netlist, Solver solver) {
 
 Result run_job(NgspiceSession& session, const Job& job) {
   using Clock = std::chrono::steady_clock;
+  const auto seconds = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
   const auto start = Clock::now();
   Result r;
   r.id = job.id;
@@ -59,13 +62,18 @@ Result run_job(NgspiceSession& session, const Job& job) {
     session.load(netlist_with_solver(job.netlist, job.solver));
     loading = false;
     loaded = true;
+    const auto loaded_at = Clock::now();
+    r.load_seconds = seconds(start, loaded_at);
     for (const std::string& cmd : job.pre_commands) session.command(cmd);
     session.run(job.timeout_s, job.analysis);
     for (const std::string& cmd : job.post_commands) session.command(cmd);
+    const auto ran_at = Clock::now();
+    r.analysis_seconds = seconds(loaded_at, ran_at);
     r.plot = session.plot({}, job.vectors);
     if (job.all_plots)
       for (const std::string& name : session.plot_names())
         if (name != "const") r.plots.push_back(session.plot(name));
+    r.fetch_seconds = seconds(ran_at, Clock::now());
     r.status = JobStatus::ok;
   } catch (const SpiceError& e) {
     loaded = loaded || loading;
@@ -95,7 +103,7 @@ Result run_job(NgspiceSession& session, const Job& job) {
     r.log = session.log();
     r.solver = session.solver_used();
   }
-  r.wall_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.wall_seconds = seconds(start, Clock::now());
   r.rss_bytes = resident_set_bytes();
   return r;
 }

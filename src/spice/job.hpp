@@ -63,6 +63,11 @@ struct Result {
                                   // On sim_error/timeout: what was computed before it stopped.
   std::vector<Plot> plots;        // with Job::all_plots and ok: every plot the run made (op1, tran1, ...)
   double wall_seconds = 0;        // load + analysis + read-out, where it ran
+  // Its parts, where it ran: ngspice reading the netlist, the analysis (with
+  // the pre/post commands), copying the vectors out of ngspice. In a worker
+  // pool the parent adds the time it took to decode the worker's message.
+  double load_seconds = 0, analysis_seconds = 0, fetch_seconds = 0;
+  double decode_seconds = 0;
   std::uint64_t rss_bytes = 0;    // resident set of the process that ran it, after the job
   int pid = 0;                    // that process
   std::string solver;             // "KLU" / "SPARSE" as ngspice reported it; "" if unknown

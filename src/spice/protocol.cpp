@@ -234,6 +234,9 @@ std::string encode(const Result& result, bool worker_exiting) {
   w.u64(result.plots.size());
   for (const Plot& p : result.plots) put_plot(w, p);
   w.f64(result.wall_seconds);
+  w.f64(result.load_seconds);
+  w.f64(result.analysis_seconds);
+  w.f64(result.fetch_seconds);
   w.u64(result.rss_bytes);
   w.i64(result.pid);
   w.str(result.solver);
@@ -253,6 +256,9 @@ Result decode_result(std::string_view payload, bool& worker_exiting) {
   if (plots > payload.size()) throw ProtocolError("worker protocol: truncated payload");
   for (std::uint64_t i = 0; i < plots; ++i) result.plots.push_back(get_plot(r, payload.size()));
   result.wall_seconds = r.f64();
+  result.load_seconds = r.f64();
+  result.analysis_seconds = r.f64();
+  result.fetch_seconds = r.f64();
   result.rss_bytes = r.u64();
   result.pid = static_cast<int>(r.i64());
   result.solver = r.str();

@@ -34,7 +34,7 @@
 namespace memcosim::spice::wire {
 
 inline constexpr std::uint32_t kMagic = 0x5053434du;
-inline constexpr std::uint16_t kProtocolVersion = 2;  // 2: Job::all_plots, Result::plots
+inline constexpr std::uint16_t kProtocolVersion = 3;  // 2: Job::all_plots, Result::plots; 3: Result's phase times
 inline constexpr std::size_t kHeaderSize = 16;
 inline constexpr std::uint64_t kMaxPayload = std::uint64_t{1} << 40;  // sanity bound
 

@@ -355,7 +355,9 @@ struct WorkerPool::Impl {
       }
       case wire::MessageType::result: {
         bool exiting = false;
+        const auto decode_start = Clock::now();
         Result r = wire::decode_result(frame.payload, exiting);
+        r.decode_seconds = std::chrono::duration<double>(Clock::now() - decode_start).count();
         w.state = State::idle;
         done.push_back(std::move(r));
         if (exiting) {
