@@ -13,16 +13,6 @@ namespace memcosim::circuit {
 
 using config::ScheduleForm;
 
-double Waveform::at(double time) const {
-  if (t.empty()) return 0.0;
-  if (time <= t.front()) return v.front();
-  if (time >= t.back()) return v.back();
-  const auto hi = static_cast<std::size_t>(std::upper_bound(t.begin(), t.end(), time) - t.begin());
-  const std::size_t lo = hi - 1;
-  const double f = (time - t[lo]) / (t[hi] - t[lo]);
-  return v[lo] + f * (v[hi] - v[lo]);
-}
-
 double SolverCircuit::diffusion_time(double tau) const {
   tau = std::clamp(tau, 0.0, duration);
   if (form == ScheduleForm::time_warp) return schedule.unwarp(tau / tau0, t_start);
@@ -67,48 +57,7 @@ namespace {
 
 std::string idx(Eigen::Index i) { return std::to_string(i); }
 
-[[noreturn]] void config_error(const config::Locations* where, const std::string& key, const std::string& message) {
-  SourceLocation loc = where ? where->find(key) : SourceLocation{"<config>"};
-  throw InputError(Diagnostic{loc, key, message});
-}
-
 }  // namespace
-
-LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const config::CrossbarConfig& xb, Rng& rng,
-                       int index, const config::Locations* where, std::uint64_t device_seed) {
-  const Eigen::MatrixXd d = sign * layer.W;                        // G+ - G- in units of g_unit
-  const Eigen::VectorXd db = sign * layer.b * (k_in / xb.v_read);  // bias rows run at v_read
-  const double span = xb.g_max - xb.g_min;
-  const double largest = std::max(d.cwiseAbs().maxCoeff(), db.size() ? db.cwiseAbs().maxCoeff() : 0.0);
-  LayerMapping m;
-  m.g_unit = xb.g_unit;
-  if (m.g_unit == 0.0) {
-    m.g_unit = largest > 0 ? span / largest : span;
-  } else if (largest * m.g_unit > span * (1 + 1e-12)) {
-    config_error(where, "circuit.crossbar.g_unit",
-                 "layer " + std::to_string(index + 1) + " needs conductance differences up to " +
-                     config::format_number(largest * m.g_unit) + " S but g_max - g_min = " +
-                     config::format_number(span) + " S; lower g_unit or use 0 (auto)");
-  }
-  const DeviceSeeds seeds(device_seed);
-  std::uint64_t cell = 0;
-  auto program = [&](double target) { return program_conductance(target, xb, rng, seeds, index, cell++); };
-  auto pair = [&](double diff, double& gp, double& gm) {
-    gp = program(xb.g_min + std::max(diff, 0.0) * m.g_unit);
-    gm = program(xb.g_min + std::max(-diff, 0.0) * m.g_unit);
-  };
-  m.g_plus.resize(d.rows(), d.cols());
-  m.g_minus.resize(d.rows(), d.cols());
-  m.gb_plus.resize(d.rows());
-  m.gb_minus.resize(d.rows());
-  for (Eigen::Index j = 0; j < d.rows(); ++j) {
-    for (Eigen::Index i = 0; i < d.cols(); ++i) pair(d(j, i), m.g_plus(j, i), m.g_minus(j, i));
-    pair(db(j), m.gb_plus(j), m.gb_minus(j));
-  }
-  m.w_effective = sign * (m.g_plus - m.g_minus) / m.g_unit;
-  m.b_effective = sign * (m.gb_plus - m.gb_minus) / m.g_unit * (xb.v_read / k_in);
-  return m;
-}
 
 std::vector<std::size_t> diffusion_corners(const std::vector<double>& times, double min_spacing) {
   if (times.size() < 2) throw std::invalid_argument("diffusion_corners: needs at least two times");
@@ -131,40 +80,6 @@ Eigen::MatrixXd diffusion_path(const sde::BrownianPath& path, const sde::VpSched
 }
 
 namespace {
-
-// DAC sample times: points uniformly over [0, duration].
-std::vector<double> dac_times(int points, double duration) {
-  std::vector<double> t(static_cast<std::size_t>(points));
-  for (int k = 0; k < points; ++k) t[static_cast<std::size_t>(k)] = duration * k / (points - 1);
-  return t;
-}
-
-// Samples of f at the DAC times, as a linear or zero-order-hold waveform.
-template <class F>
-Waveform dac_waveform(const std::vector<double>& times, bool hold, F f) {
-  Waveform w;
-  for (std::size_t k = 0; k < times.size(); ++k) {
-    const double value = f(times[k]);
-    if (hold && k > 0) {
-      // Step to the new value over 1/1000 of an update interval.
-      const double edge = 1e-3 * (times[k] - times[k - 1]);
-      w.t.push_back(times[k] - edge);
-      w.v.push_back(w.v.back());
-    }
-    w.t.push_back(times[k]);
-    w.v.push_back(value);
-  }
-  return w;
-}
-
-// A DAC output: pwl(time, ...) through the waveform's points, scaled to
-// volts. A behavioural pwl interpolates exactly like Waveform::at() but,
-// unlike a PWL source, sets no simulator breakpoint at every update.
-Expr dac_expr(const Waveform& w, double volts_per_unit) {
-  std::vector<double> v = w.v;
-  for (double& x : v) x *= volts_per_unit;
-  return Expr::pwl(Expr::time(), w.t, v);
-}
 
 // The reverse SDE's diffusion term: per dimension a PWL source carrying
 // -k_state Y_d(tau) and a capacitor C from it into the integrator's summing
@@ -259,9 +174,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
           spice_number(cc.supply.vdd) + " V."};
 
   // ---- sources -----------------------------------------------------------
-  auto& rails = c.block("bias rails", {"Bias rows of every crossbar run at +-v_read."});
-  voltage(c, rails, "read_p", "vbp", SourceValue{cc.crossbar.v_read, std::nullopt});
-  voltage(c, rails, "read_n", "vbn", SourceValue{-cc.crossbar.v_read, std::nullopt});
+  add_bias_rails(c, cc.crossbar.v_read);
 
   const Eigen::Index half = s.frequencies.size();
   const double k_emb = s.k_hidden;  // DAC volts per unit of embedding
@@ -339,20 +252,20 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
   Block* mult = s.form == ScheduleForm::variable_gain
                     ? &c.block("schedule multipliers", {"Integrator inputs scaled by V(gain)."})
                     : nullptr;
-  for (int d = 0; d < s.dim; ++d) {
-    const std::string x = "x" + idx(d), xn = "xn" + idx(d), sneg = "sneg" + idx(d);
-    std::string in_state = xn, in_score = sneg;
-    if (mult) {
-      in_state = "xm" + idx(d);
-      in_score = "sm" + idx(d);
-      multiplier(c, *mult, "mul_x" + idx(d), xn, "gain", in_state, level(cc.blocks.multiplier), env);
-      multiplier(c, *mult, "mul_s" + idx(d), sneg, "gain", in_score, level(cc.blocks.multiplier), env);
+  if (mult) {
+    for (int d = 0; d < s.dim; ++d) {
+      multiplier(c, *mult, "mul_x" + idx(d), "xn" + idx(d), "gain", "xm" + idx(d), level(cc.blocks.multiplier), env);
+      multiplier(c, *mult, "mul_s" + idx(d), "sneg" + idx(d), "gain", "sm" + idx(d), level(cc.blocks.multiplier), env);
     }
-    s.integrators.push_back(integrator(c, integ, "int" + idx(d), {{in_state, r_state}, {in_score, r_score}}, x,
-                                       cc.integrator.c, level(cc.blocks.integrator), env));
-    inverter(c, sinv, "xinv" + idx(d), x, xn, cc.inverter_r, level(cc.blocks.inverter), env);
-    s.state_nodes.push_back(x);
   }
+  const StateLoop loop = add_state_loop(
+      c, integ, sinv, s.dim,
+      [&](int d) -> std::vector<std::pair<std::string, double>> {
+        return {{(mult ? "xm" : "xn") + idx(d), r_state}, {(mult ? "sm" : "sneg") + idx(d), r_score}};
+      },
+      cc, env);
+  s.integrators = loop.integrators;
+  s.state_nodes = loop.state_nodes;
   if (sde)
     add_diffusion_sources(c, s, *opt.brownian, opt.trajectory, cc.integrator.c, cc.diffusion.points,
                           cc.diffusion.resistance);
@@ -363,122 +276,28 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
   std::optional<ReadNoise> noise;
   if (noise_cfg.any()) noise.emplace(noise_cfg, DeviceSeeds(opt.seed), opt.trajectory, s.duration);
   s.per_trajectory = sde || noise.has_value();
-  const double r_wire = cc.crossbar.wire_resistance;
-  std::vector<std::pair<std::string, std::string>> rows;  // (+a, -a) per input
-  std::vector<std::string> row_names;
+  NetworkOptions no;
   for (int d = 0; d < s.dim; ++d) {
-    rows.emplace_back("x" + idx(d), "xn" + idx(d));
-    row_names.push_back("x" + idx(d));
+    no.input_rows.emplace_back("x" + idx(d), "xn" + idx(d));
+    no.input_names.push_back("x" + idx(d));
   }
-  double k_in = s.k_state;
-  const auto& net_layers = net.layers();
-  const int last = static_cast<int>(net_layers.size()) - 1;
-  for (int l = 0; l <= last; ++l) {
-    const bool output = l == last;
-    const std::string L = "l" + std::to_string(l + 1);
-    LayerMapping m = map_layer(net_layers[static_cast<std::size_t>(l)], output ? 1.0 : -1.0, k_in, cc.crossbar,
-                               programming, l, where, opt.seed);
-    m.rf = output ? s.k_score * arch.output_gain / (m.g_unit * k_in) : s.k_hidden / (m.g_unit * k_in);
-    m.r_embedding = output ? 0.0 : k_emb / (m.g_unit * k_in);
-    const Eigen::Index n_out = m.g_plus.rows(), n_in = m.g_plus.cols();
-
-    std::string row_list;
-    for (const auto& r : row_names) row_list += r + "+ " + r + "- ";
-    auto& xb = c.block(L + " crossbar" + (output ? " (output layer)" : ""),
-                       {"Rows: " + row_list + "bias+ bias-; " + std::to_string(n_out) + " columns " + L + "_c0..",
-                        "g_unit = " + spice_number(m.g_unit) + " S per unit weight, G in [" +
-                            spice_number(cc.crossbar.g_min) + ", " + spice_number(cc.crossbar.g_max) + "] S" +
-                            (cc.crossbar.levels >= 2 ? ", " + std::to_string(cc.crossbar.levels) + " levels" : "") +
-                            (cc.crossbar.programming_error > 0
-                                 ? ", programming error " + spice_number(cc.crossbar.programming_error)
-                                 : "") +
-                            "."});
-    if (level(cc.blocks.crossbar) == config::Level::behavioral) {
-      const auto& cp = cc.crossbar.cell;
-      const double g_lo = std::min({m.g_plus.minCoeff(), m.g_minus.minCoeff(), m.gb_plus.minCoeff(), m.gb_minus.minCoeff()});
-      const double g_hi = std::max({m.g_plus.maxCoeff(), m.g_minus.maxCoeff(), m.gb_plus.maxCoeff(), m.gb_minus.maxCoeff()});
-      xb.notes.push_back("Cells I = A sinh(V/" + spice_number(cp.v0) + "), A = " + spice_number(cp.i0) +
-                         " exp(-gap/" + spice_number(cp.g0) + "); verified at " + spice_number(cp.verify_voltage) +
-                         " V: gaps from " + spice_number(circuit::cell_gap(g_hi, cp)) + " m (G " + spice_number(g_hi) +
-                         " S) to " + spice_number(circuit::cell_gap(g_lo, cp)) + " m (G " + spice_number(g_lo) + " S).");
-    }
-    for (auto& note : device_notes(cc.crossbar, noise ? &*noise : nullptr)) xb.notes.push_back(std::move(note));
-    const config::Level xb_level = level(cc.blocks.crossbar);
-    const int width = output ? 0 : static_cast<int>(n_out);
-    // Crossbar rows in order: +a_0, -a_0, +a_1, ..., bias+, bias-.
-    std::vector<std::string> row_drivers;
-    for (const auto& [pos, neg] : rows) {
-      row_drivers.push_back(pos);
-      row_drivers.push_back(neg);
-    }
-    row_drivers.push_back("vbp");
-    row_drivers.push_back("vbn");
-    const CrossbarWires wires{L, static_cast<int>(row_drivers.size()), static_cast<int>(n_out)};
-    if (r_wire > 0) {
-      std::vector<std::string> column_out;
-      for (Eigen::Index j = 0; j < n_out; ++j) column_out.push_back(L + "_c" + idx(j));
-      auto& wb = c.block(L + " crossbar wires", {"Row r is driven at column 0 (nodes " + L + "_rwR_J), column J is read "
-                                                 "after its last row (nodes " + L + "_cwJ_R); " +
-                                                 spice_number(r_wire) + " ohm per segment."});
-      add_crossbar_wires(c, wb, wires, row_drivers, column_out, r_wire);
-    }
-    // One cell at crossbar row r, column j: with wires between its own row
-    // and column nodes, with read noise a fluctuating conductance.
-    std::uint64_t cell_number = 0;
-    auto place = [&](const std::string& name, int r, Eigen::Index j, const std::string& col, double g) {
-      const std::string row_node = r_wire > 0 ? wires.row_node(r, static_cast<int>(j)) : row_drivers[static_cast<std::size_t>(r)];
-      const std::string col_node = r_wire > 0 ? wires.column_node(static_cast<int>(j), r) : col;
-      const std::uint64_t number = cell_number++;
-      if (noise && noise->per_cell())
-        fluctuating_cell(c, xb, name, row_node, col_node, g, xb_level, env,
-                         noise->waveform(noise->cell_fluctuation(l, number)));
-      else
-        cell(c, xb, name, row_node, col_node, g, xb_level, env);
-    };
-    for (Eigen::Index j = 0; j < n_out; ++j) {
-      const std::string col = L + "_c" + idx(j);
-      for (Eigen::Index i = 0; i < n_in; ++i) {
-        place(L + "_p_r" + idx(i) + "_c" + idx(j), static_cast<int>(2 * i), j, col, m.g_plus(j, i));
-        place(L + "_n_r" + idx(i) + "_c" + idx(j), static_cast<int>(2 * i + 1), j, col, m.g_minus(j, i));
-      }
-      place(L + "_bp_c" + idx(j), static_cast<int>(2 * n_in), j, col, m.gb_plus(j));
-      place(L + "_bn_c" + idx(j), static_cast<int>(2 * n_in + 1), j, col, m.gb_minus(j));
-      if (noise && noise_cfg.temperature > 0) {
-        const double g_sum = m.g_plus.row(j).sum() + m.g_minus.row(j).sum() + m.gb_plus(j) + m.gb_minus(j);
-        c.add(xb, BehavioralCurrent{"B" + L + "_thermal_c" + idx(j), "0", col,
-                                    noise->waveform(noise->column_current(l, static_cast<std::uint64_t>(j), g_sum))});
-      }
-      if (!output) {
-        const std::string emb = j < width / 2 ? "emb_s" + idx(j) : "emb_c" + idx(j - width / 2);
-        c.add(xb, Resistor{"R" + L + "_emb_c" + idx(j), emb, col, m.r_embedding});
-        if (s.class_embedding.size() > 0)
-          c.add(xb, Resistor{"R" + L + "_cls_c" + idx(j), "cls_" + idx(j), col, m.r_embedding});
-      }
-    }
-
-    auto& tias = c.block(L + " TIAs", {"Rf = " + spice_number(m.rf) + " ohm" +
-                                           (output ? "; V(sneg_d) = -k_score s_d." : "; V(" + L + "_zJ) = k_hidden z_J.")});
-    for (Eigen::Index j = 0; j < n_out; ++j) {
-      const std::string out = output ? "sneg" + idx(j) : L + "_z" + idx(j);
-      tia(c, tias, L + "_tia" + idx(j), L + "_c" + idx(j), out, m.rf, level(cc.blocks.tia), env);
-      s.preactivation_nodes.push_back(out);
-    }
-    if (!output) {
-      auto& relus = c.block(L + " rectifiers");
-      auto& invs = c.block(L + " inverters", {"Negative rows of the next crossbar."});
-      rows.clear();
-      row_names.clear();
-      for (Eigen::Index j = 0; j < n_out; ++j) {
-        const std::string z = L + "_z" + idx(j), h = L + "_h" + idx(j), hn = L + "_hn" + idx(j);
-        relu(c, relus, L + "_relu" + idx(j), z, h, level(cc.blocks.relu), env);
-        inverter(c, invs, L + "_inv" + idx(j), h, hn, cc.inverter_r, level(cc.blocks.inverter), env);
-        rows.emplace_back(h, hn);
-        row_names.push_back(h);
-      }
-      k_in = s.k_hidden;
-    }
-    s.layers.push_back(std::move(m));
-  }
+  no.k_in = s.k_state;
+  no.k_hidden = s.k_hidden;
+  no.k_additive = k_emb;
+  no.k_out = s.k_score;
+  no.output_gain = arch.output_gain;
+  no.additive.push_back({"emb", [](Eigen::Index j, Eigen::Index width) {
+                           return j < width / 2 ? "emb_s" + idx(j) : "emb_c" + idx(j - width / 2);
+                         }});
+  if (s.class_embedding.size() > 0)
+    no.additive.push_back({"cls", [](Eigen::Index j, Eigen::Index) { return "cls_" + idx(j); }});
+  no.output_prefix = "sneg";
+  no.output_note = "; V(sneg_d) = -k_score s_d.";
+  no.device_seed = opt.seed;
+  no.noise = noise ? &*noise : nullptr;
+  NetworkCircuit network = add_network(c, net.layers(), no, cc, env, programming, where);
+  s.layers = std::move(network.layers);
+  s.preactivation_nodes = std::move(network.preactivation_nodes);
 
   // ---- analysis ------------------------------------------------------------
   s.saved_nodes = s.state_nodes;

@@ -2,6 +2,12 @@
 // crossbars computing the score network, TIAs, rectifiers and op-amp RC
 // integrators whose output voltages are the state x.
 //
+// The network's crossbars, TIAs and rectifiers come from the task-independent
+// network step (network.hpp), the integrators and state inverters from the
+// task-independent state loop (state_loop.hpp); this file adds what is the
+// diffusion task's: the time-embedding and schedule sources, the schedule
+// multipliers, the reverse SDE's diffusion sources.
+//
 // Signal conventions (k = volts per unit, from circuit.scaling):
 //   state      V(x_d)      =  k_state  x_d      (integrator outputs, layer-1 rows)
 //              V(xn_d)     = -k_state  x_d      (inverters: the negative rows)
@@ -42,7 +48,10 @@
 #include <Eigen/Core>
 
 #include "circuit/blocks.hpp"
+#include "circuit/dac.hpp"
 #include "circuit/ir.hpp"
+#include "circuit/network.hpp"
+#include "circuit/state_loop.hpp"
 #include "config/config.hpp"
 #include "nn/score_net.hpp"
 #include "sde/brownian.hpp"
@@ -50,33 +59,6 @@
 #include "util/random.hpp"
 
 namespace memcosim::circuit {
-
-// A source waveform as the netlist gives it: piecewise linear through
-// (t, v), constant outside. The reference evaluates the same points.
-struct Waveform {
-  std::vector<double> t, v;
-  double at(double time) const;
-};
-
-// How one layer's weights became conductances.
-struct LayerMapping {
-  Eigen::MatrixXd g_plus, g_minus;    // outputs x inputs (S), as programmed
-  Eigen::VectorXd gb_plus, gb_minus;  // bias pairs (S)
-  double g_unit = 0.0;                // S per unit weight
-  double rf = 0.0;                    // TIA feedback resistor (ohm)
-  double r_embedding = 0.0;           // embedding current resistor (ohm); 0 for the output layer
-  Eigen::MatrixXd w_effective;        // weights the programmed pairs represent
-  Eigen::VectorXd b_effective;
-};
-
-// Maps one layer's weights to programmed conductance pairs. sign = -1 for
-// hidden layers (inverting TIAs), +1 for the output layer; k_in is the
-// volts per unit of the layer's inputs. rf and r_embedding are left 0.
-// Throws InputError (at circuit.crossbar.g_unit) when g_unit cannot fit.
-// device_seed keys the counter-based parts of programming (absolute error,
-// truncation redraws, stuck cells; see nonideal.hpp).
-LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const config::CrossbarConfig& crossbar,
-                       Rng& rng, int index, const config::Locations* where = nullptr, std::uint64_t device_seed = 0);
 
 // The grid points (indices) that stay corners of the diffusion source: the
 // first and the last, and in between none closer than min_spacing to the
