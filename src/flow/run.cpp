@@ -16,6 +16,7 @@
 #include "flow/energy.hpp"
 #include "flow/transistor.hpp"
 #include "flow/plots.hpp"
+#include "flow/simulate.hpp"
 #include "reference/ode_solver.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
@@ -27,15 +28,6 @@
 namespace memcosim::flow {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::vector<double> column(const Eigen::VectorXd& v) { return {v.data(), v.data() + v.size()}; }
 
@@ -54,34 +46,6 @@ struct Phases {
   double digital_baseline = 0, plots = 0;
   double ngspice_load = 0, ngspice_analysis = 0, vector_fetch = 0;  // where each job ran, + decoding
 };
-
-// How often each watched node reached the swing limits, over all trajectories.
-struct RailLog {
-  std::map<std::string, long> hits;
-  double worst = 0.0;  // largest |V| seen (V)
-  std::string worst_node;
-};
-
-// Test hook, not a user feature: MEMCOSIM_TEST_FAULTS="3:segfault,5:hang"
-// makes the worker that runs trajectory 3 crash with SIGSEGV and the one
-// that runs trajectory 5 hang, to prove a run keeps every other result.
-std::map<long, spice::TestFault> injected_faults() {
-  std::map<long, spice::TestFault> faults;
-  const char* env = std::getenv("MEMCOSIM_TEST_FAULTS");
-  if (!env) return faults;
-  std::stringstream ss(env);
-  for (std::string item; std::getline(ss, item, ',');) {
-    const auto colon = item.find(':');
-    if (colon == std::string::npos) continue;
-    const long index = std::stol(item.substr(0, colon));
-    const std::string kind = item.substr(colon + 1);
-    if (kind == "segfault") faults[index] = spice::TestFault::segfault;
-    else if (kind == "abort") faults[index] = spice::TestFault::abort;
-    else if (kind == "hang") faults[index] = spice::TestFault::hang;
-    else if (kind == "exit") faults[index] = spice::TestFault::exit;
-  }
-  return faults;
-}
 
 // summary.json "timing.phases" and "timing.framework_overhead".
 void add_phase_timing(nlohmann::json& timing, const Phases& ph, const RunOptions& opt, double run_seconds) {
@@ -218,396 +182,408 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   return report;
 }
 
-RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,
-                      std::ostream& log) {
-  if (opt.reference_only) return run_reference_only(cfg, model, opt, log);
-  const auto start_time = Clock::now();
-  Phases ph;
-  auto timed = [](double& into, auto&& f) {
-    const auto t0 = Clock::now();
-    f();
-    into += seconds_since(t0);
-  };
-  const long n = opt.n > 0 ? opt.n : cfg.simulation.n;
-  const auto dir = prepare_output_dir(opt.out_dir.string());
-  write_resolved_config(dir, cfg);
+namespace {
 
-  const sde::VpSchedule schedule = sampling_schedule(cfg, model.schedule);
-  reference::SamplerOptions so = sampler_options(cfg);
-  so.n = n;
-  const int dim = model.net.dim();
-  const Eigen::MatrixXd x0 = reference::initial_states(so, dim, 0, n);
+// One diffusion run: the state that the result handler, the summary and the
+// console report share, and a method per seam (set-up, trajectory
+// collection, comparison, summary, report, pictures).
+class DiffusionRun {
+ public:
+  DiffusionRun(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt, std::ostream& log)
+      : cfg_(cfg), model_(model), opt_(opt), log_(log) {}
 
-  // The simulator first: its abilities (KLU) shape the netlist, and worker
-  // processes are forked before this process starts any thread.
-  spice::RunnerOptions ro;
-  ro.mode = cfg.simulation.mode == config::Execution::worker ? spice::ExecutionMode::worker_processes
-                                                             : spice::ExecutionMode::in_process;
-  ro.pool.workers = static_cast<unsigned>(cfg.simulation.workers);
-  const auto runner_start = Clock::now();
-  spice::Runner runner(ro);
-  ph.simulator_start = seconds_since(runner_start);
-  const spice::SimulatorInfo& info = runner.simulator_info();
-  const auto solver = cfg.simulation.solver;
-  if (solver == config::LinearSolver::klu && !info.has_klu)
-    throw InputError(Diagnostic{cfg.locations.find("simulation.solver"), "simulation.solver",
-                                "ngspice-" + info.version + " has no KLU solver (use auto or sparse)"});
-  // auto: KLU when the library has it, except for the reverse SDE: after each
-  // of its PWL breakpoints ngspice takes tiny steps (huge C/dt), and KLU's
-  // reused pivot order then fails on some trajectories ("timestep too small"
-  // at an integrator's summing node) where Sparse re-pivots and succeeds.
-  const bool sde_circuit = cfg.sampling.method == config::SamplingMethod::sde;
-  const bool use_klu = solver == config::LinearSolver::klu ||
-                       (solver == config::LinearSolver::automatic && info.has_klu && !sde_circuit);
+  RunReport run() {
+    start_ = Clock::now();
+    n_ = opt_.n > 0 ? opt_.n : cfg_.simulation.n;
+    dir_ = prepare_output_dir(opt_.out_dir.string());
+    write_resolved_config(dir_, cfg_);
+    set_up();
+    integrate();
+    open_outputs();
+    ph_.simulation_loop = run_jobs(
+        sim_, n_, cfg_.simulation.workers, [&](long i) { return job(i); },
+        [&](spice::Result&& r) { handle(std::move(r)); }, opt_.quiet, log_);
+    const auto metrics_start = Clock::now();
+    compare_distributions();
+    ph_.metrics = seconds_since(metrics_start);
+    report_.wall_seconds = seconds_since(start_);
+    nlohmann::json summary = summarize();
+    print_report(summary);
+    const auto plots_start = Clock::now();
+    draw();
+    ph_.plots = seconds_since(plots_start);
+    add_phase_timing(summary["timing"], ph_, opt_, seconds_since(start_));
+    std::ofstream(dir_ / "summary.json") << summary.dump(2) << "\n";
+    report_.summary = summary;
+    log_ << "  results in " << dir_.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
+            "trajectories.png)\n";
+    return std::move(report_);
+  }
 
-  const bool sde = cfg.sampling.method == config::SamplingMethod::sde;
-  const std::optional<sde::BrownianPath> path = brownian_path_for(cfg);
-  const sde::BrownianPath* brownian = path ? &*path : nullptr;
-  // Transistor level: the access-transistor I-V through this runner (cached
-  // for build_circuit), and the sources whose energy is measured.
-  const bool transistor = uses_transistor_level(cfg);
-  if (transistor) timed(ph.transistor_environment, [&] { (void)transistor_environment(cfg, &runner); });
-  const auto build_start = Clock::now();
-  circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu, 0, brownian);
-  ph.circuit_build = seconds_since(build_start);
-  const double T = sc.duration;
-  const std::vector<EnergyMeter> meters = transistor ? energy_meters(sc.circuit) : std::vector<EnergyMeter>{};
-  const std::vector<std::string> energy_vectors = save_energy_vectors(sc.circuit, meters);
-  const int cls = SamplingScore(cfg, model.net).class_index();
-  const auto names = class_names(cfg);
-  const std::string class_label =
-      cls < 0 ? std::string() : (static_cast<std::size_t>(cls) < names.size() ? names[static_cast<std::size_t>(cls)] : std::to_string(cls));
+ private:
+  // ---- set-up: simulator, circuit, energy meters ----------------------------
+  void set_up() {
+    schedule_ = sampling_schedule(cfg_, model_.schedule);
+    so_ = sampler_options(cfg_);
+    so_.n = n_;
+    dim_ = model_.net.dim();
+    x0_ = reference::initial_states(so_, dim_, 0, n_);
+    sde_ = cfg_.sampling.method == config::SamplingMethod::sde;
+    // auto solver: KLU, except for the reverse SDE: after each of its PWL
+    // breakpoints ngspice takes tiny steps (huge C/dt), and KLU's reused
+    // pivot order then fails on some trajectories ("timestep too small" at
+    // an integrator's summing node) where Sparse re-pivots and succeeds.
+    sim_ = start_simulator(cfg_, sde_);
+    ph_.simulator_start = sim_.start_seconds;
+    path_ = brownian_path_for(cfg_);
+    brownian_ = path_ ? &*path_ : nullptr;
+    // Transistor level: the access-transistor I-V through this runner (cached
+    // for build_circuit), and the sources whose energy is measured.
+    transistor_ = uses_transistor_level(cfg_);
+    if (transistor_) timed(ph_.transistor_environment, [&] { (void)transistor_environment(cfg_, sim_.runner.get()); });
+    timed(ph_.circuit_build, [&] { sc_ = build_circuit(cfg_, model_, sim_.use_klu, 0, brownian_); });
+    if (transistor_) meters_ = energy_meters(sc_.circuit);
+    energy_vectors_ = save_energy_vectors(sc_.circuit, meters_);
+    cls_ = SamplingScore(cfg_, model_.net).class_index();
+    const auto names = class_names(cfg_);
+    if (cls_ >= 0)
+      class_label_ = static_cast<std::size_t>(cls_) < names.size() ? names[static_cast<std::size_t>(cls_)] : std::to_string(cls_);
+    rails_.v_low = sc_.v_low;
+    rails_.v_high = sc_.v_high;
+    log_ << "memcosim run " << cfg_.name << ": " << n_ << " trajectories, circuit level "
+         << config::enum_name(cfg_.circuit.level) << ", " << config::enum_name(cfg_.circuit.schedule_form) << ", "
+         << sc_.circuit.element_count() << " elements, " << (sde_ ? "reverse SDE" : "PF-ODE")
+         << (class_label_.empty() ? std::string() : ", class " + class_label_) << "; " << sim_.describe() << "\n";
+  }
 
-  log << "memcosim run " << cfg.name << ": " << n << " trajectories, circuit level "
-      << config::enum_name(cfg.circuit.level) << ", " << config::enum_name(cfg.circuit.schedule_form) << ", "
-      << sc.circuit.element_count() << " elements, " << (sde ? "reverse SDE" : "PF-ODE")
-      << (class_label.empty() ? std::string() : ", class " + class_label) << "; ngspice-" << info.version
-      << (use_klu ? " (KLU)" : " (Sparse)")
-      << ", " << (ro.mode == spice::ExecutionMode::worker_processes ? "worker processes" : "in-process") << "\n";
+  // ---- references -------------------------------------------------------------
+  void integrate() {
+    grid_.resize(static_cast<std::size_t>(cfg_.simulation.observe));
+    for (std::size_t k = 0; k < grid_.size(); ++k)
+      grid_[k] = sc_.duration * static_cast<double>(k) / static_cast<double>(grid_.size() - 1);
+    const auto ref_start = Clock::now();
+    refs_ = integrate_references(cfg_, model_, sc_, schedule_, so_, x0_, grid_, brownian_);
+    ph_.references = seconds_since(ref_start);
+    log_ << "references (Boost.Odeint): circuit-equivalent " << (refs_.settled ? "(settled circuit) " : "")
+         << (sde_ ? "SDE (same Brownian path, adaptive between its corners) " : "ODE ") << refs_.reference_steps
+         << " steps, " << (sde_ ? "Euler-Maruyama " : "PF-ODE ") << refs_.software_steps << " steps, "
+         << fmt("%.2f", ph_.references) << " s\n";
+  }
 
-  // ---- references -----------------------------------------------------------
-  std::vector<double> grid(static_cast<std::size_t>(cfg.simulation.observe));
-  for (std::size_t k = 0; k < grid.size(); ++k) grid[k] = T * static_cast<double>(k) / static_cast<double>(grid.size() - 1);
+  // ---- outputs that grow as results arrive -------------------------------------
+  void open_outputs() {
+    timed(ph_.netlist_generation, [&] { std::ofstream(dir_ / "netlist.cir") << spice::emit(circuit_for(0).circuit); });
+    std::vector<std::string> header = {"index", "status"};
+    for (const char* what : {"start", "circuit", "reference", "software"})
+      for (int d = 0; d < dim_; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
+    for (const char* h : {"final_error", "max_error", "rms_error", "wall_seconds", "time_points", "rail_hit"})
+      header.emplace_back(h);
+    if (transistor_) header.emplace_back("energy_joules");
+    header.emplace_back("message");
+    samples_csv_.emplace(dir_ / "samples.csv", header);
+    std::vector<std::string> traj_header = {"index", "tau", "t"};
+    for (const char* what : {"circuit", "reference"})
+      for (int d = 0; d < dim_; ++d) traj_header.push_back(std::string(what) + "_x" + std::to_string(d));
+    traj_csv_.emplace(dir_ / "trajectories.csv", traj_header);
+    report_.trajectories.resize(static_cast<std::size_t>(n_));
+    report_.simulated_seconds = sc_.duration;
+    keep_traj_ = std::min<long>(cfg_.simulation.plot_trajectories, n_);
+  }
 
-  const auto ref_start = Clock::now();
-  References refs = integrate_references(cfg, model, sc, schedule, so, x0, grid, brownian);
-  ph.references = seconds_since(ref_start);
-  const Eigen::MatrixXd& x_ref = refs.x_ref;
-  const Eigen::MatrixXd& x_soft = refs.x_soft;
-  const std::vector<Eigen::MatrixXd>& ref_traj = refs.trajectory;
-  log << "references (Boost.Odeint): circuit-equivalent " << (refs.settled ? "(settled circuit) " : "")
-      << (sde ? "SDE (same Brownian path, adaptive between its corners) " : "ODE ") << refs.reference_steps
-      << " steps, " << (sde ? "Euler-Maruyama " : "PF-ODE ") << refs.software_steps << " steps, "
-      << fmt("%.2f", seconds_since(ref_start)) << " s\n";
-
-  // ---- outputs that grow as results arrive ------------------------------------
   // Trajectory i's circuit: the shared one with its start, or (read noise,
   // SDE) one built for it (timed as circuit build).
-  auto circuit_for = [&](long i) -> const circuit::SolverCircuit& {
-    if (sc.per_trajectory)
-      timed(ph.circuit_build, [&] { sc = build_circuit(cfg, model, use_klu, static_cast<std::uint64_t>(i), brownian); });
-    sc.set_start(x0.col(i));
-    return sc;
-  };
-  {
-    const circuit::SolverCircuit& first = circuit_for(0);
-    timed(ph.netlist_generation, [&] { std::ofstream(dir / "netlist.cir") << spice::emit(first.circuit); });
+  const circuit::SolverCircuit& circuit_for(long i) {
+    if (sc_.per_trajectory)
+      timed(ph_.circuit_build, [&] { sc_ = build_circuit(cfg_, model_, sim_.use_klu, static_cast<std::uint64_t>(i), brownian_); });
+    sc_.set_start(x0_.col(i));
+    return sc_;
   }
-  std::vector<std::string> header = {"index", "status"};
-  for (const char* what : {"start", "circuit", "reference", "software"})
-    for (int d = 0; d < dim; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
-  for (const char* h : {"final_error", "max_error", "rms_error", "wall_seconds", "time_points", "rail_hit"})
-    header.emplace_back(h);
-  if (transistor) header.emplace_back("energy_joules");
-  header.emplace_back("message");
-  CsvWriter samples_csv(dir / "samples.csv", header);
-  std::vector<std::string> traj_header = {"index", "tau", "t"};
-  for (const char* what : {"circuit", "reference"})
-    for (int d = 0; d < dim; ++d) traj_header.push_back(std::string(what) + "_x" + std::to_string(d));
-  CsvWriter traj_csv(dir / "trajectories.csv", traj_header);
 
-  RunReport report;
-  report.trajectories.resize(static_cast<std::size_t>(n));
-  report.simulated_seconds = T;
-  RailLog rails;
-  std::vector<TrajectoryPair> plotted;
-  const long keep_traj = std::min<long>(cfg.simulation.plot_trajectories, n);
+  spice::Job job(long i) {
+    spice::Job job;
+    const circuit::SolverCircuit& ci = circuit_for(i);
+    timed(ph_.netlist_generation, [&] { job.netlist = spice::emit(ci.circuit); });
+    job.vectors = sc_.saved_nodes;
+    job.vectors.insert(job.vectors.end(), energy_vectors_.begin(), energy_vectors_.end());
+    job.timeout_s = cfg_.simulation.timeout;
+    return job;
+  }
 
-  auto reference_of = [&](long i) {
-    Eigen::MatrixXd r(dim, static_cast<Eigen::Index>(grid.size()));
-    for (std::size_t k = 0; k < grid.size(); ++k) r.col(static_cast<Eigen::Index>(k)) = ref_traj[k].col(i);
+  Eigen::MatrixXd reference_of(long i) const {
+    Eigen::MatrixXd r(dim_, static_cast<Eigen::Index>(grid_.size()));
+    for (std::size_t k = 0; k < grid_.size(); ++k) r.col(static_cast<Eigen::Index>(k)) = refs_.trajectory[k].col(i);
     return r;
-  };
+  }
 
-  auto handle = [&](spice::Result&& r) {
+  // ---- trajectory collection ------------------------------------------------------
+  void handle(spice::Result&& r) {
     const auto handle_start = Clock::now();
-    ph.ngspice_load += r.load_seconds;
-    ph.ngspice_analysis += r.analysis_seconds;
-    ph.vector_fetch += r.fetch_seconds + r.decode_seconds;
+    ph_.ngspice_load += r.load_seconds;
+    ph_.ngspice_analysis += r.analysis_seconds;
+    ph_.vector_fetch += r.fetch_seconds + r.decode_seconds;
     const long i = static_cast<long>(r.id);
-    TrajectoryOutcome& o = report.trajectories[static_cast<std::size_t>(i)];
+    TrajectoryOutcome& o = report_.trajectories[static_cast<std::size_t>(i)];
     o.index = i;
     o.status = std::string(spice::to_string(r.status));
     o.message = r.message;
-    o.start = x0.col(i);
-    o.reference = x_ref.col(i);
-    o.software = x_soft.col(i);
+    o.start = x0_.col(i);
+    o.reference = refs_.x_ref.col(i);
+    o.software = refs_.x_soft.col(i);
     o.wall_seconds = r.wall_seconds;
-    o.circuit = Eigen::VectorXd::Constant(dim, std::numeric_limits<double>::quiet_NaN());
+    o.circuit = Eigen::VectorXd::Constant(dim_, std::numeric_limits<double>::quiet_NaN());
     if (r.ok()) {
       try {
-        const spice::Vector& time = r.plot.at("time");
-        o.time_points = static_cast<long>(time.size());
-        std::vector<std::vector<double>> xs;
-        for (const auto& node : sc.state_nodes) {
-          std::vector<double> v = r.plot.at(node).re;
-          for (double& value : v) value /= sc.k_state;
-          xs.push_back(std::move(v));
-        }
-        const Eigen::MatrixXd ref_i = reference_of(i);
-        Eigen::MatrixXd sim_i;
-        o.error = analysis::compare_trajectory(time.re, xs, grid, ref_i, &sim_i);
-        o.circuit = sim_i.col(sim_i.cols() - 1);
-        for (const auto& node : sc.saved_nodes) {
-          const auto& v = r.plot.at(node).re;
-          const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-          const double peak = std::max(std::abs(*lo), std::abs(*hi));
-          if (peak > rails.worst) {
-            rails.worst = peak;
-            rails.worst_node = node;
-          }
-          if (*hi >= sc.v_high - 1e-3 || *lo <= sc.v_low + 1e-3) {
-            ++rails.hits[node];
-            o.rail_hit = true;
-          }
-        }
-        if (transistor) o.energy = energy_by_group(r.plot, meters);
-        if (i < keep_traj) {
-          plotted.push_back({i, sim_i, ref_i, grid});
-          for (std::size_t k = 0; k < grid.size(); ++k) {
-            std::vector<std::string> row = {std::to_string(i), csv_number(grid[k]), csv_number(sc.diffusion_time(grid[k]))};
-            for (int d = 0; d < dim; ++d) row.push_back(csv_number(sim_i(d, static_cast<Eigen::Index>(k))));
-            for (int d = 0; d < dim; ++d) row.push_back(csv_number(ref_i(d, static_cast<Eigen::Index>(k))));
-            traj_csv.row(row);
-          }
-        }
+        compare(o, r);
       } catch (const SimulationError& e) {  // a vector missing from the plot
         o.status = "sim_error";
         o.message = e.what();
       }
     }
-    std::vector<std::string> row = {std::to_string(i), o.status};
+    write_row(o);
+    ph_.comparison += seconds_since(handle_start);
+  }
+
+  // The circuit's trajectory against the reference's, the rails and the
+  // energy of one finished transient.
+  void compare(TrajectoryOutcome& o, const spice::Result& r) {
+    const long i = o.index;
+    const spice::Vector& time = r.plot.at("time");
+    o.time_points = static_cast<long>(time.size());
+    std::vector<std::vector<double>> xs;
+    for (const auto& node : sc_.state_nodes) {
+      std::vector<double> v = r.plot.at(node).re;
+      for (double& value : v) value /= sc_.k_state;
+      xs.push_back(std::move(v));
+    }
+    const Eigen::MatrixXd ref_i = reference_of(i);
+    Eigen::MatrixXd sim_i;
+    o.error = analysis::compare_trajectory(time.re, xs, grid_, ref_i, &sim_i);
+    o.circuit = sim_i.col(sim_i.cols() - 1);
+    o.rail_hit = rails_.watch(r.plot, sc_.saved_nodes);
+    if (transistor_) o.energy = energy_by_group(r.plot, meters_);
+    if (i >= keep_traj_) return;
+    plotted_.push_back({i, sim_i, ref_i, grid_});
+    for (std::size_t k = 0; k < grid_.size(); ++k) {
+      std::vector<std::string> row = {std::to_string(i), csv_number(grid_[k]), csv_number(sc_.diffusion_time(grid_[k]))};
+      for (int d = 0; d < dim_; ++d) row.push_back(csv_number(sim_i(d, static_cast<Eigen::Index>(k))));
+      for (int d = 0; d < dim_; ++d) row.push_back(csv_number(ref_i(d, static_cast<Eigen::Index>(k))));
+      traj_csv_->row(row);
+    }
+  }
+
+  void write_row(const TrajectoryOutcome& o) {
+    std::vector<std::string> row = {std::to_string(o.index), o.status};
     for (const Eigen::VectorXd* v : {&o.start, &o.circuit, &o.reference, &o.software})
       for (double x : column(*v)) row.push_back(csv_number(x));
     for (double x : {o.error.final_error, o.error.max_error, o.error.rms_error, o.wall_seconds}) row.push_back(csv_number(x));
     row.push_back(std::to_string(o.time_points));
     row.push_back(o.rail_hit ? "1" : "0");
-    if (transistor) {
+    if (transistor_) {
       double e = 0;
       for (const auto& [group, joules] : o.energy) e += joules;
       row.push_back(o.energy.empty() ? std::string() : csv_number(e));
     }
     row.push_back(o.message);
-    samples_csv.row(row);
-    ph.comparison += seconds_since(handle_start);
-  };
+    samples_csv_->row(row);
+  }
 
-  // Keep a few jobs per worker queued; netlists are built as they are needed.
-  const auto sim_start = Clock::now();
-  const long in_flight = 4 * std::max<long>(1, cfg.simulation.workers > 0 ? cfg.simulation.workers : 2);
-  long submitted = 0, done = 0;
-  const auto faults = injected_faults();
-  auto submit = [&](long i) {
-    spice::Job job;
-    job.id = static_cast<std::uint64_t>(i);
-    const circuit::SolverCircuit& ci = circuit_for(i);
-    const auto emit_start = Clock::now();
-    job.netlist = spice::emit(ci.circuit);
-    ph.netlist_generation += seconds_since(emit_start);
-    job.vectors = sc.saved_nodes;
-    job.vectors.insert(job.vectors.end(), energy_vectors.begin(), energy_vectors.end());
-    job.timeout_s = cfg.simulation.timeout;
-    if (auto f = faults.find(i); f != faults.end()) job.test_fault = f->second;
-    runner.submit(std::move(job));
-  };
-  for (; submitted < std::min(n, in_flight); ++submitted) submit(submitted);
-  long next_report = std::max<long>(1, n / 10);
-  while (auto r = runner.next()) {
-    handle(std::move(*r));
-    ++done;
-    if (submitted < n) submit(submitted++);
-    if (!opt.quiet && (done % next_report == 0 || done == n))
-      log << "  " << done << "/" << n << " transients, " << fmt("%.1f", seconds_since(sim_start)) << " s\n" << std::flush;
+  // ---- comparison of the distributions ---------------------------------------------
+  void compare_distributions() {
+    for (const auto& o : report_.trajectories) {
+      if (o.ok()) ok_idx_.push_back(o.index);
+      else ++report_.failures;
+    }
+    circuit_final_.resize(dim_, static_cast<Eigen::Index>(ok_idx_.size()));
+    for (std::size_t k = 0; k < ok_idx_.size(); ++k)
+      circuit_final_.col(static_cast<Eigen::Index>(k)) = report_.trajectories[static_cast<std::size_t>(ok_idx_[k])].circuit;
+    software_final_ = pick(refs_.x_soft, ok_idx_);
+    // A class of a labelled data set is measured against that class's data.
+    target_ = metrics_target(cfg_, cls_);
+    // Distribution metrics need at least two samples.
+    have_metrics_ = ok_idx_.size() >= 2;
+    if (!have_metrics_) return;
+    const auto mopt = metrics_options(cfg_);
+    report_.circuit_metrics = analysis::compute_metrics(circuit_final_, target_, mopt);
+    report_.software_metrics = analysis::compute_metrics(software_final_, target_, mopt);
   }
-  const double sim_wall = seconds_since(sim_start);
-  ph.simulation_loop = sim_wall;
-  const auto metrics_start = Clock::now();
 
-  // ---- comparison ---------------------------------------------------------------
-  std::vector<long> ok_idx;
-  for (const auto& o : report.trajectories) {
-    if (o.ok()) ok_idx.push_back(o.index);
-    else ++report.failures;
+  std::vector<double> of_ok(double (*get)(const TrajectoryOutcome&)) const {
+    std::vector<double> v;
+    for (long i : ok_idx_) v.push_back(get(report_.trajectories[static_cast<std::size_t>(i)]));
+    return v;
   }
-  Eigen::MatrixXd circuit_final(dim, static_cast<Eigen::Index>(ok_idx.size()));
-  for (std::size_t k = 0; k < ok_idx.size(); ++k)
-    circuit_final.col(static_cast<Eigen::Index>(k)) = report.trajectories[static_cast<std::size_t>(ok_idx[k])].circuit;
-  const Eigen::MatrixXd software_final = pick(x_soft, ok_idx);
-  // A class of a labelled data set is measured against that class's data.
-  const Eigen::MatrixXd target = metrics_target(cfg, cls);
-  const auto mopt = metrics_options(cfg);
-  nlohmann::json summary;
-  std::vector<double> finals, maxes, rmss, walls;
-  for (long i : ok_idx) {
-    const auto& o = report.trajectories[static_cast<std::size_t>(i)];
-    finals.push_back(o.error.final_error);
-    maxes.push_back(o.error.max_error);
-    rmss.push_back(o.error.rms_error);
-    walls.push_back(o.wall_seconds);
-  }
-  auto stat = [](std::vector<double> v) -> nlohmann::json {
-    if (v.empty()) return nullptr;
-    std::sort(v.begin(), v.end());
-    double sum = 0;
-    for (double x : v) sum += x;
-    return {{"max", v.back()}, {"median", v[v.size() / 2]}, {"mean", sum / static_cast<double>(v.size())}};
-  };
-  // Distribution metrics need at least two samples.
-  const bool have_metrics = ok_idx.size() >= 2;
-  if (have_metrics) {
-    report.circuit_metrics = analysis::compute_metrics(circuit_final, target, mopt);
-    report.software_metrics = analysis::compute_metrics(software_final, target, mopt);
-  }
-  ph.metrics = seconds_since(metrics_start);
-  report.wall_seconds = seconds_since(start_time);
 
-  summary["config"] = cfg.source;
-  summary["name"] = cfg.name;
-  summary["trajectories"] = {{"requested", n}, {"ok", ok_idx.size()}, {"failed", report.failures}};
-  summary["sampling"] = {{"method", std::string(config::enum_name(cfg.sampling.method))},
-                         {"class_index", cls < 0 ? nlohmann::json(nullptr) : nlohmann::json(cls)},
-                         {"class", class_label.empty() ? nlohmann::json(nullptr) : nlohmann::json(class_label)}};
-  summary["circuit"] = {{"level", std::string(config::enum_name(cfg.circuit.level))},
-                        {"schedule_form", std::string(config::enum_name(cfg.circuit.schedule_form))},
-                        {"elements", sc.circuit.element_count()},
-                        {"tau0_seconds", sc.tau0},
-                        {"simulated_seconds_per_sample", T},
-                        {"reference", std::string(config::enum_name(cfg.simulation.reference))},
-                        {"simulator", "ngspice-" + info.version},
-                        {"solver", use_klu ? "klu" : "sparse"}};
-  summary["error_vs_reference"] = {{"final", stat(finals)}, {"max", stat(maxes)}, {"rms", stat(rmss)}};
-  summary["timing"] = {{"wall_seconds_total", report.wall_seconds},
-                       {"wall_seconds_simulation", sim_wall},
-                       {"wall_seconds_per_sample_mean", stat(walls).is_null() ? nlohmann::json(nullptr) : stat(walls)["mean"]},
-                       {"throughput_seconds_per_sample", sim_wall / static_cast<double>(n)}};
-  if (have_metrics) {
-    summary["metrics"] = {{"circuit", report.circuit_metrics.to_json()}, {"software", report.software_metrics.to_json()}};
-    summary["kl_ratio_circuit_over_software"] = report.circuit_metrics.kl.kl / report.software_metrics.kl.kl;
+  // ---- summary ------------------------------------------------------------------------
+  nlohmann::json summarize() {
+    nlohmann::json summary;
+    summary["config"] = cfg_.source;
+    summary["name"] = cfg_.name;
+    summary["trajectories"] = {{"requested", n_}, {"ok", ok_idx_.size()}, {"failed", report_.failures}};
+    summary["sampling"] = {{"method", std::string(config::enum_name(cfg_.sampling.method))},
+                           {"class_index", cls_ < 0 ? nlohmann::json(nullptr) : nlohmann::json(cls_)},
+                           {"class", class_label_.empty() ? nlohmann::json(nullptr) : nlohmann::json(class_label_)}};
+    summary["circuit"] = {{"level", std::string(config::enum_name(cfg_.circuit.level))},
+                          {"schedule_form", std::string(config::enum_name(cfg_.circuit.schedule_form))},
+                          {"elements", sc_.circuit.element_count()},
+                          {"tau0_seconds", sc_.tau0},
+                          {"simulated_seconds_per_sample", sc_.duration},
+                          {"reference", std::string(config::enum_name(cfg_.simulation.reference))},
+                          {"simulator", "ngspice-" + sim_.info().version},
+                          {"solver", sim_.use_klu ? "klu" : "sparse"}};
+    summary["error_vs_reference"] = {{"final", summary_stats(of_ok([](const auto& o) { return o.error.final_error; }))},
+                                     {"max", summary_stats(of_ok([](const auto& o) { return o.error.max_error; }))},
+                                     {"rms", summary_stats(of_ok([](const auto& o) { return o.error.rms_error; }))}};
+    const nlohmann::json walls = summary_stats(of_ok([](const auto& o) { return o.wall_seconds; }));
+    summary["timing"] = {{"wall_seconds_total", report_.wall_seconds},
+                         {"wall_seconds_simulation", ph_.simulation_loop},
+                         {"wall_seconds_per_sample_mean", walls.is_null() ? nlohmann::json(nullptr) : walls["mean"]},
+                         {"throughput_seconds_per_sample", ph_.simulation_loop / static_cast<double>(n_)}};
+    if (have_metrics_) {
+      summary["metrics"] = {{"circuit", report_.circuit_metrics.to_json()}, {"software", report_.software_metrics.to_json()}};
+      summary["kl_ratio_circuit_over_software"] = report_.circuit_metrics.kl.kl / report_.software_metrics.kl.kl;
+    }
+    summary["rails"] = rails_.to_json();
+    if (transistor_ && !ok_idx_.empty()) energy_and_projection(summary);
+    nlohmann::json failures = nlohmann::json::array();
+    for (const auto& o : report_.trajectories)
+      if (!o.ok()) failures.push_back({{"index", o.index}, {"status", o.status}, {"message", o.message}});
+    summary["failures"] = failures;
+    return summary;
   }
-  nlohmann::json rail_json = nlohmann::json::object();
-  for (const auto& [node, count] : rails.hits) rail_json[node] = count;
-  summary["rails"] = {{"swing_limits", {sc.v_low, sc.v_high}},
-                      {"largest_abs_voltage", rails.worst},
-                      {"at_node", rails.worst_node},
-                      {"nodes_reaching_limits", rail_json}};
-  Projection projection;
-  if (transistor && !ok_idx.empty()) {
-    // Mean energy per sample, per block; supplies and ideal sources apart.
+
+  // Mean energy per sample, per block (supplies and ideal sources apart), and
+  // the projection against the digital sampler.
+  void energy_and_projection(nlohmann::json& summary) {
     std::map<std::string, double> mean;
     std::map<std::string, bool> is_supply;
-    for (const auto& m : meters) is_supply[m.group] = is_supply[m.group] || m.supply;
-    for (long i : ok_idx)
-      for (const auto& [group, joules] : report.trajectories[static_cast<std::size_t>(i)].energy)
-        mean[group] += joules / static_cast<double>(ok_idx.size());
+    for (const auto& m : meters_) is_supply[m.group] = is_supply[m.group] || m.supply;
+    for (long i : ok_idx_)
+      for (const auto& [group, joules] : report_.trajectories[static_cast<std::size_t>(i)].energy)
+        mean[group] += joules / static_cast<double>(ok_idx_.size());
     nlohmann::json blocks = nlohmann::json::object();
     for (const auto& [group, joules] : mean) {
-      (is_supply[group] ? report.energy_supply : report.energy_sources) += joules;
+      (is_supply[group] ? report_.energy_supply : report_.energy_sources) += joules;
       blocks[group] = {{"joules", joules}, {"kind", is_supply[group] ? "supply" : "ideal_source"}};
     }
-    summary["energy_per_sample"] = {{"joules_total", report.energy_supply + report.energy_sources},
-                                    {"joules_supply", report.energy_supply},
-                                    {"joules_ideal_sources", report.energy_sources},
-                                    {"mean_supply_watts", report.energy_supply / T},
+    summary["energy_per_sample"] = {{"joules_total", report_.energy_supply + report_.energy_sources},
+                                    {"joules_supply", report_.energy_supply},
+                                    {"joules_ideal_sources", report_.energy_sources},
+                                    {"mean_supply_watts", report_.energy_supply / sc_.duration},
                                     {"by_block", blocks},
                                     {"note", "supply: rails of the transistor-level op-amps, word lines and bulks; "
                                              "ideal_source: energy delivered by ideal sources (bias rows, DACs, "
                                              "behavioural rectifiers), a lower bound for a real driver"}};
     DigitalBaseline digital;
-    timed(ph.digital_baseline, [&] { digital = measure_digital_baseline(cfg, model); });
+    timed(ph_.digital_baseline, [&] { digital = measure_digital_baseline(cfg_, model_); });
     AnalogFigures analog;
-    analog.seconds = T;
-    analog.supply_joules = report.energy_supply;
-    analog.source_joules = report.energy_sources;
-    analog.samples = static_cast<long>(ok_idx.size());
-    analog.kl = have_metrics ? report.circuit_metrics.kl.kl : std::nan("");
-    analog.software_kl_same_starts = have_metrics ? report.software_metrics.kl.kl : std::nan("");
-    projection = project(cfg, analog, digital);
-    summary["projection"] = projection.json;
+    analog.seconds = sc_.duration;
+    analog.supply_joules = report_.energy_supply;
+    analog.source_joules = report_.energy_sources;
+    analog.samples = static_cast<long>(ok_idx_.size());
+    analog.kl = have_metrics_ ? report_.circuit_metrics.kl.kl : std::nan("");
+    analog.software_kl_same_starts = have_metrics_ ? report_.software_metrics.kl.kl : std::nan("");
+    projection_ = project(cfg_, analog, digital);
+    summary["projection"] = projection_.json;
   }
-  nlohmann::json failures = nlohmann::json::array();
-  for (const auto& o : report.trajectories)
-    if (!o.ok()) failures.push_back({{"index", o.index}, {"status", o.status}, {"message", o.message}});
-  summary["failures"] = failures;
 
-  // ---- report ---------------------------------------------------------------------
-  log << "\nresults: " << ok_idx.size() << " of " << n << " transients ok"
-      << (report.failures ? ", " + std::to_string(report.failures) + " FAILED" : std::string()) << "\n";
-  log << "  simulated time per sample " << fmt("%.4g", T) << " s (tau0 = " << fmt("%.4g", sc.tau0) << " s); wall time "
-      << fmt("%.3f", walls.empty() ? 0.0 : summary["timing"]["wall_seconds_per_sample_mean"].get<double>())
-      << " s per transient, " << fmt("%.3f", sim_wall / static_cast<double>(n)) << " s per sample overall\n";
-  if (!ok_idx.empty()) {
-    const auto& e = summary["error_vs_reference"];
-    log << "  error vs circuit-equivalent reference (x units): final max " << fmt("%.3g", e["final"]["max"].get<double>())
-        << " median " << fmt("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
-        << fmt("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << fmt("%.3g", e["rms"]["median"].get<double>())
-        << "\n";
+  // ---- console report ---------------------------------------------------------------------
+  void print_report(const nlohmann::json& summary) const {
+    const double T = sc_.duration;
+    log_ << "\nresults: " << ok_idx_.size() << " of " << n_ << " transients ok"
+         << (report_.failures ? ", " + std::to_string(report_.failures) + " FAILED" : std::string()) << "\n";
+    const auto& per_sample = summary["timing"]["wall_seconds_per_sample_mean"];
+    log_ << "  simulated time per sample " << fmt("%.4g", T) << " s (tau0 = " << fmt("%.4g", sc_.tau0) << " s); wall time "
+         << fmt("%.3f", per_sample.is_null() ? 0.0 : per_sample.get<double>()) << " s per transient, "
+         << fmt("%.3f", ph_.simulation_loop / static_cast<double>(n_)) << " s per sample overall\n";
+    if (!ok_idx_.empty()) {
+      const auto& e = summary["error_vs_reference"];
+      log_ << "  error vs circuit-equivalent reference (x units): final max " << fmt("%.3g", e["final"]["max"].get<double>())
+           << " median " << fmt("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
+           << fmt("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << fmt("%.3g", e["rms"]["median"].get<double>())
+           << "\n";
+    }
+    if (have_metrics_) {
+      log_ << "  distribution vs data (" << target_.cols() << " points):\n"
+           << "    circuit   " << report_.circuit_metrics.summary() << "\n"
+           << "    software  " << report_.software_metrics.summary() << "\n"
+           << "    KL ratio circuit / software (same starts): "
+           << fmt("%.3f", summary["kl_ratio_circuit_over_software"].get<double>()) << "\n";
+    }
+    if (summary.contains("energy_per_sample")) {
+      const auto& e = summary["energy_per_sample"];
+      log_ << "  energy per sample " << fmt("%.4g", e["joules_total"].get<double>()) << " J ("
+           << fmt("%.4g", e["joules_supply"].get<double>()) << " J from the supplies of the transistor-level blocks, "
+           << fmt("%.3g", e["mean_supply_watts"].get<double>() * 1e3) << " mW on average; "
+           << fmt("%.4g", e["joules_ideal_sources"].get<double>()) << " J delivered by ideal sources):\n";
+      for (const auto& [group, v] : e["by_block"].items())
+        log_ << "    " << group << ": " << fmt("%.4g", v["joules"].get<double>()) << " J ("
+             << v["kind"].get<std::string>() << ")\n";
+      for (const auto& line : projection_.lines) log_ << line << "\n";
+    }
+    rails_.warn(log_);
+    for (const auto& f : summary["failures"])
+      log_ << "  trajectory " << f["index"].get<long>() << ": " << f["status"].get<std::string>() << ": "
+           << f["message"].get<std::string>() << "\n";
   }
-  if (have_metrics) {
-    log << "  distribution vs data (" << target.cols() << " points):\n"
-        << "    circuit   " << report.circuit_metrics.summary() << "\n"
-        << "    software  " << report.software_metrics.summary() << "\n"
-        << "    KL ratio circuit / software (same starts): "
-        << fmt("%.3f", summary["kl_ratio_circuit_over_software"].get<double>()) << "\n";
-  }
-  if (summary.contains("energy_per_sample")) {
-    const auto& e = summary["energy_per_sample"];
-    log << "  energy per sample " << fmt("%.4g", e["joules_total"].get<double>()) << " J ("
-        << fmt("%.4g", e["joules_supply"].get<double>()) << " J from the supplies of the transistor-level blocks, "
-        << fmt("%.3g", e["mean_supply_watts"].get<double>() * 1e3) << " mW on average; "
-        << fmt("%.4g", e["joules_ideal_sources"].get<double>()) << " J delivered by ideal sources):\n";
-    for (const auto& [group, v] : e["by_block"].items())
-      log << "    " << group << ": " << fmt("%.4g", v["joules"].get<double>()) << " J ("
-          << v["kind"].get<std::string>() << ")\n";
-    for (const auto& line : projection.lines) log << line << "\n";
-  }
-  if (!rails.hits.empty()) {
-    long total = 0;
-    for (const auto& [node, count] : rails.hits) total = std::max(total, count);
-    log << "  WARNING: " << rails.hits.size() << " node(s) reached the swing limits [" << fmt("%.3g", sc.v_low) << ", "
-        << fmt("%.3g", sc.v_high) << "] V (worst " << rails.worst_node << ", " << fmt("%.3g", rails.worst)
-        << " V, in up to " << total << " trajectories): activations saturate; reduce circuit.scaling\n";
-  }
-  for (const auto& f : failures)
-    log << "  trajectory " << f["index"].get<long>() << ": " << f["status"].get<std::string>() << ": "
-        << f["message"].get<std::string>() << "\n";
 
-  const auto plots_start = Clock::now();
-  if (!ok_idx.empty()) {
-    plot_samples(dir, circuit_final, software_final,
-                 cfg.name + (class_label.empty() ? std::string() : " class " + class_label) + ": circuit (" +
-                     std::string(config::enum_name(cfg.circuit.level)) + ") vs software samples" +
-                     (sde ? " (reverse SDE)" : ""),
-                 log);
-    std::sort(plotted.begin(), plotted.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
-    plot_trajectories(dir, plotted, cfg.name + ": trajectories, SPICE (solid) vs reference (dashed)", log);
+  // ---- pictures ----------------------------------------------------------------------------
+  void draw() {
+    if (ok_idx_.empty()) return;
+    plot_samples(dir_, circuit_final_, software_final_,
+                 cfg_.name + (class_label_.empty() ? std::string() : " class " + class_label_) + ": circuit (" +
+                     std::string(config::enum_name(cfg_.circuit.level)) + ") vs software samples" +
+                     (sde_ ? " (reverse SDE)" : ""),
+                 log_);
+    std::sort(plotted_.begin(), plotted_.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+    plot_trajectories(dir_, plotted_, cfg_.name + ": trajectories, SPICE (solid) vs reference (dashed)", log_);
   }
-  ph.plots = seconds_since(plots_start);
-  add_phase_timing(summary["timing"], ph, opt, seconds_since(start_time));
-  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
-  report.summary = summary;
-  log << "  results in " << dir.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
-         "trajectories.png)\n";
-  return report;
+
+  template <class F>
+  static void timed(double& into, F&& f) {
+    const auto t0 = Clock::now();
+    f();
+    into += seconds_since(t0);
+  }
+
+  const config::Config& cfg_;
+  const nn::LoadedModel& model_;
+  const RunOptions& opt_;
+  std::ostream& log_;
+  Clock::time_point start_;
+  Phases ph_;
+  long n_ = 0;
+  int dim_ = 0;
+  std::filesystem::path dir_;
+  sde::VpSchedule schedule_;
+  reference::SamplerOptions so_;
+  Eigen::MatrixXd x0_;
+  bool sde_ = false, transistor_ = false, have_metrics_ = false;
+  Simulator sim_;
+  std::optional<sde::BrownianPath> path_;
+  const sde::BrownianPath* brownian_ = nullptr;
+  circuit::SolverCircuit sc_;
+  std::vector<EnergyMeter> meters_;
+  std::vector<std::string> energy_vectors_;
+  int cls_ = -1;
+  std::string class_label_;
+  std::vector<double> grid_;
+  References refs_;
+  std::optional<CsvWriter> samples_csv_, traj_csv_;
+  RunReport report_;
+  RailLog rails_;
+  std::vector<TrajectoryPair> plotted_;
+  long keep_traj_ = 0;
+  std::vector<long> ok_idx_;
+  Eigen::MatrixXd circuit_final_, software_final_, target_;
+  Projection projection_;
+};
+
+}  // namespace
+
+RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,
+                      std::ostream& log) {
+  if (opt.reference_only) return run_reference_only(cfg, model, opt, log);
+  return DiffusionRun(cfg, model, opt, log).run();
 }
 
 ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& opt,

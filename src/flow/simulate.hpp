@@ -1,0 +1,75 @@
+// Task-independent plumbing of every `memcosim run`: the simulator and its
+// linear solver, the loop that keeps a few transients per worker in flight
+// and hands each result over as it arrives, the swing-limit watch, and the
+// summary statistics. Nothing here knows a task: the task's run supplies
+// the jobs and what to do with each result.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config.hpp"
+#include "spice/runner.hpp"
+
+namespace memcosim::flow {
+
+using Clock = std::chrono::steady_clock;
+inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// The simulator a run uses and the linear solver chosen for its netlists.
+struct Simulator {
+  std::unique_ptr<spice::Runner> runner;
+  bool use_klu = false;
+  double start_seconds = 0;  // starting the workers or the session
+  const spice::SimulatorInfo& info() const { return runner->simulator_info(); }
+  bool workers() const { return runner->mode() == spice::ExecutionMode::worker_processes; }
+  // "ngspice-46 (KLU), worker processes"
+  std::string describe() const;
+};
+
+// Starts the simulator first (its abilities shape the netlist, and worker
+// processes are forked before this process starts any thread) and picks
+// the solver: simulation.solver, where auto is KLU when the library has it
+// unless prefer_sparse (circuits with many PWL breakpoints, where KLU's
+// reused pivot order fails: the reverse SDE). Throws InputError when KLU is
+// asked for and missing.
+Simulator start_simulator(const config::Config& cfg, bool prefer_sparse);
+
+// Runs jobs 0 .. n-1: a few per worker in flight, each built by make_job(i)
+// only when it is submitted, each result handed to handle() as it arrives
+// (any order). Progress lines go to log unless quiet. Returns the wall
+// seconds of the loop. Test hook: MEMCOSIM_TEST_FAULTS="3:segfault,5:hang"
+// makes the job of trajectory 3 crash its worker and that of 5 hang, to
+// prove a run keeps every other result.
+double run_jobs(Simulator& sim, long n, int workers, const std::function<spice::Job(long)>& make_job,
+                const std::function<void(spice::Result&&)>& handle, bool quiet, std::ostream& log);
+
+// How often each watched node reached the swing limits, over all results.
+struct RailLog {
+  double v_low = 0, v_high = 0;  // the limits (V)
+  std::map<std::string, long> hits;
+  double worst = 0.0;  // largest |V| seen (V)
+  std::string worst_node;
+
+  // Records the peaks of the nodes' voltages in plot; true when one reached
+  // a limit (within 1 mV).
+  bool watch(const spice::Plot& plot, const std::vector<std::string>& nodes);
+  nlohmann::json to_json() const;
+  // The warning line (nothing when no node reached a limit).
+  void warn(std::ostream& log) const;
+};
+
+// {"max", "median", "mean"} of the values; null when there are none.
+nlohmann::json summary_stats(std::vector<double> values);
+
+// printf-style formatting of one number, for console reports.
+std::string fmt(const char* format, double value);
+
+}  // namespace memcosim::flow
