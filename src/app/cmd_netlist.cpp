@@ -4,6 +4,8 @@
 
 #include "app/cli.hpp"
 #include "flow/common.hpp"
+#include "flow/task.hpp"
+#include "spice/emitter.hpp"
 
 namespace memcosim::app {
 
@@ -15,22 +17,22 @@ void add_netlist_command(CLI::App& app) {
   auto klu = std::make_shared<bool>(false);
   add_config_args(*cmd, *args);
   cmd->add_option("-o,--output", *out, "File to write (default: standard output)");
-  cmd->add_option("--sample", *sample, "Which trajectory's start x_T the .ic lines hold (default 0)")
+  cmd->add_option("--sample", *sample, "Which trajectory's start x_T (diffusion) or which test case (twin) the netlist holds (default 0)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--klu", *klu, "Write .options klu (for ngspice >= 42 built with KLU)");
   cmd->callback([=] {
     const config::Config cfg = args->load();
-    const auto model = flow::load_model(cfg, std::cerr);
-    circuit::SolverCircuit sc;
-    const std::string text = flow::solver_netlist(cfg, model, static_cast<std::uint64_t>(*sample),
-                                                  *klu || cfg.simulation.solver == config::LinearSolver::klu, &sc);
+    const auto task = flow::load_task(cfg, std::cerr);
+    const circuit::Circuit c = task->circuit(cfg, *klu || cfg.simulation.solver == config::LinearSolver::klu,
+                                             static_cast<std::uint64_t>(*sample));
+    const std::string text = spice::emit(c);
     if (out->empty()) {
       std::cout << text;
     } else {
       std::ofstream f(*out);
       f << text;
       if (!f) throw Error("cannot write " + *out);
-      std::cerr << "wrote " << *out << " (" << sc.circuit.element_count() << " elements, sample " << *sample << ")\n";
+      std::cerr << "wrote " << *out << " (" << c.element_count() << " elements, sample " << *sample << ")\n";
     }
   });
 }

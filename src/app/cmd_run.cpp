@@ -5,6 +5,7 @@
 #include "app/cli.hpp"
 #include "flow/common.hpp"
 #include "flow/run.hpp"
+#include "flow/task.hpp"
 
 namespace memcosim::app {
 
@@ -37,7 +38,7 @@ void add_run_command(CLI::App& app) {
       for (auto& o : flow::class_overrides(a.load(), *cls)) a.overrides.push_back(o);
     const config::Config cfg = a.load();
     const auto t1 = Clock::now();
-    const auto model = flow::load_model(cfg, std::cerr);
+    const auto task = flow::load_task(cfg, std::cerr);
     flow::RunOptions o;
     o.config_load_seconds = std::chrono::duration<double>(t1 - t0).count();
     o.model_load_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
@@ -45,16 +46,9 @@ void add_run_command(CLI::App& app) {
     o.n = *n;
     o.quiet = *quiet;
     o.reference_only = *reference_only;
-    if (cfg.sampling.all_classes) {
-      const auto all = flow::run_all_classes(cfg, model, o, std::cout);
-      if (all.failures > 0)
-        throw SimulationError(std::to_string(all.failures) +
-                              " transients failed over all classes (listed above and in each summary.json)");
-      return;
-    }
-    const auto report = flow::run_circuit(cfg, model, o, std::cout);
-    if (report.failures > 0)
-      throw SimulationError(std::to_string(report.failures) + " of " + std::to_string(report.trajectories.size()) +
+    const flow::RunOutcome outcome = task->run(cfg, o, std::cout);
+    if (outcome.failures > 0)
+      throw SimulationError(std::to_string(outcome.failures) + " of " + std::to_string(outcome.transients) +
                             " transients failed (listed above and in summary.json); the others' results are kept");
   });
 }

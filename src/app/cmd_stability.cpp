@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "app/cli.hpp"
+#include "flow/task.hpp"
 #include "flow/common.hpp"
 #include "flow/stability.hpp"
 #include "util/error.hpp"
@@ -41,7 +42,7 @@ void add_stability_command(CLI::App& app) {
   cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-stability)");
   cmd->callback([=] {
     const config::Config cfg = args->load();
-    const auto model = flow::load_model(cfg, std::cerr);
+    const auto task = flow::load_task(cfg, std::cerr);
     flow::StabilityOptions o;
     for (const auto& c : split_list(*corners)) {
       bool found = false;
@@ -62,7 +63,7 @@ void add_stability_command(CLI::App& app) {
     o.loops = split_list(*loops);
     o.steps = !*no_steps;
     o.out_dir = out->empty() ? "out/" + cfg.name + "-stability" : *out;
-    const auto report = flow::run_stability(cfg, model, o, std::cout);
+    const auto report = flow::run_stability(cfg, *task, o, std::cout);
     if (!report.passed())
       throw SimulationError("stability specs not met: " + std::to_string(report.failures) +
                             " failing item(s) (tables above, stability.json)");

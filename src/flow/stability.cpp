@@ -125,7 +125,7 @@ std::vector<analysis::Complex> probe_loop_gain(const spice::Plot& run1, const sp
   return analysis::tian_loop_gain(va, vb, ia);
 }
 
-StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& model, const StabilityOptions& opt,
+StabilityReport run_stability(const config::Config& cfg, const Task& task, const StabilityOptions& opt,
                               std::ostream& log) {
   const auto& st = cfg.stability;
   std::vector<config::Corner> corners = opt.corners;
@@ -161,11 +161,8 @@ StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& 
 
       std::shared_ptr<const circuit::TransistorEnvironment> tenv;
       if (transistor) tenv = transistor_environment(c, &runner);
-      circuit::SolverCircuit sc = build_circuit(c, model, use_klu);
-      const auto x0 = reference::initial_states(sampler_options(c), sc.dim, static_cast<std::uint64_t>(st.sample), 1);
-      sc.set_start(x0.col(0));
-
-      circuit::Circuit dc_base = sc.circuit;
+      const circuit::Circuit base = task.circuit(c, use_klu, static_cast<std::uint64_t>(st.sample));
+      circuit::Circuit dc_base = base;
       circuit::hold_integrators(dc_base);
       dc_base.tran.reset();
       dc_base.saves.clear();
@@ -241,7 +238,7 @@ StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& 
       for (std::size_t k = 0; k < step_loops.size(); ++k) {
         const auto& l = loops[step_loops[k]];
         for (int run = 0; run < 2; ++run) {
-          circuit::Circuit circ = sc.circuit;
+          circuit::Circuit circ = base;
           const double h = run == 0 ? st.step : 0.0;
           circuit::insert_step(circ, l, circuit::Pwl{{0, t0, t0 + 1e-9, t0 + window}, {0, 0, h, h}});
           circ.tran = circuit::TranAnalysis{dt, t0 + window, dt};

@@ -31,6 +31,7 @@
 #include "circuit/ir.hpp"
 #include "circuit/transistor.hpp"
 #include "config/config.hpp"
+#include "flow/task.hpp"
 #include "nn/weights.hpp"
 #include "spice/plot.hpp"
 
@@ -86,7 +87,7 @@ struct StabilityReport {
 
 // Runs everything; simulator failures of single jobs count as failures of
 // their loop (named in the table). Throws InputError for bad options.
-StabilityReport run_stability(const config::Config& cfg, const nn::LoadedModel& model, const StabilityOptions& options,
+StabilityReport run_stability(const config::Config& cfg, const Task& task, const StabilityOptions& options,
                               std::ostream& log);
 
 // The op-amp characterisation bench: one op-amp at the level of the

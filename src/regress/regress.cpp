@@ -12,6 +12,8 @@
 
 #include "config/config.hpp"
 #include "flow/common.hpp"
+#include "flow/task.hpp"
+#include "spice/emitter.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 
@@ -56,8 +58,8 @@ config::Config case_config(const Case& c) {
 std::string generated_netlist(const Case& c) {
   const config::Config cfg = case_config(c);
   std::ostringstream warnings;
-  const auto model = flow::load_model(cfg, warnings);
-  return flow::solver_netlist(cfg, model, static_cast<std::uint64_t>(c.generated_from.sample), false);
+  const auto task = flow::load_task(cfg, warnings);
+  return spice::emit(task->circuit(cfg, false, static_cast<std::uint64_t>(c.generated_from.sample)));
 }
 
 std::string seconds_text(double s) {
@@ -77,7 +79,7 @@ std::vector<Case> load_cases(const fs::path& dir_or_file) {
       if (!c.generated_from.config.empty()) {
         const config::Config cfg = case_config(c);
         std::ostringstream warnings;
-        (void)flow::load_model(cfg, warnings);
+        (void)flow::load_task(cfg, warnings);
       }
       cases.push_back(std::move(c));
     } catch (const InputError& e) {

@@ -17,6 +17,7 @@
 
 #include "config/config.hpp"
 #include "flow/common.hpp"
+#include "flow/task.hpp"
 #include "flow/run.hpp"
 #include "spice/worker_pool.hpp"
 #include "study/study.hpp"
@@ -266,10 +267,10 @@ int run_job_process(const fs::path& job_json, std::ostream& log) {
   if (const std::string h = config_hash(cfg); h != t.config_hash)
     throw Error("job " + std::to_string(t.index) + ": its config now hashes to " + h + ", not " + t.config_hash +
                 " as when the study was checked (the base config or weight file changed during the sweep)");
-  const auto model = flow::load_model(cfg, log);
+  const auto task = flow::load_task(cfg, log);
   flow::RunOptions ro;
   ro.out_dir = t.dir;
-  flow::run_circuit(cfg, model, ro, log);
+  task->run(cfg, ro, log);
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "flow/common.hpp"
+#include "flow/task.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::study {
@@ -611,7 +612,7 @@ std::vector<Diagnostic> check_job_configs(Study& study, std::ostream& warn, bool
       const std::string model_path = cfg.resolve(cfg.model.file).string();
       if (!models_checked.count(model_path)) {
         models_checked[model_path] = false;
-        flow::load_model(cfg, warn);
+        (void)flow::load_task(cfg, warn);
         models_checked[model_path] = true;
       }
       job.config_hash = config_hash(cfg);
