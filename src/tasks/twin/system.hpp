@@ -22,6 +22,7 @@
 // DAC source all see the same held waveform.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -140,6 +141,12 @@ struct Trajectories {
 // Deterministic. Throws std::invalid_argument for inconsistent sizes.
 Trajectories integrate(const Field& field, int input_dim, const std::vector<Drive>& drives, double update_period,
                        const Eigen::MatrixXd& x0, std::span<const double> times, const reference::OdeOptions& options);
+
+// `count` states on the attractor of an autonomous system: a run from
+// F + N(0, 1) per variable (seeded) sampled at transient + k spacing
+// (dim x count). Throws std::runtime_error if the integration fails.
+Eigen::MatrixXd attractor_starts(const System& system, std::uint64_t seed, int count, double transient, double spacing,
+                                 const reference::OdeOptions& ode);
 
 // The true system as a Field.
 Field system_field(const System& system);

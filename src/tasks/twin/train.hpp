@@ -9,8 +9,9 @@
 // components of ((f(x_j, u_j) - dxdt_j) / output_scale)^2.
 //
 // Stage 2, trajectory fitting (multiple shooting): windows of `window` RK4
-// steps are cut from the records (start at a recorded sample, the drive held
-// per step as recorded); loss: mean over windows, steps and components of
+// steps of stride * dt are cut from the records (start at a recorded
+// sample; the drive of each step is the recorded one at its start, which is
+// the held DAC value when the DAC period is a multiple of the step); loss: mean over windows, steps and components of
 // ((x_rk4(t_k) - x_rec(t_k)) / state_scale)^2; the gradient is propagated
 // back through every RK4 stage with the network's vector-Jacobian product.
 //
@@ -55,10 +56,13 @@ struct TwinTrainOptions {
   int batch_size = 256;
   double learning_rate = 1e-3;
   int trajectory_steps = 300;
-  int window = 10;
-  int rk4_substeps = 1;          // RK4 steps per record spacing (step = dt / rk4_substeps)
+  int window = 10;               // RK4 steps per window
+  int stride = 1;                // record samples per RK4 step (step = stride * dt)
   int windows_per_step = 64;
   double trajectory_learning_rate = 3e-4;
+  // Cosine decay of both stages' learning rates to final_fraction times
+  // their initial value over the stage; 1 = constant.
+  double final_fraction = 1.0;
   nn::AdamOptions adam;          // betas, eps, weight decay, gradient clipping
   nn::WeightNoise weight_noise;
   std::uint64_t seed = 1;
@@ -83,6 +87,6 @@ TwinTrainResult train_twin(nn::Mlp& net, const Records& records, const TwinTrain
 // window): loss and, if grad is not empty, its gradient (num_params()).
 // Exposed for the gradient check.
 double trajectory_loss(const nn::Mlp& net, const Records& records, const std::vector<std::pair<int, int>>& windows,
-                       int window, int rk4_substeps, const Eigen::VectorXd& state_scale, Eigen::Ref<Eigen::VectorXd> grad);
+                       int window, int stride, const Eigen::VectorXd& state_scale, Eigen::Ref<Eigen::VectorXd> grad);
 
 }  // namespace memcosim::tasks::twin
