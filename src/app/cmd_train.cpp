@@ -3,20 +3,28 @@
 
 #include "app/cli.hpp"
 #include "flow/train.hpp"
+#include "tasks/twin/pipeline.hpp"
 
 namespace memcosim::app {
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train the score network (denoising score matching) and write its weight file");
+  auto* cmd = app.add_subcommand("train", "Train the model of the config's task (score network, or digital twin) and write its weight file");
   auto args = std::make_shared<ConfigArgs>();
   auto output = std::make_shared<std::string>();
   auto every = std::make_shared<int>(500);
+  auto results = std::make_shared<std::string>();
   add_config_args(*cmd, *args);
   cmd->add_option("-o,--output", *output, "Weight file to write (default: the config's model.file)");
+  cmd->add_option("--results", *results,
+                  "task twin: folder for the ground truth (records.csv) and the software evaluation (default: "
+                  "out/<name>-train)");
   cmd->add_option("--log-every", *every, "Print the loss every N epochs (0: never)")->check(CLI::NonNegativeNumber);
   cmd->callback([=] {
     const config::Config cfg = args->load();
-    flow::train_model(cfg, *output, std::cout, *every);
+    if (cfg.task == config::Task::twin)
+      tasks::twin::train_from_config(cfg, *output, *results, std::cout, *every);
+    else
+      flow::train_model(cfg, *output, std::cout, *every);
   });
 }
 

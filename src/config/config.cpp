@@ -1,6 +1,7 @@
 #include "config/config.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <tuple>
 #include <sstream>
@@ -9,7 +10,53 @@
 
 namespace memcosim::config {
 
+namespace {
+
+// a / b is a whole number (to rounding).
+bool is_multiple(double a, double b) {
+  const double q = a / b;
+  return b > 0 && q >= 1.0 - 1e-9 && std::abs(q - std::round(q)) < 1e-6;
+}
+
+// Rules of the twin: section that tie keys together (task: twin only).
+void validate_twin(const TwinConfig& t, Checker& c) {
+  auto num = [](double v) { return format_number(v); };
+  c.require(!t.hidden.empty(), "twin.hidden", "needs at least one hidden layer");
+  const double step = t.stages.step > 0 ? t.stages.step : t.data.dt;
+  c.require(t.stages.step == 0 || is_multiple(t.stages.step, t.data.dt), "twin.stages.step",
+            "must be 0 or a multiple of twin.data.dt " + num(t.data.dt) + " (got " + num(t.stages.step) + ")");
+  c.require(t.data.duration > t.stages.window * step, "twin.data.duration",
+            "must be longer than one stage-2 window (twin.stages.window x step = " + num(t.stages.window * step) + ")");
+  if (t.system == TwinSystem::hp_memristor) {
+    c.require(t.hp.r_off > t.hp.r_on, "twin.hp.r_off",
+              "must be > twin.hp.r_on (got " + num(t.hp.r_off) + " <= " + num(t.hp.r_on) + ")");
+    c.require(t.hp.x0_max > t.hp.x0_min, "twin.hp.x0_max",
+              "must be > twin.hp.x0_min (got " + num(t.hp.x0_max) + " <= " + num(t.hp.x0_min) + ")");
+    c.require(t.train_drives.amplitude_max >= t.train_drives.amplitude_min, "twin.train_drives.amplitude_max",
+              "must be >= twin.train_drives.amplitude_min");
+    c.require(t.train_drives.f_max >= t.train_drives.f_min, "twin.train_drives.f_max", "must be >= twin.train_drives.f_min");
+    // The finite-difference stencil spans 4 dt and must fit inside one hold interval.
+    c.require(t.update_period == 0 || (is_multiple(t.update_period, t.data.dt) && t.update_period >= 5 * t.data.dt),
+              "twin.data.dt",
+              "must divide twin.update_period " + num(t.update_period) + " at least 5 times (got " + num(t.data.dt) + ")");
+    c.require(t.update_period == 0 || is_multiple(t.update_period, step), "twin.stages.step",
+              "the stage-2 RK4 step " + num(step) + " must divide twin.update_period " + num(t.update_period) +
+                  " (the held drive then changes only between steps)");
+    c.require(t.test.sine.enabled || t.test.triangle.enabled || t.test.square.enabled || t.test.chirp.enabled,
+              "twin.test", "enable at least one test drive");
+  } else {
+    c.require(t.metrics.lyapunov_interval <= t.metrics.lyapunov_time, "twin.metrics.lyapunov_interval",
+              "must be <= twin.metrics.lyapunov_time");
+    for (std::size_t i = 0; i < t.metrics.lags.size(); ++i)
+      c.require(t.metrics.lags[i] < t.metrics.stats_horizon, "twin.metrics.lags[" + std::to_string(i) + "]",
+                "must be shorter than twin.metrics.stats_horizon");
+  }
+}
+
+}  // namespace
+
 void Config::validate(Checker& c) const {
+  if (task == Task::twin) validate_twin(twin, c);
   // The name ends up in netlist titles and folder names.
   c.require(!name.empty() && std::all_of(name.begin(), name.end(),
                                          [](char ch) {

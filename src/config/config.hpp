@@ -15,6 +15,7 @@
 
 #include "config/reflect.hpp"
 #include "config/transistor.hpp"
+#include "config/twin.hpp"
 
 namespace memcosim::config {
 
@@ -28,6 +29,7 @@ enum class LinearSolver { automatic, klu, sparse };
 enum class Integration { trap, gear };
 enum class LrSchedule { constant, cosine };
 enum class ReferenceModel { network, circuit };
+enum class Task { diffusion, twin };
 
 template <>
 struct EnumNames<DatasetKind> {
@@ -74,6 +76,11 @@ template <>
 struct EnumNames<ReferenceModel> {
   static constexpr std::array<std::pair<ReferenceModel, std::string_view>, 2> values{
       {{ReferenceModel::network, "network"}, {ReferenceModel::circuit, "circuit"}}};
+};
+template <>
+struct EnumNames<Task> {
+  static constexpr std::array<std::pair<Task, std::string_view>, 2> values{
+      {{Task::diffusion, "diffusion"}, {Task::twin, "twin"}}};
 };
 template <>
 struct EnumNames<Integration> {
@@ -627,6 +634,7 @@ struct SimulationConfig {
 
 struct Config {
   std::string name = "ring";
+  Task task = Task::diffusion;
   std::uint64_t seed = 1;
   DatasetConfig dataset;
   ModelConfig model;
@@ -638,6 +646,7 @@ struct Config {
   SimulationConfig simulation;
   StabilityConfig stability;
   ProjectionConfig projection;
+  TwinConfig twin;
 
   // Filled by the loader, not keys.
   std::string source;               // the config file as given
@@ -647,6 +656,9 @@ struct Config {
   template <class V>
   void fields(V& v) {
     v("name", name, "Name of the study; used in netlist titles and output folder names (letters, digits, _ - .).");
+    v("task", task,
+      "What is solved: diffusion (a score network sampled through the PF-ODE or reverse SDE) or twin (a neural-ODE "
+      "digital twin dx/dt = f(x, u) of the system in twin.system; keys under twin:).");
     v("seed", seed, "Master seed. Every random stream (data, initial weights, training noise, samples) derives from it.");
     v("dataset", dataset, "Target distribution.");
     v("model", model, "Score network and its weight file.");
@@ -658,6 +670,7 @@ struct Config {
     v("simulation", simulation, "How the circuit is simulated (ngspice).");
     v("stability", stability, "Loop-stability analysis of every op-amp loop (memcosim stability).");
     v("projection", projection, "Speed/energy projection against a digital sampler (memcosim run, transistor level).");
+    v("twin", twin, "Neural-ODE digital twin (task: twin): the true system, drives, data, network, training, metrics.");
   }
   void validate(Checker& c) const;
 

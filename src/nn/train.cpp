@@ -10,6 +10,7 @@
 
 #include "nn/format.hpp"
 #include "nn/forward.hpp"
+#include "nn/optimizer.hpp"
 
 namespace memcosim::nn {
 
@@ -304,7 +305,9 @@ TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<
   Objective objective(net, B);
   Eigen::VectorXd theta = net.params();
   Eigen::VectorXd ema = theta;
-  Eigen::VectorXd grad(P), adam_m = Eigen::VectorXd::Zero(P), adam_v = Eigen::VectorXd::Zero(P);
+  Eigen::VectorXd grad(P);
+  AdamState adam(P);
+  const AdamOptions adam_options{opt.adam_beta1, opt.adam_beta2, opt.adam_eps, opt.weight_decay, opt.grad_clip};
   Eigen::VectorXd mult(P);
   Eigen::MatrixXd x0(D, B), z(D, B);
   Eigen::VectorXd t(B);
@@ -348,21 +351,8 @@ TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<
                              labels ? batch_labels.data() : nullptr, opt, &grad);
       loss_sum += loss.total * static_cast<double>(nb);
 
-      // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is < 1.
-      if (opt.grad_clip > 0) {
-        const double scale = opt.grad_clip / (grad.norm() + 1e-6);
-        if (scale < 1.0) grad *= scale;
-      }
-      // Coupled L2 weight decay, then Adam with PyTorch's bias corrections.
-      grad += opt.weight_decay * theta;
+      adam.step(theta, grad, learning_rate(result.steps + 1), adam_options);
       ++result.steps;
-      const double k = static_cast<double>(result.steps);
-      const double bc1 = 1.0 - std::pow(opt.adam_beta1, k);
-      const double bc2 = 1.0 - std::pow(opt.adam_beta2, k);
-      adam_m = opt.adam_beta1 * adam_m + (1.0 - opt.adam_beta1) * grad;
-      adam_v = opt.adam_beta2 * adam_v + (1.0 - opt.adam_beta2) * grad.cwiseAbs2();
-      theta.array() -= (learning_rate(result.steps) / bc1) * adam_m.array() /
-                       (adam_v.array().sqrt() / std::sqrt(bc2) + opt.adam_eps);
       if (opt.ema_decay > 0) ema = opt.ema_decay * ema + (1.0 - opt.ema_decay) * theta;
     }
     const double mean_loss = loss_sum / static_cast<double>(n);
