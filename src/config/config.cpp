@@ -50,6 +50,9 @@ void validate_twin(const TwinConfig& t, Checker& c) {
     for (std::size_t i = 0; i < t.metrics.lags.size(); ++i)
       c.require(t.metrics.lags[i] < t.metrics.stats_horizon, "twin.metrics.lags[" + std::to_string(i) + "]",
                 "must be shorter than twin.metrics.stats_horizon");
+    c.require(t.circuit_long_run_discard < t.circuit_long_run, "twin.circuit_long_run_discard",
+              "must be shorter than twin.circuit_long_run " + num(t.circuit_long_run) + " (got " +
+                  num(t.circuit_long_run_discard) + ")");
   }
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/reflect.hpp"
+#include "config/twin_scaling.hpp"
 
 namespace memcosim::config {
 
@@ -182,6 +183,9 @@ struct TwinConfig {
   std::vector<int> hidden = {16, 16};
   TwinStagesConfig stages;
   TwinMetricsConfig metrics;
+  TwinScalingConfig scaling;
+  double circuit_long_run = 60.0;
+  double circuit_long_run_discard = 10.0;
   template <class V>
   void fields(V& v) {
     v("system", system, "The true system: hp_memristor (voltage-driven, Joglekar window) or lorenz96.");
@@ -198,6 +202,13 @@ struct TwinConfig {
       ge(1));
     v("stages", stages, "The two training stages (optimiser constants from training.*).");
     v("metrics", metrics, "Metrics of the software (and circuit) evaluation.");
+    v("scaling", scaling, "Volts per unit of the twin circuit's signals (`memcosim run`, `netlist`, `stability`).");
+    v("circuit_long_run", circuit_long_run,
+      "Lorenz96: length (model time) of the one long circuit run whose per-variable mean and variance `run` "
+      "compares with the true system's.",
+      gt(0));
+    v("circuit_long_run_discard", circuit_long_run_discard,
+      "Lorenz96: time discarded from the start of the long run before its statistics.", ge(0));
   }
 };
 

@@ -4,6 +4,7 @@
 
 #include "flow/common.hpp"
 #include "spice/emitter.hpp"
+#include "tasks/twin/task.hpp"
 #include "util/error.hpp"
 
 namespace memcosim::flow {
@@ -49,7 +50,13 @@ class DiffusionTask final : public Task {
 }  // namespace
 
 std::unique_ptr<Task> load_task(const config::Config& cfg, std::ostream& warn) {
-  return std::make_unique<DiffusionTask>(cfg, warn);
+  switch (cfg.task) {
+    case config::Task::diffusion:
+      return std::make_unique<DiffusionTask>(cfg, warn);
+    case config::Task::twin:
+      return tasks::twin::load_twin_task(cfg, warn);
+  }
+  throw std::logic_error("load_task: unknown task");
 }
 
 }  // namespace memcosim::flow

@@ -1,0 +1,40 @@
+// memcosim run / netlist for a neural-ODE twin config, end to end with the
+// real libngspice and the shipped HP memristor twin.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace memcosim::test;
+
+TEST_CASE("twin run: the HP twin's ideal-level circuit follows the Odeint twin within 1e-3 on every unseen drive",
+          "[twin]") {
+  TempDir dir("twin_ideal");
+  const auto r = run_cli("run configs/hp_memristor.yaml -q -o " + dir.path().string() + " --set circuit.level=ideal");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto s = nlohmann::json::parse(read_text(dir.path() / "summary.json"));
+  REQUIRE(s.at("trajectories").at("failed").get<long>() == 0);
+  REQUIRE(s.at("cases").size() >= 3);
+  for (const auto& c : s.at("cases")) {
+    INFO(c.dump());
+    CHECK(c.at("status") == "ok");
+    CHECK(c.at("state_error_vs_software_twin").at("max").get<double>() < 1e-3);
+  }
+  // The resolved config records the scaling the run chose.
+  const std::string resolved = read_text(dir.path() / "config.resolved.yaml");
+  CHECK(resolved.find("scaling:") != std::string::npos);
+  CHECK(fs::exists(dir.path() / "trajectories.csv"));
+}
+
+TEST_CASE("twin netlist: one netlist per test case; a case that does not exist is bad input", "[twin]") {
+  const auto ok = run_cli("netlist configs/hp_memristor.yaml --sample 1");
+  INFO(ok.err);
+  REQUIRE(ok.exit_code == 0);
+  CHECK(ok.out.find("drive DACs") != std::string::npos);
+  CHECK(ok.out.find("state integrators") != std::string::npos);
+  const auto bad = run_cli("netlist configs/hp_memristor.yaml --sample 99");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("test cases") != std::string::npos);
+}
