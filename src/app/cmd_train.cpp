@@ -12,7 +12,7 @@ void add_train_command(CLI::App& app) {
   auto output = std::make_shared<std::string>();
   auto every = std::make_shared<int>(500);
   add_config_args(*cmd, *args);
-  cmd->add_option("-o,--output", *output, "Weight file to write (default: the config's model.file)");
+  cmd->add_option("-o,--output", *output, "Weight file to write (default: the config's model.file)")->check(NonEmptyPath);
   cmd->add_option("--log-every", *every, "Print the loss every N epochs (0: never)")->check(CLI::NonNegativeNumber);
   cmd->callback([=] {
     const config::Config cfg = args->load();

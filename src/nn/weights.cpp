@@ -1,5 +1,6 @@
 #include "nn/weights.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -13,8 +14,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/reflect.hpp"
 #include "nn/format.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::nn {
 
@@ -115,6 +119,27 @@ class Reader {
         error(it->first, map_path.empty() ? key : map_path + "." + key,
               "unknown key (expected one of: " + list + ")");
       }
+    }
+  }
+
+  // Everywhere in the tree: a key given twice in one mapping (yaml-cpp
+  // keeps both, and lookups would see only the first).
+  void reject_duplicate_keys(const YAML::Node& n, const std::string& path) {
+    if (n.IsSequence()) {
+      for (std::size_t i = 0; i < n.size(); ++i) reject_duplicate_keys(n[i], path + "[" + std::to_string(i) + "]");
+      return;
+    }
+    if (!n.IsMap()) return;
+    std::vector<std::pair<std::string, int>> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+      const std::string sub = path.empty() ? key : path + "." + key;
+      const auto first = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
+      if (first != seen.end())
+        error(it->first, sub, "duplicate key (first given on line " + std::to_string(first->second) + ")");
+      else
+        seen.emplace_back(key, it->first.Mark().line + 1);
+      reject_duplicate_keys(it->second, sub);
     }
   }
 
@@ -276,7 +301,11 @@ std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::
       } else {
         const auto r = rd.integer<long long>(f->value[0], f->value[0], f->path + "[0]");
         const auto c = rd.integer<long long>(f->value[1], f->value[1], f->path + "[1]");
-        if (r && c) declared = {{static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)}};
+        if (r && c && (*r > limits::kMaxWidth || *c > limits::kMaxWidth || *r < 0 || *c < 0))
+          rd.error(f->at(), f->path, "each size must be 0.." + std::to_string(limits::kMaxWidth) + ", got " +
+                                         shape_text(static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)));
+        else if (r && c)
+          declared = {{static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)}};
       }
     }
     if (declared && expected && *declared != *expected)
@@ -407,15 +436,12 @@ void save_weights(const std::string& path, const ScoreNet& net,
 }
 
 LoadedModel load_weights(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(Diagnostic{SourceLocation{path, 0, 0}, "",
-                                std::string("cannot open weights file: ") + std::strerror(errno)});
+  check_input_file(path, "weights file");
   // (yaml-cpp's Node::operator= rebinds the referenced node, so nodes are
   // only ever copy-constructed here.)
   const YAML::Node root = [&] {
     try {
-      return YAML::Load(in);
+      return config::load_one_document(path, "weights file");
     } catch (const YAML::ParserException& e) {
       throw InputError(Diagnostic{SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "",
                                   "YAML syntax error: " + e.msg});
@@ -427,6 +453,8 @@ LoadedModel load_weights(const std::string& path) {
 
   Reader rd(path);
   auto fail = [&]() { throw InputError(std::move(rd.diagnostics())); };
+  rd.reject_duplicate_keys(root, "");
+  if (!rd.diagnostics().empty()) fail();
   if (!root.IsMap()) {
     rd.error(root, "", "expected a mapping with 'format: " + std::string(kFormat) + "'");
     fail();
