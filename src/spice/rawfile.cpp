@@ -205,10 +205,12 @@ std::vector<Plot> read_raw_file(const std::filesystem::path& path) {
 
 std::string raw_vector_name(const Vector& v) {
   const std::string& n = v.name;
-  constexpr std::string_view branch = "#branch";
-  if (n.size() > branch.size() && n.compare(n.size() - branch.size(), branch.size(), branch) == 0)
-    return "i(" + n.substr(0, n.size() - branch.size()) + ")";
-  if (v.type == "voltage" && n.find('(') == std::string::npos) return "v(" + n + ")";
+  // "v1#branch" -> "i(v1)"; XSPICE ports "aamp#branch_1_0" -> "i(aamp)".
+  if (const auto at = n.find("#branch"); at != std::string::npos && at > 0) return "i(" + n.substr(0, at) + ")";
+  // A vector saved as "V(1)" (.save V(1)) is "v(1)" in the rawfile.
+  if (n.size() > 2 && (n[0] == 'V' || n[0] == 'I') && n[1] == '(') return static_cast<char>(n[0] + ('a' - 'A')) + n.substr(1);
+  // Every other voltage is wrapped, pole-zero results too ("v(zero(1))").
+  if (v.type == "voltage" && n.rfind("v(", 0) != 0) return "v(" + n + ")";
   return n;
 }
 

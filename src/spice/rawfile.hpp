@@ -24,7 +24,8 @@ std::vector<Plot> read_raw_file(const std::filesystem::path& path);
 
 // The name the ngspice program's rawfile gives a vector of a session's plot:
 // node voltages "v(out)", branch currents "i(v1)" (from "v1#branch"), every
-// other name as it is ("time", "frequency", "v(a,b)", "onoise_spectrum").
+// other voltage wrapped ("v(zero(1))"), other names as they are ("time",
+// "frequency", "onoise_spectrum").
 std::string raw_vector_name(const Vector& v);
 
 // Writes every plot to one rawfile (ngspice's layout: one header and data
