@@ -36,7 +36,7 @@ std::string why_not_readable(const std::filesystem::path& path) {
 void check_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
                       std::string_view what) {
   if (const std::string why = why_not_readable(path); !why.empty())
-    throw InputError(Diagnostic{where, key, "cannot read " + std::string(what) + " '" + path.string() + "': " + why});
+    throw InputError(Diagnostic{where, key, "cannot open " + std::string(what) + " '" + path.string() + "': " + why});
 }
 
 std::string read_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,

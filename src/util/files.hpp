@@ -17,7 +17,7 @@ namespace memcosim {
 // Files larger than this are refused by read_input_file (1 GiB).
 inline constexpr std::uintmax_t kMaxInputFileBytes = std::uintmax_t{1} << 30;
 
-// Throws InputError(Diagnostic{where, key, "<what> '<path>': <reason>"})
+// Throws InputError(Diagnostic{where, key, "cannot open <what> '<path>': <reason>"})
 // unless `path` is a readable regular file. `where` is the place that named
 // the file (a config line) or, for a command-line argument, the file itself.
 void check_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
