@@ -380,3 +380,25 @@ TEST_CASE("hardening: sim shows the simulator's warnings", "[harden]") {
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.err, Catch::Contains("ngspice: Warning: Value of resistor r1 is too small"));
 }
+
+TEST_CASE("hardening: a generated netlist runs with `ngspice -b FILE` alone", "[harden]") {
+  TempDir tmp("harden_batch");
+  const auto gen = bounded({"netlist", "configs/ring.yaml", "-o", (tmp / "ring.cir").string()});
+  REQUIRE(gen.exit_code == 0);
+  ProgramOptions o;
+  o.cwd = tmp.path();
+  o.stdout_file = tmp / "batch.log";
+  o.timeout_s = 300;
+  const ProgramResult r = run_program({"ngspice", "-b", "ring.cir"}, o);  // no -r: only the deck's own cards
+  const std::string log = read_text(tmp / "batch.log");
+  INFO(log.substr(0, 3000));
+  CHECK(r.ok());
+  CHECK(log.find("no simulations run") == std::string::npos);
+  // The printed table: one row per time point up to the end of the transient.
+  CHECK(log.find("v(x0)") != std::string::npos);
+  CHECK(log.find("Index   time") != std::string::npos);
+  // libngspice ignores .print: the same file through sim prints no table.
+  const auto sim = bounded({"sim", (tmp / "ring.cir").string(), "-o", (tmp / "sim").string()}, 300);
+  CHECK(sim.exit_code == 0);
+  CHECK(read_text(tmp / "sim/ngspice.log").find("Index   time") == std::string::npos);
+}
