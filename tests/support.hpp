@@ -11,6 +11,9 @@
 #include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
+
+#include "util/process.hpp"
 
 namespace memcosim::test {
 
@@ -65,6 +68,28 @@ inline CliResult run_cli(const std::string& args) {
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_text(tmp / "out");
+  r.err = read_text(tmp / "err");
+  return r;
+}
+
+// Runs `memcosim args...` from the repository root (or cwd) without a shell (each
+// argument reaches the program exactly as given, quotes and ';' included),
+// killing it after timeout_s; exit_code is 128 + signal if it was killed.
+inline CliResult run_cli_argv(const std::vector<std::string>& args, double timeout_s = 120,
+                              bool* timed_out = nullptr, const fs::path& cwd = MEMCOSIM_SOURCE_DIR) {
+  TempDir tmp("cliv");
+  std::vector<std::string> argv = {MEMCOSIM_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  ProgramOptions o;
+  o.cwd = cwd;
+  o.stdout_file = tmp / "out";
+  o.stderr_file = tmp / "err";
+  o.timeout_s = timeout_s;
+  const ProgramResult p = run_program(argv, o);
+  if (timed_out) *timed_out = p.timed_out;
+  CliResult r;
+  r.exit_code = p.signal ? 128 + p.signal : p.exit_code;
   r.out = read_text(tmp / "out");
   r.err = read_text(tmp / "err");
   return r;

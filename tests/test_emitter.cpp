@@ -60,6 +60,7 @@ TEST_CASE("emitter writes the expected deck, byte for byte", "[emitter]") {
       ".ic v(xin)=0\n"
       ".save v(x) v(r)\n"
       ".tran 1e-05 0.001 0 1e-06\n"
+      ".print tran v(x) v(r)\n"  // for `ngspice -b FILE` alone
       ".end\n";
   CHECK(spice::emit(rc_integrator()) == expected);
   CHECK(spice::emit(rc_integrator()) == spice::emit(rc_integrator()));

@@ -133,7 +133,7 @@ TEST_CASE("CSV: one file per plot, scale first, complex as re/im columns", "[spi
   write_csv(tran, dir.path() / "tran.csv");
   const auto rows = read_csv(dir.path() / "tran.csv");
   REQUIRE(rows.size() == tran.at("time").size() + 1);
-  CHECK(rows[0] == std::vector<std::string>{"time", "in", "out", "v1#branch"});
+  CHECK(rows[0] == std::vector<std::string>{"time", "v(in)", "v(out)", "i(v1)"});  // the rawfile names
   for (std::size_t i = 0; i < tran.at("time").size(); ++i) {
     CHECK(to_double(rows[i + 1][0]) == tran.at("time").re[i]);  // shortest round-trip form
     CHECK(to_double(rows[i + 1][2]) == tran.at("out").re[i]);
@@ -145,8 +145,8 @@ TEST_CASE("CSV: one file per plot, scale first, complex as re/im columns", "[spi
   REQUIRE(files.size() == 1);  // destroy all removed the transient: only ac1
   CHECK(files[0].filename() == "ac1.csv");
   const auto ac = read_csv(files[0]);
-  CHECK(ac[0] == std::vector<std::string>{"frequency", "re(in)", "im(in)", "re(out)", "im(out)",
-                                          "re(v1#branch)", "im(v1#branch)"});
+  CHECK(ac[0] == std::vector<std::string>{"frequency", "re(v(in))", "im(v(in))", "re(v(out))", "im(v(out))",
+                                          "re(i(v1))", "im(i(v1))"});
   const Plot p = s.plot();
   REQUIRE(ac.size() == p.at("frequency").size() + 1);
   CHECK(to_double(ac[1][0]) == p.at("frequency").re[0]);

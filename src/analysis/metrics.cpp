@@ -309,7 +309,13 @@ Metrics compute_metrics(const Eigen::Ref<const Eigen::MatrixXd>& generated,
   m.n_target = static_cast<long>(target.cols());
   m.kl = histogram_kl(generated, target, options.kl);
   m.l2 = histogram_l2(generated, target, options.l2);
-  m.mmd = mmd_rbf(generated, target, options.mmd);
+  if (generated.cols() >= 2 && target.cols() >= 2) {
+    m.mmd = mmd_rbf(generated, target, options.mmd);
+  } else {  // the unbiased MMD needs two points per set: undefined (null in JSON)
+    m.mmd.mmd2 = m.mmd.bandwidth = std::numeric_limits<double>::quiet_NaN();
+    m.mmd.n_generated = m.n_generated;
+    m.mmd.n_target = m.n_target;
+  }
   if (options.ring.enabled) {
     m.ring_generated = ring_stats(generated, options.ring.sectors);
     m.ring_target = ring_stats(target, options.ring.sectors);

@@ -21,6 +21,15 @@ struct ConfigArgs {
 
 void add_config_args(CLI::App& cmd, ConfigArgs& args);
 
+// Validators for command-line values. CLI11's PositiveNumber lets "nan" and
+// "inf" through (a --timeout nan would then never fire).
+extern const CLI::Validator FinitePositive;     // a finite number > 0
+extern const CLI::Validator FiniteNonNegative;  // a finite number >= 0
+extern const CLI::Validator NonEmptyPath;       // not "" (-o '' is not "the default folder")
+// A count of trajectories or samples: 1..kMaxCount (config key limits are
+// documented in configs/README.md; the same bound holds on the command line).
+CLI::Validator count_range(long max);
+
 void add_check_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_sample_command(CLI::App& app);

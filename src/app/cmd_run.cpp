@@ -6,6 +6,7 @@
 #include "flow/common.hpp"
 #include "flow/run.hpp"
 #include "flow/task.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::app {
 
@@ -19,8 +20,8 @@ void add_run_command(CLI::App& app) {
   auto cls = std::make_shared<std::string>();
   auto reference_only = std::make_shared<bool>(false);
   add_config_args(*cmd, *args);
-  cmd->add_option("-n", *n, "Trajectories (default: simulation.n)")->check(CLI::PositiveNumber);
-  cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-run)");
+  cmd->add_option("-n", *n, "Trajectories (default: simulation.n)")->check(count_range(limits::kMaxTrajectories));
+  cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-run)")->check(NonEmptyPath);
   cmd->add_flag("--in-process", *in_process, "Simulate in this process instead of worker processes");
   cmd->add_flag("-q,--quiet", *quiet, "No progress lines");
   cmd->add_flag("--reference-only", *reference_only,

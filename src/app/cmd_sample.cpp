@@ -5,6 +5,7 @@
 #include "flow/common.hpp"
 #include "flow/sample.hpp"
 #include "util/error.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::app {
 
@@ -20,9 +21,9 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--class", *cls, "Conditional model: the class to generate, by name (e.g. K) or index");
   cmd->add_option("--engine", *engine, "Sampler: reference (the circuit engine is `memcosim run`)")
       ->check(CLI::IsMember({"reference"}));
-  cmd->add_option("-n", *n, "Number of samples (default: sampling.n)")->check(CLI::PositiveNumber);
+  cmd->add_option("-n", *n, "Number of samples (default: sampling.n)")->check(count_range(limits::kMaxSamples));
   cmd->add_option("--method", *method, "pf_ode or sde (default: sampling.method)")->check(CLI::IsMember({"pf_ode", "sde"}));
-  cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-reference)");
+  cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-reference)")->check(NonEmptyPath);
   cmd->callback([=] {
     ConfigArgs a = *args;
     if (*n > 0) a.overrides.push_back("sampling.n=" + std::to_string(*n));

@@ -39,7 +39,7 @@ void add_stability_command(CLI::App& app) {
   cmd->add_option("--temp", *temps, "Temperatures in C, e.g. -40,27,125 (default: circuit.transistor.temperature)");
   cmd->add_option("--loops", *loops, "Op-amps to measure, e.g. int0,l1_tia3, or 'first' (one per block); default all");
   cmd->add_flag("--no-steps", *no_steps, "Skip the integrators' step responses");
-  cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-stability)");
+  cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-stability)")->check(NonEmptyPath);
   cmd->callback([=] {
     const config::Config cfg = args->load();
     const auto task = flow::load_task(cfg, std::cerr);

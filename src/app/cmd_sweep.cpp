@@ -26,10 +26,10 @@ void add_sweep(CLI::App& app) {
   auto dry_run = std::make_shared<bool>(false);
   cmd->add_option("study", *file, "Study file (YAML)")->required();
   cmd->add_option("-j,--jobs", o->jobs, "Jobs at a time (default: one per core; one per rank under mpirun)");
-  cmd->add_option("-o,--output", *out, "Output folder with study.db and the jobs' results (default: out/<study name>)");
+  cmd->add_option("-o,--output", *out, "Output folder with study.db and the jobs' results (default: out/<study name>)")->check(NonEmptyPath);
   cmd->add_flag("--retry-failed", o->retry_failed, "Run jobs that failed before again");
   cmd->add_option("--timeout", *timeout, "Seconds one job may take (default: the study's timeout)")
-      ->check(CLI::PositiveNumber);
+      ->check(FinitePositive);
   cmd->add_option("--job-workers", o->job_workers, "ngspice worker processes per job (default 1)")
       ->check(CLI::Range(1, 256));
   cmd->add_option("--progress", *progress, "auto (a bar on a terminal, else one line per job), bar, lines, none")

@@ -14,10 +14,10 @@ void add_train_command(CLI::App& app) {
   auto every = std::make_shared<int>(500);
   auto results = std::make_shared<std::string>();
   add_config_args(*cmd, *args);
-  cmd->add_option("-o,--output", *output, "Weight file to write (default: the config's model.file)");
+  cmd->add_option("-o,--output", *output, "Weight file to write (default: the config's model.file)")->check(NonEmptyPath);
   cmd->add_option("--results", *results,
                   "task twin: folder for the ground truth (records.csv) and the software evaluation (default: "
-                  "out/<name>-train)");
+                  "out/<name>-train)")->check(NonEmptyPath);
   cmd->add_option("--log-every", *every, "Print the loss every N epochs (0: never)")->check(CLI::NonNegativeNumber);
   cmd->callback([=] {
     const config::Config cfg = args->load();

@@ -3,6 +3,9 @@
 // Exit status: 0 success; 1 a run failed (simulator, numerics, I/O);
 // 2 bad input (config, weights, netlist, command line).
 #include <clocale>
+#include <cmath>
+#include <optional>
+#include <string>
 #include <cstdio>
 #include <iostream>
 
@@ -16,6 +19,48 @@ void add_config_args(CLI::App& cmd, ConfigArgs& args) {
   cmd.add_option("--set", args.overrides,
                  "Override a config key, e.g. --set sampling.n=100 (value in YAML syntax; repeatable)")
       ->type_name("KEY=VALUE");
+}
+
+namespace {
+// The number in text, or nullopt when it is not one number.
+std::optional<double> number_of(const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used != text.size()) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+}  // namespace
+
+const CLI::Validator FinitePositive(
+    [](std::string& s) -> std::string {
+      const auto v = number_of(s);
+      if (!v || !std::isfinite(*v) || *v <= 0) return "must be a finite number > 0 (got '" + s + "')";
+      return {};
+    },
+    "FINITE>0");
+const CLI::Validator FiniteNonNegative(
+    [](std::string& s) -> std::string {
+      const auto v = number_of(s);
+      if (!v || !std::isfinite(*v) || *v < 0) return "must be a finite number >= 0 (got '" + s + "')";
+      return {};
+    },
+    "FINITE>=0");
+const CLI::Validator NonEmptyPath(
+    [](std::string& s) -> std::string { return s.empty() ? "must not be empty" : std::string(); }, "PATH");
+
+CLI::Validator count_range(long max) {
+  return CLI::Validator(
+      [max](std::string& s) -> std::string {
+        const auto v = number_of(s);
+        if (!v || *v != std::floor(*v) || *v < 1 || *v > static_cast<double>(max))
+          return "must be a whole number from 1 to " + std::to_string(max) + " (got '" + s + "')";
+        return {};
+      },
+      "1.." + std::to_string(max));
 }
 
 }  // namespace memcosim::app

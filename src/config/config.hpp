@@ -16,6 +16,7 @@
 #include "config/reflect.hpp"
 #include "config/transistor.hpp"
 #include "config/twin.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::config {
 
@@ -121,7 +122,7 @@ struct DatasetConfig {
     v("kind", kind,
       "Target distribution. ring: radius ~ N(radius_mean, radius_std^2), uniform angle. letters: capital letters "
       "as point clouds (strokes with jitter), one class per letter (for conditional models).");
-    v("n", n, "Number of training points drawn from the data set.", ge(1));
+    v("n", n, "Number of training points drawn from the data set.", ge(1), le(limits::kMaxSamples));
     v("ring", ring, "Parameters of the ring data set.");
     v("letters", letters, "Parameters of the letters data set.");
   }
@@ -141,11 +142,11 @@ struct ModelConfig {
     v("hidden", hidden,
       "Widths of the hidden layers. Each must be even: a layer of width h adds the time embedding's "
       "first h/2 sine and h/2 cosine features to its pre-activation.",
-      ge(2));
+      ge(2), le(limits::kMaxWidth));
     v("output_gain", output_gain, "Constant gain on the network output (5 in the published code).", gt(0));
     v("embedding_scale", embedding_scale, "Standard deviation of the random Fourier frequencies w_k ~ N(0, scale^2).",
       gt(0));
-    v("classes", classes, "Number of classes of a conditional model; 0 for an unconditional one.", ge(0));
+    v("classes", classes, "Number of classes of a conditional model; 0 for an unconditional one.", ge(0), le(limits::kMaxClasses));
   }
 };
 
@@ -210,7 +211,7 @@ struct TrainingConfig {
   template <class V>
   void fields(V& v) {
     v("epochs", epochs, "Passes over the training set.", ge(1));
-    v("batch_size", batch_size, "Minibatch size.", ge(1));
+    v("batch_size", batch_size, "Minibatch size.", ge(1), le(limits::kMaxSamples));
     v("learning_rate", learning_rate, "Adam learning rate (the initial one with a cosine schedule).", gt(0));
     v("lr_schedule", lr_schedule,
       "constant, or cosine: decay from learning_rate to learning_rate_final over all optimiser steps.");
@@ -271,12 +272,12 @@ struct SamplingConfig {
     v("method", method,
       "pf_ode: probability-flow ODE; sde: reverse-time SDE (in `run` the circuit gets the sampler's Brownian path as "
       "a PWL source at each integrator, circuit.diffusion).");
-    v("n", n, "Number of samples.", ge(1));
+    v("n", n, "Number of samples.", ge(1), le(limits::kMaxSamples));
     v("beta_scale", beta_scale, "beta(t) used for sampling = beta_scale x the trained schedule (2 for the published ring).",
       gt(0));
     v("t_start", t_start, "Diffusion time where sampling starts from x ~ N(0, I).", gt(0), le(1));
     v("t_end", t_end, "Diffusion time where sampling stops.", gt(0));
-    v("batch", batch, "Samples integrated together in one Eigen state; results do not depend on it.", ge(1));
+    v("batch", batch, "Samples integrated together in one Eigen state; results do not depend on it.", ge(1), le(limits::kMaxSamples));
     v("seed", seed, "Seed of the initial states and Brownian paths; null derives it from the top-level seed.");
     v("class_index", class_index,
       "Class to generate with a conditional model (0-based); null: the masked (unconditional) class. The circuit "
@@ -297,7 +298,7 @@ struct KlConfig {
   double floor = 1e-6;
   template <class V>
   void fields(V& v) {
-    v("bins", bins, "Bins per axis of the 2-D histogram.", ge(2));
+    v("bins", bins, "Bins per axis of the 2-D histogram.", ge(2), le(limits::kMaxWidth));
     v("range", range, "Histogram covers [-range, range]^2.", gt(0));
     v("blur", blur, "Gaussian smoothing of both histograms, sigma in bins; 0 disables.", ge(0));
     v("floor", floor, "Weight of the uniform distribution mixed into both histograms so no bin is empty.", gt(0),
@@ -310,7 +311,7 @@ struct L2Config {
   double range = 1.0;
   template <class V>
   void fields(V& v) {
-    v("bins", bins, "Bins per axis.", ge(2));
+    v("bins", bins, "Bins per axis.", ge(2), le(limits::kMaxWidth));
     v("range", range, "Histogram covers [-range, range]^2 (points outside still count in the normalisation).", gt(0));
   }
 };
@@ -320,7 +321,7 @@ struct MmdConfig {
   double bandwidth = 0.0;
   template <class V>
   void fields(V& v) {
-    v("max_points", max_points, "At most this many points per set enter the (quadratic-cost) MMD.", ge(2));
+    v("max_points", max_points, "At most this many points per set enter the (quadratic-cost) MMD.", ge(2), le(limits::kMaxSamples));
     v("bandwidth", bandwidth, "RBF kernel bandwidth; 0 uses the median heuristic.", ge(0));
   }
 };
@@ -332,7 +333,7 @@ struct MetricsConfig {
   MmdConfig mmd;
   template <class V>
   void fields(V& v) {
-    v("target_samples", target_samples, "Fresh data points drawn as the target of every distribution metric.", ge(2));
+    v("target_samples", target_samples, "Fresh data points drawn as the target of every distribution metric.", ge(2), le(limits::kMaxSamples));
     v("kl", kl, "KL(target || generated) of smoothed 2-D histograms.");
     v("l2", l2, "L2 distance of 2-D histograms (published metric).");
     v("mmd", mmd, "Maximum mean discrepancy with an RBF kernel.");
@@ -436,7 +437,7 @@ struct ReadNoiseConfig {
     v("points", points,
       "Points of the shared time grid on which every noise waveform is sampled (linear interpolation between them). "
       "Netlist size and simulation time grow with it (README, RRAM non-idealities).",
-      ge(2));
+      ge(2), le(limits::kMaxGridPoints));
   }
   bool any() const { return white > 0 || flicker > 0 || (rtn_fraction > 0 && rtn_amplitude > 0) || temperature > 0; }
   bool per_cell() const { return white > 0 || flicker > 0 || (rtn_fraction > 0 && rtn_amplitude > 0); }
@@ -534,7 +535,7 @@ struct DacConfig {
   template <class V>
   void fields(V& v) {
     v("points", points,
-      "Samples of each embedding/schedule waveform over the run (DAC updates); 0 = ideal continuous sources.", ge(0));
+      "Samples of each embedding/schedule waveform over the run (DAC updates); 0 = ideal continuous sources.", ge(0), le(limits::kMaxGridPoints));
     v("hold", hold, "true: zero-order hold (staircase, like a DAC); false: linear interpolation between samples.");
   }
 };
@@ -553,7 +554,7 @@ struct DiffusionConfig {
       "Reverse SDE: the diffusion source (a noise DAC) has corners at least run time / points apart; Brownian steps "
       "closer than that in physical time are merged (the path keeps its exact values at the remaining corners). "
       "Bounds the slope of the injected path, which the integrators' op-amps must follow.",
-      ge(1));
+      ge(1), le(limits::kMaxGridPoints));
   }
 };
 
@@ -610,9 +611,9 @@ struct SimulationConfig {
   ReferenceModel reference = ReferenceModel::network;
   template <class V>
   void fields(V& v) {
-    v("n", n, "Circuit trajectories (one transient each) that `run` simulates.", ge(1));
+    v("n", n, "Circuit trajectories (one transient each) that `run` simulates.", ge(1), le(limits::kMaxTrajectories));
     v("mode", mode, "worker: simulations in child processes (a crash or hang loses nothing else); in_process: in this process.");
-    v("workers", workers, "Worker processes; 0 = one per core.", ge(0));
+    v("workers", workers, "Worker processes; 0 = one per core.", ge(0), le(1024));
     v("timeout", timeout, "Seconds one transient may take before its worker is killed and the sample marked failed.", gt(0));
     v("solver", solver,
       "Linear solver: auto (KLU when the library has it, except for the reverse SDE: KLU's reused pivot order fails on "
@@ -621,9 +622,9 @@ struct SimulationConfig {
     v("reltol", reltol, "ngspice reltol.", gt(0));
     v("abstol", abstol, "ngspice abstol (A).", gt(0));
     v("vntol", vntol, "ngspice vntol (V).", gt(0));
-    v("min_points", min_points, "The transient's largest step is the run time divided by this.", ge(10));
-    v("observe", observe, "Points of the common grid on which trajectories are compared.", ge(2));
-    v("plot_trajectories", plot_trajectories, "Trajectories drawn in the SPICE-vs-reference picture.", ge(0));
+    v("min_points", min_points, "The transient's largest step is the run time divided by this.", ge(10), le(limits::kMaxGridPoints));
+    v("observe", observe, "Points of the common grid on which trajectories are compared.", ge(2), le(limits::kMaxGridPoints));
+    v("plot_trajectories", plot_trajectories, "Trajectories drawn in the SPICE-vs-reference picture.", ge(0), le(limits::kMaxTrajectories));
     v("reference", reference,
       "What the per-trajectory errors of `run` are measured against. network: the trained network the circuit is "
       "built to compute (with the DAC waveforms); circuit: what the circuit's blocks compute once settled "

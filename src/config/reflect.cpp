@@ -6,6 +6,8 @@
 #include <limits>
 #include <tuple>
 
+#include "util/files.hpp"
+
 namespace memcosim::config {
 
 std::string join_path(std::string_view prefix, std::string_view key) {
@@ -179,15 +181,23 @@ void Writer::comment(std::string_view doc) {
   if (!line.empty()) flush();
 }
 
-YAML::Node load_yaml_file(const std::string& path, std::string_view what) {
-  {
-    std::ifstream probe(path);
-    if (!probe)
-      throw InputError(Diagnostic{{path, 0, 0}, "", "cannot open " + std::string(what) + " (no such file or not readable)"});
+YAML::Node load_one_document(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<YAML::Node> docs = YAML::LoadAll(in);
+  if (docs.size() > 1) {
+    const YAML::Mark m = docs[1].Mark();
+    throw InputError(Diagnostic{{path, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1}, "",
+                                "a second YAML document ('---') in a " + std::string(what) +
+                                    ", which is one document; remove it or make it a file of its own"});
   }
+  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+YAML::Node load_yaml_file(const std::string& path, std::string_view what) {
+  check_input_file(path, what);
   YAML::Node root;
   try {
-    root = YAML::LoadFile(path);
+    root = load_one_document(path, what);
   } catch (const YAML::ParserException& e) {
     throw InputError(Diagnostic{{path, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg});
   } catch (const YAML::Exception& e) {

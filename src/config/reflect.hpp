@@ -379,6 +379,10 @@ class Checker {
 // empty mapping). Throws InputError naming the file, and the line and
 // column of a syntax error; `what` says what the file is ("config file").
 YAML::Node load_yaml_file(const std::string& path, std::string_view what);
+// The file's one YAML document (a null node if it has none). Throws
+// InputError at the start of a second document ("---"), which yaml-cpp's
+// LoadFile would silently ignore; lets YAML::Exception through.
+YAML::Node load_one_document(const std::string& path, std::string_view what);
 
 // Throws InputError with the diagnostics sorted by file, line and column,
 // unless there are none.

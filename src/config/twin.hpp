@@ -12,6 +12,7 @@
 
 #include "config/reflect.hpp"
 #include "config/twin_scaling.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::config {
 
@@ -199,7 +200,7 @@ struct TwinConfig {
     v("data", data, "Training records (ground truth from Boost.Odeint, written as CSV by `train`).");
     v("test", test, "Unseen test drives (HP) and test starts (Lorenz96).");
     v("hidden", hidden, "Hidden-layer widths of the twin network (ReLU); the circuit cost grows with their squares.",
-      ge(1));
+      ge(1), le(limits::kMaxWidth));
     v("stages", stages, "The two training stages (optimiser constants from training.*).");
     v("metrics", metrics, "Metrics of the software (and circuit) evaluation.");
     v("scaling", scaling, "Volts per unit of the twin circuit's signals (`memcosim run`, `netlist`, `stability`).");

@@ -8,6 +8,7 @@
 #include "reference/forced_ode.hpp"
 #include "spice/emitter.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::flow {
@@ -148,6 +149,7 @@ nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
                                 "weight file " + path.string() + " does not exist; train it with `memcosim train " +
                                     cfg.source + "`"});
   }
+  check_input_file(path, cfg.locations.find("model.file"), "model.file", "weight file");
   nn::LoadedModel m = nn::load_weights(path.string());
   const nn::Architecture want = architecture(cfg);
   if (!(m.net.arch().hidden == want.hidden) || m.net.arch().output_gain != want.output_gain ||
@@ -259,11 +261,34 @@ sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedu
   return trained.scaled(cfg.sampling.beta_scale);
 }
 
-std::filesystem::path prepare_output_dir(const std::string& dir) {
+std::filesystem::path create_folder(const std::string& dir) {
+  if (dir.empty()) throw InputError(Diagnostic{{}, "", "the output folder is an empty path"});
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir)) throw Error("cannot create output folder " + dir + ": " + ec.message());
   return std::filesystem::path(dir);
+}
+
+const std::vector<std::string>& result_file_names() {
+  static const std::vector<std::string> names = {
+      "summary.json", "samples.csv", "trajectories.csv", "netlist.cir", "config.resolved.yaml", "metrics.json",
+      "stability.json", "samples.png", "trajectories.png", "classes.png", "samples.gp", "trajectories.gp",
+      "classes.gp", "plot_circuit.dat", "plot_software.dat", "plot_trajectories.dat", "gnuplot.log",
+      "hysteresis.png", "hysteresis.gp"};
+  return names;
+}
+
+std::filesystem::path prepare_output_dir(const std::string& dir) {
+  const std::filesystem::path p = create_folder(dir);
+  // The folder's result set belongs to this run: what an earlier run wrote
+  // under the same names goes first (nothing else in the folder is touched).
+  for (const std::string& name : result_file_names()) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p / name, ec) || std::filesystem::is_symlink(p / name, ec))
+      if (!std::filesystem::remove(p / name, ec) && ec)
+        throw Error("cannot remove the earlier run's " + (p / name).string() + ": " + ec.message());
+  }
+  return p;
 }
 
 void write_resolved_config(const std::filesystem::path& dir, const config::Config& cfg) {

@@ -114,8 +114,14 @@ std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& mod
 // beta_scale x the schedule the model was trained with.
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained);
 
-// Creates the folder (and parents); throws Error naming it if impossible.
+// Creates the folder (and parents); throws Error naming it if impossible,
+// InputError for an empty path.
+std::filesystem::path create_folder(const std::string& dir);
+// A results folder for one run: create_folder, then the files an earlier
+// run wrote there (result_file_names) are removed, so that the folder's
+// result set always comes from one run. Other files are left alone.
 std::filesystem::path prepare_output_dir(const std::string& dir);
+const std::vector<std::string>& result_file_names();
 
 // config.resolved.yaml: the config as run, defaults filled in.
 void write_resolved_config(const std::filesystem::path& dir, const config::Config& cfg);

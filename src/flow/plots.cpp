@@ -1,10 +1,11 @@
 #include "flow/plots.hpp"
 
-#include <cstdlib>
 #include <fstream>
 #include <ostream>
 
 #include "util/csv.hpp"
+#include "util/error.hpp"
+#include "util/process.hpp"
 
 namespace memcosim::flow {
 
@@ -32,9 +33,21 @@ std::string safe_title(std::string s) {
 }
 
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_name, std::ostream& warn) {
-  const std::string cmd = "cd '" + dir.string() + "' && gnuplot '" + script_name + "' > gnuplot.log 2>&1";
-  if (std::system(cmd.c_str()) != 0) {
-    warn << "memcosim: warning: gnuplot could not draw " << (dir / script_name).string() << " (see "
+  // No shell: the folder may hold any character (quotes, ';', '$').
+  std::string why;
+  try {
+    ProgramOptions o;
+    o.cwd = dir;
+    o.stdout_file = dir / "gnuplot.log";
+    const ProgramResult r = run_program({"gnuplot", script_name}, o);
+    if (!r.ok())
+      why = r.signal ? "gnuplot ended by signal " + std::to_string(r.signal)
+                     : "gnuplot exited with status " + std::to_string(r.exit_code);
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  if (!why.empty()) {
+    warn << "memcosim: warning: gnuplot could not draw " << (dir / script_name).string() << " (" << why << "; see "
          << (dir / "gnuplot.log").string() << "); the data files are kept\n";
     return false;
   }

@@ -12,7 +12,7 @@ namespace memcosim::flow {
 
 TrainReport train_model(const config::Config& cfg, const std::string& output, std::ostream& log, int log_every) {
   const auto path = output.empty() ? cfg.resolve(cfg.model.file) : std::filesystem::path(output);
-  if (path.has_parent_path()) prepare_output_dir(path.parent_path().string());
+  if (path.has_parent_path()) create_folder(path.parent_path().string());
   const LabeledData train_set = draw_labeled_dataset(cfg, cfg.dataset.n, "train");
   const Eigen::MatrixXd& data = train_set.points;
   nn::ScoreNet net(architecture(cfg));

@@ -11,17 +11,12 @@
 #include "spice/emitter.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::flow {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The access transistor alone: drain swept, source at 0, gate on the word
 // line, bulk at vss.
@@ -59,9 +54,7 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
   const auto& tc = cfg.circuit.transistor;
   const auto path = cfg.resolve(tc.models);
   const auto where = cfg.locations.find("circuit.transistor.models");
-  if (!std::filesystem::is_regular_file(path))
-    throw InputError(Diagnostic{where, "circuit.transistor.models", "model library " + path.string() + " does not exist"});
-  const std::string text = read_file(path);
+  const std::string text = read_input_file(path, where, "circuit.transistor.models", "model library");
 
   auto t = std::make_shared<circuit::TransistorEnvironment>();
   t->config = tc;

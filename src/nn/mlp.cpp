@@ -4,16 +4,19 @@
 #include <stdexcept>
 
 #include "nn/format.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::nn {
 
 std::vector<std::pair<std::string, std::string>> MlpShape::problems() const {
   std::vector<std::pair<std::string, std::string>> p;
   auto got = [](double v) { return " (got " + detail::format_double(v) + ")"; };
-  if (input_dim < 1) p.emplace_back("input_dim", "must be >= 1" + got(input_dim));
-  if (output_dim < 1) p.emplace_back("output_dim", "must be >= 1" + got(output_dim));
+  const std::string range = "must be in 1.." + std::to_string(limits::kMaxWidth);
+  if (input_dim < 1 || input_dim > limits::kMaxWidth) p.emplace_back("input_dim", range + got(input_dim));
+  if (output_dim < 1 || output_dim > limits::kMaxWidth) p.emplace_back("output_dim", range + got(output_dim));
   for (std::size_t l = 0; l < hidden.size(); ++l)
-    if (hidden[l] < 1) p.emplace_back("hidden[" + std::to_string(l) + "]", "must be >= 1" + got(hidden[l]));
+    if (hidden[l] < 1 || hidden[l] > limits::kMaxWidth)
+      p.emplace_back("hidden[" + std::to_string(l) + "]", range + got(hidden[l]));
   return p;
 }
 

@@ -82,6 +82,8 @@ LoadedMlp load_mlp(const std::string& path) {
   const YAML::Node root = load_yaml_document(path, "MLP weights file");
   Reader rd(path);
   auto fail = [&]() { throw InputError(std::move(rd.diagnostics())); };
+  rd.reject_duplicate_keys(root, "");
+  if (!rd.diagnostics().empty()) fail();
   if (!root.IsMap()) {
     rd.error(root, "", "expected a mapping with 'format: " + std::string(kFormat) + "'");
     fail();

@@ -7,6 +7,7 @@
 
 #include "nn/format.hpp"
 #include "nn/forward.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::nn {
 
@@ -20,7 +21,12 @@ int Architecture::embedding_width() const {
 std::vector<std::pair<std::string, std::string>> Architecture::problems() const {
   std::vector<std::pair<std::string, std::string>> p;
   auto got = [](double v) { return " (got " + detail::format_double(v) + ")"; };
+  const auto too_big = [&](const std::string& key, double v, int limit) {
+    p.emplace_back(key, "must be <= " + std::to_string(limit) + " (memcosim's size limit)" + got(v));
+  };
   if (input_dim < 1) p.emplace_back("input_dim", "must be >= 1" + got(input_dim));
+  if (input_dim > limits::kMaxWidth) too_big("input_dim", input_dim, limits::kMaxWidth);
+  if (hidden.size() > 64) too_big("hidden", static_cast<double>(hidden.size()), 64);
   if (output_dim != input_dim)
     p.emplace_back("output_dim", "must equal input_dim " + std::to_string(input_dim) +
                                      ": the output is a score" + got(output_dim));
@@ -29,11 +35,14 @@ std::vector<std::pair<std::string, std::string>> Architecture::problems() const 
     const std::string key = "hidden[" + std::to_string(l) + "]";
     if (hidden[l] < 2)
       p.emplace_back(key, "must be >= 2" + got(hidden[l]));
+    else if (hidden[l] > limits::kMaxWidth)
+      too_big(key, hidden[l], limits::kMaxWidth);
     else if (hidden[l] % 2 != 0)
       p.emplace_back(key, "must be even: the time embedding adds as many sines as cosines" +
                               got(hidden[l]));
   }
   if (num_classes < 0) p.emplace_back("num_classes", "must be >= 0" + got(num_classes));
+  if (num_classes > limits::kMaxClasses) too_big("num_classes", num_classes, limits::kMaxClasses);
   if (!std::isfinite(output_gain) || output_gain <= 0.0)
     p.emplace_back("output_gain", "must be finite and > 0" + got(output_gain));
   if (!std::isfinite(embedding_scale) || embedding_scale < 0.0)

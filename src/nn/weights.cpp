@@ -1,5 +1,6 @@
 #include "nn/weights.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -13,9 +14,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/reflect.hpp"
 #include "nn/format.hpp"
 #include "nn/yaml_io.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::nn {
 
@@ -113,6 +117,8 @@ LoadedModel load_weights(const std::string& path) {
 
   Reader rd(path);
   auto fail = [&]() { throw InputError(std::move(rd.diagnostics())); };
+  rd.reject_duplicate_keys(root, "");
+  if (!rd.diagnostics().empty()) fail();
   if (!root.IsMap()) {
     rd.error(root, "", "expected a mapping with 'format: " + std::string(kFormat) + "'");
     fail();

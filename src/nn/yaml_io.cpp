@@ -1,10 +1,15 @@
 #include "nn/yaml_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
 #include "nn/format.hpp"
+#include "config/reflect.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+#include "util/limits.hpp"
 
 namespace memcosim::nn::detail {
 
@@ -37,13 +42,11 @@ void emit_dense(YAML::Emitter& out, const std::string& name, const Dense& d) {
 }
 
 YAML::Node load_yaml_document(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw InputError(Diagnostic{SourceLocation{path, 0, 0}, "", "cannot open " + what + ": " + std::strerror(errno)});
+  check_input_file(path, what);
   // (yaml-cpp's Node::operator= rebinds the referenced node, so nodes are
   // only ever copy-constructed here.)
   try {
-    return YAML::Load(in);
+    return config::load_one_document(path, what);
   } catch (const YAML::ParserException& e) {
     throw InputError(Diagnostic{SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "",
                                 "YAML syntax error: " + e.msg});
@@ -81,7 +84,11 @@ std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::
       } else {
         const auto r = rd.integer<long long>(f->value[0], f->value[0], f->path + "[0]");
         const auto c = rd.integer<long long>(f->value[1], f->value[1], f->path + "[1]");
-        if (r && c) declared = {{static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)}};
+        if (r && c && (*r > limits::kMaxWidth || *c > limits::kMaxWidth || *r < 0 || *c < 0))
+          rd.error(f->at(), f->path, "each size must be 0.." + std::to_string(limits::kMaxWidth) + ", got " +
+                                         shape_text(static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)));
+        else if (r && c)
+          declared = {{static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)}};
       }
     }
     if (declared && expected && *declared != *expected)
@@ -125,6 +132,25 @@ std::optional<std::vector<Dense>> read_dense_list(
   }
   if (!ok) return std::nullopt;
   return out;
+}
+
+void Reader::reject_duplicate_keys(const YAML::Node& n, const std::string& path) {
+  if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) reject_duplicate_keys(n[i], path + "[" + std::to_string(i) + "]");
+    return;
+  }
+  if (!n.IsMap()) return;
+  std::vector<std::pair<std::string, int>> seen;
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+    const std::string sub = path.empty() ? key : path + "." + key;
+    const auto first = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
+    if (first != seen.end())
+      error(it->first, sub, "duplicate key (first given on line " + std::to_string(first->second) + ")");
+    else
+      seen.emplace_back(key, it->first.Mark().line + 1);
+    reject_duplicate_keys(it->second, sub);
+  }
 }
 
 }  // namespace memcosim::nn::detail

@@ -83,6 +83,10 @@ class Reader {
     return false;
   }
 
+  // Everywhere in the tree: a key given twice in one mapping (yaml-cpp
+  // keeps both, and lookups would see only the first).
+  void reject_duplicate_keys(const YAML::Node& n, const std::string& path);
+
   void reject_unknown_keys(const YAML::Node& map, const std::string& map_path,
                            std::initializer_list<const char*> allowed) {
     for (auto it = map.begin(); it != map.end(); ++it) {

@@ -9,6 +9,7 @@
 #include "analysis/resample.hpp"
 #include "config/si.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::regress {
 
@@ -215,6 +216,8 @@ std::string format_golden(const Golden& g, const std::vector<std::string>& heade
 }
 
 Golden read_golden(const fs::path& file) {
+  std::error_code ec;
+  if (fs::exists(file, ec)) check_input_file(file, "golden file");
   std::ifstream in(file);
   if (!in)
     throw InputError(Diagnostic{{file.string()}, "",

@@ -14,6 +14,7 @@
 #include "flow/common.hpp"
 #include "flow/task.hpp"
 #include "spice/emitter.hpp"
+#include "spice/deck.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 
@@ -116,7 +117,7 @@ SuiteReport run_regression(const std::vector<Case>& cases, const RegressOptions&
           if (!r.netlist.same) write_text(options.out_dir / c.name / "netlist.diff", r.netlist.unified);
         }
       }
-      netlists[i] = read_text(netlist_file);
+      netlists[i] = spice::read_deck(netlist_file).text();  // the user-netlist policy (spice/deck.hpp)
     } catch (const Error& e) {
       r.error = e.what();
     }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "spice/rawfile.hpp"
 #include "spice/session.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
@@ -29,11 +30,12 @@ void write_csv(const Plot& plot, std::ostream& out) {
   for (const Vector* v : order) {
     const bool real_scale = v == plot.scale_vector() &&
                             std::all_of(v->im.begin(), v->im.end(), [](double x) { return x == 0; });
+    const std::string name = raw_vector_name(*v);  // as the ngspice program's rawfile names it
     if (!v->is_complex || real_scale) {
-      columns.push_back({v->name, &v->re});
+      columns.push_back({name, &v->re});
     } else {
-      columns.push_back({"re(" + v->name + ")", &v->re});
-      columns.push_back({"im(" + v->name + ")", &v->im});
+      columns.push_back({"re(" + name + ")", &v->re});
+      columns.push_back({"im(" + name + ")", &v->im});
     }
   }
 

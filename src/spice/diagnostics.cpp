@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <sstream>
 
 #include "spice/text.hpp"
 
@@ -258,9 +259,76 @@ std::string solver_from_output(const std::vector<OutputLine>& lines) {
   return solver;
 }
 
+namespace {
+
+// An element inside a subcircuit, as ngspice names it after expansion:
+// "r.x1.x2.r5" or "x1.x2.r5" (instance path, then the local name). Follows
+// the instances from the top level through their .subckt definitions to
+// the line that defines the element; 0 if the path cannot be followed.
+int find_expanded_element_line(const std::vector<std::string>& lines, std::string want) {
+  if (want.size() > 2 && want[1] == '.') want.erase(0, 2);  // ngspice's type letter prefix
+  std::vector<std::string> path;
+  for (std::size_t pos = 0;;) {
+    const auto dot = want.find('.', pos);
+    path.push_back(want.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos));
+    if (dot == std::string::npos) break;
+    pos = dot + 1;
+  }
+  if (path.size() < 2) return 0;
+  // Scope: [first, last) lines; the top level skips .subckt bodies.
+  auto find_in = [&](std::size_t first, std::size_t last, const std::string& name, bool top) -> std::size_t {
+    int depth = 0;
+    for (std::size_t i = first; i < last; ++i) {
+      const std::string w = first_word(lines[i]);
+      if (w == ".subckt") ++depth;
+      else if (w == ".ends") --depth;
+      else if ((!top || depth == 0) && w == name) return i;
+    }
+    return lines.size();
+  };
+  auto subckt_body = [&](const std::string& name, std::size_t& first, std::size_t& last) {
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      std::istringstream words(lower(lines[i]));
+      std::string card, sub;
+      if (words >> card >> sub && card == ".subckt" && sub == name) {
+        first = i + 1;
+        for (last = first; last < lines.size() && first_word(lines[last]) != ".ends"; ++last) {
+        }
+        return true;
+      }
+    }
+    return false;
+  };
+  std::size_t first = 1, last = lines.size();
+  for (std::size_t k = 0; k + 1 < path.size(); ++k) {
+    const std::size_t at = find_in(first, last, path[k], k == 0);
+    if (at >= lines.size()) return 0;
+    // The instance line's last word that is not name=value names the subcircuit.
+    std::istringstream words(lower(lines[at]));
+    std::string w, sub;
+    while (words >> w)
+      if (w.find('=') == std::string::npos) sub = w;
+    if (!subckt_body(sub, first, last)) return 0;
+  }
+  const std::size_t at = find_in(first, last, path.back(), false);
+  return at < lines.size() ? static_cast<int>(at) + 1 : 0;
+}
+
+}  // namespace
+
 int find_element_line(std::string_view netlist, std::string_view element) {
   if (element.empty()) return 0;
   const std::string want = lower(element);
+  if (want.find('.') != std::string::npos) {
+    std::vector<std::string> lines;
+    for (std::size_t pos = 0; pos <= netlist.size();) {
+      const auto end = netlist.find('\n', pos);
+      lines.emplace_back(netlist.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+      if (end == std::string_view::npos) break;
+      pos = end + 1;
+    }
+    if (const int n = find_expanded_element_line(lines, want)) return n;
+  }
   int number = 0;
   std::size_t pos = 0;
   while (pos <= netlist.size()) {

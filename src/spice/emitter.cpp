@@ -183,6 +183,18 @@ std::vector<std::string> emit_lines(const Circuit& c) {
     std::string s = ".tran " + num(c.tran->step) + " " + num(c.tran->stop);
     if (c.tran->max_step > 0) s += " 0 " + num(c.tran->max_step);
     w.line(s);
+    // So that `ngspice -b FILE` alone simulates and prints the saved node
+    // voltages (batch mode runs nothing without .print or -r); libngspice
+    // ignores .print.
+    std::string p = ".print tran";
+    for (const auto& n : c.saves) {
+      if (p.size() > 80) {
+        w.line(p);
+        p = ".print tran";
+      }
+      p += " v(" + n + ")";
+    }
+    if (!c.saves.empty()) w.line(p);
   } else {
     w.line(".op");
   }

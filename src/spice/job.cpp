@@ -59,13 +59,13 @@ Result run_job(NgspiceSession& session, const Job& job) {
                        "the job asks for the KLU solver, but ngspice-" + session.info().version +
                            " was built without KLU (use Solver::sparse or as_netlist)");
     loading = true;
-    session.load(netlist_with_solver(job.netlist, job.solver));
+    session.load(netlist_with_solver(job.netlist, job.solver), job.control_commands);
     loading = false;
     loaded = true;
     const auto loaded_at = Clock::now();
     r.load_seconds = seconds(start, loaded_at);
     for (const std::string& cmd : job.pre_commands) session.command(cmd);
-    session.run(job.timeout_s, job.analysis);
+    if (!job.control_commands) session.run(job.timeout_s, job.analysis);
     for (const std::string& cmd : job.post_commands) session.command(cmd);
     const auto ran_at = Clock::now();
     r.analysis_seconds = seconds(loaded_at, ran_at);

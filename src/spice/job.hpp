@@ -41,6 +41,10 @@ struct Job {
   Solver solver = Solver::as_netlist;
   TestFault test_fault = TestFault::none;
   bool all_plots = false;                  // also return every plot of the run in Result::plots
+  // The netlist's .control block runs (`memcosim sim --control`): ngspice
+  // executes it while loading, so `analysis` is not run afterwards. Only
+  // for netlists whose user asked for it (spice/deck.hpp).
+  bool control_commands = false;
 };
 
 enum class JobStatus : std::uint8_t {

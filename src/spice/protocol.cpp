@@ -182,6 +182,7 @@ std::string encode(const Job& job) {
   w.u8(static_cast<std::uint8_t>(job.solver));
   w.u8(static_cast<std::uint8_t>(job.test_fault));
   w.boolean(job.all_plots);
+  w.boolean(job.control_commands);
   return w.take();
 }
 
@@ -198,6 +199,7 @@ Job decode_job(std::string_view payload) {
   job.solver = r.enumeration<Solver>(static_cast<std::uint8_t>(Solver::klu));
   job.test_fault = r.enumeration<TestFault>(static_cast<std::uint8_t>(TestFault::exit));
   job.all_plots = r.boolean();
+  job.control_commands = r.boolean();
   r.finish();
   return job;
 }

@@ -1,6 +1,8 @@
 #include "spice/rawfile.hpp"
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -199,6 +201,72 @@ std::vector<Plot> read_raw_file(const std::filesystem::path& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_raw(ss.str(), path.string());
+}
+
+std::string raw_vector_name(const Vector& v) {
+  const std::string& n = v.name;
+  // "v1#branch" -> "i(v1)"; XSPICE ports "aamp#branch_1_0" -> "i(aamp)".
+  if (const auto at = n.find("#branch"); at != std::string::npos && at > 0) return "i(" + n.substr(0, at) + ")";
+  // A vector saved as "V(1)" (.save V(1)) is "v(1)" in the rawfile.
+  if (n.size() > 2 && (n[0] == 'V' || n[0] == 'I') && n[1] == '(') return static_cast<char>(n[0] + ('a' - 'A')) + n.substr(1);
+  // Every other voltage is wrapped, pole-zero results too ("v(zero(1))").
+  if (v.type == "voltage" && n.rfind("v(", 0) != 0) return "v(" + n + ")";
+  return n;
+}
+
+namespace {
+
+std::string raw_number(double x) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17e", x);
+  return buf;
+}
+
+void write_plot(const Plot& plot, std::ostream& out, bool ascii) {
+  std::vector<const Vector*> order;
+  if (const Vector* scale = plot.scale_vector()) order.push_back(scale);
+  for (const Vector& v : plot.vectors)
+    if (std::find(order.begin(), order.end(), &v) == order.end()) order.push_back(&v);
+  std::size_t points = 0;
+  bool complex = false;
+  for (const Vector* v : order) {
+    points = std::max(points, v->size());
+    complex = complex || v->is_complex;
+  }
+  out << "Title: " << plot.title << "\nDate: memcosim\nPlotname: " << plot.kind << "\nFlags: "
+      << (complex ? "complex" : "real") << "\nNo. Variables: " << order.size() << "\nNo. Points: " << points
+      << "\nVariables:\n";
+  for (std::size_t i = 0; i < order.size(); ++i)
+    out << "\t" << i << "\t" << raw_vector_name(*order[i]) << "\t" << order[i]->type << "\n";
+  auto value = [](const Vector& v, std::size_t k, bool imag) {
+    if (k >= v.size()) return 0.0;
+    return imag ? (v.is_complex ? v.im[k] : 0.0) : v.re[k];
+  };
+  out << (ascii ? "Values:\n" : "Binary:\n");
+  for (std::size_t k = 0; k < points; ++k) {
+    if (ascii) out << " " << k;
+    for (const Vector* v : order) {
+      if (ascii) {
+        out << "\t" << raw_number(value(*v, k, false));
+        if (complex) out << "," << raw_number(value(*v, k, true));
+        out << "\n";
+      } else {
+        const double re = value(*v, k, false), im = value(*v, k, true);
+        out.write(reinterpret_cast<const char*>(&re), sizeof re);
+        if (complex) out.write(reinterpret_cast<const char*>(&im), sizeof im);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void write_raw_file(const std::vector<Plot>& plots, const std::filesystem::path& path, bool ascii) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("cannot write " + path.string());
+  for (const Plot& p : plots) write_plot(p, out, ascii);
+  out.close();
+  if (!out) throw Error("error while writing " + path.string());
 }
 
 }  // namespace memcosim::spice

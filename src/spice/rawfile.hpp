@@ -22,4 +22,17 @@ namespace memcosim::spice {
 std::vector<Plot> parse_raw(std::string_view data, const std::string& source_name = "<raw>");
 std::vector<Plot> read_raw_file(const std::filesystem::path& path);
 
+// The name the ngspice program's rawfile gives a vector of a session's plot:
+// node voltages "v(out)", branch currents "i(v1)" (from "v1#branch"), every
+// other voltage wrapped ("v(zero(1))"), other names as they are ("time",
+// "frequency", "onoise_spectrum").
+std::string raw_vector_name(const Vector& v);
+
+// Writes every plot to one rawfile (ngspice's layout: one header and data
+// block per plot, as `ngspice -b -r FILE` writes them), vector names as
+// raw_vector_name. ascii: "Values:" with 17 significant digits (read back
+// exactly); else "Binary:" IEEE doubles in host order. Throws Error if the
+// file cannot be written.
+void write_raw_file(const std::vector<Plot>& plots, const std::filesystem::path& path, bool ascii);
+
 }  // namespace memcosim::spice

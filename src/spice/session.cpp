@@ -23,6 +23,7 @@
 #include <optional>
 #include <thread>
 
+#include "spice/deck.hpp"
 #include "spice/text.hpp"
 
 namespace memcosim::spice {
@@ -111,6 +112,7 @@ class CNumericLocale {
 using text::BoundedLog;
 using text::first_word;
 using text::lower;
+using text::trim;
 
 std::string trimmed(std::string_view s) { return std::string(text::trim(s)); }
 
@@ -614,7 +616,7 @@ const SimulatorInfo& NgspiceSession::info() const { return impl_->info; }
 
 bool NgspiceSession::usable() const { return impl_->unusable_why.empty() && !impl_->has_exited(); }
 
-void NgspiceSession::load(std::string_view netlist) {
+void NgspiceSession::load(std::string_view netlist, bool allow_control) {
   Impl& s = *impl_;
   s.check_usable();
 
@@ -632,8 +634,24 @@ void NgspiceSession::load(std::string_view netlist) {
       pos = end + 1;
     }
   }
+  // The user-netlist policy (deck.hpp) on the text ngspice is given: no
+  // command script, no file ngspice would read on its own (callers expand
+  // includes with read_deck, which checks what they hold).
+  if (!lines.empty() && lower(trim(lines[0])).rfind("*ng_script", 0) == 0) {
+    s.netlist = std::string(netlist);
+    throw SpiceError(SpiceErrorKind::parse,
+                     "the title line (*ng_script) would make ngspice run the deck as control commands", {}, 1,
+                     "*ng_script");
+  }
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    if (first_word(lines[i]) == ".control") {
+    if (is_include_card(lines[i])) {
+      s.netlist = std::string(netlist);
+      throw SpiceError(SpiceErrorKind::parse,
+                       "the netlist includes a file (line " + std::to_string(i + 1) + ": " + trimmed(lines[i]) +
+                           "); expand includes before loading (spice::read_deck checks what they hold)",
+                       {}, static_cast<int>(i + 1), first_word(lines[i]));
+    }
+    if (first_word(lines[i]) == ".control" && !allow_control) {
       s.netlist = std::string(netlist);
       throw SpiceError(SpiceErrorKind::parse,
                        "the netlist has a .control block (line " + std::to_string(i + 1) +

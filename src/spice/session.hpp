@@ -149,7 +149,9 @@ class NgspiceSession {
   // SpiceError(parse) naming the line and element, or
   // SpiceError(controlled_exit). `.control` blocks are rejected: pass control
   // commands through command() (they would run in ngspice's own threads).
-  void load(std::string_view netlist);
+  // allow_control: the .control block stays in and ngspice runs its
+  // commands while loading (in this thread, without run()'s timeout).
+  void load(std::string_view netlist, bool allow_control = false);
 
   // Runs `analysis` ("run" = the analyses in the netlist, or e.g. "tran 1u
   // 1m", "op") in ngspice's background thread and waits for it; timeout_s <=

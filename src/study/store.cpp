@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::study {
 
@@ -150,6 +151,7 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path) {
   const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (mode == Mode::read_only && !std::filesystem::exists(path))
     throw InputError(Diagnostic{{path.string()}, "", "no such study database (memcosim sweep writes it)"});
+  if (mode == Mode::read_only) check_input_file(path, "study database");
   const int rc = sqlite3_open_v2(path.string().c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -165,9 +167,20 @@ Store::Store(const std::filesystem::path& path, Mode mode) : path_(path) {
       exec(kSchema);
       if (auto f = meta("format"); !f) set_meta("format", kFormat);
     }
-    if (auto f = meta("format"); !f || *f != kFormat)
-      throw Error("study database " + path.string() + " has format " + (f ? *f : std::string("?")) +
-                  "; this memcosim reads format " + kFormat);
+    std::optional<std::string> f;
+    try {
+      f = meta("format");
+    } catch (const Error& e) {
+      if (mode == Mode::read_write) throw;
+      // Reading: a file that is not an SQLite database, or not ours, is bad input.
+      throw InputError(Diagnostic{{path.string()}, "", std::string("not a memcosim study database: ") + e.what()});
+    }
+    if (!f || *f != kFormat) {
+      const std::string msg = "study database " + path.string() + " has format " + (f ? *f : std::string("?")) +
+                              "; this memcosim reads format " + kFormat;
+      if (mode == Mode::read_only) throw InputError(Diagnostic{{path.string()}, "", msg});
+      throw Error(msg);
+    }
   } catch (...) {
     sqlite3_close(db_);
     db_ = nullptr;

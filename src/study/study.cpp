@@ -11,6 +11,7 @@
 
 #include "flow/common.hpp"
 #include "flow/task.hpp"
+#include "util/files.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::study {
@@ -80,6 +81,11 @@ class Parser {
     if (!config_file.empty()) {
       const fs::path p(config_file);
       s.config = (p.is_absolute() ? p : fs::path(file_).parent_path() / p).lexically_normal().string();
+      try {
+        check_input_file(s.config, "base config");
+      } catch (const InputError& e) {
+        error(root["config"], "config", e.diagnostics().front().message);
+      }
     }
     if (const auto n = root["timeout"]) {
       double t = s.timeout;

@@ -1,0 +1,34 @@
+// Input files: every file memcosim reads on a user's behalf is first checked
+// to be a readable regular file, so that a directory, a named pipe (which
+// would block the read forever), a device, an empty path or a path too long
+// for the filesystem ends in a located input error instead of a hang or an
+// internal error.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "util/error.hpp"
+
+namespace memcosim {
+
+// Files larger than this are refused by read_input_file (1 GiB).
+inline constexpr std::uintmax_t kMaxInputFileBytes = std::uintmax_t{1} << 30;
+
+// Throws InputError(Diagnostic{where, key, "cannot open <what> '<path>': <reason>"})
+// unless `path` is a readable regular file. `where` is the place that named
+// the file (a config line) or, for a command-line argument, the file itself.
+void check_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
+                      std::string_view what);
+// The same check with the file itself as the place.
+inline void check_input_file(const std::filesystem::path& path, std::string_view what) {
+  check_input_file(path, SourceLocation{path.string()}, "", what);
+}
+
+// check_input_file, then the whole file (at most max_bytes, else InputError).
+std::string read_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
+                            std::string_view what, std::uintmax_t max_bytes = kMaxInputFileBytes);
+
+}  // namespace memcosim
