@@ -504,3 +504,28 @@ TEST_CASE("twin: the shipped Lorenz96 twin meets the software acceptance", "[twi
   CHECK(ev.cases.size() >= 50);
   CHECK(ev.median_vpt >= 1.5);
 }
+
+TEST_CASE("twin: memcosim train on a twin config writes the ground truth, the weights and the evaluation", "[twin][cli]") {
+  test::TempDir dir("twin_train");
+  const std::string model = (dir / "twin.yaml").string();
+  const auto r = test::run_cli(
+      "train configs/hp_memristor.yaml -o " + model + " --results " + (dir / "res").string() +
+      " --set twin.data.records=2 --set twin.data.duration=1 --set twin.stages.derivative_epochs=2"
+      " --set twin.stages.trajectory_steps=2 --set twin.test.duration=1 --set twin.test.points=11 --log-every 1");
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("stage 1 epoch      2") && Catch::Contains("stage 2 step       2") &&
+                        Catch::Contains("trained in") && Catch::Contains("current NRMSE"));
+  const nn::LoadedMlp m = nn::load_mlp(model);
+  CHECK(m.net.shape() == nn::MlpShape{2, {16, 16}, 1});
+  CHECK(m.provenance.derivative_epochs == 2);
+  // records.csv: 2 records of 1001 samples plus the header; evaluation.csv: 4 drives x 11 points.
+  const std::string rec = test::read_text(dir / "res/records.csv");
+  CHECK(std::count(rec.begin(), rec.end(), '\n') == 1 + 2 * 1001);
+  const std::string ev = test::read_text(dir / "res/evaluation.csv");
+  CHECK(std::count(ev.begin(), ev.end(), '\n') == 1 + 4 * 11);
+  // A bad twin key stops before anything is written, exit 2, located.
+  const auto bad = test::run_cli("train configs/hp_memristor.yaml -o " + model + " --set twin.hp.r_off=50");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("twin.hp.r_off"));
+}
