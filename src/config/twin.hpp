@@ -131,6 +131,7 @@ struct TwinStagesConfig {
   int derivative_epochs = 200;
   int trajectory_steps = 300;
   int window = 10;
+  int windows = 64;
   double step = 0.0;
   double trajectory_learning_rate = 3e-4;
   template <class V>
@@ -144,6 +145,7 @@ struct TwinStagesConfig {
       "cut from the records); 0 skips the stage.",
       ge(0));
     v("window", window, "Stage 2: RK4 steps per window.", ge(1));
+    v("windows", windows, "Stage 2: windows per optimiser step (drawn at random from the records).", ge(1));
     v("step", step, "Stage 2: RK4 step; 0 = the record spacing data.dt (it must be a multiple of it).", ge(0));
     v("trajectory_learning_rate", trajectory_learning_rate, "Stage 2 Adam learning rate.", gt(0));
   }

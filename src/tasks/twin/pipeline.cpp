@@ -103,7 +103,7 @@ TwinTrainOptions train_options(const config::Config& cfg) {
   o.trajectory_steps = tc.stages.trajectory_steps;
   o.window = tc.stages.window;
   o.stride = tc.stages.step > 0 ? static_cast<int>(std::llround(tc.stages.step / tc.data.dt)) : 1;
-  o.windows_per_step = tr.batch_size;
+  o.windows_per_step = tc.stages.windows;
   o.trajectory_learning_rate = tc.stages.trajectory_learning_rate;
   o.final_fraction = tr.lr_schedule == config::LrSchedule::cosine ? tr.learning_rate_final / tr.learning_rate : 1.0;
   if (o.final_fraction <= 0) o.final_fraction = 1e-3;
