@@ -447,12 +447,17 @@ TEST_CASE("stability: the shipped transistor config passes its specs, and with C
   CHECK_FALSE(jb.at("passed").get<bool>());
 }
 
-TEST_CASE("config: a transistor-level config must name the rectifiers' level", "[transistor]") {
-  const auto r = run_cli("check configs/ring.yaml --set circuit.level=transistor");
-  CHECK(r.exit_code == 2);
-  CHECK(r.err.find("circuit.level") != std::string::npos);
-  CHECK(r.err.find("circuit.blocks.relu") != std::string::npos);
-  const auto ok = run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.blocks.relu=behavioral");
+TEST_CASE("config: circuit.level transistor means every block; only variable_gain's multipliers need a level",
+          "[transistor]") {
+  const auto all = run_cli("check configs/ring.yaml --set circuit.level=transistor");
+  INFO(all.out << all.err);
+  CHECK(all.exit_code == 0);
+  const auto mult = run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain");
+  CHECK(mult.exit_code == 2);
+  CHECK(mult.err.find("circuit.level") != std::string::npos);
+  CHECK(mult.err.find("multipliers") != std::string::npos);
+  const auto ok = run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain "
+                          "--set circuit.blocks.multiplier=behavioral");
   CHECK(ok.exit_code == 0);
   const auto corner = run_cli("check configs/ring_transistor.yaml --set circuit.transistor.corner=xx");
   CHECK(corner.exit_code == 2);
