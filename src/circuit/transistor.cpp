@@ -182,6 +182,15 @@ void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::s
   use_transistor_models(c, t);
   const std::string subckt = subckt_for(kCmosRectifier, name, t);
   define_relu(c, t, subckt, name);
+  // A super-diode whose input is negative rests with its amplifier against
+  // a rail and nodes that carry only leakage; with 28 of them in the ring,
+  // ngspice's gmin and source stepping fail on the DC operating point and
+  // its fallback (a pseudo-transient) does not hold the integrators' .ic,
+  // so trajectories started elsewhere (measured: x0 1.25 -> 0.73 units).
+  // rshunt = 1e12 ohm from every node to ground (1 pA per volt) lets
+  // source stepping converge.
+  if (std::none_of(c.options.begin(), c.options.end(), [](const auto& o) { return o.first == "rshunt"; }))
+    c.option("rshunt", kRectifierRshunt);
   const auto [vdd, vss] = block_supply(c, b, env);
   c.add(b, Instance{"X" + name, {in, out, out, vdd, vss}, subckt});
   c.add(b, Resistor{"R" + name + "_pd", out, "0", t.config.relu.r_pulldown});

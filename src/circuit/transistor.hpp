@@ -92,10 +92,13 @@ void transistor_opamp(Circuit& c, Block& b, const std::string& name, const std::
                       const std::string& out, const Environment& env);
 
 inline constexpr const char* kCmosRectifier = "relu_cmos";
+// ngspice's .options rshunt (ohm) written with the first rectifier.
+inline constexpr double kRectifierRshunt = 1e12;
 
 // out = max(in, 0): an instance of "relu_cmos" (defined on first use) with
 // its feedback from out, R<name>_pd from out to ground, on its block's
-// supplies.
+// supplies; adds .options rshunt (kRectifierRshunt) once, which the DC
+// operating point of a circuit with many of them needs (transistor.cpp).
 void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,
                      const Environment& env);
 
