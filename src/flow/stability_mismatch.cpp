@@ -44,6 +44,9 @@ double quantile(std::vector<double> v, double q) {
 
 // One measured quantity over the draws, and how many draws met its spec.
 struct Series {
+  Series() = default;
+  Series(std::string name_, std::string unit_, double scale_ = 1.0)
+      : name(std::move(name_)), unit(std::move(unit_)), scale(scale_) {}
   std::string name, unit;
   std::vector<double> values;
   std::vector<bool> ok;
@@ -175,11 +178,11 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const nn::L
   };
   // Series: loop offsets, bench margins, in-situ margins.
   std::vector<Series> offsets(loops.size());
-  for (std::size_t i = 0; i < loops.size(); ++i) offsets[i] = {loops[i].name, "mV", {}, {}, 1e3};
-  Series opamp_pm{"op-amp alone: phase margin", "deg"}, opamp_a0{"op-amp alone: A0", "dB"};
-  Series rect_pm{"rectifier alone: phase margin", "deg"}, rect_off{"rectifier alone: offset at +20 mV", "mV", {}, {}, 1e3};
+  for (std::size_t i = 0; i < loops.size(); ++i) offsets[i] = Series(loops[i].name, "mV", 1e3);
+  Series opamp_pm("op-amp alone: phase margin", "deg"), opamp_a0("op-amp alone: A0", "dB");
+  Series rect_pm("rectifier alone: phase margin", "deg"), rect_off("rectifier alone: offset at +20 mV", "mV", 1e3);
   std::vector<Series> situ_pm(in_situ.size());
-  for (std::size_t i = 0; i < in_situ.size(); ++i) situ_pm[i] = {in_situ[i].name + " in place: phase margin", "deg"};
+  for (std::size_t i = 0; i < in_situ.size(); ++i) situ_pm[i] = Series(in_situ[i].name + " in place: phase margin", "deg");
   long chip_good = 0;
   for (long k = 0; k < n; ++k) {
     const auto id = static_cast<std::uint64_t>(k);
