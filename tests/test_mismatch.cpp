@@ -89,15 +89,17 @@ TEST_CASE("rectifier: the transistor-level super-diode follows max(in, 0) within
   const auto t = flow::transistor_environment(cfg);
   // Independent of the characterisation code: operating points of the bench
   // at a few inputs, compared with max(in, 0).
-  spice::NgspiceSession session;
-  const Circuit base = flow::rectifier_bench(cfg, t);
-  for (double vin : {-0.1, -0.02, -0.005, 0.005, 0.01, 0.02, 0.05, 0.1}) {
-    Circuit c = base;
-    for (auto& e : c.blocks.front().elements)
-      if (auto* v = std::get_if<VoltageSource>(&e); v && v->name == "Vin") v->value = SourceValue{vin};
-    const auto r = simulate(session, c, "op", {"v(out)"});
-    INFO("Vin = " << vin << " V: V(out) = " << r.plot.at("v(out)").re.at(0));
-    CHECK(r.plot.at("v(out)").re.at(0) == Approx(std::max(vin, 0.0)).margin(1e-3));
+  {
+    spice::NgspiceSession session;
+    const Circuit base = flow::rectifier_bench(cfg, t);
+    for (double vin : {-0.1, -0.02, -0.005, 0.005, 0.01, 0.02, 0.05, 0.1}) {
+      Circuit c = base;
+      for (auto& e : c.blocks.front().elements)
+        if (auto* v = std::get_if<VoltageSource>(&e); v && v->name == "Vin") v->value = SourceValue{vin};
+      const auto r = simulate(session, c, "op", {"v(out)"});
+      INFO("Vin = " << vin << " V: V(out) = " << r.plot.at("v(out)").re.at(0));
+      CHECK(r.plot.at("v(out)").re.at(0) == Approx(std::max(vin, 0.0)).margin(1e-3));
+    }
   }
   spice::RunnerOptions ro;
   ro.pool.workers = 1;
@@ -205,6 +207,7 @@ TEST_CASE("mismatch: Monte Carlo offset of the op-amp (200 draws) within 20 % of
   for (long k = 0; k < 200; ++k) vos.push_back(offset(k, true) - systematic);
   const double sigma_mc = sample_sd(vos);
   INFO("systematic " << systematic << " V, Monte Carlo sigma " << sigma_mc << " V");
+  UNSCOPED_INFO("offset sigma: Monte Carlo " << sigma_mc << " V over 200 draws, analytic " << sigma_analytic << " V");
   CHECK(std::abs(systematic) < 1e-3);
   CHECK(sigma_mc == Approx(sigma_analytic).epsilon(0.2));
 }
