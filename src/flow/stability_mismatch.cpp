@@ -22,6 +22,8 @@ namespace memcosim::flow {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// A rectifier counts as on when its input is above this (V).
+constexpr double kRectifierOn = 1e-3;
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -51,10 +53,16 @@ struct Series {
   std::vector<double> values;
   std::vector<bool> ok;
   double scale = 1.0;  // for printing
+  long skipped = 0;     // draws not counted (a rectifier that is off)
   nlohmann::json json() const {
     const long good = std::count(ok.begin(), ok.end(), true);
-    return {{"name", name}, {"median", num(quantile(values, 0.5))}, {"p05", num(quantile(values, 0.05))},
-            {"p95", num(quantile(values, 0.95))}, {"yield", ok.empty() ? 0.0 : double(good) / double(ok.size())}};
+    return {{"name", name},
+            {"median", num(quantile(values, 0.5))},
+            {"p05", num(quantile(values, 0.05))},
+            {"p95", num(quantile(values, 0.95))},
+            {"counted", ok.size()},
+            {"skipped_off", skipped},
+            {"yield", ok.empty() ? nlohmann::json(nullptr) : nlohmann::json(double(good) / double(ok.size()))}};
   }
 };
 
@@ -193,6 +201,13 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const nn::L
         const auto& p = results.at(kOp * kStride + id).plot;
         auto v = [&](const std::string& node) { return node == "0" ? 0.0 : p.at("v(" + node + ")").re.at(0); };
         off = v(loops[i].plus) - v(loops[i].minus);
+        // A rectifier whose input is not positive is off: in - out is then
+        // its input, not an offset (its loop is open; its output floats to
+        // what R_pd and the row's virtual grounds make it); not counted.
+        if (loops[i].kind == circuit::LoopKind::rectifier && !(v(loops[i].plus) > kRectifierOn)) {
+          ++offsets[i].skipped;
+          continue;
+        }
       }
       offsets[i].values.push_back(off);
       offsets[i].ok.push_back(std::abs(off) <= st.max_offset);
@@ -235,11 +250,16 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const nn::L
       << "  | quantity | median | 5th pct | 95th pct | yield |\n  |---|---|---|---|---|\n";
   nlohmann::json jseries = nlohmann::json::array();
   auto row = [&](const Series& s) {
+    if (s.ok.empty()) {
+      log << "  | " << s.name << " offset | off in every draw (input negative at the start state) | | | |\n";
+      jseries.push_back(s.json());
+      return;
+    }
     log << "  | " << s.name << (s.unit == "mV" && s.name.find(':') == std::string::npos ? " offset" : "") << " | "
         << fmt("%.3g", quantile(s.values, 0.5) * s.scale) << " " << s.unit << " | "
         << fmt("%.3g", quantile(s.values, 0.05) * s.scale) << " | " << fmt("%.3g", quantile(s.values, 0.95) * s.scale)
         << " | " << fmt("%.1f %%", 100.0 * double(std::count(s.ok.begin(), s.ok.end(), true)) / double(s.ok.size()))
-        << " |\n";
+        << (s.skipped > 0 ? " (on in " + std::to_string(s.ok.size()) + " draws)" : std::string()) << " |\n";
     jseries.push_back(s.json());
   };
   row(opamp_a0);
@@ -250,6 +270,10 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const nn::L
   }
   for (const auto& s : situ_pm) row(s);
   for (const auto& s : offsets) row(s);
+  long op_failed = 0;
+  for (long k = 0; k < n; ++k) op_failed += !ok(kOp * kStride + static_cast<std::uint64_t>(k));
+  if (op_failed > 0)
+    log << "  " << op_failed << " draw(s) without an operating point of the whole circuit (counted as failing)\n";
   log << "  chip yield (every spec in one draw): " << fmt("%.1f %%", 100 * yield) << " (" << chip_good << " of " << n
       << "), spec >= " << fmt("%.0f %%", 100 * st.min_yield) << "; " << results.size() << " simulations in "
       << fmt("%.1f", seconds) << " s\n";
