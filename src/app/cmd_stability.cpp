@@ -1,4 +1,4 @@
-// memcosim stability CONFIG [--corner tt,ff,...] [--temp -40,27,...] [--loops NAMES|first] [-o DIR]
+// memcosim stability CONFIG [--corner tt,ff,...] [--temp -40,27,...] [--loops NAMES|first] [--mismatch N] [-o DIR]
 #include <iostream>
 #include <sstream>
 
@@ -34,11 +34,16 @@ void add_stability_command(CLI::App& app) {
   auto loops = std::make_shared<std::vector<std::string>>();
   auto out = std::make_shared<std::string>();
   auto no_steps = std::make_shared<bool>(false);
+  auto mismatch = std::make_shared<long>(0);
   add_config_args(*cmd, *args);
   cmd->add_option("--corner", *corners, "Process corners, e.g. tt,ff,ss (default: circuit.transistor.corner)");
   cmd->add_option("--temp", *temps, "Temperatures in C, e.g. -40,27,125 (default: circuit.transistor.temperature)");
   cmd->add_option("--loops", *loops, "Op-amps to measure, e.g. int0,l1_tia3, or 'first' (one per block); default all");
   cmd->add_flag("--no-steps", *no_steps, "Skip the integrators' step responses");
+  cmd->add_option("--mismatch", *mismatch,
+                  "Device-mismatch Monte Carlo over N draws: offsets and margins per loop, their distributions and the "
+                  "yield (circuit.transistor.mismatch; --loops then names the loops also measured in place by AC)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-stability)")->check(NonEmptyPath);
   cmd->callback([=] {
     const config::Config cfg = args->load();
@@ -63,7 +68,9 @@ void add_stability_command(CLI::App& app) {
     o.loops = split_list(*loops);
     o.steps = !*no_steps;
     o.out_dir = out->empty() ? "out/" + cfg.name + "-stability" : *out;
-    const auto report = flow::run_stability(cfg, *task, o, std::cout);
+    o.mismatch = *mismatch;
+    const auto report = o.mismatch > 0 ? flow::run_stability_mismatch(cfg, *task, o, std::cout)
+                                       : flow::run_stability(cfg, *task, o, std::cout);
     if (!report.passed())
       throw SimulationError("stability specs not met: " + std::to_string(report.failures) +
                             " failing item(s) (tables above, stability.json)");

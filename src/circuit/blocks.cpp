@@ -13,7 +13,7 @@ constexpr const char* kBehavioralOpamp = "opamp_beh";
 // but it lets .ic hold the node it drives.
 constexpr double kIdealRout = 1e-3;
 
-// Blocks without a transistor-level circuit (rectifier, multiplier).
+// Blocks without a transistor-level circuit (the multiplier).
 void require_level(Level level, const std::string& name) {
   if (level == Level::transistor)
     throw std::invalid_argument(name + ": this block has no transistor level (use behavioral)");
@@ -110,7 +110,10 @@ void initial_state(Circuit& c, const IntegratorNodes& nodes, double volts) {
 
 void relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, Level level,
           const Environment& env) {
-  require_level(level, name);
+  if (level == Level::transistor) {
+    transistor_relu(c, b, name, in, out, env);
+    return;
+  }
   const Expr v = Expr::v(in);
   if (level == Level::ideal) {
     c.add(b, BehavioralVoltage{"B" + name, out, "0", Expr::call("uramp", {v})});

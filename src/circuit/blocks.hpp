@@ -10,8 +10,9 @@
 //               a rectifier with a rounded knee that stops at the rail;
 //   transistor  180 nm CMOS (circuit/transistor.hpp): op-amps are two-stage
 //               Miller OTAs with their own bias and per-block supplies;
-//               cells are 1T1R (access NMOS + RRAM element). Rectifiers and
-//               multipliers have no transistor level (std::invalid_argument).
+//               rectifiers are super-diodes; cells are 1T1R (access NMOS +
+//               RRAM element). Multipliers have no transistor level
+//               (std::invalid_argument).
 #pragma once
 
 #include <memory>
@@ -83,8 +84,9 @@ IntegratorNodes integrator(Circuit& c, Block& b, const std::string& name,
 // "timestep too small".)
 void initial_state(Circuit& c, const IntegratorNodes& nodes, double volts);
 
-// out = max(in, 0) (ideal), or the behavioral rounded rectifier that stops
-// at the positive rail.
+// out = max(in, 0) (ideal), the behavioral rounded rectifier that stops at
+// the positive rail, or the transistor-level super-diode (an instance of
+// "relu_cmos" on its block's supplies, circuit/transistor.hpp).
 void relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, Level level,
           const Environment& env);
 

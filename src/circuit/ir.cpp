@@ -147,6 +147,8 @@ void check_element(const Element& e) {
             check_value(name, v, false);
             if (v < 0) throw std::invalid_argument(name + ": areas and perimeters must be >= 0");
           }
+          check_value(name, x.delvto, false);
+          check_value(name, x.mulu0, true);
         }
         else {
           for (const auto& n : x.nodes)

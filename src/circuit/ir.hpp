@@ -82,11 +82,14 @@ struct BehavioralCurrent { std::string name, from, to; Expr expr; };            
 struct Instance { std::string name; std::vector<std::string> nodes; std::string subckt; };   // X
 struct Inductor { std::string name, a, b; double henries; };                                  // L
 // M: a MOSFET of a model card in Circuit::models (W, L in metres; drain and
-// source areas/perimeters are written only when > 0).
+// source areas/perimeters are written only when > 0). delvto (V, ngspice's
+// BSIM3 instance parameter DELVTO: the card's VTH0 + delvto) and mulu0 (mobility factor MULU0) carry a device's
+// mismatch draw; written only when not 0 / 1.
 struct Mosfet {
   std::string name, drain, gate, source, bulk, model;
   double w = 0.0, l = 0.0;
   double ad = 0.0, as = 0.0, pd = 0.0, ps = 0.0;
+  double delvto = 0.0, mulu0 = 1.0;
 };
 
 using Element = std::variant<Resistor, Capacitor, VoltageSource, CurrentSource, Vcvs, Vccs, BehavioralVoltage,

@@ -9,6 +9,7 @@ std::string to_string(LoopKind kind) {
     case LoopKind::integrator: return "integrator";
     case LoopKind::tia: return "TIA";
     case LoopKind::inverter: return "inverter";
+    case LoopKind::rectifier: return "rectifier";
     case LoopKind::other: return "other";
   }
   return "other";
@@ -24,10 +25,20 @@ LoopKind kind_of(const std::string& block) {
   if (ends_with(block, "integrators")) return LoopKind::integrator;
   if (ends_with(block, "TIAs")) return LoopKind::tia;
   if (ends_with(block, "inverters")) return LoopKind::inverter;
+  if (ends_with(block, "rectifiers")) return LoopKind::rectifier;
   return LoopKind::other;
 }
 
-bool is_opamp_subckt(const std::string& s) { return s == "opamp_beh" || s == "opamp_cmos"; }
+// The op-amps, and the transistor-level rectifier (a super-diode: an
+// amplifier in a unity-gain loop with the same port order).
+// With mismatch every transistor-level instance has its own copy,
+// "<name>_<instance>".
+bool is_opamp_subckt(const std::string& s) {
+  if (s == "opamp_beh") return true;
+  for (const std::string base : {"opamp_cmos", "relu_cmos"})
+    if (s == base || s.rfind(base + "_", 0) == 0) return true;
+  return false;
+}
 
 // The element of the op-amp `name` and where its output is.
 struct Found {
@@ -51,13 +62,13 @@ std::vector<OpampLoop> find_opamp_loops(const Circuit& c) {
   for (const auto& b : c.blocks) {
     for (const auto& e : b.elements) {
       if (const auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->nodes.size() >= 3) {
-        loops.push_back({x->name.substr(1), b.title, kind_of(b.title), x->nodes[2], x->nodes[0]});
+        loops.push_back({x->name.substr(1), b.title, kind_of(b.title), x->nodes[2], x->nodes[0], x->nodes[1]});
       } else if (const auto* v = std::get_if<Vcvs>(&e); v && v->name.size() > 1) {
         // Ideal op-amp: E<name> internal 0 inp inn, R<name>_out internal out.
         const std::string name = v->name.substr(1);
         for (const auto& e2 : b.elements)
           if (const auto* r = std::get_if<Resistor>(&e2); r && r->name == "R" + name + "_out")
-            loops.push_back({name, b.title, kind_of(b.title), r->b, v->ctrl_plus});
+            loops.push_back({name, b.title, kind_of(b.title), r->b, v->ctrl_plus, v->ctrl_minus});
       }
     }
   }

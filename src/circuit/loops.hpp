@@ -5,9 +5,10 @@
 //
 // Op-amps are recognised by what the block builders emit (blocks.hpp): an
 // instance of "opamp_beh" or "opamp_cmos" (output = its third node), or an
-// ideal op-amp's VCVS E<name> with its output resistor R<name>_out. The
-// loop's kind comes from its block: "... integrators", "... TIAs",
-// "... inverters".
+// ideal op-amp's VCVS E<name> with its output resistor R<name>_out; and the
+// transistor-level rectifiers, instances of "relu_cmos" (a super-diode's
+// loop). The loop's kind comes from its block: "... integrators",
+// "... TIAs", "... inverters", "... rectifiers".
 #pragma once
 
 #include <string>
@@ -17,7 +18,7 @@
 
 namespace memcosim::circuit {
 
-enum class LoopKind { integrator, tia, inverter, other };
+enum class LoopKind { integrator, tia, inverter, rectifier, other };
 std::string to_string(LoopKind kind);
 
 struct OpampLoop {
@@ -26,6 +27,7 @@ struct OpampLoop {
   LoopKind kind = LoopKind::other;
   std::string output;  // the node it drives
   std::string plus;    // its non-inverting input node
+  std::string minus = {};  // its inverting input node
 };
 
 std::vector<OpampLoop> find_opamp_loops(const Circuit& c);

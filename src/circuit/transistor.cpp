@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "circuit/blocks.hpp"
+#include "circuit/mismatch.hpp"
 
 namespace memcosim::circuit {
 
@@ -64,29 +65,88 @@ const TransistorEnvironment& require_transistor(const Environment& env, const st
   return *env.transistor;
 }
 
-void define_opamp(Circuit& c, const TransistorEnvironment& t) {
+bool has_subcircuit(const Circuit& c, const std::string& name) {
   for (const auto& s : c.subcircuits)
-    if (s.name == kCmosOpamp) return;
+    if (s.name == name) return true;
+  return false;
+}
+
+// The subcircuit an instance X<name> of `base` uses: the shared one, or with
+// mismatch its own copy <base>_<name> (each copy holds that instance's draws).
+std::string subckt_for(const std::string& base, const std::string& name, const TransistorEnvironment& t) {
+  if (!t.config.mismatch.enabled) return base;
+  std::string s = base + "_";
+  for (char ch : name) s += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// Adds MOSFETs of the subcircuit of instance X<instance> with their mismatch draws.
+struct DeviceAdder {
+  Circuit& c;
+  Subcircuit& sub;
+  const TransistorEnvironment& t;
+  std::string instance;
+  void operator()(Mosfet m) const {
+    apply_mismatch(m, t.config.mismatch, "x" + instance + "." + m.name, m.model == "pch");
+    c.add(sub, std::move(m));
+  }
+};
+
+void define_opamp(Circuit& c, const TransistorEnvironment& t, const std::string& subckt, const std::string& instance) {
+  if (has_subcircuit(c, subckt)) return;
   const auto& o = t.config.opamp;
   const double d = t.config.diffusion;
   const double i_tail = o.i_ref * o.w_tail / o.w_bias, i_out = o.i_ref * o.w_sink / o.w_bias;
   auto& sub = c.subcircuit(
-      kCmosOpamp, {"inp", "inn", "out", "vdd", "vss"},
+      subckt, {"inp", "inn", "out", "vdd", "vss"},
       {"Two-stage Miller OTA, 180 nm (src/circuit/transistor.hpp): NMOS pair M1/M2, PMOS mirror M3/M4, tail M5,",
        "PMOS second stage M6, sink M7, Cc = " + spice_number(o.cc) + " F with Rz = " + spice_number(o.rz) +
            " ohm; bias Iref = " + spice_number(o.i_ref) + " A into diode Mb: I_tail = " + spice_number(i_tail) +
            " A, I_out = " + spice_number(i_out) + " A."});
+  const DeviceAdder add{c, sub, t, instance};
   c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{o.i_ref}});
-  c.add(sub, mosfet("Mb", "nb", "nb", "vss", "vss", "nch", o.w_bias, o.l_bias, d));
-  c.add(sub, mosfet("M5", "t", "nb", "vss", "vss", "nch", o.w_tail, o.l_bias, d));
-  c.add(sub, mosfet("M1", "d1", "inn", "t", "vss", "nch", o.w_in, o.l_in, d));
-  c.add(sub, mosfet("M2", "n1", "inp", "t", "vss", "nch", o.w_in, o.l_in, d));
-  c.add(sub, mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
-  c.add(sub, mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
-  c.add(sub, mosfet("M6", "out", "n1", "vdd", "vdd", "pch", o.w_out, o.l_load, d));
-  c.add(sub, mosfet("M7", "out", "nb", "vss", "vss", "nch", o.w_sink, o.l_bias, d));
+  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", o.w_bias, o.l_bias, d));
+  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", o.w_tail, o.l_bias, d));
+  add(mosfet("M1", "d1", "inn", "t", "vss", "nch", o.w_in, o.l_in, d));
+  add(mosfet("M2", "n1", "inp", "t", "vss", "nch", o.w_in, o.l_in, d));
+  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
+  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
+  add(mosfet("M6", "out", "n1", "vdd", "vdd", "pch", o.w_out, o.l_load, d));
+  add(mosfet("M7", "out", "nb", "vss", "vss", "nch", o.w_sink, o.l_bias, d));
   c.add(sub, Resistor{"Rz", "n1", "nz", o.rz});
   c.add(sub, Capacitor{"Cc", "nz", "out", o.cc});
+}
+
+void define_relu(Circuit& c, const TransistorEnvironment& t, const std::string& subckt, const std::string& instance) {
+  if (has_subcircuit(c, subckt)) return;
+  const auto& r = t.config.relu;
+  const double d = t.config.diffusion;
+  const bool follower = r.topology == config::RectifierTopology::follower;
+  auto& sub = c.subcircuit(
+      subckt, {"inp", "inn", "out", "vdd", "vss"},
+      {std::string("Super-diode rectifier, 180 nm (src/circuit/transistor.hpp), ") +
+           (follower ? "two-stage amplifier + NMOS source follower Mo" : "one-stage amplifier + PMOS common source Mo") +
+           "; sources current only.",
+       "Bias Iref = " + spice_number(r.i_ref) + " A into Mb: I_tail = " + spice_number(r.i_ref * r.w_tail / r.w_bias) +
+           " A" + (follower ? ", I_M7 = " + spice_number(r.i_ref * r.w_sink / r.w_bias) + " A" : std::string()) +
+           "; Cc = " + spice_number(r.cc) + " F, Rz = " + spice_number(r.rz) + " ohm."});
+  const DeviceAdder add{c, sub, t, instance};
+  c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{r.i_ref}});
+  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", r.w_bias, r.l_bias, d));
+  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", r.w_tail, r.l_bias, d));
+  add(mosfet("M1", "d1", "inn", "t", "vss", "nch", r.w_in, r.l_in, d));
+  add(mosfet("M2", "n1", "inp", "t", "vss", "nch", r.w_in, r.l_in, d));
+  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", r.w_load, r.l_load, d));
+  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", r.w_load, r.l_load, d));
+  if (follower) {
+    add(mosfet("M6", "g", "n1", "vdd", "vdd", "pch", r.w_stage2, r.l_load, d));
+    add(mosfet("M7", "g", "nb", "vss", "vss", "nch", r.w_sink, r.l_bias, d));
+    add(mosfet("Mo", "vdd", "g", "out", "vss", "nch", r.w_out, r.l_out, d));
+  } else {
+    add(mosfet("Mo", "out", "n1", "vdd", "vdd", "pch", r.w_out, r.l_out, d));
+  }
+  c.add(sub, Resistor{"Rz", "n1", "nz", r.rz});
+  c.add(sub, Capacitor{"Cc", "nz", follower ? "g" : "out", r.cc});
 }
 
 bool has_element(const Block& b, const std::string& name) {
@@ -110,9 +170,39 @@ void transistor_opamp(Circuit& c, Block& b, const std::string& name, const std::
                       const std::string& out, const Environment& env) {
   const auto& t = require_transistor(env, name);
   use_transistor_models(c, t);
-  define_opamp(c, t);
+  const std::string subckt = subckt_for(kCmosOpamp, name, t);
+  define_opamp(c, t, subckt, name);
   const auto [vdd, vss] = block_supply(c, b, env);
-  c.add(b, Instance{"X" + name, {inp, inn, out, vdd, vss}, kCmosOpamp});
+  c.add(b, Instance{"X" + name, {inp, inn, out, vdd, vss}, subckt});
+}
+
+void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,
+                     const Environment& env) {
+  const auto& t = require_transistor(env, name);
+  use_transistor_models(c, t);
+  const std::string subckt = subckt_for(kCmosRectifier, name, t);
+  define_relu(c, t, subckt, name);
+  // A super-diode whose input is negative rests with its amplifier against
+  // a rail and nodes that carry only leakage; with 28 of them in the ring,
+  // ngspice's gmin and source stepping fail on the DC operating point and
+  // its fallback (a pseudo-transient) does not hold the integrators' .ic,
+  // so trajectories started elsewhere (measured: x0 1.25 -> 0.73 units).
+  // rshunt = 1e12 ohm from every node to ground (1 pA per volt) lets
+  // source stepping converge.
+  if (std::none_of(c.options.begin(), c.options.end(), [](const auto& o) { return o.first == "rshunt"; }))
+    c.option("rshunt", kRectifierRshunt);
+  const auto [vdd, vss] = block_supply(c, b, env);
+  c.add(b, Instance{"X" + name, {in, out, out, vdd, vss}, subckt});
+  c.add(b, Resistor{"R" + name + "_pd", out, "0", t.config.relu.r_pulldown});
+}
+
+double gate_area(const Circuit& c, const std::string& subckt) {
+  double area = 0.0;
+  for (const auto& s : c.subcircuits)
+    if (s.name == subckt)
+      for (const auto& e : s.elements)
+        if (const auto* m = std::get_if<Mosfet>(&e)) area += m->w * m->l;
+  return area;
 }
 
 double cell_1t1r_amplitude(double g, const config::CellConfig& cell, const TransistorEnvironment& t) {
@@ -147,7 +237,9 @@ void transistor_cell(Circuit& c, Block& b, const std::string& name, const std::s
   c.add(b, BehavioralCurrent{"B" + name, row, mid,
                              Expr::num(amplitude) * Expr::call("sinh", {Expr::v(row, mid) / Expr::num(env.cell.v0)})});
   const auto& a = t.config.access;
-  c.add(b, mosfet("M" + name, mid, wl, col, sub, "nch", a.w, a.l, t.config.diffusion));
+  Mosfet m = mosfet("M" + name, mid, wl, col, sub, "nch", a.w, a.l, t.config.diffusion);
+  apply_mismatch(m, t.config.mismatch, m.name, false);
+  c.add(b, std::move(m));
 }
 
 }  // namespace memcosim::circuit

@@ -25,6 +25,25 @@
 // that block), so the supply current, and with it the energy, is measured
 // per block (flow/energy.hpp).
 //
+// The rectifier: a super-diode. An amplifier with an NMOS input pair (M2
+// gate = in, M1 gate = out: unity-gain feedback) drives an output device Mo
+// that can only source current into the output; R_pd (top level, to the
+// signal ground) and the load pull the output to 0 when the input is
+// negative, and the amplifier then rests against its rail.
+//
+//   follower (default):                    common_source:
+//     M1-M5 first stage -> n1                M1-M5 first stage -> n1
+//     M6 (PMOS, gate n1) / M7 sink -> g      Mo PMOS: source vdd, gate n1,
+//     Mo NMOS follower: drain vdd,              drain out
+//        gate g, source out                  Cc + Rz from n1 to out
+//     Cc + Rz from n1 to g
+//
+// One subcircuit "relu_cmos" (ports inp inn out vdd vss, the op-amp's
+// order) per circuit; the instance ties inn to out, so `memcosim stability`
+// breaks and measures its loop like an op-amp's (circuit/loops.hpp). Its
+// supplies are its block's (Vdd_/Vss_<block>), so its energy is metered
+// like the op-amps'. Sizes: circuit.transistor.relu.
+//
 // The 1T1R cell: row -> RRAM element (the behavioural sinh cell) -> internal
 // node -> NMOS access transistor (gate on the word line, source on the
 // column, bulk at vss) -> column. Program-and-verify includes the access
@@ -71,6 +90,20 @@ std::string block_slug(const std::string& title);
 // supply sources defined on first use.
 void transistor_opamp(Circuit& c, Block& b, const std::string& name, const std::string& inp, const std::string& inn,
                       const std::string& out, const Environment& env);
+
+inline constexpr const char* kCmosRectifier = "relu_cmos";
+// ngspice's .options rshunt (ohm) written with the first rectifier.
+inline constexpr double kRectifierRshunt = 1e12;
+
+// out = max(in, 0): an instance of "relu_cmos" (defined on first use) with
+// its feedback from out, R<name>_pd from out to ground, on its block's
+// supplies; adds .options rshunt (kRectifierRshunt) once, which the DC
+// operating point of a circuit with many of them needs (transistor.cpp).
+void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,
+                     const Environment& env);
+
+// Sum of W*L (m^2) over the MOSFETs of a subcircuit (0 if there is none).
+double gate_area(const Circuit& c, const std::string& subckt);
 
 // A 1T1R cell of conductance g (at the verify voltage) from row to col.
 void transistor_cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col,

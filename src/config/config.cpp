@@ -83,11 +83,9 @@ void Config::validate(Checker& c) const {
   c.require(circuit.crossbar.levels != 1, "circuit.crossbar.levels", "must be 0 (continuous) or >= 2 (got 1)");
   c.require(circuit.opamp.headroom < std::min(circuit.supply.vdd, -circuit.supply.vss), "circuit.opamp.headroom",
             "must be smaller than the distance from ground to each rail");
-  // Rectifiers and multipliers have no transistor-level circuit (README,
-  // "Transistor level"): a config at transistor level names their level.
+  // The schedule multipliers (variable_gain only) have no transistor-level
+  // circuit (README, "Transistor level"); every other block has one.
   const bool variable_gain = circuit.schedule_form == ScheduleForm::variable_gain;
-  c.require(circuit.level_of(circuit.blocks.relu) != Level::transistor, circuit.blocks.relu ? "circuit.blocks.relu" : "circuit.level",
-            "the rectifiers have no transistor-level circuit; set circuit.blocks.relu to behavioral (or ideal)");
   c.require(!variable_gain || circuit.level_of(circuit.blocks.multiplier) != Level::transistor,
             circuit.blocks.multiplier ? "circuit.blocks.multiplier" : "circuit.level",
             "the schedule multipliers have no transistor-level circuit; set circuit.blocks.multiplier to behavioral");

@@ -575,8 +575,9 @@ struct CircuitConfig {
   template <class V>
   void fields(V& v) {
     v("level", level,
-      "Abstraction level of every block: ideal, behavioral, transistor (180 nm: two-stage OTA op-amps, 1T1R cells; "
-      "rectifiers and multipliers have no transistor level, set blocks.relu / blocks.multiplier to behavioral).");
+      "Abstraction level of every block: ideal, behavioral, transistor (180 nm: two-stage OTA op-amps, super-diode "
+      "rectifiers, 1T1R cells; the schedule multipliers of variable_gain have no transistor level, set "
+      "blocks.multiplier to behavioral).");
     v("blocks", blocks, "Per-block level; null means circuit.level.");
     v("schedule_form", schedule_form,
       "time_warp: constant integrator gain, beta(t) absorbed into the embedding waveforms (du = beta/2 dt); "

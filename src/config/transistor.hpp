@@ -60,6 +60,92 @@ struct OtaConfig {
   }
 };
 
+// The transistor-level rectifier (src/circuit/transistor.hpp has the
+// schematics and README "Rectifier at transistor level" the measured
+// candidates): a super-diode, i.e. an amplifier whose output device can only
+// source current, in a unity-gain loop, so out = in for in > 0 and the load
+// pulls out to the signal ground for in < 0.
+enum class RectifierTopology { follower, common_source };
+
+template <>
+struct EnumNames<RectifierTopology> {
+  static constexpr std::array<std::pair<RectifierTopology, std::string_view>, 2> values{
+      {{RectifierTopology::follower, "follower"}, {RectifierTopology::common_source, "common_source"}}};
+};
+
+struct RectifierConfig {
+  RectifierTopology topology = RectifierTopology::follower;
+  double i_ref = 2e-6;
+  double w_bias = 2e-6;
+  double l_bias = 1e-6;
+  double w_tail = 4e-6;
+  double w_in = 4e-6;
+  double l_in = 1e-6;
+  double w_load = 4e-6;
+  double l_load = 1e-6;
+  double w_stage2 = 4e-6;
+  double w_sink = 2e-6;
+  double w_out = 10e-6;
+  double l_out = 0.5e-6;
+  double cc = 0.5e-12;
+  double rz = 20e3;
+  double r_pulldown = 100e3;
+  template <class V>
+  void fields(V& v) {
+    v("topology", topology,
+      "follower = two-stage amplifier (NMOS pair, PMOS mirror, PMOS common-source stage M6 with sink M7) driving an NMOS "
+      "source follower Mo (drain at vdd, source = out); common_source = one-stage amplifier driving a PMOS Mo "
+      "(source at vdd, drain = out). Both only source current; follower is the measured better one (README).");
+    v("i_ref", i_ref, "Reference current into the bias diode Mb (A).", gt(0));
+    v("w_bias", w_bias, "Width of the bias diode Mb (NMOS).", gt(0));
+    v("l_bias", l_bias, "Length of Mb, the tail M5 and the sink M7.", gt(0));
+    v("w_tail", w_tail, "Width of the tail source M5: I_tail = i_ref w_tail / w_bias.", gt(0));
+    v("w_in", w_in, "Width of the NMOS input pair M1/M2 (M2 gate = the rectifier input, M1 gate = its output).", gt(0));
+    v("l_in", l_in, "Length of the input pair.", gt(0));
+    v("w_load", w_load, "Width of the PMOS mirror load M3/M4.", gt(0));
+    v("l_load", l_load, "Length of M3/M4 and of the second-stage PMOS M6.", gt(0));
+    v("w_stage2", w_stage2, "Width of the second-stage PMOS M6 (follower only).", gt(0));
+    v("w_sink", w_sink, "Width of the second-stage sink M7 (follower only): I = i_ref w_sink / w_bias.", gt(0));
+    v("w_out", w_out, "Width of the output device Mo (NMOS follower or PMOS common source).", gt(0));
+    v("l_out", l_out, "Length of the output device Mo.", gt(0));
+    v("cc", cc, "Compensation capacitor (F) in series with rz, from the first-stage output to the node Mo's gate "
+                "(follower) or to the output (common_source).", gt(0));
+    v("rz", rz, "Nulling resistor in series with cc (ohm).", gt(0));
+    v("r_pulldown", r_pulldown,
+      "Resistor from the rectifier output to the signal ground (ohm): holds the output at 0 when the input is negative, "
+      "whatever the load.", gt(0));
+  }
+};
+
+// Pelgrom mismatch (circuit/mismatch.hpp): every MOSFET of a netlist gets
+// its own threshold shift and current-factor error, normal with
+// sigma(dVth) = a_vt / sqrt(W L) and sigma(dbeta/beta) = a_beta / sqrt(W L),
+// drawn counter-based from (seed, draw, the device's full instance name), so
+// a draw is the same in every process. Default coefficients: see
+// models/cmos180.lib ("Mismatch") for their sources.
+struct MismatchConfig {
+  bool enabled = false;
+  long draw = 0;
+  long seed = 1;
+  double avt_n = 5e-9;
+  double avt_p = 5e-9;
+  double abeta_n = 0.01e-6;
+  double abeta_p = 0.01e-6;
+  template <class V>
+  void fields(V& v) {
+    v("enabled", enabled, "Apply device mismatch to every MOSFET (op-amps, rectifiers, access transistors).");
+    v("draw", draw,
+      "Which mismatch draw (0, 1, 2, ...): one draw is one fabricated chip; a study sweeps it for a Monte Carlo.",
+      ge(0));
+    v("seed", seed, "Seed of the mismatch draws (independent of the top-level seed, so the chip stays the same when "
+                    "the sampling seed changes).", ge(0));
+    v("avt_n", avt_n, "Pelgrom threshold coefficient of NMOS (V*m; 5e-9 = 5 mV*um).", ge(0));
+    v("avt_p", avt_p, "Pelgrom threshold coefficient of PMOS (V*m).", ge(0));
+    v("abeta_n", abeta_n, "Pelgrom current-factor coefficient of NMOS (relative * m; 0.01e-6 = 1 %*um).", ge(0));
+    v("abeta_p", abeta_p, "Pelgrom current-factor coefficient of PMOS (relative * m).", ge(0));
+  }
+};
+
 // The 1T1R cell: RRAM element on the row side, NMOS access transistor with
 // its source on the column (the virtual ground), gate on the word line.
 struct AccessConfig {
@@ -82,7 +168,9 @@ struct TransistorConfig {
   double temperature = 27.0;
   double diffusion = 0.48e-6;
   OtaConfig opamp;
+  RectifierConfig relu;
   AccessConfig access;
+  MismatchConfig mismatch;
   template <class V>
   void fields(V& v) {
     v("models", models,
@@ -95,7 +183,9 @@ struct TransistorConfig {
       "junction capacitances load the nodes; 0 leaves them out.",
       ge(0));
     v("opamp", opamp, "The transistor-level op-amp (two-stage Miller OTA) of the TIAs, inverters and integrators.");
+    v("relu", relu, "The transistor-level rectifier (super-diode) after each hidden layer.");
     v("access", access, "The access transistor of the 1T1R cells (circuit.blocks.crossbar: transistor).");
+    v("mismatch", mismatch, "Device mismatch (Pelgrom), off by default.");
   }
 };
 
@@ -115,6 +205,8 @@ struct StabilityConfig {
   long sample = 0;
   double load_r = 20e3;
   double load_c = 1e-12;
+  double max_offset = 10e-3;
+  double min_yield = 0.9;
   template <class V>
   void fields(V& v) {
     v("min_phase_margin", min_phase_margin, "Smallest phase margin (deg) of every op-amp loop at tt and 27 C.", ge(0));
@@ -138,6 +230,14 @@ struct StabilityConfig {
       "netlists/opamp_ac.cir uses the same.",
       gt(0));
     v("load_c", load_c, "Load capacitance of the op-amp characterisation (F).", ge(0));
+    v("max_offset", max_offset,
+      "Largest |DC input offset| (V) of every loop in the circuit under device mismatch (stability --mismatch): "
+      "V(non-inverting input) - V(inverting input) at the operating point.",
+      gt(0));
+    v("min_yield", min_yield,
+      "Smallest fraction of mismatch draws (stability --mismatch) in which every loop meets max_offset and the op-amp "
+      "and rectifier benches meet their phase-margin and gain specs.",
+      ge(0), le(1));
   }
 };
 

@@ -11,6 +11,7 @@
 #include "circuit/blocks.hpp"
 #include "circuit/loops.hpp"
 #include "flow/common.hpp"
+#include "flow/rectifier.hpp"
 #include "flow/transistor.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
@@ -332,6 +333,9 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
         }
         cr.steps.push_back(std::move(sr));
       }
+      const bool rectifier = c.circuit.level_of(c.circuit.blocks.relu) == config::Level::transistor;
+      RectifierFigures rf;
+      if (rectifier) rf = characterise_rectifier(c, tenv, runner);
       if (failed(kOp * kStride).empty() && !supplies.empty()) {
         const auto& p = results.at(kOp * kStride).plot;
         for (const auto& s : supplies) {
@@ -350,7 +354,20 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
           << fmt("%.1f", om.phase_margin) << " deg -> " << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")")
           << "\n";
       if (cr.supply_power > 0)
-        log << "  op-amp supply power at the operating point: " << fmt("%.3g", cr.supply_power * 1e3) << " mW\n";
+        log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: " << fmt("%.3g", cr.supply_power * 1e3) << " mW\n";
+      long fails = cr.opamp.passed ? 0 : 1;
+      if (rectifier) {
+        const auto [ok, verdict] = rf.error.empty() ? judge(rf.loop, cr.min_phase_margin, st.min_gain_margin, st.f_max)
+                                                    : std::pair<bool, std::string>{false, rf.error};
+        fails += !ok;
+        log << "  rectifier alone (load " << fmt("%.3g", st.load_r) << " ohm || " << fmt("%.3g", st.load_c)
+            << " F): offset " << fmt("%.3g", rf.offset * 1e3) << " mV at +20 mV, knee " << fmt("%.3g", rf.knee * 1e3)
+            << " mV at 0, linear to " << fmt("%.3g", rf.linear_max * 1e3) << " mV, settling " 
+            << fmt("%.3g", rf.settle_rise * 1e9) << " / " << fmt("%.3g", rf.settle_fall * 1e9) << " ns (up / down), "
+            << fmt("%.3g", rf.power_on * 1e6) << " / " << fmt("%.3g", rf.power_off * 1e6) << " uW (on / off), "
+            << fmt("%.3g", rf.area * 1e12) << " um2; loop UGF " << hz(rf.loop.ugf) << ", PM "
+            << fmt("%.1f", rf.loop.phase_margin) << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
+      }
       log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
           << "  |---|---|---|---|---|---|---|\n";
       for (const auto& l : cr.loops) {
@@ -368,7 +385,6 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
               << (s.metrics.settled ? fmt("%.3g s", s.metrics.settling) : std::string("not settled")) << " | "
               << (s.passed ? "PASS" : "FAIL: " + s.verdict) << " |\n";
       }
-      long fails = cr.opamp.passed ? 0 : 1;
       for (const auto& l : cr.loops) fails += !l.passed;
       for (const auto& s : cr.steps) fails += !s.passed;
       report.failures += fails;
@@ -391,6 +407,7 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
                             {"opamp", {{"passed", cr.opamp.passed}, {"verdict", cr.opamp.verdict},
                                        {"margins", margins_json(cr.opamp.margins)}}},
                             {"opamp_supply_watts", cr.supply_power},
+                            {"rectifier", rectifier ? rf.json() : nlohmann::json(nullptr)},
                             {"loops", jl},
                             {"steps", js}});
       report.conditions.push_back(std::move(cr));

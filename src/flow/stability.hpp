@@ -44,6 +44,7 @@ struct StabilityOptions {
   // word "first": the first op-amp of each block.
   std::vector<std::string> loops;
   bool steps = true;                    // the integrators' step responses
+  long mismatch = 0;                    // > 0: run_stability_mismatch over this many draws
   std::filesystem::path out_dir;        // stability.json; empty: not written
 };
 
@@ -89,6 +90,19 @@ struct StabilityReport {
 // their loop (named in the table). Throws InputError for bad options.
 StabilityReport run_stability(const config::Config& cfg, const Task& task, const StabilityOptions& options,
                               std::ostream& log);
+
+// `memcosim stability --mismatch N` (at the first corner and temperature of
+// the options): N device-mismatch draws (circuit.transistor.mismatch with
+// enabled = true, draw = 0 .. N-1). Per draw: one operating point of the
+// whole solver circuit (integrators held at the start state) gives every
+// loop's DC input offset; the op-amp bench (unity follower) and the
+// rectifier bench (at +20 mV) give phase margin, A0 and the rectifier's
+// offset; the loops named in options.loops are also measured in place
+// (AC). Reports per loop the median and 5th/95th percentiles and the
+// yield against the specs (stability.max_offset, phase margins, A0); the
+// run fails when the chip yield is below stability.min_yield.
+StabilityReport run_stability_mismatch(const config::Config& cfg, const Task& task,
+                                       const StabilityOptions& options, std::ostream& log);
 
 // The op-amp characterisation bench: one op-amp at the level of the
 // integrators, as a unity-gain follower (+ input at 0 V) loaded by

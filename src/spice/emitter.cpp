@@ -92,6 +92,8 @@ class Writer {
             if (x.as > 0) s += " AS=" + num(x.as);
             if (x.pd > 0) s += " PD=" + num(x.pd);
             if (x.ps > 0) s += " PS=" + num(x.ps);
+            if (x.delvto != 0.0) s += " delvto=" + num(x.delvto);
+            if (x.mulu0 != 1.0) s += " mulu0=" + num(x.mulu0);
             line(s);
           }
           else {

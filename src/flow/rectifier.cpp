@@ -1,0 +1,163 @@
+#include "flow/rectifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "analysis/resample.hpp"
+#include "circuit/blocks.hpp"
+#include "circuit/loops.hpp"
+#include "flow/stability.hpp"
+#include "spice/emitter.hpp"
+#include "spice/runner.hpp"
+#include "util/error.hpp"
+
+namespace memcosim::flow {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kStepV = 0.02, kRise = 1e-6, kFall = 11e-6, kStop = 21e-6;
+const char* kBlock = "rectifier";
+
+nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+void set_input(circuit::Circuit& c, circuit::SourceValue v) {
+  for (auto& b : c.blocks)
+    for (auto& e : b.elements)
+      if (auto* s = std::get_if<circuit::VoltageSource>(&e); s && s->name == "Vin") s->value = std::move(v);
+}
+
+// Time after `t_step` from which |y - final| stays within band (NaN if the
+// last sample is outside).
+double settling(const std::vector<double>& t, const std::vector<double>& y, double t_step, double t_end, double band) {
+  double final_value = kNaN;
+  for (std::size_t k = 0; k < t.size(); ++k)
+    if (t[k] <= t_end) final_value = y[k];
+  double last_out = t_step;
+  for (std::size_t k = 0; k < t.size(); ++k)
+    if (t[k] > t_step && t[k] <= t_end && std::abs(y[k] - final_value) > band) last_out = t[k];
+  return last_out >= t_end ? kNaN : last_out - t_step;
+}
+
+void measure_dc(const spice::Plot& p, RectifierFigures& r) {
+  const auto& vin = p.scale_vector()->re;
+  const auto& vout = p.at("v(out)").re;
+  const double x20[] = {kStepV}, x0[] = {0.0};
+  r.offset = analysis::interpolate_linear(vin, vout, x20)[0] - kStepV;
+  r.knee = analysis::interpolate_linear(vin, vout, x0)[0];
+  r.leak = 0;
+  r.linear_max = kNaN;
+  for (std::size_t k = 0; k < vin.size(); ++k) {
+    if (vin[k] <= -5e-3) r.leak = std::max(r.leak, vout[k]);
+    if (vin[k] >= 5e-3) {
+      if (std::abs(vout[k] - vin[k]) > 1e-3) break;
+      r.linear_max = vin[k];
+    }
+  }
+}
+
+double supply_power(const spice::Plot& p, const config::Config& cfg) {
+  const std::string slug = circuit::block_slug(kBlock);
+  return -cfg.circuit.supply.vdd * p.at("i(vdd_" + slug + ")").re.at(0) -
+         cfg.circuit.supply.vss * p.at("i(vss_" + slug + ")").re.at(0);
+}
+
+}  // namespace
+
+nlohmann::json RectifierFigures::json() const {
+  return {{"offset_volts", num(offset)},        {"knee_volts", num(knee)},
+          {"leak_volts", num(leak)},            {"linear_max_volts", num(linear_max)},
+          {"settle_rise_seconds", num(settle_rise)}, {"settle_fall_seconds", num(settle_fall)},
+          {"power_on_watts", num(power_on)},    {"power_off_watts", num(power_off)},
+          {"area_m2", num(area)},               {"loop_dc_gain_db", num(loop.dc_gain_db)},
+          {"loop_ugf_hz", num(loop.ugf)},       {"loop_phase_margin_deg", num(loop.phase_margin)},
+          {"error", error}};
+}
+
+circuit::Circuit rectifier_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t) {
+  const auto& cc = cfg.circuit;
+  circuit::Environment env{cc.supply.vdd, cc.supply.vss, cc.opamp, cc.crossbar.cell, cc.relu.knee};
+  env.transistor = std::move(t);
+  circuit::Circuit c;
+  c.title = "memcosim rectifier characterisation";
+  c.header = {"Vin -> rectifier -> out, load " + circuit::spice_number(cfg.stability.load_r) + " ohm || " +
+              circuit::spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
+  auto& src = c.block("input");
+  c.add(src, circuit::VoltageSource{"Vin", "in", "0", circuit::SourceValue{0.0}});
+  auto& b = c.block(kBlock);
+  circuit::relu(c, b, "relu", "in", "out", cc.level_of(cc.blocks.relu), env);
+  auto& load = c.block("load");
+  c.add(load, circuit::Resistor{"Rload", "out", "0", cfg.stability.load_r});
+  if (cfg.stability.load_c > 0) c.add(load, circuit::Capacitor{"Cload", "out", "0", cfg.stability.load_c});
+  return c;
+}
+
+RectifierFigures characterise_rectifier(const config::Config& cfg,
+                                        std::shared_ptr<const circuit::TransistorEnvironment> t, spice::Runner& runner) {
+  RectifierFigures r;
+  const circuit::Circuit base = rectifier_bench(cfg, t);
+  r.area = circuit::gate_area(base, circuit::kCmosRectifier);
+  const std::string slug = circuit::block_slug(kBlock);
+  enum : std::uint64_t { kDc = 1, kTran, kOpOn, kOpOff, kLoopV, kLoopI };
+  auto submit = [&](std::uint64_t id, const circuit::Circuit& c, std::string analysis, std::vector<std::string> v) {
+    spice::Job job;
+    job.id = id;
+    job.netlist = spice::emit(c);
+    job.analysis = std::move(analysis);
+    job.vectors = std::move(v);
+    job.timeout_s = 120;
+    runner.submit(std::move(job));
+  };
+  submit(kDc, base, "dc vin -0.05 0.2 0.00025", {"v(out)"});
+  {
+    circuit::Circuit c = base;
+    set_input(c, circuit::SourceValue{-kStepV, circuit::Pwl{{0, kRise, kRise + 1e-9, kFall, kFall + 1e-9, kStop},
+                                                          {-kStepV, -kStepV, kStepV, kStepV, -kStepV, -kStepV}}});
+    c.tran = circuit::TranAnalysis{2e-9, kStop, 2e-9};
+    c.saves = {"out"};
+    submit(kTran, c, "run", {"v(out)"});
+  }
+  const std::vector<std::string> supplies{"i(vdd_" + slug + ")", "i(vss_" + slug + ")"};
+  for (const auto& [id, v] : {std::pair{std::uint64_t{kOpOn}, kStepV}, std::pair{std::uint64_t{kOpOff}, -kStepV}}) {
+    circuit::Circuit c = base;
+    set_input(c, circuit::SourceValue{v});
+    submit(id, c, "op", supplies);
+  }
+  const circuit::OpampLoop loop{"relu", kBlock, circuit::LoopKind::rectifier, "out", "in"};
+  for (int run = 0; run < 2; ++run) {
+    circuit::Circuit c = base;
+    set_input(c, circuit::SourceValue{kStepV});
+    circuit::insert_loop_probe(c, loop, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0);
+    submit(run == 0 ? kLoopV : kLoopI, c, ac_command(cfg),
+           run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_relu)"});
+  }
+  std::map<std::uint64_t, spice::Result> results;
+  while (auto res = runner.next()) results.emplace(res->id, std::move(*res));
+  for (std::uint64_t id = kDc; id <= kLoopI; ++id) {
+    const auto it = results.find(id);
+    if (it == results.end() || !it->second.ok())
+      r.error += (r.error.empty() ? "" : "; ") + std::string("job ") + std::to_string(id) + ": " +
+                 (it == results.end() ? "no result" : std::string(spice::to_string(it->second.status)) + ": " + it->second.message);
+  }
+  if (!r.error.empty()) return r;
+  try {
+    measure_dc(results.at(kDc).plot, r);
+    const auto& tp = results.at(kTran).plot;
+    const auto& time = tp.at("time").re;
+    const auto& out = tp.at("v(out)").re;
+    r.settle_rise = settling(time, out, kRise, kFall, 0.01 * kStepV);
+    r.settle_fall = settling(time, out, kFall, kStop, 0.01 * kStepV);
+    r.power_on = supply_power(results.at(kOpOn).plot, cfg);
+    r.power_off = supply_power(results.at(kOpOff).plot, cfg);
+    std::vector<double> f;
+    const auto tl = probe_loop_gain(results.at(kLoopV).plot, results.at(kLoopI).plot, "out", "relu", f);
+    r.loop = analysis::loop_margins(f, tl);
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  return r;
+}
+
+}  // namespace memcosim::flow
