@@ -38,3 +38,18 @@ TEST_CASE("twin netlist: one netlist per test case; a case that does not exist i
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("test cases") != std::string::npos);
 }
+
+TEST_CASE("run: a relative results folder gets its pictures (gnuplot starts inside it)", "[cli]") {
+  // The quick start's default folder (out/<name>-run) is relative; gnuplot's
+  // log must be opened relative to the folder it is started in.
+  const std::string rel = "out/test-relative-" + std::to_string(::getpid());
+  const fs::path abs = fs::path(MEMCOSIM_SOURCE_DIR) / rel;
+  fs::remove_all(abs);
+  const auto r = run_cli("run configs/ring.yaml -n 4 -q --set circuit.level=ideal -o " + rel);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("gnuplot could not draw") == std::string::npos);
+  CHECK(fs::exists(abs / "samples.png"));
+  CHECK(fs::exists(abs / "trajectories.png"));
+  fs::remove_all(abs);
+}

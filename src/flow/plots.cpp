@@ -38,7 +38,7 @@ bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_nam
   try {
     ProgramOptions o;
     o.cwd = dir;
-    o.stdout_file = dir / "gnuplot.log";
+    o.stdout_file = "gnuplot.log";  // relative to o.cwd (the chdir comes first)
     const ProgramResult r = run_program({"gnuplot", script_name}, o);
     if (!r.ok())
       why = r.signal ? "gnuplot ended by signal " + std::to_string(r.signal)
