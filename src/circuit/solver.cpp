@@ -303,14 +303,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
   s.saved_nodes = s.state_nodes;
   s.saved_nodes.insert(s.saved_nodes.end(), s.preactivation_nodes.begin(), s.preactivation_nodes.end());
   c.saves = s.saved_nodes;
-  const auto& sim = opt.simulation;
-  c.option("reltol", sim.reltol);
-  c.option("abstol", sim.abstol);
-  c.option("vntol", sim.vntol);
-  c.option("method", std::string(config::enum_name(sim.method)));
-  if (opt.use_klu) c.option("klu");
-  const double max_step = s.duration / sim.min_points;
-  c.tran = TranAnalysis{max_step, s.duration, max_step};
+  add_transient(c, opt.simulation, s.duration, opt.use_klu);
   s.set_start(Eigen::VectorXd::Zero(s.dim));
   return s;
 }

@@ -18,6 +18,16 @@ StateLoop add_state_loop(Circuit& c, Block& integrators, Block& inverters, int d
   return loop;
 }
 
+void add_transient(Circuit& c, const config::SimulationConfig& sim, double duration, bool use_klu) {
+  c.option("reltol", sim.reltol);
+  c.option("abstol", sim.abstol);
+  c.option("vntol", sim.vntol);
+  c.option("method", std::string(config::enum_name(sim.method)));
+  if (use_klu) c.option("klu");
+  const double max_step = duration / sim.min_points;
+  c.tran = TranAnalysis{max_step, duration, max_step};
+}
+
 void set_state(Circuit& c, const StateLoop& loop, const std::vector<double>& volts) {
   if (volts.size() != loop.integrators.size()) throw std::invalid_argument("set_state: state has the wrong dimension");
   for (std::size_t d = 0; d < volts.size(); ++d) initial_state(c, loop.integrators[d], volts[d]);

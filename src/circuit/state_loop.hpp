@@ -36,6 +36,11 @@ using IntegratorInputs = std::function<std::vector<std::pair<std::string, double
 StateLoop add_state_loop(Circuit& c, Block& integrators, Block& inverters, int dim, const IntegratorInputs& inputs,
                          const config::CircuitConfig& cc, const Environment& env);
 
+// The transient of a closed loop: the simulator options of `sim`
+// (tolerances, integration method, KLU when use_klu) and .tran over
+// duration seconds with the step bounded by duration / sim.min_points.
+void add_transient(Circuit& c, const config::SimulationConfig& sim, double duration, bool use_klu);
+
 // Sets every integrator's .ic to V = volts_per_unit(d) * x0(d).
 void set_state(Circuit& c, const StateLoop& loop, const std::vector<double>& volts);
 

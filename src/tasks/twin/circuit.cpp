@@ -138,14 +138,7 @@ TwinCircuit build_twin_circuit(const std::vector<nn::Dense>& layers, int dim, co
   tc.saved_nodes = tc.loop.state_nodes;
   tc.saved_nodes.insert(tc.saved_nodes.end(), tc.preactivation_nodes.begin(), tc.preactivation_nodes.end());
   c.saves = tc.saved_nodes;
-  const auto& sim = opt.simulation;
-  c.option("reltol", sim.reltol);
-  c.option("abstol", sim.abstol);
-  c.option("vntol", sim.vntol);
-  c.option("method", std::string(config::enum_name(sim.method)));
-  if (opt.use_klu) c.option("klu");
-  const double max_step = tc.duration / sim.min_points;
-  c.tran = circuit::TranAnalysis{max_step, tc.duration, max_step};
+  circuit::add_transient(c, opt.simulation, tc.duration, opt.use_klu);
   tc.set_start(Eigen::VectorXd::Zero(dim));
   return tc;
 }
