@@ -15,18 +15,13 @@
 #include "flow/transistor.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
+#include "flow/simulate.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 
 namespace memcosim::flow {
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::string hz(double f) {
   if (!std::isfinite(f)) return "-";
@@ -138,13 +133,9 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
       throw InputError(Diagnostic{SourceLocation{"--temp"}, "", "temperature must be in [-55, 150] C (got " +
                                                                      config::format_number(t) + ")"});
 
-  spice::RunnerOptions ro;
-  ro.mode = cfg.simulation.mode == config::Execution::worker ? spice::ExecutionMode::worker_processes
-                                                             : spice::ExecutionMode::in_process;
-  ro.pool.workers = static_cast<unsigned>(cfg.simulation.workers);
-  spice::Runner runner(ro);
-  const bool use_klu = cfg.simulation.solver == config::LinearSolver::klu ||
-                       (cfg.simulation.solver == config::LinearSolver::automatic && runner.simulator_info().has_klu);
+  Simulator sim = start_simulator(cfg, false);
+  spice::Runner& runner = *sim.runner;
+  const bool use_klu = sim.use_klu;
   const bool transistor = uses_transistor_level(cfg);
   const std::string ac = ac_command(cfg);
 

@@ -14,6 +14,7 @@
 #include "flow/transistor.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
+#include "flow/simulate.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 
@@ -24,12 +25,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // A rectifier counts as on when its input is above this (V).
 constexpr double kRectifierOn = 1e-3;
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
@@ -93,13 +88,9 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
     throw InputError(Diagnostic{SourceLocation{"--mismatch"}, "", "device mismatch needs a transistor-level circuit"});
   const auto& st = cfg.stability;
   const auto started = std::chrono::steady_clock::now();
-  spice::RunnerOptions ro;
-  ro.mode = cfg.simulation.mode == config::Execution::worker ? spice::ExecutionMode::worker_processes
-                                                             : spice::ExecutionMode::in_process;
-  ro.pool.workers = static_cast<unsigned>(cfg.simulation.workers);
-  spice::Runner runner(ro);
-  const bool use_klu = cfg.simulation.solver == config::LinearSolver::klu ||
-                       (cfg.simulation.solver == config::LinearSolver::automatic && runner.simulator_info().has_klu);
+  Simulator sim = start_simulator(cfg, false);
+  spice::Runner& runner = *sim.runner;
+  const bool use_klu = sim.use_klu;
   const bool rectifier = cfg.circuit.level_of(cfg.circuit.blocks.relu) == config::Level::transistor;
   const std::string ac = ac_command(cfg);
   const bool nominal = cfg.circuit.transistor.corner == config::Corner::tt &&
