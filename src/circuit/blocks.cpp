@@ -1,5 +1,6 @@
 #include "circuit/blocks.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -145,6 +146,16 @@ double cell_gap(double g, const config::CellConfig& cell) {
   return -cell.g0 * std::log(g * vv / (cell.i0 * std::sinh(vv / cell.v0)));
 }
 
+double cell_sinh_limit(const Environment& env) {
+  return std::min(700.0, std::max(20.0, 2.0 * (env.vdd - env.vss) / env.cell.v0));
+}
+
+Expr cell_sinh(const Expr& u, const Environment& env) {
+  const double limit = cell_sinh_limit(env);
+  const Expr c = Expr::call("min", {Expr::call("max", {u, Expr::num(-limit)}), Expr::num(limit)});
+  return Expr::call("sinh", {c}) + Expr::call("cosh", {c}) * (u - c);
+}
+
 void cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col, double g,
           Level level, const Environment& env) {
   if (!(g > 0) || !std::isfinite(g)) throw std::invalid_argument(name + ": conductance must be > 0");
@@ -161,7 +172,7 @@ void cell(Circuit& c, Block& b, const std::string& name, const std::string& row,
   const auto& p = env.cell;
   const double amplitude = p.i0 * std::exp(-cell_gap(g, p) / p.g0);
   c.add(b, BehavioralCurrent{"B" + name, row, col,
-                             Expr::num(amplitude) * Expr::call("sinh", {Expr::v(row, col) / Expr::num(p.v0)})});
+                             Expr::num(amplitude) * cell_sinh(Expr::v(row, col) / Expr::num(p.v0), env)});
 }
 
 void voltage(Circuit& c, Block& b, const std::string& name, const std::string& node, SourceValue value) {

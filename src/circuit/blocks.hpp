@@ -104,6 +104,21 @@ void cell(Circuit& c, Block& b, const std::string& name, const std::string& row,
 // The programmed gap of a behavioral cell of conductance g (m).
 double cell_gap(double g, const config::CellConfig& cell);
 
+// The behavioural cell's sinh(u), u = V/v0, as written into the netlist:
+// sinh(c) + cosh(c) (u - c) with c = min(max(u, -L), L), i.e. exactly
+// sinh(u) for |u| <= L (the second term is cosh(u) * 0, value and slope
+// unchanged) and continued linearly with matched value and slope beyond.
+// L = cell_sinh_limit(env) lies beyond any voltage a cell can see (twice the
+// supply span), so the circuit's solutions do not change. Why: a Newton
+// iterate of ngspice can put a crossbar row at hundreds of volts; sinh then
+// overflows ("out of range for sinh"), the iteration is abandoned, and with
+// many such iterates gmin and source stepping fail on the DC operating point
+// (measured with the 28 transistor-level rectifiers, whose outputs drive
+// rows and, unlike the behavioural rectifier's, are unbounded in an iterate).
+Expr cell_sinh(const Expr& u, const Environment& env);
+// L of cell_sinh: max(20, 2 (vdd - vss) / v0), at most 700 (sinh(710) overflows).
+double cell_sinh_limit(const Environment& env);
+
 // A DC or piecewise-linear voltage source to ground.
 void voltage(Circuit& c, Block& b, const std::string& name, const std::string& node, SourceValue value);
 // A behavioural voltage source to ground (analytic waveforms of time).

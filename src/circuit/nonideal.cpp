@@ -214,7 +214,7 @@ void fluctuating_cell(Circuit& c, Block& b, const std::string& name, const std::
   const auto& p = env.cell;
   const double amplitude = p.i0 * std::exp(-cell_gap(g, p) / p.g0);
   c.add(b, BehavioralCurrent{"B" + name, row, col,
-                             Expr::num(amplitude) * Expr::call("sinh", {Expr::v(row, col) / Expr::num(p.v0)}) * factor});
+                             Expr::num(amplitude) * cell_sinh(Expr::v(row, col) / Expr::num(p.v0), env) * factor});
 }
 
 void add_crossbar_wires(Circuit& c, Block& b, const CrossbarWires& w, const std::vector<std::string>& row_driver,

@@ -235,7 +235,7 @@ void transistor_cell(Circuit& c, Block& b, const std::string& name, const std::s
   const double amplitude = cell_1t1r_amplitude(g, env.cell, t);
   const std::string mid = name + "_m";
   c.add(b, BehavioralCurrent{"B" + name, row, mid,
-                             Expr::num(amplitude) * Expr::call("sinh", {Expr::v(row, mid) / Expr::num(env.cell.v0)})});
+                             Expr::num(amplitude) * cell_sinh(Expr::v(row, mid) / Expr::num(env.cell.v0), env)});
   const auto& a = t.config.access;
   Mosfet m = mosfet("M" + name, mid, wl, col, sub, "nch", a.w, a.l, t.config.diffusion);
   apply_mismatch(m, t.config.mismatch, m.name, false);
