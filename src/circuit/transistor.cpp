@@ -142,6 +142,7 @@ void define_relu(Circuit& c, const TransistorEnvironment& t, const std::string& 
     add(mosfet("M6", "g", "n1", "vdd", "vdd", "pch", r.w_stage2, r.l_load, d));
     add(mosfet("M7", "g", "nb", "vss", "vss", "nch", r.w_sink, r.l_bias, d));
     add(mosfet("Mo", "vdd", "g", "out", "vss", "nch", r.w_out, r.l_out, d));
+    if (r.clamp) add(mosfet("Mc", "vdd", "out", "g", "vss", "nch", r.w_clamp, r.l_clamp, d));
   } else {
     add(mosfet("Mo", "out", "n1", "vdd", "vdd", "pch", r.w_out, r.l_out, d));
   }

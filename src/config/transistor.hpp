@@ -87,6 +87,9 @@ struct RectifierConfig {
   double w_sink = 2e-6;
   double w_out = 10e-6;
   double l_out = 0.5e-6;
+  bool clamp = false;
+  double w_clamp = 2e-6;
+  double l_clamp = 0.5e-6;
   double cc = 0.5e-12;
   double rz = 20e3;
   double r_pulldown = 100e3;
@@ -108,6 +111,12 @@ struct RectifierConfig {
     v("w_sink", w_sink, "Width of the second-stage sink M7 (follower only): I = i_ref w_sink / w_bias.", gt(0));
     v("w_out", w_out, "Width of the output device Mo (NMOS follower or PMOS common source).", gt(0));
     v("l_out", l_out, "Length of the output device Mo.", gt(0));
+    v("clamp", clamp,
+      "Follower only: an NMOS Mc (drain vdd, gate out, source = Mo's gate) that holds Mo's gate one threshold below the "
+      "output when the input is negative, instead of letting the sink M7 pull it to vss; off while the rectifier "
+      "conducts (its gate-source voltage is then minus Mo's).");
+    v("w_clamp", w_clamp, "Width of the clamp Mc.", gt(0));
+    v("l_clamp", l_clamp, "Length of the clamp Mc.", gt(0));
     v("cc", cc, "Compensation capacitor (F) in series with rz, from the first-stage output to the node Mo's gate "
                 "(follower) or to the output (common_source).", gt(0));
     v("rz", rz, "Nulling resistor in series with cc (ohm).", gt(0));
