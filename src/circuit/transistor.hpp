@@ -37,6 +37,8 @@
 //     Mo NMOS follower: drain vdd,              drain out
 //        gate g, source out                  Cc + Rz from n1 to out
 //     Cc + Rz from n1 to g
+//     optional clamp Mc (relu.clamp): NMOS, drain vdd, gate out, source g
+//        (holds g one threshold below out when off)
 //
 // One subcircuit "relu_cmos" (ports inp inn out vdd vss, the op-amp's
 // order) per circuit; the instance ties inn to out, so `memcosim stability`

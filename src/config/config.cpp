@@ -89,6 +89,8 @@ void Config::validate(Checker& c) const {
   c.require(!variable_gain || circuit.level_of(circuit.blocks.multiplier) != Level::transistor,
             circuit.blocks.multiplier ? "circuit.blocks.multiplier" : "circuit.level",
             "the schedule multipliers have no transistor-level circuit; set circuit.blocks.multiplier to behavioral");
+  c.require(!circuit.transistor.relu.clamp || circuit.transistor.relu.topology == RectifierTopology::follower,
+            "circuit.transistor.relu.clamp", "the clamp holds the follower's gate: topology must be follower");
   c.require(stability.f_max > stability.f_min, "stability.f_max",
             "must be > stability.f_min (got " + format_number(stability.f_max) + " <= " + format_number(stability.f_min) + ")");
   c.require(training.learning_rate_final <= training.learning_rate, "training.learning_rate_final",
