@@ -84,10 +84,7 @@ std::pair<double, double> gm_at(spice::NgspiceSession& session, const Transistor
 
 TEST_CASE("rectifier: the transistor-level super-diode follows max(in, 0) within 1 mV, and its testbench agrees",
           "[transistor][rectifier]") {
-  // The shipped config keeps behavioural rectifiers (README, "Open
-  // problems"); the transistor-level one is selected here.
-  const config::Config cfg = config::load_config(source_path("configs/ring_transistor.yaml").string(),
-                                                 {"circuit.blocks.relu=transistor"});
+  const config::Config cfg = config::load_config(source_path("configs/ring_transistor.yaml").string());
   REQUIRE(cfg.circuit.level_of(cfg.circuit.blocks.relu) == config::Level::transistor);
   const auto t = flow::transistor_environment(cfg);
   // Independent of the characterisation code: operating points of the bench

@@ -430,13 +430,13 @@ TEST_CASE("stability: the shipped transistor config passes its specs, and with C
   const auto j = read_json(dir / "ok" / "stability.json");
   REQUIRE(j.at("conditions").size() == 1);
   const auto& cond = j.at("conditions")[0];
-  CHECK(cond.at("loops").size() == 7);  // one per op-amp block (the shipped config's rectifiers are behavioural)
+  CHECK(cond.at("loops").size() == 9);  // one per op-amp block and per rectifier block
   for (const auto& l : cond.at("loops")) {
     INFO(l.dump());
     if (l.at("kind") == "rectifier" && l.at("margins").at("dc_gain_db").get<double>() < 0) continue;  // off at this state
     CHECK(l.at("margins").at("phase_margin_deg").get<double>() >= 60.0);
   }
-  CHECK(cond.at("rectifier").is_null());  // behavioural rectifiers: no rectifier bench
+  CHECK(cond.at("rectifier").at("loop_phase_margin_deg").get<double>() >= 60.0);
   CHECK(cond.at("steps").size() == 1);
 
   const auto bad = run_cli("stability configs/ring_transistor.yaml --loops int0,l2_tia0 --no-steps "
@@ -461,6 +461,11 @@ TEST_CASE("config: circuit.level transistor means every block, only variable_gai
   const auto ok = run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain "
                           "--set circuit.blocks.multiplier=behavioral");
   CHECK(ok.exit_code == 0);
+  const auto clamp = run_cli("check configs/ring_transistor.yaml --set circuit.transistor.relu.clamp=true "
+                             "--set circuit.transistor.relu.topology=common_source");
+  CHECK(clamp.exit_code == 2);
+  CHECK(clamp.err.find("circuit.transistor.relu.clamp") != std::string::npos);
+  CHECK(run_cli("check configs/ring_transistor.yaml --set circuit.transistor.relu.clamp=true").exit_code == 0);
   const auto corner = run_cli("check configs/ring_transistor.yaml --set circuit.transistor.corner=xx");
   CHECK(corner.exit_code == 2);
   CHECK(corner.err.find("circuit.transistor.corner") != std::string::npos);
@@ -468,10 +473,8 @@ TEST_CASE("config: circuit.level transistor means every block, only variable_gai
 
 TEST_CASE("run: transistor-level smoke run - trajectories, energy per sample, projection", "[transistor][run]") {
   TempDir dir("run_transistor");
-  // Every block at transistor level, the rectifiers included (the shipped
-  // config keeps them behavioural: README, "Open problems").
-  const auto r = run_cli("run configs/ring_transistor.yaml -n 2 -q -o " + dir.path().string() +
-                         " --set circuit.blocks.relu=transistor");
+  // Every block at transistor level, the rectifiers included.
+  const auto r = run_cli("run configs/ring_transistor.yaml -n 2 -q -o " + dir.path().string());
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   const auto s = read_json(dir / "summary.json");
