@@ -105,8 +105,8 @@ void cell(Circuit& c, Block& b, const std::string& name, const std::string& row,
 double cell_gap(double g, const config::CellConfig& cell);
 
 // The behavioural cell's sinh(u), u = V/v0, as written into the netlist:
-// sinh(c) + cosh(c) (u - c) with c = min(max(u, -L), L), i.e. exactly
-// sinh(u) for |u| <= L (the second term is cosh(u) * 0, value and slope
+// sinh(c) + cosh(L) (u - c) with c = min(max(u, -L), L), i.e. exactly
+// sinh(u) for |u| <= L (the second term is cosh(L) * 0, value and slope
 // unchanged) and continued linearly with matched value and slope beyond.
 // L = cell_sinh_limit(env) lies beyond any voltage a cell can see (twice the
 // supply span), so the circuit's solutions do not change. Why: a Newton
