@@ -75,7 +75,8 @@ grep -q "$prefix/include/memcosim" "$tmp/downstream/compile_commands.json" ||
 "$tmp/downstream/crossbar" >"$tmp/crossbar.cir" || fail "crossbar (netlist) failed"
 # Title, the bias rails, 2 inputs x 3 columns as G+/G- pairs plus bias
 # pairs, the output TIAs, .end.
-head -1 "$tmp/crossbar.cir" | grep -q '^\* downstream: one-layer crossbar 2 -> 3$' || fail "netlist title: $(head -1 "$tmp/crossbar.cir")"
+title=$(head -1 "$tmp/crossbar.cir")
+[ "$title" = "* downstream: one-layer crossbar 2 -> 3" ] || fail "netlist title: $title"
 grep -q '^\.end$' "$tmp/crossbar.cir" || fail "netlist has no .end"
 cells=$(grep -cE '^Rl1_([pn]_r[0-9]+|b[pn])_c[0-9]+ ' "$tmp/crossbar.cir" || true)
 [ "$cells" -eq 18 ] || { cat "$tmp/crossbar.cir" >&2; fail "expected 18 crossbar cells (3 columns x (2 inputs + bias) x 2), found $cells"; }
@@ -90,7 +91,10 @@ for exe in crossbar crossbar_shared; do
   step "downstream $exe --op: 3 outputs = W a + b within 1e-6 ($(tail -1 "$tmp/$exe.out"))"
 done
 if [ -x "$tmp/downstream/crossbar_shared" ]; then
-  ldd "$tmp/downstream/crossbar_shared" | grep -q "$prefix/.*libmemcosim.so" || fail "crossbar_shared does not load the installed libmemcosim.so"
+  # (ldd's output in full first: grep -q stops reading early, and with
+  # pipefail the writer's SIGPIPE would count as a failure.)
+  loaded=$(ldd "$tmp/downstream/crossbar_shared")
+  grep -q "$prefix/.*libmemcosim.so" <<<"$loaded" || fail "crossbar_shared does not load the installed libmemcosim.so: $loaded"
 fi
 
 # 4. The installed CLI, from a folder outside the source tree.
