@@ -158,6 +158,20 @@ std::string find_user_spiceinit() {
 
 using VoidFn = int (*)();
 
+// The file of the shared library that defines ngSpice_Init, as the dynamic
+// loader found it ("" when it cannot say, e.g. a static link).
+std::string ngspice_library() {
+  Dl_info dl{};
+  void* sym = nullptr;
+  auto fn = &ngSpice_Init;
+  static_assert(sizeof fn == sizeof sym);
+  std::memcpy(&sym, &fn, sizeof sym);  // function pointer -> object pointer, as POSIX allows
+  if (dladdr(sym, &dl) == 0 || dl.dli_fname == nullptr) return {};
+  std::error_code ec;
+  const auto real = std::filesystem::canonical(dl.dli_fname, ec);
+  return ec ? std::string(dl.dli_fname) : real.string();
+}
+
 VoidFn find_function(const char* name) {
   void* sym = dlsym(RTLD_DEFAULT, name);
   VoidFn fn = nullptr;
@@ -364,6 +378,7 @@ struct NgspiceSession::Impl {
     info.has_lock_realloc = lock_realloc && unlock_realloc;
     info.has_reset = reset != nullptr;
     info.has_nospiceinit = find_function("ngSpice_nospiceinit") != nullptr;
+    info.library = ngspice_library();
   }
 
   // Connects ngspice to this session and applies the settings every session
