@@ -515,7 +515,7 @@ struct ReluConfig {
   double knee = 1e-4;
   template <class V>
   void fields(V& v) {
-    v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = 0.5 (v + sqrt(v^2 + knee^2)) - knee/2.", gt(0));
+    v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = min(0.5 (v + sqrt(v^2 + knee^2)), the positive swing): knee/2 at v = 0, and an off unit at v < 0 leaks knee^2 / (4 |v|). A wider knee lets the transient take longer steps where hidden units cross zero.", gt(0));
   }
 };
 
