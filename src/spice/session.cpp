@@ -25,6 +25,7 @@
 
 #include "spice/deck.hpp"
 #include "spice/text.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::spice {
 
@@ -161,15 +162,11 @@ using VoidFn = int (*)();
 // The file of the shared library that defines ngSpice_Init, as the dynamic
 // loader found it ("" when it cannot say, e.g. a static link).
 std::string ngspice_library() {
-  Dl_info dl{};
-  void* sym = nullptr;
-  auto fn = &ngSpice_Init;
-  static_assert(sizeof fn == sizeof sym);
-  std::memcpy(&sym, &fn, sizeof sym);  // function pointer -> object pointer, as POSIX allows
-  if (dladdr(sym, &dl) == 0 || dl.dli_fname == nullptr) return {};
+  const std::filesystem::path p = file_defining(&ngSpice_Init);
+  if (p.empty()) return {};
   std::error_code ec;
-  const auto real = std::filesystem::canonical(dl.dli_fname, ec);
-  return ec ? std::string(dl.dli_fname) : real.string();
+  const auto real = std::filesystem::canonical(p, ec);
+  return ec ? p.string() : real.string();
 }
 
 VoidFn find_function(const char* name) {

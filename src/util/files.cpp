@@ -57,13 +57,7 @@ std::filesystem::path normal(const std::filesystem::path& p) {
 // The file this code was loaded from: libmemcosim.so when it runs from the
 // shared library; "" when it is part of the program itself.
 std::filesystem::path this_shared_object() {
-  Dl_info dl{};
-  void* sym = nullptr;
-  auto fn = &has_models;
-  static_assert(sizeof fn == sizeof sym);
-  std::memcpy(&sym, &fn, sizeof sym);  // function pointer -> object pointer, as POSIX allows
-  if (dladdr(sym, &dl) == 0 || dl.dli_fname == nullptr) return {};
-  const std::filesystem::path p(dl.dli_fname);
+  const std::filesystem::path p = file_defining(&has_models);
   if (!p.is_absolute()) return {};
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -72,6 +66,12 @@ std::filesystem::path this_shared_object() {
 }
 
 }  // namespace
+
+std::filesystem::path loaded_file(const void* address) {
+  Dl_info dl{};
+  if (dladdr(address, &dl) == 0 || dl.dli_fname == nullptr) return {};
+  return dl.dli_fname;
+}
 
 std::filesystem::path data_dir() {
   std::vector<std::filesystem::path> candidates;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -45,5 +46,17 @@ std::string read_input_file(const std::filesystem::path& path, const SourceLocat
 // Empty when none does. Found relative to the program, never the working
 // folder, so `cmake --install --prefix ANY` and the .deb both work.
 std::filesystem::path data_dir();
+
+// The file (the program or a shared library) the dynamic loader loaded the
+// code at `address` from, as dladdr names it; empty when it cannot say.
+std::filesystem::path loaded_file(const void* address);
+// The same for the file that defines function `fn`.
+template <class R, class... A>
+std::filesystem::path file_defining(R (*fn)(A...)) {
+  const void* sym = nullptr;
+  static_assert(sizeof fn == sizeof sym);
+  std::memcpy(&sym, &fn, sizeof sym);  // function pointer -> object pointer, as POSIX allows
+  return loaded_file(sym);
+}
 
 }  // namespace memcosim
