@@ -2,11 +2,14 @@
 // every error of a file in one pass, did-you-mean, overrides, round trip.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "config/config.hpp"
+#include "support.hpp"
+#include "util/files.hpp"
 
 using namespace memcosim;
 using namespace memcosim::config;
@@ -93,6 +96,44 @@ TEST_CASE("the shipped ring config loads with its SI values", "[config]") {
   CHECK(c.model.hidden == std::vector<int>{14, 14});
   CHECK(c.resolve(c.model.file) ==
         (std::filesystem::path(MEMCOSIM_SOURCE_DIR) / "models/ring_score.yaml").lexically_normal());
+}
+
+TEST_CASE("model files left at their defaults fall back to the shipped ones, named ones never", "[config]") {
+  // From the build tree the data folder is the source tree (an installed
+  // memcosim: <prefix>/share/memcosim, tests/install.sh).
+  const auto source = std::filesystem::path(MEMCOSIM_SOURCE_DIR);
+  CHECK(std::filesystem::equivalent(data_dir(), source));
+  test::TempDir tmp("resolve_input");
+  const auto file = tmp / "mine.yaml";
+  std::ofstream(file) << "name: mine\n";
+
+  const Config c = load_config(file.string());
+  CHECK(std::filesystem::equivalent(c.resolve_input("model.file", c.model.file), source / "models/ring_score.yaml"));
+  CHECK(std::filesystem::equivalent(c.resolve_input("circuit.transistor.models", c.circuit.transistor.models),
+                                    source / "models/cmos180.lib"));
+  // What memcosim writes (train) stays next to the config.
+  CHECK(c.resolve(c.model.file) == (tmp.path() / "../models/ring_score.yaml").lexically_normal());
+
+  // Named, in the file or by --set: resolved against the config only.
+  const Config named = load_config(file.string(), {"model.file=../models/ring_score.yaml"});
+  CHECK(named.resolve_input("model.file", named.model.file) ==
+        (tmp.path() / "../models/ring_score.yaml").lexically_normal());
+
+  // A default that exists next to the config wins over the shipped file.
+  std::filesystem::create_directories(tmp / "configs");
+  std::filesystem::create_directories(tmp / "models");
+  std::ofstream(tmp / "models/cmos180.lib") << "* local\n";
+  std::ofstream(tmp / "configs/mine.yaml") << "name: mine\n";
+  const Config local = load_config((tmp / "configs/mine.yaml").string());
+  CHECK(std::filesystem::equivalent(local.resolve_input("circuit.transistor.models", local.circuit.transistor.models),
+                                    tmp / "models/cmos180.lib"));
+
+  // MEMCOSIM_DATA_DIR comes first (when it holds a models/ folder).
+  ::setenv("MEMCOSIM_DATA_DIR", tmp.path().c_str(), 1);
+  CHECK(std::filesystem::equivalent(data_dir(), tmp.path()));
+  CHECK(std::filesystem::equivalent(c.resolve_input("circuit.transistor.models", c.circuit.transistor.models),
+                                    tmp / "models/cmos180.lib"));
+  ::unsetenv("MEMCOSIM_DATA_DIR");
 }
 
 TEST_CASE("normalised output reloads to the same config", "[config]") {

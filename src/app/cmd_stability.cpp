@@ -38,7 +38,7 @@ void add_stability_command(CLI::App& app) {
   add_config_args(*cmd, *args);
   cmd->add_option("--corner", *corners, "Process corners, e.g. tt,ff,ss (default: circuit.transistor.corner)");
   cmd->add_option("--temp", *temps, "Temperatures in C, e.g. -40,27,125 (default: circuit.transistor.temperature)");
-  cmd->add_option("--loops", *loops, "Op-amps to measure, e.g. int0,l1_tia3, or 'first' (one per block); default all");
+  cmd->add_option("--loops", *loops, "Op-amps to measure, e.g. int0,l1_tia3, 'first' (one per block) or 'all'; default stability.loops (empty: all)");
   cmd->add_flag("--no-steps", *no_steps, "Skip the integrators' step responses");
   cmd->add_option("--mismatch", *mismatch,
                   "Device-mismatch Monte Carlo over N draws: offsets and margins per loop, their distributions and the "
@@ -65,7 +65,8 @@ void add_stability_command(CLI::App& app) {
       if (!parsed.ok) throw InputError(Diagnostic{SourceLocation{"--temp"}, "", "'" + t + "': " + parsed.error});
       o.temperatures.push_back(parsed.value);
     }
-    o.loops = split_list(*loops);
+    o.loops = split_list(loops->empty() ? std::vector<std::string>{cfg.stability.loops} : *loops);
+    if (o.loops == std::vector<std::string>{"all"}) o.loops.clear();
     o.steps = !*no_steps;
     o.out_dir = out->empty() ? "out/" + cfg.name + "-stability" : *out;
     o.mismatch = *mismatch;

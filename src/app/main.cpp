@@ -10,7 +10,9 @@
 #include <iostream>
 
 #include "app/cli.hpp"
+#include "spice/session.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::app {
 
@@ -63,6 +65,26 @@ CLI::Validator count_range(long max) {
       "1.." + std::to_string(max));
 }
 
+// --version: this program's version, the ngspice library the dynamic loader
+// found (started once to ask it), and the data folder in use.
+std::string version_text() {
+  std::string text = "memcosim " MEMCOSIM_VERSION "\n";
+  try {
+    spice::SessionOptions options;
+    options.user_spiceinit = spice::UserInitPolicy::allow;
+    const spice::NgspiceSession session(options);
+    const spice::SimulatorInfo& info = session.info();
+    text += "ngspice " + (info.version.empty() ? std::string("?") : info.version) +
+            (info.has_klu ? " with KLU" : " without KLU") +
+            (info.library.empty() ? std::string() : " (" + info.library + ")") + "\n";
+  } catch (const std::exception& e) {
+    text += std::string("ngspice: cannot start: ") + e.what() + "\n";
+  }
+  const auto data = data_dir();
+  text += "data " + (data.empty() ? std::string("not found (no configs/ and models/ next to this program)") : data.string());
+  return text;
+}
+
 }  // namespace memcosim::app
 
 int main(int argc, char** argv) {
@@ -71,7 +93,8 @@ int main(int argc, char** argv) {
   CLI::App app{"memcosim " MEMCOSIM_VERSION
                " - SPICE-level co-simulation of RRAM in-memory computing for score-based diffusion"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "memcosim " MEMCOSIM_VERSION);
+  app.set_version_flag("--version", memcosim::app::version_text,
+                       "Print the version, the ngspice library found at run time and the data folder, and exit");
   memcosim::app::add_check_command(app);
   memcosim::app::add_train_command(app);
   memcosim::app::add_sample_command(app);

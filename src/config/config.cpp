@@ -6,6 +6,7 @@
 #include <tuple>
 #include <sstream>
 
+#include "util/files.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::config {
@@ -122,6 +123,17 @@ std::filesystem::path Config::resolve(const std::string& path) const {
   const std::filesystem::path p(path);
   if (p.is_absolute()) return p;
   return (base_dir / p).lexically_normal();
+}
+
+std::filesystem::path Config::resolve_input(const std::string& key, const std::string& path) const {
+  const std::filesystem::path here = resolve(path);
+  if (locations.given(key) || std::filesystem::path(path).is_absolute()) return here;
+  std::error_code ec;
+  if (std::filesystem::exists(here, ec)) return here;
+  const std::filesystem::path data = data_dir();
+  if (data.empty()) return here;
+  const std::filesystem::path shipped = (data / "configs" / path).lexically_normal();
+  return std::filesystem::exists(shipped, ec) ? shipped : here;
 }
 
 std::uint64_t Config::sampling_seed() const {

@@ -515,7 +515,7 @@ struct ReluConfig {
   double knee = 1e-4;
   template <class V>
   void fields(V& v) {
-    v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = 0.5 (v + sqrt(v^2 + knee^2)) - knee/2.", gt(0));
+    v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = min(0.5 (v + sqrt(v^2 + knee^2)), the positive swing): knee/2 at v = 0, and an off unit at v < 0 leaks knee^2 / (4 |v|). A wider knee lets the transient take longer steps where hidden units cross zero.", gt(0));
   }
 };
 
@@ -678,6 +678,13 @@ struct Config {
 
   // A path from the config, made absolute against the config's directory.
   std::filesystem::path resolve(const std::string& path) const;
+  // A file the config reads (key: its dotted path, path: its value):
+  // resolve(path), except when the key kept its default and that file does
+  // not exist; then the file the default names from the configs/ folder
+  // shipped with memcosim (util/files.hpp data_dir()), if it exists there.
+  // So a config outside the shipped configs/ still finds the shipped models
+  // (the weights, the 180 nm library). Files memcosim writes use resolve().
+  std::filesystem::path resolve_input(const std::string& key, const std::string& path) const;
   // The sampling seed: sampling.seed, or one derived from `seed`.
   std::uint64_t sampling_seed() const;
 };

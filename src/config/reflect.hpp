@@ -102,6 +102,9 @@ class Locations {
   void set(const std::string& path, SourceLocation where) { map_[path] = std::move(where); }
   // The location of path, or of its nearest ancestor that has one.
   SourceLocation find(std::string path) const;
+  // True when path itself was given (in the file or by --set), false when
+  // it kept its default.
+  bool given(const std::string& path) const { return map_.count(path) > 0; }
 
  private:
   std::map<std::string, SourceLocation> map_;

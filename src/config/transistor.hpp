@@ -216,6 +216,7 @@ struct StabilityConfig {
   double load_c = 1e-12;
   double max_offset = 10e-3;
   double min_yield = 0.9;
+  std::string loops;
   template <class V>
   void fields(V& v) {
     v("min_phase_margin", min_phase_margin, "Smallest phase margin (deg) of every op-amp loop at tt and 27 C.", ge(0));
@@ -247,6 +248,9 @@ struct StabilityConfig {
       "Smallest fraction of mismatch draws (stability --mismatch) in which every loop meets max_offset and the op-amp "
       "and rectifier benches meet their phase-margin and gain specs.",
       ge(0), le(1));
+    v("loops", loops,
+      "Loops measured in place when the command line gives no --loops: op-amp names separated by commas (int0,l1_tia3), "
+      "'first' (one per block), or empty or 'all' for every loop (a 6-64-64-6 twin has 274).");
   }
 };
 

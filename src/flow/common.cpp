@@ -143,7 +143,7 @@ Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index) {
 }
 
 nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
-  const auto path = cfg.resolve(cfg.model.file);
+  const auto path = cfg.resolve_input("model.file", cfg.model.file);
   if (!std::filesystem::exists(path)) {
     throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
                                 "weight file " + path.string() + " does not exist; train it with `memcosim train " +

@@ -52,7 +52,7 @@ bool uses_transistor_level(const config::Config& cfg) {
 std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(const config::Config& cfg,
                                                                              spice::Runner* runner) {
   const auto& tc = cfg.circuit.transistor;
-  const auto path = cfg.resolve(tc.models);
+  const auto path = cfg.resolve_input("circuit.transistor.models", tc.models);
   const auto where = cfg.locations.find("circuit.transistor.models");
   const std::string text = read_input_file(path, where, "circuit.transistor.models", "model library");
 

@@ -283,6 +283,7 @@ std::string encode(const Hello& hello) {
   w.boolean(i.has_reset);
   w.boolean(i.has_nospiceinit);
   w.str(i.user_spiceinit);
+  w.str(i.library);
   return w.take();
 }
 
@@ -301,6 +302,7 @@ Hello decode_hello(std::string_view payload) {
   i.has_reset = r.boolean();
   i.has_nospiceinit = r.boolean();
   i.user_spiceinit = r.str();
+  i.library = r.str();
   r.finish();
   return hello;
 }

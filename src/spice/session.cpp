@@ -25,6 +25,7 @@
 
 #include "spice/deck.hpp"
 #include "spice/text.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::spice {
 
@@ -157,6 +158,16 @@ std::string find_user_spiceinit() {
 }
 
 using VoidFn = int (*)();
+
+// The file of the shared library that defines ngSpice_Init, as the dynamic
+// loader found it ("" when it cannot say, e.g. a static link).
+std::string ngspice_library() {
+  const std::filesystem::path p = file_defining(&ngSpice_Init);
+  if (p.empty()) return {};
+  std::error_code ec;
+  const auto real = std::filesystem::canonical(p, ec);
+  return ec ? p.string() : real.string();
+}
 
 VoidFn find_function(const char* name) {
   void* sym = dlsym(RTLD_DEFAULT, name);
@@ -364,6 +375,7 @@ struct NgspiceSession::Impl {
     info.has_lock_realloc = lock_realloc && unlock_realloc;
     info.has_reset = reset != nullptr;
     info.has_nospiceinit = find_function("ngSpice_nospiceinit") != nullptr;
+    info.library = ngspice_library();
   }
 
   // Connects ngspice to this session and applies the settings every session

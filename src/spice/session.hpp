@@ -118,6 +118,7 @@ struct SimulatorInfo {
   bool has_reset = false;       // ngSpice_Reset exported (ngspice >= 44; recover() possible)
   bool has_nospiceinit = false; // ngSpice_nospiceinit exported (not called; see above)
   std::string user_spiceinit;   // the .spiceinit this process's ngSpice_Init read, "" if none
+  std::string library;          // the libngspice file loaded at run time ("" if unknown)
 };
 
 enum class RawFormat { binary, ascii };

@@ -576,7 +576,7 @@ std::string config_hash(const config::Config& cfg) {
   c.simulation.mode = defaults.mode;
   std::string text = config::to_yaml(c);
   text += "\n# weight file bytes\n";
-  text += read_bytes(cfg.resolve(cfg.model.file));
+  text += read_bytes(cfg.resolve_input("model.file", cfg.model.file));
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx",
                 static_cast<unsigned long long>(derive_seed(0x6d656d636f73696dULL, text)));
@@ -615,7 +615,7 @@ std::vector<Diagnostic> check_job_configs(Study& study, std::ostream& warn, bool
     };
     try {
       const config::Config cfg = config::load_config(study.config, job.override_args());
-      const std::string model_path = cfg.resolve(cfg.model.file).string();
+      const std::string model_path = cfg.resolve_input("model.file", cfg.model.file).string();
       if (!models_checked.count(model_path)) {
         models_checked[model_path] = false;
         (void)flow::load_task(cfg, warn);

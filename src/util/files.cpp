@@ -1,12 +1,15 @@
 #include "util/files.hpp"
 
+#include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace memcosim {
 
@@ -31,7 +34,63 @@ std::string why_not_readable(const std::filesystem::path& path) {
   return {};
 }
 
+// Set by CMakeLists.txt (relative paths between the configured install
+// folders, and two absolute folders of this build).
+#ifndef MEMCOSIM_DATA_FROM_BINDIR
+#define MEMCOSIM_DATA_FROM_BINDIR "../share/memcosim"
+#endif
+#ifndef MEMCOSIM_DATA_FROM_LIBDIR
+#define MEMCOSIM_DATA_FROM_LIBDIR "../share/memcosim"
+#endif
+
+bool has_models(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return !dir.empty() && std::filesystem::is_directory(dir / "models", ec);
+}
+
+std::filesystem::path normal(const std::filesystem::path& p) {
+  std::error_code ec;
+  const auto c = std::filesystem::weakly_canonical(p, ec);
+  return ec ? p.lexically_normal() : c;
+}
+
+// The file this code was loaded from: libmemcosim.so when it runs from the
+// shared library; "" when it is part of the program itself.
+std::filesystem::path this_shared_object() {
+  const std::filesystem::path p = file_defining(&has_models);
+  if (!p.is_absolute()) return {};
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec && std::filesystem::equivalent(p, exe, ec)) return {};
+  return p;
+}
+
 }  // namespace
+
+std::filesystem::path loaded_file(const void* address) {
+  Dl_info dl{};
+  if (dladdr(address, &dl) == 0 || dl.dli_fname == nullptr) return {};
+  return dl.dli_fname;
+}
+
+std::filesystem::path data_dir() {
+  std::vector<std::filesystem::path> candidates;
+  if (const char* env = std::getenv("MEMCOSIM_DATA_DIR"); env != nullptr && *env != '\0') candidates.emplace_back(env);
+  if (const auto so = this_shared_object(); !so.empty())
+    candidates.push_back(so.parent_path() / MEMCOSIM_DATA_FROM_LIBDIR);
+  std::error_code ec;
+  if (const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec); !ec)
+    candidates.push_back(exe.parent_path() / MEMCOSIM_DATA_FROM_BINDIR);
+#ifdef MEMCOSIM_SOURCE_DIR
+  candidates.emplace_back(MEMCOSIM_SOURCE_DIR);
+#endif
+#ifdef MEMCOSIM_INSTALL_DATA_DIR
+  candidates.emplace_back(MEMCOSIM_INSTALL_DATA_DIR);
+#endif
+  for (const auto& c : candidates)
+    if (has_models(c)) return normal(c);
+  return {};
+}
 
 void check_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
                       std::string_view what) {

@@ -2,10 +2,12 @@
 // to be a readable regular file, so that a directory, a named pipe (which
 // would block the read forever), a device, an empty path or a path too long
 // for the filesystem ends in a located input error instead of a hang or an
-// internal error.
+// internal error. Also: where the data shipped with memcosim (configs/,
+// models/) is found.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -30,5 +32,31 @@ inline void check_input_file(const std::filesystem::path& path, std::string_view
 // check_input_file, then the whole file (at most max_bytes, else InputError).
 std::string read_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
                             std::string_view what, std::uintmax_t max_bytes = kMaxInputFileBytes);
+
+// The folder of the data shipped with memcosim (configs/, models/,
+// netlists/): the first of these that holds a models/ folder:
+//  1. $MEMCOSIM_DATA_DIR, when set;
+//  2. next to the shared library libmemcosim, when this code runs from it
+//     (<prefix>/lib/libmemcosim.so -> <prefix>/share/memcosim);
+//  3. next to the running program (<prefix>/bin/memcosim ->
+//     <prefix>/share/memcosim): an installed memcosim, wherever its prefix;
+//  4. the source tree this build came from: a memcosim run from its build
+//     tree;
+//  5. the data folder of the install prefix it was configured with.
+// Empty when none does. Found relative to the program, never the working
+// folder, so `cmake --install --prefix ANY` and the .deb both work.
+std::filesystem::path data_dir();
+
+// The file (the program or a shared library) the dynamic loader loaded the
+// code at `address` from, as dladdr names it; empty when it cannot say.
+std::filesystem::path loaded_file(const void* address);
+// The same for the file that defines function `fn`.
+template <class R, class... A>
+std::filesystem::path file_defining(R (*fn)(A...)) {
+  const void* sym = nullptr;
+  static_assert(sizeof fn == sizeof sym);
+  std::memcpy(&sym, &fn, sizeof sym);  // function pointer -> object pointer, as POSIX allows
+  return loaded_file(sym);
+}
 
 }  // namespace memcosim

@@ -31,10 +31,19 @@ void add_drive_sources(circuit::Circuit& c, const TwinCircuit& tc, const TwinCir
     circuit::Waveform w = opt.drives[k];
     for (double& t : w.t) t *= tc.time_scale;
     const double ku = tc.scaling.drive(static_cast<Eigen::Index>(k));
+    // PWL sources, not behavioural pwl(): the simulator then lands a time
+    // point on every corner of the held waveform. With pwl() it stepped over
+    // the 10 us updates with its 24 us largest step at ideal level (HP twin),
+    // a staircase it integrated as a ramp.
+    auto source = [&](double gain) {
+      circuit::Pwl p{w.t, w.v};
+      for (double& v : p.v) v *= gain;
+      return circuit::SourceValue{0.0, std::move(p)};
+    };
     circuit::voltage(c, dacs, "dac_drv" + idx(static_cast<Eigen::Index>(k)), "drv" + idx(static_cast<Eigen::Index>(k)),
-                     circuit::dac_expr(w, ku));
+                     source(ku));
     circuit::voltage(c, dacs, "dac_drvn" + idx(static_cast<Eigen::Index>(k)), "drvn" + idx(static_cast<Eigen::Index>(k)),
-                     circuit::dac_expr(w, -ku));
+                     source(-ku));
   }
 }
 

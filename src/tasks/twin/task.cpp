@@ -156,7 +156,7 @@ class TwinTask final : public flow::Task {
 
  private:
   static nn::LoadedMlp load(const config::Config& cfg) {
-    const std::string path = cfg.resolve(cfg.model.file).string();
+    const std::string path = cfg.resolve_input("model.file", cfg.model.file).string();
     nn::LoadedMlp m = [&] {
       try {
         return nn::load_mlp(path);
