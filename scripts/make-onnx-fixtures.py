@@ -63,6 +63,21 @@ class ScoreNet(nn.Module):
         return self.out(h) * self.gain
 
 
+class ConditionalScoreNet(ScoreNet):
+    """The conditional task's network: a one-hot class c through Linear(C, E) -> GELU -> Linear(E, E),
+    added to both hidden layers like the time embedding."""
+
+    def __init__(self, frequencies, hidden, classes, gain):
+        super().__init__(frequencies, hidden=hidden, gain=gain)
+        self.class_embed = nn.Sequential(nn.Linear(classes, hidden[0]), nn.GELU(), nn.Linear(hidden[0], hidden[0]))
+
+    def forward(self, x, t, c):
+        e = self.embed(t) + self.class_embed(c)
+        h = torch.relu(self.l1(x) + e)
+        h = torch.relu(self.l2(h) + e)
+        return self.out(h) * self.gain
+
+
 class ScoreNetMatMul(ScoreNet):
     """The same network written with explicit matrices (exports MatMul + Add)."""
 
@@ -124,6 +139,21 @@ def ring_network():
     return net.eval()
 
 
+def letters_network():
+    """memcosim's conditional letters model (models/letters_score.yaml) in the PyTorch module."""
+    with open(os.path.join(ROOT, "models", "letters_score.yaml")) as f:
+        w = yaml.safe_load(f)
+    a = w["architecture"]
+    assert a["hidden"][0] == a["hidden"][1] and a["num_classes"] > 0
+    net = ConditionalScoreNet(w["time_embedding"]["frequencies"], a["hidden"], a["num_classes"], float(a["output_gain"]))
+    with torch.no_grad():
+        for layer, spec in zip((net.l1, net.l2, net.out, net.class_embed[0], net.class_embed[2]),
+                               w["layers"] + w["class_embedding"]):
+            layer.weight.copy_(torch.tensor(spec["weight"], dtype=torch.float64))
+            layer.bias.copy_(torch.tensor(spec["bias"], dtype=torch.float64))
+    return net.eval()
+
+
 def export(module, args, path, names, opset=14, dynamic=None):
     if dynamic is None:
         dynamic = {n: {0: "batch"} for n in names + ["score"]}
@@ -140,27 +170,32 @@ def reference_inputs():
     return x, t
 
 
-def write_reference(module, path, with_time=True):
+def write_reference(module, path, with_time=True, classes=0):
     """torch's forward of the module in float64 (its float32 weights exactly)."""
     m = copy.deepcopy(module).double()
     x, t = reference_inputs()
+    c = torch.zeros(x.shape[0], classes, dtype=torch.float64)
+    for i in range(x.shape[0]):  # classes in turn, every (classes+1)-th row the masked class (all zeros)
+        if classes and i % (classes + 1) < classes:
+            c[i, i % (classes + 1)] = 1.0
     if not with_time:
         x = torch.cat([x, t[:, None]], dim=1)
     with torch.no_grad():
-        y = m(x, t) if with_time else m(x)
-    cols = [f"x{i}" for i in range(x.shape[1])] + (["t"] if with_time else []) + [f"y{i}" for i in range(y.shape[1])]
+        y = m(x, t, c) if classes else m(x, t) if with_time else m(x)
+    cols = ([f"x{i}" for i in range(x.shape[1])] + (["t"] if with_time else []) + [f"c{i}" for i in range(classes)] +
+            [f"y{i}" for i in range(y.shape[1])])
     with open(path, "w") as f:
         f.write("# torch %s forward pass in float64 of the exported float32 weights\n" % torch.__version__)
         f.write(",".join(cols) + "\n")
         for i in range(x.shape[0]):
-            vals = list(x[i].tolist()) + ([t[i].item()] if with_time else []) + list(y[i].tolist())
+            vals = (list(x[i].tolist()) + ([t[i].item()] if with_time else []) + list(c[i].tolist()) +
+                    list(y[i].tolist()))
             f.write(",".join(repr(float(v)) for v in vals) + "\n")
 
 
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "data", "onnx")
     os.makedirs(out, exist_ok=True)
-    torch.manual_seed(20240601)
     p = lambda name: os.path.join(out, name)
     x = torch.zeros(4, 2)
     t = torch.ones(4)
@@ -174,6 +209,10 @@ def main():
     mm.load_state_dict(ring.state_dict())
     export(mm.eval(), (x, t), p("ring_score_matmul.onnx"), ["x", "t"], opset=17)
     write_reference(mm, p("ring_score_matmul.reference.csv"))
+    letters = letters_network()
+    export(letters, (x, t, torch.zeros(4, 3)), p("letters_score.onnx"), ["x", "t", "c"])
+    write_reference(letters, p("letters_score.reference.csv"), classes=3)
+    torch.manual_seed(1)  # each randomly initialised module has its own seed
     mlp = PlainMlp().eval()
     export(mlp, (torch.zeros(4, 3),), p("twin_mlp.onnx"), ["x"])
     write_reference(mlp, p("twin_mlp.reference.csv"), with_time=False)
@@ -182,9 +221,11 @@ def main():
     tanh = ScoreNet(ring.embed.W.tolist(), act=torch.tanh)
     tanh.load_state_dict(ring.state_dict())
     export(tanh.eval(), (x, t), p("bad_tanh.onnx"), ["x", "t"])                 # an unsupported op
+    torch.manual_seed(2)
     export(ConvNet().eval(), (x, t), p("bad_conv.onnx"), ["x", "t"])             # a convolution
     export(ring, (x, t), p("bad_dynamic_shape.onnx"), ["x", "t"],                 # x's feature size unknown
            dynamic={"x": {0: "batch", 1: "features"}, "t": {0: "batch"}, "score": {0: "batch"}})
+    torch.manual_seed(3)
     proj = ProjectedEmbedding(ring.embed.W.tolist())
     export(proj.eval(), (x, t), p("bad_projected_embedding.onnx"), ["x", "t"])  # a learned embedding projection
     nan = copy.deepcopy(ring)
