@@ -401,3 +401,61 @@ TEST_CASE("onnx: scripts/make-onnx-fixtures.py regenerates the committed fixture
                     InputError);
   }
 }
+
+TEST_CASE("onnx: a twin network with state and drive inputs concatenated in the graph", "[onnx]") {
+  // Hand-built: s [N, 2], u [N, 1]; y = V relu(W concat(s, u) + b) + c, by hand for one point.
+  nn::onnx::Graph g;
+  g.file = "twin.onnx";
+  g.opsets = {{"", 14}};
+  auto input = [](const std::string& name, std::int64_t width) {
+    nn::onnx::ValueInfo v;
+    v.name = name;
+    v.data_type = 1;
+    v.has_shape = true;
+    v.dims = {std::nullopt, width};
+    v.dim_names = {"batch", ""};
+    return v;
+  };
+  g.inputs = {input("s", 2), input("u", 1)};
+  g.outputs = {input("y", 2)};
+  auto tensor = [](const std::string& name, std::vector<std::int64_t> dims, std::vector<double> v) {
+    nn::onnx::Tensor t;
+    t.name = name;
+    t.data_type = 11;
+    t.dims = dims;
+    t.values = v;
+    return t;
+  };
+  g.initializers = {tensor("W", {3, 2}, {1, -1, 2, 0.5, -3, 1}), tensor("b", {2}, {0.1, -0.2}),
+                    tensor("V", {2, 2}, {1, 2, -1, 0.5}), tensor("c", {2}, {0.3, 0.4})};
+  auto node = [](const std::string& name, const std::string& op, std::vector<std::string> in, std::string out) {
+    nn::onnx::Node n;
+    n.name = name;
+    n.op_type = op;
+    n.inputs = in;
+    n.outputs = {out};
+    return n;
+  };
+  nn::onnx::Node cat = node("cat", "Concat", {"s", "u"}, "su");
+  nn::onnx::Attribute axis;
+  axis.name = "axis";
+  axis.kind = nn::onnx::Attribute::Kind::integer;
+  axis.i = 1;
+  cat.attributes = {axis};
+  g.nodes = {cat, node("mm", "MatMul", {"su", "W"}, "z"), node("ab", "Add", {"z", "b"}, "pre"),
+             node("r", "Relu", {"pre"}, "h"), node("mm2", "MatMul", {"h", "V"}, "o"), node("ac", "Add", {"o", "c"}, "y")};
+  const nn::OnnxImport imp = nn::import_graph(g, nn::ImportTask::neural_ode, sde::VpSchedule{});
+  REQUIRE(imp.mlp);
+  CHECK(imp.mlp->net.input_dim() == 3);
+  Eigen::MatrixXd x(3, 1);
+  x << 0.5, -1.0, 2.0;  // s = (0.5, -1), u = 2
+  const Eigen::MatrixXd y = imp.mlp->net(x);
+  // MatMul su (1x3) W (3x2): z_j = sum_i su_i W[i][j].
+  const double h0 = std::max(0.0, 0.5 * 1 + -1.0 * 2 + 2.0 * -3 + 0.1);
+  const double h1 = std::max(0.0, 0.5 * -1 + -1.0 * 0.5 + 2.0 * 1 - 0.2);
+  check_close(y(0, 0), h0 * 1 + h1 * -1 + 0.3);
+  check_close(y(1, 0), h0 * 2 + h1 * 0.5 + 0.4);
+  CHECK(h1 > 0.0);  // the point exercises an active unit
+  CHECK_THROWS_WITH(nn::import_graph(g, nn::ImportTask::diffusion, sde::VpSchedule{}),
+                    Catch::Contains("twin.onnx: no time embedding found"));
+}
