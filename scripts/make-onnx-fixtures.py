@@ -118,9 +118,9 @@ class ConvNet(nn.Module):
 class PlainMlp(nn.Module):
     """A neural-ODE vector field: [state, drive] (3) -> 16 -> 16 -> 2, ReLU."""
 
-    def __init__(self):
+    def __init__(self, inputs=3, outputs=2):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
+        self.net = nn.Sequential(nn.Linear(inputs, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, outputs))
 
     def forward(self, x):
         return self.net(x)
@@ -216,6 +216,8 @@ def main():
     mlp = PlainMlp().eval()
     export(mlp, (torch.zeros(4, 3),), p("twin_mlp.onnx"), ["x"])
     write_reference(mlp, p("twin_mlp.reference.csv"), with_time=False)
+    torch.manual_seed(4)  # the HP memristor twin's shape: [state, drive] (2) -> 16 -> 16 -> 1
+    export(PlainMlp(2, 1).eval(), (torch.zeros(4, 2),), p("hp_twin_mlp.onnx"), ["x"])
 
     # Refused models.
     tanh = ScoreNet(ring.embed.W.tolist(), act=torch.tanh)

@@ -161,6 +161,16 @@ TEST_CASE("onnx: a plain MLP imports for the neural-ODE twin and equals torch's 
     check_close(y(0, 0), r[3]);
     check_close(y(1, 0), r[4]);
   }
+  // model.file: x.onnx for a twin config (the HP memristor's shape, 2 -> 16 -> 16 -> 1).
+  const config::Config hp = config::load_config(test::source_path("configs/hp_memristor.yaml").string(),
+                                                {"model.file=../tests/data/onnx/hp_twin_mlp.onnx"});
+  std::ostringstream warn;
+  CHECK_NOTHROW(flow::load_task(hp, warn));
+  CHECK(flow::load_onnx_mlp(hp).net.params() ==
+        nn::import_onnx(fixture("hp_twin_mlp.onnx"), nn::ImportTask::neural_ode, sde::VpSchedule{}).mlp->net.params());
+  const config::Config wrong = config::load_config(test::source_path("configs/hp_memristor.yaml").string(),
+                                                   {"model.file=../tests/data/onnx/twin_mlp.onnx"});
+  CHECK_THROWS_WITH(flow::load_task(wrong, warn), Catch::Contains("holds a network 3 -> 2"));
   // A score network without a time embedding is refused for the diffusion task.
   CHECK_THROWS_WITH(nn::import_onnx(fixture("twin_mlp.onnx"), nn::ImportTask::diffusion, sde::VpSchedule{}),
                     Catch::Contains("no time embedding found"));
@@ -391,9 +401,12 @@ TEST_CASE("onnx: scripts/make-onnx-fixtures.py regenerates the committed fixture
     CHECK(a.score->net.frequencies() == b.score->net.frequencies());
     CHECK(a.score->net.arch() == b.score->net.arch());
   }
-  const auto a = nn::import_onnx((tmp / "fx" / "twin_mlp.onnx").string(), nn::ImportTask::neural_ode, sde::VpSchedule{});
-  const auto b = nn::import_onnx(fixture("twin_mlp.onnx"), nn::ImportTask::neural_ode, sde::VpSchedule{});
-  CHECK(a.mlp->net.params() == b.mlp->net.params());
+  for (const std::string model : {"twin_mlp.onnx", "hp_twin_mlp.onnx"}) {
+    INFO(model);
+    const auto a = nn::import_onnx((tmp / "fx" / model).string(), nn::ImportTask::neural_ode, sde::VpSchedule{});
+    const auto b = nn::import_onnx(fixture(model), nn::ImportTask::neural_ode, sde::VpSchedule{});
+    CHECK(a.mlp->net.params() == b.mlp->net.params());
+  }
   for (const std::string bad : {"bad_tanh.onnx", "bad_conv.onnx", "bad_dynamic_shape.onnx", "bad_nan_weights.onnx",
                                 "bad_truncated.onnx", "bad_projected_embedding.onnx", "bad_int_weights.onnx"}) {
     INFO(bad);
