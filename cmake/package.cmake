@@ -43,6 +43,9 @@ set(CPACK_MEMCOSIM_DEB_FALLBACK libc6 libgcc-s1 libngspice0 libstdc++6 libyaml-c
 if(MEMCOSIM_WITH_MPI)
   list(APPEND CPACK_MEMCOSIM_DEB_FALLBACK libopenmpi3)
 endif()
+if(MEMCOSIM_WITH_ONNX)
+  list(APPEND CPACK_MEMCOSIM_DEB_FALLBACK libonnx1 libprotobuf32)
+endif()
 set(CPACK_PRE_BUILD_SCRIPTS "${CMAKE_CURRENT_LIST_DIR}/deb-depends.cmake")
 # gnuplot draws the pictures of a run (skipped with a warning without it);
 # mpirun shares a sweep between hosts.
@@ -54,6 +57,9 @@ endif()
 # library's dependencies).
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
     "libngspice0-dev, libeigen3-dev, libboost-dev, libyaml-cpp-dev, nlohmann-json3-dev, libsqlite3-dev, pkg-config, cmake")
+if(MEMCOSIM_WITH_ONNX)
+  string(APPEND CPACK_DEBIAN_PACKAGE_SUGGESTS ", libonnx-dev, libprotobuf-dev")
+endif()
 if(MEMCOSIM_WITH_MPI)
   string(APPEND CPACK_DEBIAN_PACKAGE_SUGGESTS ", libopenmpi-dev")
 endif()

@@ -38,11 +38,14 @@ as_root() {
 # independently; libopenmpi-dev + openmpi-bin: `mpirun memcosim sweep`;
 # time: /usr/bin/time for scripts/bench-study.sh; jq: scripts/degradation.sh
 # reads the runs' summary.json; python3-numpy + python3-yaml: the NumPy
-# sampler scripts/bench.sh compares against).
+# sampler scripts/bench.sh compares against; libonnx-dev + libprotobuf-dev:
+# `memcosim import` reads ONNX files (MEMCOSIM_WITH_ONNX, on by default);
+# python3-torch + python3-onnx: scripts/make-onnx-fixtures.py, which the
+# slow test of the ONNX fixtures runs; memcosim never runs Python).
 packages=(build-essential cmake pkg-config git
           libeigen3-dev libboost-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
           gnuplot-nox libxml2-utils libsqlite3-dev sqlite3 libopenmpi-dev openmpi-bin time jq
-          python3-numpy python3-yaml)
+          python3-numpy python3-yaml libonnx-dev libprotobuf-dev python3-torch python3-onnx)
 
 missing=()
 if [ "$install" -eq 1 ]; then

@@ -32,6 +32,7 @@ CLI::Validator count_range(long max);
 
 void add_check_command(CLI::App& app);
 void add_train_command(CLI::App& app);
+void add_import_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_netlist_command(CLI::App& app);

@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
                        "Print the version, the ngspice library found at run time and the data folder, and exit");
   memcosim::app::add_check_command(app);
   memcosim::app::add_train_command(app);
+  memcosim::app::add_import_command(app);
   memcosim::app::add_sample_command(app);
   memcosim::app::add_run_command(app);
   memcosim::app::add_netlist_command(app);

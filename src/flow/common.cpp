@@ -3,6 +3,7 @@
 #include <fstream>
 #include <ostream>
 
+#include "flow/import.hpp"
 #include "flow/transistor.hpp"
 #include "nn/dataset.hpp"
 #include "reference/forced_ode.hpp"
@@ -146,11 +147,15 @@ nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
   const auto path = cfg.resolve_input("model.file", cfg.model.file);
   if (!std::filesystem::exists(path)) {
     throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
-                                "weight file " + path.string() + " does not exist; train it with `memcosim train " +
-                                    cfg.source + "`"});
+                                nn::is_onnx_path(path.string())
+                                    ? "ONNX model " + path.string() + " does not exist"
+                                    : "weight file " + path.string() + " does not exist; train it with `memcosim train " +
+                                          cfg.source + "`"});
   }
-  check_input_file(path, cfg.locations.find("model.file"), "model.file", "weight file");
-  nn::LoadedModel m = nn::load_weights(path.string());
+  const bool onnx = nn::is_onnx_path(path.string());
+  check_input_file(path, cfg.locations.find("model.file"), "model.file", onnx ? "ONNX model" : "weight file");
+  // An .onnx file is converted in memory, as `memcosim import` would.
+  nn::LoadedModel m = onnx ? load_onnx_score(cfg) : nn::load_weights(path.string());
   const nn::Architecture want = architecture(cfg);
   if (!(m.net.arch().hidden == want.hidden) || m.net.arch().output_gain != want.output_gain ||
       m.net.arch().num_classes != want.num_classes)

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "flow/common.hpp"
+#include "flow/import.hpp"
 #include "flow/transistor.hpp"
 #include "tasks/twin/evaluate.hpp"
 #include "util/error.hpp"
@@ -158,6 +159,7 @@ class TwinTask final : public flow::Task {
   static nn::LoadedMlp load(const config::Config& cfg) {
     const std::string path = cfg.resolve_input("model.file", cfg.model.file).string();
     nn::LoadedMlp m = [&] {
+      if (nn::is_onnx_path(path)) return flow::load_onnx_mlp(cfg);  // converted in memory, as `memcosim import` would
       try {
         return nn::load_mlp(path);
       } catch (const InputError& e) {
