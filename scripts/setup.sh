@@ -38,10 +38,11 @@ as_root() {
 # independently; libopenmpi-dev + openmpi-bin: `mpirun memcosim sweep`;
 # time: /usr/bin/time for scripts/bench-study.sh; jq: scripts/degradation.sh
 # reads the runs' summary.json; python3-numpy + python3-yaml: the NumPy
-# sampler scripts/bench.sh compares against).
+# sampler scripts/bench.sh compares against; zlib1g-dev: the gzip IDX files of
+# task prime).
 packages=(build-essential cmake pkg-config git
           libeigen3-dev libboost-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
-          gnuplot-nox libxml2-utils libsqlite3-dev sqlite3 libopenmpi-dev openmpi-bin time jq
+          gnuplot-nox libxml2-utils libsqlite3-dev sqlite3 libopenmpi-dev openmpi-bin time jq zlib1g-dev
           python3-numpy python3-yaml)
 
 missing=()
