@@ -39,7 +39,7 @@ if(NGSPICE_VERSION VERSION_GREATER_EQUAL 42)
   list(APPEND CPACK_MEMCOSIM_DEB_MINIMUM "libngspice0 (>= 42)")
 endif()
 # Without dpkg-shlibdeps (dpkg-dev): the libraries by name.
-set(CPACK_MEMCOSIM_DEB_FALLBACK libc6 libgcc-s1 libngspice0 libstdc++6 libyaml-cpp0.7)
+set(CPACK_MEMCOSIM_DEB_FALLBACK libc6 libgcc-s1 libngspice0 libstdc++6 libyaml-cpp0.7 zlib1g)
 if(MEMCOSIM_WITH_MPI)
   list(APPEND CPACK_MEMCOSIM_DEB_FALLBACK libopenmpi3)
 endif()

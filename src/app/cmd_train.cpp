@@ -3,12 +3,13 @@
 
 #include "app/cli.hpp"
 #include "flow/train.hpp"
+#include "tasks/prime/pipeline.hpp"
 #include "tasks/twin/pipeline.hpp"
 
 namespace memcosim::app {
 
 void add_train_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "Train the model of the config's task (score network, or digital twin) and write its weight file");
+  auto* cmd = app.add_subcommand("train", "Train the model of the config's task (score network, digital twin, or PRIME spiking network) and write its weight file");
   auto args = std::make_shared<ConfigArgs>();
   auto output = std::make_shared<std::string>();
   auto every = std::make_shared<int>(500);
@@ -23,6 +24,8 @@ void add_train_command(CLI::App& app) {
     const config::Config cfg = args->load();
     if (cfg.task == config::Task::twin)
       tasks::twin::train_from_config(cfg, *output, *results, std::cout, *every);
+    else if (cfg.task == config::Task::prime)
+      (void)tasks::prime::train_from_config(cfg, *output, std::cout);
     else
       flow::train_model(cfg, *output, std::cout, *every);
   });

@@ -111,7 +111,7 @@ Block& crossbar_block(Circuit& c, const std::string& L, bool output, const std::
 // thermal-noise currents and additive-input resistors of its columns, column
 // by column.
 void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::string>& row_drivers,
-               const std::vector<AdditiveInput>& additive) {
+               const std::vector<AdditiveInput>& additive, bool with_bias = true) {
   const Eigen::Index n_out = m.g_plus.rows(), n_in = m.g_plus.cols();
   const double r_wire = x.cc.crossbar.wire_resistance;
   const config::Level level = x.cc.level_of(x.cc.blocks.crossbar);
@@ -144,10 +144,12 @@ void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::st
       place(L + "_p_r" + idx(i) + "_c" + idx(j), static_cast<int>(2 * i), j, col, m.g_plus(j, i));
       place(L + "_n_r" + idx(i) + "_c" + idx(j), static_cast<int>(2 * i + 1), j, col, m.g_minus(j, i));
     }
-    place(L + "_bp_c" + idx(j), static_cast<int>(2 * n_in), j, col, m.gb_plus(j));
-    place(L + "_bn_c" + idx(j), static_cast<int>(2 * n_in + 1), j, col, m.gb_minus(j));
+    if (with_bias) {
+      place(L + "_bp_c" + idx(j), static_cast<int>(2 * n_in), j, col, m.gb_plus(j));
+      place(L + "_bn_c" + idx(j), static_cast<int>(2 * n_in + 1), j, col, m.gb_minus(j));
+    }
     if (x.noise && x.cc.crossbar.read_noise.temperature > 0) {
-      const double g_sum = m.g_plus.row(j).sum() + m.g_minus.row(j).sum() + m.gb_plus(j) + m.gb_minus(j);
+      const double g_sum = m.g_plus.row(j).sum() + m.g_minus.row(j).sum() + (with_bias ? m.gb_plus(j) + m.gb_minus(j) : 0.0);
       x.c.add(x.block, BehavioralCurrent{"B" + L + "_thermal_c" + idx(j), "0", col,
                                          x.noise->waveform(x.noise->column_current(x.index, static_cast<std::uint64_t>(j), g_sum))});
     }
@@ -157,6 +159,28 @@ void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::st
 }
 
 }  // namespace
+
+Block& add_crossbar(Circuit& c, int index, const LayerMapping& m,
+                    const std::vector<std::pair<std::string, std::string>>& rows,
+                    const std::vector<std::string>& row_names, bool with_bias, const config::CircuitConfig& cc,
+                    const Environment& env, const ReadNoise* noise) {
+  if (static_cast<Eigen::Index>(rows.size()) != m.g_plus.cols() || row_names.size() != rows.size())
+    throw std::invalid_argument("add_crossbar: one row pair and one name per input needed");
+  const std::string L = "l" + std::to_string(index + 1);
+  auto& xb = crossbar_block(c, L, false, row_names, m.g_plus.rows(), m, cc, noise);
+  std::vector<std::string> row_drivers;
+  for (const auto& [pos, neg] : rows) {
+    row_drivers.push_back(pos);
+    row_drivers.push_back(neg);
+  }
+  if (with_bias) {
+    row_drivers.push_back("vbp");
+    row_drivers.push_back("vbn");
+  }
+  LayerContext context{c, xb, cc, env, noise, L, index};
+  add_cells(context, m, row_drivers, {}, with_bias);
+  return xb;
+}
 
 NetworkCircuit add_network(Circuit& c, const std::vector<nn::Dense>& layers, const NetworkOptions& opt,
                            const config::CircuitConfig& cc, const Environment& env, Rng& programming,

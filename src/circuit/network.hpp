@@ -82,6 +82,18 @@ struct AdditiveInput {
   std::function<std::string(Eigen::Index column, Eigen::Index width)> node;
 };
 
+// One layer's crossbar without its readout, for circuits that read the
+// columns their own way (the spiking task's membrane integrators): the cells
+// of m between the row pairs (G+ on rows[i].first, G- on rows[i].second) and
+// the columns "<L>_c<j>" (L = "l<index+1>"), the bias rows vbp/vbn when
+// with_bias, with wires, read noise and column thermal noise as configured in
+// cc. The caller must hold every column at virtual ground. Returns the
+// crossbar's block.
+Block& add_crossbar(Circuit& c, int index, const LayerMapping& m,
+                    const std::vector<std::pair<std::string, std::string>>& rows,
+                    const std::vector<std::string>& row_names, bool with_bias, const config::CircuitConfig& cc,
+                    const Environment& env, const ReadNoise* noise = nullptr);
+
 // What the network step needs beyond the weights.
 struct NetworkOptions {
   // (+a, -a) row nodes of every network input, in the order of the first

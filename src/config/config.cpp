@@ -57,10 +57,24 @@ void validate_twin(const TwinConfig& t, Checker& c) {
   }
 }
 
+// Rules of the prime: section that tie keys together (task: prime only).
+void validate_prime(const PrimeConfig& p, Checker& c) {
+  c.require(28 % p.data.downsample == 0, "prime.data.downsample",
+            "must divide 28 (got " + std::to_string(p.data.downsample) + ")");
+  const auto num = [](double x) { return format_number(x); };
+  const auto& k = p.circuit;
+  c.require(0.1 * k.step + k.pulse_width + 2 * k.edge < 0.4 * k.step, "prime.circuit.pulse_width",
+            "an input pulse (from 0.1 step, plus its edges) must end before 0.4 step, where the comparators decide "
+            "(got pulse_width " + num(k.pulse_width) + " with step " + num(k.step) + ")");
+  c.require(k.pulse_width > 2 * k.edge, "prime.circuit.edge",
+            "must be shorter than half the pulse width (got " + num(k.edge) + ")");
+}
+
 }  // namespace
 
 void Config::validate(Checker& c) const {
   if (task == Task::twin) validate_twin(twin, c);
+  if (task == Task::prime) validate_prime(prime, c);
   // The name ends up in netlist titles and folder names.
   c.require(!name.empty() && std::all_of(name.begin(), name.end(),
                                          [](char ch) {

@@ -121,6 +121,18 @@ struct SimulatorInfo {
   std::string library;          // the libngspice file loaded at run time ("" if unknown)
 };
 
+// A watch on a running analysis (early stop inside the simulation): after
+// every time point ngspice accepts, on_point(time, values) runs in ngspice's
+// background thread with the values of `nodes` in that order; returning true
+// halts the analysis (bg_halt) right there: run() returns normally with the
+// data up to the halt, and halted_by_watch() tells. ngspice may accept a
+// point or two more before it sees the halt; the caller's own record of
+// where it decided (the time on_point was given) is the stop.
+struct TransientWatch {
+  std::vector<std::string> nodes;  // node names, as in the netlist (case-insensitive)
+  std::function<bool(double time, const std::vector<double>& values)> on_point;
+};
+
 enum class RawFormat { binary, ascii };
 
 // The control commands that write the current plot to a raw file at path
@@ -160,6 +172,11 @@ class NgspiceSession {
   // message and the node/element it blames, SpiceError(timeout) after
   // halting, or SpiceError(controlled_exit).
   void run(double timeout_s = 0, std::string_view analysis = "run");
+  // The same with a watch on every accepted time point (see TransientWatch);
+  // SpiceError(setup) if a watched node is not in the analysis's data.
+  void run(double timeout_s, std::string_view analysis, const TransientWatch& watch);
+  // Whether the last run() was halted by its watch.
+  bool halted_by_watch() const;
 
   // Runs one control command synchronously (alter, set, write, ...). Throws
   // SpiceError(command) if ngspice complains on stderr.

@@ -1,0 +1,291 @@
+#include "tasks/prime/task.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <numeric>
+#include <ostream>
+
+#include "flow/common.hpp"
+#include "flow/energy.hpp"
+#include "spice/emitter.hpp"
+#include "spice/session.hpp"
+#include "tasks/prime/circuit.hpp"
+#include "tasks/prime/pipeline.hpp"
+#include "util/error.hpp"
+#include "util/random.hpp"
+
+namespace memcosim::tasks::prime {
+
+std::vector<Eigen::Index> run_images(const config::Config& cfg, Eigen::Index test_size, long count) {
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(test_size));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  Rng rng(derive_seed(cfg.seed, "prime-images"));
+  rng.shuffle(order);
+  order.resize(static_cast<std::size_t>(std::min<long>(count, static_cast<long>(test_size))));
+  return order;
+}
+
+namespace {
+
+// The value of vector v at time t (linear interpolation; clamped).
+double at_time(const std::vector<double>& time, const std::vector<double>& v, double t) {
+  const auto it = std::lower_bound(time.begin(), time.end(), t);
+  if (it == time.begin()) return v.front();
+  if (it == time.end()) return v.back();
+  const std::size_t k = static_cast<std::size_t>(it - time.begin());
+  const double a = (t - time[k - 1]) / (time[k] - time[k - 1]);
+  return v[k - 1] + a * (v[k] - v[k - 1]);
+}
+
+// The plot cut at t_end (for the energy up to the stop).
+spice::Plot truncated(const spice::Plot& p, double t_end) {
+  spice::Plot out = p;
+  const spice::Vector* scale = p.find(p.scale);
+  if (!scale) return out;
+  std::size_t n = 0;
+  while (n < scale->re.size() && scale->re[n] <= t_end) ++n;
+  for (auto& v : out.vectors) {
+    if (v.re.size() > n) v.re.resize(n);
+    if (v.im.size() > n) v.im.resize(n);
+  }
+  return out;
+}
+
+}  // namespace
+
+CircuitImage simulate_image(const config::Config& cfg, const SpikingNet& net, const Eigen::MatrixXf& spikes,
+                            double timeout) {
+  const auto t0 = std::chrono::steady_clock::now();
+  spice::NgspiceSession session;
+  const auto solver = cfg.simulation.solver;
+  if (solver == config::LinearSolver::klu && !session.info().has_klu)
+    throw InputError(Diagnostic{cfg.locations.find("simulation.solver"), "simulation.solver",
+                                "ngspice-" + session.info().version + " has no KLU solver (use auto or sparse)"});
+  const bool use_klu = solver == config::LinearSolver::klu ||
+                       (solver == config::LinearSolver::automatic && session.info().has_klu);
+  PrimeCircuit pc = build_circuit(cfg, net, spikes, use_klu);
+  const std::vector<flow::EnergyMeter> meters = flow::energy_meters(pc.circuit);
+  (void)flow::save_energy_vectors(pc.circuit, meters);
+  const auto& es = cfg.prime.early_stop;
+  CircuitImage r;
+  r.steps = pc.steps;
+  session.load(spice::emit(pc.circuit));
+  // The watch: at the first accepted point past each step's read-out time,
+  // the outputs of that step decide.
+  int next = 0, stop_step = 0;
+  double stop_time = 0;
+  spice::TransientWatch watch;
+  watch.nodes = pc.outputs;
+  watch.on_point = [&](double time, const std::vector<double>& v) {
+    if (next >= pc.steps || time < pc.output_time(next)) return false;
+    Eigen::VectorXf o(static_cast<Eigen::Index>(v.size()));
+    for (std::size_t k = 0; k < v.size(); ++k) o(static_cast<Eigen::Index>(k)) = static_cast<float>(v[k] / pc.k_output);
+    ++next;
+    if (next >= es.min_steps && confidence(o, es.temperature) > es.confidence) {
+      stop_step = next;
+      stop_time = time;
+      return true;
+    }
+    return false;
+  };
+  session.run(timeout, "run", es.enabled ? watch : spice::TransientWatch{});
+  r.halted = session.halted_by_watch();
+  const spice::Plot plot = session.plot();
+  const spice::Vector* time = plot.find(plot.scale);
+  if (!time || time->re.empty()) throw SimulationError("the PRIME transient produced no time points");
+  r.time_points = static_cast<long>(time->re.size());
+  r.last_time = time->re.back();
+  r.steps = r.halted ? stop_step : pc.steps;
+  r.stop_time = r.halted ? stop_time : r.last_time;
+  auto vec = [&](const std::string& name) -> const std::vector<double>& {
+    const spice::Vector* v = plot.find(name);
+    if (!v) throw SimulationError("the PRIME transient has no vector " + name);
+    return v->re;
+  };
+  for (int t = 0; t < r.steps; ++t) {
+    Eigen::VectorXd o(static_cast<Eigen::Index>(pc.outputs.size()));
+    for (std::size_t k = 0; k < pc.outputs.size(); ++k)
+      o(static_cast<Eigen::Index>(k)) = at_time(time->re, vec(pc.outputs[k]), std::min(pc.output_time(t), r.stop_time)) / pc.k_output;
+    r.outputs.push_back(o);
+  }
+  r.hidden_spikes = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(pc.latch.size()), r.steps);
+  for (std::size_t j = 0; j < pc.latch.size(); ++j)
+    for (int t = 0; t < r.steps; ++t)
+      r.hidden_spikes(static_cast<Eigen::Index>(j), t) = at_time(time->re, vec(pc.latch[j]), (t + 0.5) * pc.step) > 0.5;
+  if (!r.outputs.empty()) {
+    Eigen::Index k = 0;
+    r.outputs.back().maxCoeff(&k);
+    r.predicted = static_cast<int>(k);
+  }
+  const auto by_group = flow::energy_by_group(truncated(plot, r.stop_time), meters);
+  for (const auto& [group, joules] : by_group) r.energy += joules;
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, const flow::RunOptions& options,
+                           std::ostream& log) {
+  const SpikingNet& net = model.net;
+  const Dataset test = load_split(cfg, false);
+  const long count = options.n > 0 ? options.n : cfg.prime.circuit.images;
+  const std::vector<Eigen::Index> images = run_images(cfg, test.pixels.cols(), count);
+  const auto& es = cfg.prime.early_stop;
+  const std::filesystem::path dir = flow::prepare_output_dir(options.out_dir.string());
+  flow::write_resolved_config(dir, cfg);
+  std::ofstream csv(dir / "images.csv");
+  csv << "image,label,software_class,software_steps,circuit_class,circuit_steps,halted,agree,input_spikes,"
+         "software_hidden_spikes,circuit_hidden_spikes,hidden_spike_match,energy_j,stop_time_s,last_time_s,wall_s\n";
+  flow::RunOutcome out;
+  long sw_ok = 0, ck_ok = 0, agree = 0, done = 0;
+  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0;
+  std::vector<double> walls;
+  const int T = cfg.prime.data.steps;
+  for (std::size_t n = 0; n < images.size(); ++n) {
+    const Eigen::Index i = images[n];
+    const int label = test.labels[static_cast<std::size_t>(i)];
+    const Eigen::MatrixXf spikes = image_spikes(cfg, test, i, false);
+    const ImageResult sw = run_image(net, spikes, es);
+    if (n == 0) {
+      std::ofstream(dir / "netlist.cir") << spice::emit(build_circuit(cfg, net, spikes, false).circuit);
+    }
+    CircuitImage ck;
+    try {
+      ck = simulate_image(cfg, net, spikes, cfg.simulation.timeout);
+    } catch (const SimulationError& e) {
+      ++out.failures;
+      log << "image " << i << ": circuit failed: " << e.what() << "\n";
+      continue;
+    }
+    ++done;
+    const int steps_common = std::min(sw.steps, ck.steps);
+    long sw_h = 0, ck_h = 0, same = 0;
+    for (int t = 0; t < steps_common; ++t)
+      for (Eigen::Index j = 0; j < net.hidden(); ++j) {
+        const bool a = sw.hidden_trace(j, t) > 0.5f, b = ck.hidden_spikes(j, t) > 0.5;
+        same += a == b;
+      }
+    for (int t = 0; t < sw.steps; ++t) sw_h += static_cast<long>(sw.hidden_trace.col(t).sum());
+    ck_h = static_cast<long>(ck.hidden_spikes.sum());
+    const double m = steps_common > 0 ? static_cast<double>(same) / (static_cast<double>(steps_common) * net.hidden()) : 0;
+    sw_ok += sw.predicted == label;
+    ck_ok += ck.predicted == label;
+    agree += sw.predicted == ck.predicted;
+    sw_steps += sw.steps;
+    ck_steps += ck.steps;
+    in_sp += static_cast<double>(sw.input_spikes_run);
+    sw_hid += static_cast<double>(sw_h);
+    ck_hid += static_cast<double>(ck_h);
+    match += m * steps_common;
+    match_n += steps_common;
+    energy += ck.energy;
+    walls.push_back(ck.wall_seconds);
+    csv << i << "," << label << "," << sw.predicted << "," << sw.steps << "," << ck.predicted << "," << ck.steps << ","
+        << (ck.halted ? 1 : 0) << "," << (sw.predicted == ck.predicted ? 1 : 0) << "," << sw.input_spikes_run << ","
+        << sw_h << "," << ck_h << "," << m << "," << ck.energy << "," << ck.stop_time << "," << ck.last_time << ","
+        << ck.wall_seconds << "\n"
+        << std::flush;
+    if (!options.quiet)
+      log << "image " << i << " (label " << label << "): software " << sw.predicted << " in " << sw.steps
+          << " steps, circuit " << ck.predicted << " in " << ck.steps << " steps" << (ck.halted ? " (halted)" : "")
+          << ", hidden spikes " << sw_h << " / " << ck_h << ", " << std::setprecision(3) << ck.wall_seconds << " s\n"
+          << std::setprecision(6);
+  }
+  const double d = static_cast<double>(std::max<long>(done, 1));
+  out.transients = done + out.failures;
+  out.summary = {{"task", "prime"},
+                 {"images", done},
+                 {"failed", out.failures},
+                 {"early_stop", es.enabled},
+                 {"steps", T},
+                 {"software_accuracy", static_cast<double>(sw_ok) / d},
+                 {"circuit_accuracy", static_cast<double>(ck_ok) / d},
+                 {"class_agreement", static_cast<double>(agree) / d},
+                 {"software_mean_steps", sw_steps / d},
+                 {"circuit_mean_steps", ck_steps / d},
+                 {"circuit_steps_saved", 1.0 - ck_steps / d / T},
+                 {"input_spikes_per_image", in_sp / d},
+                 {"software_hidden_spikes_per_image", sw_hid / d},
+                 {"circuit_hidden_spikes_per_image", ck_hid / d},
+                 {"hidden_spike_match", match_n > 0 ? match / match_n : 0.0},
+                 {"read_energy_per_image_j", energy / d},
+                 {"wall_seconds_median", median(walls)}};
+  std::ofstream(dir / "summary.json") << out.summary.dump(2) << "\n";
+  log << std::fixed << std::setprecision(2) << "PRIME circuit on " << done << " test images"
+      << (es.enabled ? " with early stop" : " without early stop") << ": accuracy circuit "
+      << 100.0 * ck_ok / d << " %, software " << 100.0 * sw_ok / d << " %; class agreement " << 100.0 * agree / d
+      << " %; mean steps circuit " << ck_steps / d << ", software " << sw_steps / d << " of " << T
+      << "; hidden spikes per image circuit " << ck_hid / d << ", software " << sw_hid / d
+      << " (per neuron-step match " << 100 * (match_n > 0 ? match / match_n : 0.0) << " %); input spikes " << in_sp / d
+      << "; read-pulse energy " << std::scientific << std::setprecision(3) << energy / d << " J per image; median wall time "
+      << std::fixed << std::setprecision(2) << median(walls) << " s per image\n";
+  log.unsetf(std::ios::floatfield);
+  log << "results in " << dir.string() << "\n";
+  return out;
+}
+
+namespace {
+
+class PrimeTask final : public flow::Task {
+ public:
+  explicit PrimeTask(const config::Config& cfg) : model_(load(cfg)) {}
+  std::string name() const override { return "prime"; }
+
+  circuit::Circuit circuit(const config::Config& cfg, bool use_klu, std::uint64_t sample) const override {
+    const Dataset test = load_split(cfg, false);
+    const auto images = run_images(cfg, test.pixels.cols(), static_cast<long>(test.pixels.cols()));
+    if (sample >= images.size())
+      throw InputError(Diagnostic{SourceLocation{"--sample"}, "", "the test set has " + std::to_string(images.size()) + " images"});
+    return build_circuit(cfg, model_.net, image_spikes(cfg, test, images[sample], false), use_klu).circuit;
+  }
+
+  flow::RunOutcome run(const config::Config& cfg, const flow::RunOptions& options, std::ostream& log) const override {
+    return run_prime(cfg, model_, options, log);
+  }
+
+ private:
+  static LoadedModel load(const config::Config& cfg) {
+    const std::string path = cfg.resolve_input("model.file", cfg.model.file).string();
+    LoadedModel m = [&] {
+      try {
+        return read_model(path);
+      } catch (const InputError& e) {
+        std::vector<Diagnostic> d{Diagnostic{cfg.locations.find("model.file"), "model.file",
+                                             "the PRIME model file " + path + " is not usable (run `memcosim train " +
+                                                 cfg.source + "` to make it)"}};
+        d.insert(d.end(), e.diagnostics().begin(), e.diagnostics().end());
+        throw InputError(std::move(d));
+      }
+    }();
+    const Eigen::Index inputs = (28 / cfg.prime.data.downsample) * (28 / cfg.prime.data.downsample);
+    if (m.net.inputs() != inputs || m.net.outputs() != 10)
+      throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
+                                  path + " holds a network " + std::to_string(m.net.inputs()) + " -> " +
+                                      std::to_string(m.net.outputs()) + ", but prime.data.downsample " +
+                                      std::to_string(cfg.prime.data.downsample) + " needs " + std::to_string(inputs) +
+                                      " -> 10"});
+    return m;
+  }
+  LoadedModel model_;
+};
+
+}  // namespace
+
+std::unique_ptr<flow::Task> load_prime_task(const config::Config& cfg, std::ostream&) {
+  return std::make_unique<PrimeTask>(cfg);
+}
+
+}  // namespace memcosim::tasks::prime

@@ -1,0 +1,282 @@
+// Task prime (DESIGN.md §7.2): the IDX reader, spike coding, top-k masks,
+// deterministic topology training, the model file, the crossbar's DC column
+// currents and early stop inside the transient.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "circuit/blocks.hpp"
+#include "circuit/network.hpp"
+#include "config/config.hpp"
+#include "spice/emitter.hpp"
+#include "spice/session.hpp"
+#include "support.hpp"
+#include "tasks/prime/circuit.hpp"
+#include "tasks/prime/data.hpp"
+#include "tasks/prime/model.hpp"
+#include "tasks/prime/network.hpp"
+#include "tasks/prime/task.hpp"
+#include "tasks/prime/train.hpp"
+#include "util/error.hpp"
+#include "util/random.hpp"
+
+using namespace memcosim;
+using namespace memcosim::tasks::prime;
+using memcosim::test::data_path;
+using memcosim::test::TempDir;
+
+namespace {
+
+// The InputError message of f(), or "" if it throws none.
+template <class F>
+std::string input_error(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+void write_bytes(const std::filesystem::path& p, const std::vector<unsigned char>& b) {
+  std::ofstream out(p, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+}  // namespace
+
+TEST_CASE("prime data: the IDX reader reads a hand-made gzip file and names the file in every error", "[prime]") {
+  // tests/data/prime/make_fixtures.py: 3 images of 4 x 2, pixel (n, r, c) = 5 (10 n + 3 r + c).
+  const IdxImages img = read_idx_images(data_path("prime/tiny-images.idx3.gz"));
+  REQUIRE(img.rows == 4);
+  REQUIRE(img.cols == 2);
+  REQUIRE(img.pixels.cols() == 3);
+  for (int n = 0; n < 3; ++n)
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 2; ++c) CHECK(img.pixels(r * 2 + c, n) == Approx(5.0 * (10 * n + 3 * r + c) / 255.0));
+  CHECK(read_idx_labels(data_path("prime/tiny-labels.idx1.gz")) == std::vector<int>{7, 0, 9});
+
+  const std::string truncated = input_error([] { (void)read_idx_images(data_path("prime/truncated-images.idx3.gz")); });
+  CHECK_THAT(truncated, Catch::Contains("truncated-images.idx3.gz") && Catch::Contains("truncated"));
+  const std::string magic = input_error([] { (void)read_idx_images(data_path("prime/tiny-labels.idx1.gz")); });
+  CHECK_THAT(magic, Catch::Contains("tiny-labels.idx1.gz") && Catch::Contains("bad magic number 0x00000801") &&
+                        Catch::Contains("label file"));
+  const std::string dims = input_error([] { (void)read_idx_images(data_path("prime/tiny-images.idx3.gz"), {}, "", 28, 28); });
+  CHECK_THAT(dims, Catch::Contains("tiny-images.idx3.gz") && Catch::Contains("images are 4 x 2, expected 28 x 28"));
+  CHECK_THAT(input_error([] { (void)read_idx_images("/nonexistent/images.gz"); }), Catch::Contains("/nonexistent/images.gz"));
+  TempDir dir("prime_idx");
+  // An uncompressed file with a label above 9.
+  write_bytes(dir / "labels.idx1", {0, 0, 8, 1, 0, 0, 0, 2, 3, 12});
+  CHECK_THAT(input_error([&] { (void)read_idx_labels(dir / "labels.idx1"); }),
+             Catch::Contains("labels.idx1") && Catch::Contains("label 12 of item 1"));
+  write_bytes(dir / "short.idx3", {0, 0, 8, 3, 0, 0});
+  CHECK_THAT(input_error([&] { (void)read_idx_images(dir / "short.idx3"); }),
+             Catch::Contains("short.idx3") && Catch::Contains("truncated: the image count"));
+}
+
+TEST_CASE("prime data: down-sampling averages blocks, latency and rate coding", "[prime]") {
+  const IdxImages img = read_idx_images(data_path("prime/tiny-images.idx3.gz"));
+  const IdxImages small = downsample(img, 2);
+  REQUIRE(small.rows == 2);
+  REQUIRE(small.cols == 1);
+  // Image 1, block rows 2-3: pixels 5 (10 + 3 r + c) for r in {2, 3}, c in {0, 1}: mean 5 (10 + 7.5 + 0.5).
+  CHECK(small.pixels(1, 1) == Approx(5.0 * 18.0 / 255.0));
+
+  Eigen::VectorXf p(3);
+  p << 1.0f, 0.5f, 0.05f;
+  const Eigen::MatrixXf lat = encode(p, config::SpikeCoding::latency, 11, 1, 0, 0.1);
+  CHECK(lat(0, 0) == 1.0f);
+  CHECK(lat.row(0).sum() == 1.0f);
+  CHECK(lat(1, 5) == 1.0f);  // round(0.5 * 10)
+  CHECK(lat.row(1).sum() == 1.0f);
+  CHECK(lat.row(2).sum() == 0.0f);  // below the cutoff
+
+  const Eigen::MatrixXf a = encode(p, config::SpikeCoding::rate, 4000, 7, 3);
+  CHECK(a == encode(p, config::SpikeCoding::rate, 4000, 7, 3));
+  CHECK(a != encode(p, config::SpikeCoding::rate, 4000, 7, 4));
+  CHECK(a.row(0).sum() == 4000.0f);
+  CHECK(a.row(1).mean() == Approx(0.5).margin(0.03));  // 4000 Bernoulli(0.5): sd 0.008
+  CHECK(a.row(2).mean() == Approx(0.05).margin(0.015));
+}
+
+TEST_CASE("prime training: top-k masks keep the largest |score|, and mask training is deterministic", "[prime]") {
+  Eigen::MatrixXf s(2, 3);
+  s << 0.1f, -0.9f, 0.3f, -0.2f, 0.5f, 0.05f;
+  Eigen::MatrixXf expect(2, 3);
+  expect << 0, 1, 1, 0, 1, 0;
+  CHECK(top_k_mask(s, 0.5) == expect);
+
+  config::Config cfg = config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                                           {"prime.data.train_limit=300", "prime.data.test_limit=100",
+                                            "prime.network.hidden=16", "prime.data.steps=6", "prime.train.epochs=2",
+                                            "prime.train.batch_size=50"});
+  const Dataset train_set = load_split(cfg, true);
+  REQUIRE(train_set.pixels.rows() == 196);
+  REQUIRE(train_set.pixels.cols() == 300);
+  const SpikingNet start = random_network(cfg.prime.network, 196, 10, cfg.seed);
+  std::ostringstream log;
+  const TrainOutcome a = train(cfg, start, train_set, TrainMode::topology, log);
+  const TrainOutcome b = train(cfg, start, train_set, TrainMode::topology, log);
+  CHECK(a.net.m1 == b.net.m1);
+  CHECK(a.net.m2 == b.net.m2);
+  CHECK(a.net.w1 == start.w1);  // weights never trained
+  CHECK(a.net.m1.sum() == Approx(0.5 * 16 * 196));
+  CHECK(a.net.m2.sum() == Approx(0.5 * 10 * 16));
+  // Training moved the mask away from the initial scores' top-k.
+  config::Config cfg0 = cfg;
+  cfg0.prime.train.epochs = 0;
+  const TrainOutcome none = train(cfg0, start, train_set, TrainMode::topology, log);
+  CHECK(none.net.m1 != a.net.m1);
+  // Another seed, another mask.
+  config::Config cfg2 = cfg;
+  cfg2.seed += 1;
+  CHECK(train(cfg2, start, train_set, TrainMode::topology, log).net.m1 != a.net.m1);
+}
+
+TEST_CASE("prime model file: written and read back, errors located", "[prime]") {
+  config::PrimeNetworkConfig nc;
+  nc.hidden = 5;
+  SpikingNet net = random_network(nc, 7, 10, 3);
+  net.m1 = top_k_mask(Eigen::MatrixXf::Random(5, 7), 0.5);
+  TempDir dir("prime_model");
+  write_model((dir / "m.yaml").string(), net, 0.5, {{"note", "test"}});
+  const LoadedModel m = read_model((dir / "m.yaml").string());
+  CHECK(m.net.m1 == net.m1);
+  CHECK(m.net.m2 == net.m2);
+  CHECK((m.net.w1 - net.w1).cwiseAbs().maxCoeff() < 1e-7f);
+  CHECK(m.net.beta == net.beta);
+  std::string text = memcosim::test::read_text(dir / "m.yaml");
+  const auto at = text.find("\"1");
+  REQUIRE(at != std::string::npos);
+  text[at + 1] = '2';
+  std::ofstream(dir / "bad.yaml") << text;
+  CHECK_THAT(input_error([&] { (void)read_model((dir / "bad.yaml").string()); }),
+             Catch::Contains("bad.yaml:") && Catch::Contains("masks.hidden[") && Catch::Contains("0 or 1"));
+}
+
+TEST_CASE("prime circuit: the crossbar's DC column currents equal the masked matrix-vector product", "[prime]") {
+  // 6 inputs -> 4 columns at half sparsity, ideal linear cells, no
+  // programming error: kept pairs give G+ - G- = -w g_unit exactly; pruned
+  // pairs sit at their off-state draws, whose difference is the only
+  // deviation, bounded by their sum.
+  config::Config cfg;
+  cfg.circuit.level = config::Level::ideal;
+  Rng rng(5);
+  Eigen::MatrixXd wd(4, 6);
+  rng.fill_normal(wd);
+  const Eigen::MatrixXf w = wd.cast<float>();
+  Eigen::MatrixXd sd(4, 6);
+  rng.fill_normal(sd);
+  const Eigen::MatrixXf mask = top_k_mask(sd.cast<float>(), 0.5);
+  Eigen::VectorXd x(6);
+  x << 1, 0, 1, 1, 0, 1;  // spikes
+  const double A = 0.1;
+  const nn::Dense d{w.cwiseProduct(mask).cast<double>(), Eigen::VectorXd::Zero(4)};
+  Rng programming(9);
+  circuit::LayerMapping m = circuit::map_layer(d, -1.0, A, cfg.circuit.crossbar, programming, 0);
+  for (Eigen::Index j = 0; j < 4; ++j)
+    for (Eigen::Index i = 0; i < 6; ++i)
+      if (mask(j, i) == 0.0f) {
+        m.g_plus(j, i) = 0.1e-6 * (1 + 0.1 * static_cast<double>(i));
+        m.g_minus(j, i) = 0.1e-6 * (1 + 0.07 * static_cast<double>(j));
+      }
+  circuit::Circuit c;
+  auto& in = c.block("inputs");
+  std::vector<std::pair<std::string, std::string>> rows;
+  std::vector<std::string> names;
+  for (int i = 0; i < 6; ++i) {
+    const std::string p = "x" + std::to_string(i) + "p", n = "x" + std::to_string(i) + "n";
+    circuit::voltage(c, in, "xp" + std::to_string(i), p, circuit::SourceValue{A * x(i), std::nullopt});
+    circuit::voltage(c, in, "xn" + std::to_string(i), n, circuit::SourceValue{-A * x(i), std::nullopt});
+    rows.emplace_back(p, n);
+    names.push_back(p);
+  }
+  const circuit::Environment env{cfg.circuit.supply.vdd, cfg.circuit.supply.vss, cfg.circuit.opamp,
+                                 cfg.circuit.crossbar.cell, cfg.circuit.relu.knee};
+  circuit::add_crossbar(c, 0, m, rows, names, false, cfg.circuit, env);
+  auto& cols = c.block("virtual grounds");
+  for (int j = 0; j < 4; ++j)
+    circuit::voltage(c, cols, "col" + std::to_string(j), "l1_c" + std::to_string(j), circuit::SourceValue{0.0, std::nullopt});
+  spice::NgspiceSession session;
+  session.load(spice::emit(c));
+  session.run(30, "op");
+  // The masked product: the current the cells deliver into column j is
+  // sum_i (G+ - G-) A x_i = -g_unit A (W . M) x + leak (the layer stores -w).
+  const Eigen::VectorXd mvp = (w.cwiseProduct(mask)).cast<double>() * x;
+  for (int j = 0; j < 4; ++j) {
+    const double i_col = session.vector("vcol" + std::to_string(j) + "#branch").re.at(0);
+    double leak = 0, leak_max = 0;
+    for (int i = 0; i < 6; ++i)
+      if (mask(j, i) == 0.0f) {
+        leak += (m.g_plus(j, i) - m.g_minus(j, i)) * A * x(i);
+        leak_max += (m.g_plus(j, i) + m.g_minus(j, i)) * A * x(i);
+      }
+    const double expected = -m.g_unit * A * mvp(j) + leak;
+    INFO("column " << j << ": " << i_col << " A, expected " << expected << " A (leak " << leak << ")");
+    // SPICE's branch current flows from + (the column) through the 0 V source: the current the cells deliver.
+    CHECK(i_col == Approx(expected).epsilon(1e-9).margin(1e-15));
+    CHECK(std::abs(i_col + m.g_unit * A * mvp(j)) <= leak_max + 1e-15);
+    CHECK(std::abs(i_col + m.g_unit * A * mvp(j)) > 0.0);  // the off-state pairs do leak
+  }
+}
+
+namespace {
+
+// A small network whose output 0 grows with the hidden spikes, so that the
+// confidence crosses 0.8 part-way through the steps.
+SpikingNet early_stop_network() {
+  config::PrimeNetworkConfig nc;
+  nc.hidden = 8;
+  nc.weight_std_hidden = 0.35;
+  SpikingNet net = random_network(nc, 12, 10, 21);
+  net.w2.setZero();
+  net.w2.row(0).setConstant(1.0f);
+  net.w2.row(1).setConstant(0.1f);
+  net.m1 = top_k_mask(net.w1.cwiseAbs() + Eigen::MatrixXf::Constant(8, 12, 0.0f), 0.25);
+  return net;
+}
+
+}  // namespace
+
+TEST_CASE("prime circuit: early stop halts the transient at the step the software stops at", "[prime]") {
+  config::Config cfg = config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                                           {"prime.data.steps=12", "circuit.crossbar.g_unit=0"});
+  const SpikingNet net = early_stop_network();
+  Eigen::VectorXf p = Eigen::VectorXf::LinSpaced(12, 0.2f, 0.9f);
+  const Eigen::MatrixXf spikes = encode(p, config::SpikeCoding::rate, 12, 4, 0);
+  const ImageResult sw = run_image(net, spikes, cfg.prime.early_stop);
+  INFO("software stops after " << sw.steps << " steps; confidences " << Eigen::Map<const Eigen::VectorXd>(sw.confidence.data(), 12).transpose());
+  REQUIRE(sw.steps > 2);
+  REQUIRE(sw.steps < 12);
+  // Clear of the threshold on both sides, so that the circuit's small
+  // analogue errors cannot move the decision.
+  REQUIRE(sw.confidence[static_cast<std::size_t>(sw.steps - 1)] > 0.81);
+  REQUIRE(sw.confidence[static_cast<std::size_t>(sw.steps - 2)] < 0.79);
+
+  const CircuitImage ck = simulate_image(cfg, net, spikes, 60);
+  CHECK(ck.halted);
+  CHECK(ck.steps == sw.steps);
+  CHECK(ck.predicted == sw.predicted);
+  // It halted: ngspice stopped within the step after the decision (normally
+  // at the decision point itself, 0.95 step; see TransientWatch), not at the end.
+  const double step = cfg.prime.circuit.step;
+  CHECK(ck.last_time < (sw.steps + 1) * step);
+  CHECK(ck.stop_time == Approx((sw.steps - 0.05) * step).margin(0.02 * step));
+  CHECK(ck.last_time > (sw.steps - 0.1) * step);
+  // The same hidden spikes, step by step, up to the stop.
+  for (int t = 0; t < ck.steps; ++t)
+    for (Eigen::Index j = 0; j < net.hidden(); ++j) CHECK(ck.hidden_spikes(j, t) == sw.hidden_trace(j, t));
+  // And the outputs, in units.
+  for (int t = 0; t < ck.steps; ++t)
+    for (Eigen::Index k = 0; k < 10; ++k)
+      CHECK(ck.outputs[static_cast<std::size_t>(t)](k) == Approx(sw.outputs[static_cast<std::size_t>(t)](k)).margin(0.02));
+
+  // Without early stop the transient runs all 12 steps.
+  cfg.prime.early_stop.enabled = false;
+  const CircuitImage full = simulate_image(cfg, net, spikes, 60);
+  CHECK_FALSE(full.halted);
+  CHECK(full.steps == 12);
+  CHECK(full.last_time == Approx(12 * step));
+  CHECK(full.energy > ck.energy);
+}
