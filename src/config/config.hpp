@@ -15,6 +15,7 @@
 
 #include "config/reflect.hpp"
 #include "config/transistor.hpp"
+#include "config/field.hpp"
 #include "config/prime.hpp"
 #include "config/twin.hpp"
 #include "util/limits.hpp"
@@ -31,7 +32,7 @@ enum class LinearSolver { automatic, klu, sparse };
 enum class Integration { trap, gear };
 enum class LrSchedule { constant, cosine };
 enum class ReferenceModel { network, circuit };
-enum class Task { diffusion, twin, prime };
+enum class Task { diffusion, twin, prime, field };
 
 template <>
 struct EnumNames<DatasetKind> {
@@ -82,7 +83,7 @@ struct EnumNames<ReferenceModel> {
 template <>
 struct EnumNames<Task> {
   static constexpr std::array<std::pair<Task, std::string_view>, 3> values{
-      {{Task::diffusion, "diffusion"}, {Task::twin, "twin"}, {Task::prime, "prime"}}};
+      {{Task::diffusion, "diffusion"}, {Task::twin, "twin"}, {Task::prime, "prime"}, {Task::field, "field"}}};
 };
 template <>
 struct EnumNames<Integration> {
@@ -651,6 +652,7 @@ struct Config {
   ProjectionConfig projection;
   TwinConfig twin;
   PrimeConfig prime;
+  FieldConfig field;
 
   // Filled by the loader, not keys.
   std::string source;               // the config file as given
@@ -662,8 +664,9 @@ struct Config {
     v("name", name, "Name of the study; used in netlist titles and output folder names (letters, digits, _ - .).");
     v("task", task,
       "What is solved: diffusion (a score network sampled through the PF-ODE or reverse SDE) or twin (a neural-ODE "
-      "digital twin dx/dt = f(x, u) of the system in twin.system; keys under twin:) or prime (the PRIME memristive "
-      "spiking network with topology pruning and early stop on Fashion-MNIST; keys under prime:).");
+      "digital twin dx/dt = f(x, u) of the system in twin.system; keys under twin:), prime (the PRIME memristive "
+      "spiking network with topology pruning and early stop on Fashion-MNIST; keys under prime:) or field (a neural "
+      "field fitted to sparse-view CT projections; keys under field:).");
     v("seed", seed, "Master seed. Every random stream (data, initial weights, training noise, samples) derives from it.");
     v("dataset", dataset, "Target distribution.");
     v("model", model, "Score network and its weight file.");
@@ -677,6 +680,8 @@ struct Config {
     v("projection", projection, "Speed/energy projection against a digital sampler (memcosim run, transistor level).");
     v("twin", twin, "Neural-ODE digital twin (task: twin): the true system, drives, data, network, training, metrics.");
     v("prime", prime, "PRIME spiking network (task: prime): data, network, topology training, early stop, circuit.");
+    v("field", field, "Neural field for sparse-view CT (task: field): phantom, projections, RRAM encoder, training, "
+      "quantisation, SPICE inference.");
   }
   void validate(Checker& c) const;
 

@@ -4,6 +4,7 @@
 
 #include "flow/common.hpp"
 #include "spice/emitter.hpp"
+#include "tasks/field/task.hpp"
 #include "tasks/prime/task.hpp"
 #include "tasks/twin/task.hpp"
 #include "util/error.hpp"
@@ -58,6 +59,8 @@ std::unique_ptr<Task> load_task(const config::Config& cfg, std::ostream& warn) {
       return tasks::twin::load_twin_task(cfg, warn);
     case config::Task::prime:
       return tasks::prime::load_prime_task(cfg, warn);
+    case config::Task::field:
+      return tasks::field::load_field_task(cfg, warn);
   }
   throw std::logic_error("load_task: unknown task");
 }
