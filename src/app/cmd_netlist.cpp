@@ -6,6 +6,7 @@
 #include "flow/common.hpp"
 #include "flow/task.hpp"
 #include "spice/emitter.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::app {
 
@@ -29,9 +30,7 @@ void add_netlist_command(CLI::App& app) {
     if (out->empty()) {
       std::cout << text;
     } else {
-      std::ofstream f(*out);
-      f << text;
-      if (!f) throw Error("cannot write " + *out);
+      write_file(*out, text, "netlist");
       std::cerr << "wrote " << *out << " (" << c.element_count() << " elements, sample " << *sample << ")\n";
     }
   });

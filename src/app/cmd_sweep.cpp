@@ -48,12 +48,17 @@ void add_sweep(CLI::App& app) {
       for (const auto& job : s.jobs) std::cout << "  job " << job.index << "  " << job.config_hash << "  " << job.label() << "\n";
       return;
     }
-    study::MpiWorld mpi;
-    if (mpi.rank() != 0) {
-      study::serve_sweep(opt, mpi);
-      return;
+    study::SweepResult r;
+    {
+      // MPI is finalised when `mpi` leaves this scope, also on the
+      // interrupt path below (std::exit would skip its destructor).
+      study::MpiWorld mpi;
+      if (mpi.rank() != 0) {
+        study::serve_sweep(opt, mpi);
+        return;
+      }
+      r = study::run_sweep(*file, opt, mpi, std::cout);
     }
-    const auto r = study::run_sweep(*file, opt, mpi, std::cout);
     if (r.interrupted) {
       std::cout << std::flush;
       std::exit(130);

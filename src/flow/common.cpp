@@ -298,9 +298,8 @@ std::filesystem::path prepare_output_dir(const std::string& dir) {
 }
 
 void write_resolved_config(const std::filesystem::path& dir, const config::Config& cfg) {
-  std::ofstream out(dir / "config.resolved.yaml");
-  out << "# " << cfg.source << " as run (defaults filled in)\n" << config::to_yaml(cfg);
-  if (!out) throw Error("cannot write " + (dir / "config.resolved.yaml").string());
+  write_file(dir / "config.resolved.yaml", "# " + cfg.source + " as run (defaults filled in)\n" + config::to_yaml(cfg),
+             "resolved config");
 }
 
 }  // namespace memcosim::flow

@@ -6,26 +6,35 @@
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::flow {
 
 namespace {
 
 void write_points(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& x) {
-  std::ofstream out(path);
+  AtomicFile file(path, "plot data");
   for (Eigen::Index j = 0; j < x.cols(); ++j)
-    if (x.col(j).allFinite()) out << csv_number(x(0, j)) << ' ' << csv_number(x(1, j)) << '\n';
+    if (x.col(j).allFinite()) file.stream() << csv_number(x(0, j)) << ' ' << csv_number(x(1, j)) << '\n';
+  file.commit();
 }
 
 }  // namespace
 
+std::string plain_text(std::string s) {
+  for (char& c : s)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return s;
+}
+
 // gnuplot titles are double-quoted strings in enhanced text mode: keep them
 // printable and unquoted, and escape the enhanced-mode control characters
 // (a config named ring_sde would otherwise print "ring" with a subscript).
+// In a double-quoted string "\\_" is the two characters \_, which enhanced
+// mode prints as a literal _.
 std::string safe_title(std::string s) {
   std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) c = ' ';
+  for (char c : plain_text(std::move(s))) {
     if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' || c == '~') out += "\\\\";
     out += c;
   }
@@ -68,18 +77,20 @@ bool plot_samples(const std::filesystem::path& dir, const Eigen::Ref<const Eigen
                   const Eigen::Ref<const Eigen::MatrixXd>& software, const std::string& title, std::ostream& warn) {
   write_points(dir / "plot_software.dat", software);
   write_points(dir / "plot_circuit.dat", circuit);
-  std::ofstream gp(dir / "samples.gp");
+  AtomicFile gp_file(dir / "samples.gp", "plot script");
+  std::ostream& gp = gp_file.stream();
   gp << kHeader << "set output 'samples.png'\nset title \"" << safe_title(title) << "\"\n"
      << "plot 'plot_software.dat' with points pt 7 ps 0.5 lc rgb '#999999' title 'software (Boost.Odeint)', \\\n"
      << "     'plot_circuit.dat' with points pt 7 ps 0.6 lc rgb '#1f5fbf' title 'circuit (ngspice)'\n";
-  gp.close();
+  gp_file.commit();
   return run_gnuplot(dir, "samples.gp", warn);
 }
 
 bool plot_trajectories(const std::filesystem::path& dir, const std::vector<TrajectoryPair>& trajectories,
                        const std::string& title, std::ostream& warn) {
   // Blocks per trajectory k: 3k circuit path, 3k+1 reference path, 3k+2 error vs time.
-  std::ofstream data(dir / "plot_trajectories.dat");
+  AtomicFile data_file(dir / "plot_trajectories.dat", "plot data");
+  std::ostream& data = data_file.stream();
   for (const auto& t : trajectories) {
     for (const Eigen::MatrixXd* m : {&t.circuit, &t.reference}) {
       for (Eigen::Index k = 0; k < m->cols(); ++k) data << csv_number((*m)(0, k)) << ' ' << csv_number((*m)(1, k)) << '\n';
@@ -92,8 +103,9 @@ bool plot_trajectories(const std::filesystem::path& dir, const std::vector<Traje
     }
     data << "\n\n";
   }
-  data.close();
-  std::ofstream gp(dir / "trajectories.gp");
+  data_file.commit();
+  AtomicFile gp_file(dir / "trajectories.gp", "plot script");
+  std::ostream& gp = gp_file.stream();
   gp << "set terminal pngcairo size 1600,800 font 'sans,11'\nset output 'trajectories.png'\n"
      << "set multiplot layout 1,2 title \"" << safe_title(title) << "\"\n"
      << "set size ratio -1\nset xlabel 'x_0'\nset ylabel 'x_1'\nset key top left\n"
@@ -116,13 +128,14 @@ bool plot_trajectories(const std::filesystem::path& dir, const std::vector<Traje
        << " title 'sample " << trajectories[k].index << "'";
   }
   gp << "\nunset multiplot\n";
-  gp.close();
+  gp_file.commit();
   return run_gnuplot(dir, "trajectories.gp", warn);
 }
 
 bool plot_classes(const std::filesystem::path& dir, const std::vector<ClassPanel>& panels, const std::string& title,
                   std::ostream& warn) {
-  std::ofstream gp(dir / "classes.gp");
+  AtomicFile gp_file(dir / "classes.gp", "plot script");
+  std::ostream& gp = gp_file.stream();
   gp << "set terminal pngcairo size " << 600 * std::max<std::size_t>(panels.size(), 1) << ",660 font 'sans,11'\n"
      << "set output 'classes.png'\nset multiplot layout 1," << panels.size() << " title \"" << safe_title(title)
      << "\"\nset size ratio -1\nset xrange [-1.5:1.5]\nset yrange [-1.5:1.5]\nset xlabel 'x_0'\nset ylabel 'x_1'\n"
@@ -137,7 +150,7 @@ bool plot_classes(const std::filesystem::path& dir, const std::vector<ClassPanel
        << "' with points pt 7 ps 0.6 lc rgb '#1f5fbf' title 'circuit'\n";
   }
   gp << "unset multiplot\n";
-  gp.close();
+  gp_file.commit();
   return run_gnuplot(dir, "classes.gp", warn);
 }
 

@@ -34,8 +34,14 @@ bool plot_trajectories(const std::filesystem::path& dir, const std::vector<Traje
 // false after a warning on `warn` when gnuplot is missing or fails.
 bool run_gnuplot(const std::filesystem::path& dir, const std::string& script_name, std::ostream& warn);
 
-// Text made safe inside a double-quoted gnuplot string.
+// The one escape for text in gnuplot scripts. Every title, label and key of
+// the scripts memcosim writes is a double-quoted string printed by an
+// enhanced-text terminal, and goes through safe_title: quotes, backslashes
+// and control characters become spaces and the enhanced-mode characters
+// _ ^ { } @ & ~ print as themselves (test: the labels read back from an SVG
+// rendering). plain_text only does the first part (text in data files).
 std::string safe_title(std::string s);
+std::string plain_text(std::string s);
 // One panel per class: circuit samples over software samples.
 struct ClassPanel {
   std::string name;

@@ -24,6 +24,7 @@
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::flow {
 
@@ -158,7 +159,7 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   report.software_metrics = analysis::compute_metrics(refs.x_soft, target, mopt);
   report.simulated_seconds = sc.duration;
   report.wall_seconds = seconds_since(start_time);
-  write_samples_csv(dir / "samples.csv", refs.x_ref, {"x0", "x1"});
+  write_samples_csv(dir / "samples.csv", refs.x_ref);
   nlohmann::json summary;
   summary["config"] = cfg.source;
   summary["name"] = cfg.name;
@@ -170,7 +171,7 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   summary["metrics"] = {{"reference", report.circuit_metrics.to_json()}, {"software", report.software_metrics.to_json()}};
   summary["kl_ratio_reference_over_software"] = report.circuit_metrics.kl.kl / report.software_metrics.kl.kl;
   summary["wall_seconds"] = report.wall_seconds;
-  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+  write_file(dir / "summary.json", summary.dump(2) + "\n", "run summary");
   report.summary = summary;
   log << "memcosim run " << cfg.name << " (reference only, no ngspice): " << n << " trajectories of the circuit-equivalent "
       << (refs.settled ? "reference (settled circuit: programmed conductances, block statics)" : "reference (network)")
@@ -201,7 +202,7 @@ class DiffusionRun {
     integrate();
     open_outputs();
     ph_.simulation_loop = run_jobs(
-        sim_, n_, cfg_.simulation.workers, [&](long i) { return job(i); },
+        sim_, n_, [&](long i) { return job(i); },
         [&](spice::Result&& r) { handle(std::move(r)); }, opt_.quiet, log_);
     const auto metrics_start = Clock::now();
     compare_distributions();
@@ -213,7 +214,7 @@ class DiffusionRun {
     draw();
     ph_.plots = seconds_since(plots_start);
     add_phase_timing(summary["timing"], ph_, opt_, seconds_since(start_));
-    std::ofstream(dir_ / "summary.json") << summary.dump(2) << "\n";
+    write_file(dir_ / "summary.json", summary.dump(2) + "\n", "run summary");
     report_.summary = summary;
     log_ << "  results in " << dir_.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
             "trajectories.png)\n";
@@ -272,7 +273,7 @@ class DiffusionRun {
 
   // ---- outputs that grow as results arrive -------------------------------------
   void open_outputs() {
-    timed(ph_.netlist_generation, [&] { std::ofstream(dir_ / "netlist.cir") << spice::emit(circuit_for(0).circuit); });
+    timed(ph_.netlist_generation, [&] { write_file(dir_ / "netlist.cir", spice::emit(circuit_for(0).circuit), "netlist"); });
     std::vector<std::string> header = {"index", "status"};
     for (const char* what : {"start", "circuit", "reference", "software"})
       for (int d = 0; d < dim_; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
@@ -635,7 +636,7 @@ ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& 
     r.runs.push_back(std::move(run));
   }
   r.summary = {{"config", cfg.source}, {"name", cfg.name}, {"classes", per_class}, {"failures", r.failures}};
-  std::ofstream(dir / "summary.json") << r.summary.dump(2) << "\n";
+  write_file(dir / "summary.json", r.summary.dump(2) + "\n", "run summary");
 
   log << "\nper class (circuit " << config::enum_name(cfg.circuit.level) << ", "
       << config::enum_name(cfg.sampling.method) << "):\n  class   KL circuit  KL software  ratio   final error max\n";

@@ -8,6 +8,7 @@
 #include "flow/common.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::flow {
 
@@ -47,7 +48,7 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
   if (!out_dir.empty()) {
     prepare_output_dir(out_dir.string());
     write_resolved_config(out_dir, cfg);
-    write_samples_csv(out_dir / "samples.csv", r.result.samples, {"x0", "x1"});
+    write_samples_csv(out_dir / "samples.csv", r.result.samples);
     nlohmann::json j;
     j["config"] = cfg.source;
     j["engine"] = "reference";
@@ -58,7 +59,7 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
     j["solver"] = {{"ok", st.ok}, {"message", st.message}, {"steps", st.steps}, {"rhs_evals", st.rhs_evals},
                    {"wall_seconds", st.wall_seconds}};
     j["metrics"] = have_metrics ? r.metrics.to_json() : nlohmann::json(nullptr);
-    std::ofstream(out_dir / "metrics.json") << j.dump(2) << "\n";
+    write_file(out_dir / "metrics.json", j.dump(2) + "\n", "metrics");
     log << "wrote " << (out_dir / "samples.csv").string() << " and " << (out_dir / "metrics.json").string() << "\n";
   }
   if (!st.ok) throw SimulationError("reference sampler failed: " + st.message);

@@ -62,10 +62,10 @@ std::map<long, spice::TestFault> injected_faults() {
 
 }  // namespace
 
-double run_jobs(Simulator& sim, long n, int workers, const std::function<spice::Job(long)>& make_job,
+double run_jobs(Simulator& sim, long n, const std::function<spice::Job(long)>& make_job,
                 const std::function<void(spice::Result&&)>& handle, bool quiet, std::ostream& log) {
   const auto start = Clock::now();
-  const long in_flight = 4 * std::max<long>(1, workers > 0 ? workers : 2);
+  const long in_flight = 4 * std::max<long>(1, sim.runner->parallelism());
   const auto faults = injected_faults();
   long submitted = 0, done = 0;
   auto submit = [&](long i) {

@@ -42,13 +42,14 @@ struct Simulator {
 // asked for and missing.
 Simulator start_simulator(const config::Config& cfg, bool prefer_sparse);
 
-// Runs jobs 0 .. n-1: a few per worker in flight, each built by make_job(i)
+// Runs jobs 0 .. n-1: four per simulator worker in flight (one worker in
+// process mode), each built by make_job(i)
 // only when it is submitted, each result handed to handle() as it arrives
 // (any order). Progress lines go to log unless quiet. Returns the wall
 // seconds of the loop. Test hook: MEMCOSIM_TEST_FAULTS="3:segfault,5:hang"
 // makes the job of trajectory 3 crash its worker and that of 5 hang, to
 // prove a run keeps every other result.
-double run_jobs(Simulator& sim, long n, int workers, const std::function<spice::Job(long)>& make_job,
+double run_jobs(Simulator& sim, long n, const std::function<spice::Job(long)>& make_job,
                 const std::function<void(spice::Result&&)>& handle, bool quiet, std::ostream& log);
 
 // How often each watched node reached the swing limits, over all results.

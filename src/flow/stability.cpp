@@ -18,6 +18,7 @@
 #include "flow/simulate.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::flow {
 
@@ -417,7 +418,7 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
                  {"passed", report.passed()}};
   if (!opt.out_dir.empty()) {
     prepare_output_dir(opt.out_dir.string());
-    std::ofstream(opt.out_dir / "stability.json") << report.json.dump(2) << "\n";
+    write_file(opt.out_dir / "stability.json", report.json.dump(2) + "\n", "stability results");
     log << "\nresults in " << (opt.out_dir / "stability.json").string() << "\n";
   }
   log << (report.passed() ? "stability: PASS" : "stability: FAIL") << " (" << report.conditions.size()

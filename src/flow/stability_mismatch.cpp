@@ -17,6 +17,7 @@
 #include "flow/simulate.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::flow {
 
@@ -282,7 +283,7 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
                  {"passed", report.passed()}};
   if (!opt.out_dir.empty()) {
     prepare_output_dir(opt.out_dir.string());
-    std::ofstream(opt.out_dir / "stability.json") << report.json.dump(2) << "\n";
+    write_file(opt.out_dir / "stability.json", report.json.dump(2) + "\n", "stability results");
     log << "\nresults in " << (opt.out_dir / "stability.json").string() << "\n";
   }
   log << (report.passed() ? "stability --mismatch: PASS" : "stability --mismatch: FAIL") << "\n";

@@ -57,11 +57,7 @@ YAML::Node load_yaml_document(const std::string& path, const std::string& what) 
 
 void write_yaml_document(const std::string& path, const YAML::Emitter& out, const std::string& what) {
   if (!out.good()) throw Error("writing " + what + ": YAML emitter error: " + out.GetLastError());
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw Error("cannot write " + what + " '" + path + "': " + std::strerror(errno));
-  f << out.c_str() << '\n';
-  f.close();
-  if (!f) throw Error("error while writing " + what + " '" + path + "'");
+  write_file(path, std::string(out.c_str()) + '\n', what);
 }
 
 // One Dense layer: {name, shape, weight, bias}. expected_rows/cols come from

@@ -17,6 +17,7 @@
 #include "spice/deck.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::regress {
 
@@ -46,9 +47,7 @@ std::string read_text(const fs::path& p) {
 
 void write_text(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  if (!out) throw Error("cannot write " + p.string());
+  write_file(p, text, "golden file");
 }
 
 config::Config case_config(const Case& c) {

@@ -8,6 +8,7 @@
 #include "spice/session.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::spice {
 
@@ -59,11 +60,9 @@ void write_csv(const Plot& plot, std::ostream& out) {
 }
 
 void write_csv(const Plot& plot, const std::filesystem::path& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error("cannot write " + path.string());
-  write_csv(plot, out);
-  out.close();
-  if (!out) throw Error("error while writing " + path.string());
+  AtomicFile out(path, "CSV");
+  write_csv(plot, out.stream());
+  out.commit();
 }
 
 std::vector<std::filesystem::path> write_plots_csv(const std::vector<Plot>& plots, const std::filesystem::path& dir) {

@@ -11,6 +11,7 @@
 
 #include "spice/text.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::spice {
 
@@ -262,11 +263,9 @@ void write_plot(const Plot& plot, std::ostream& out, bool ascii) {
 }  // namespace
 
 void write_raw_file(const std::vector<Plot>& plots, const std::filesystem::path& path, bool ascii) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error("cannot write " + path.string());
-  for (const Plot& p : plots) write_plot(p, out, ascii);
-  out.close();
-  if (!out) throw Error("error while writing " + path.string());
+  AtomicFile out(path, "raw file");
+  for (const Plot& p : plots) write_plot(p, out.stream(), ascii);
+  out.commit();
 }
 
 }  // namespace memcosim::spice

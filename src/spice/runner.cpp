@@ -40,6 +40,8 @@ void Runner::run(std::vector<Job> jobs, const std::function<void(Result&&)>& on_
   while (auto r = next()) on_result(std::move(*r));
 }
 
+unsigned Runner::parallelism() const { return pool_ ? pool_->size() : 1u; }
+
 std::size_t Runner::pending() const {
   return pool_ ? pool_->pending() : queue_.size();
 }

@@ -41,6 +41,8 @@ class Runner {
   std::optional<Result> next();
   void run(std::vector<Job> jobs, const std::function<void(Result&&)>& on_result);
   std::size_t pending() const;
+  // Jobs that run at once: the worker processes, or 1 in process.
+  unsigned parallelism() const;
   const SimulatorInfo& simulator_info() const;
 
  private:

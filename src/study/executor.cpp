@@ -22,6 +22,7 @@
 #include "spice/worker_pool.hpp"
 #include "study/study.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 extern char** environ;
 
@@ -111,11 +112,7 @@ std::string LocalExecutor::start(const JobTicket& ticket) {
   if (ec) throw Error("cannot create job folder " + ticket.dir.string() + ": " + ec.message());
   nlohmann::json j = ticket.to_json();
   j["parent_pid"] = static_cast<long>(::getpid());
-  {
-    std::ofstream out(job_json_path(ticket.dir));
-    out << j.dump(2) << "\n";
-    if (!out) throw Error("cannot write " + job_json_path(ticket.dir).string());
-  }
+  write_file(job_json_path(ticket.dir), j.dump(2) + "\n", "job ticket");
   const std::string log = job_log_path(ticket.dir).string();
   const std::string exe = executable_.string();
   const std::string json_path = job_json_path(ticket.dir).string();

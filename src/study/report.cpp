@@ -12,6 +12,7 @@
 #include "flow/plots.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::study {
 
@@ -253,7 +254,8 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
     Panel panel;
     panel.metric = spec.metrics[m];
     panel.data = "sweep_" + std::to_string(m) + ".dat";
-    std::ofstream data(dir / panel.data);
+    AtomicFile data_file(dir / panel.data, "plot data");
+    std::ostream& data = data_file.stream();
     data << "# " << panel.metric << " against " << spec.x << (spec.series.empty() ? "" : ", one block per " + spec.series)
          << "\n# x mean standard_deviation jobs" << (categorical ? " label" : "") << "\n";
     for (std::size_t s = 0; s < series.size(); ++s) {
@@ -278,12 +280,13 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
         const double sd = vs.size() > 1 ? std::sqrt(var / static_cast<double>(vs.size() - 1)) : 0.0;
         panel.spread = panel.spread || vs.size() > 1;
         data << csv_number(x) << ' ' << csv_number(mean) << ' ' << csv_number(sd) << ' ' << vs.size();
-        if (categorical) data << " \"" << flow::safe_title(labels[x]) << "\"";
+        if (categorical) data << " \"" << flow::plain_text(labels[x]) << "\"";  // for people; the ticks are in the script
         data << "\n";
       }
       data << "\n\n";
       panel.blocks.push_back(s);
     }
+    data_file.commit();
     if (!panel.blocks.empty()) panels.push_back(std::move(panel));
   }
   if (panels.empty()) {
@@ -293,9 +296,10 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
 
   const std::size_t n = panels.size();
   const std::size_t cols = n == 1 ? 1 : 2, rows_n = (n + cols - 1) / cols;
-  std::ofstream gp(dir / "sweep.gp");
+  AtomicFile gp_file(dir / "sweep.gp", "plot script");
+  std::ostream& gp = gp_file.stream();
   gp << "set terminal pngcairo size " << (cols == 1 ? 1000 : 1700) << "," << 120 + 600 * rows_n
-     << " font 'sans,11' noenhanced\nset output 'sweep.png'\n"  // noenhanced: key names have underscores
+     << " font 'sans,11'\nset output 'sweep.png'\n"  // enhanced: every label goes through safe_title
      << "set multiplot layout " << rows_n << "," << cols << " title \"" << flow::safe_title(view.name) << "\"\n"
      << "set grid\nset key outside right top title \"" << flow::safe_title(spec.series) << "\"\n"
      << "set xlabel \"" << flow::safe_title(spec.x) << "\"\n";
@@ -307,13 +311,18 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
     for (const auto* r : done) largest = std::max(largest, std::abs(*parameter_number(*r, spec.x)));
     if (largest >= 1e4 || (largest > 0 && largest < 1e-2)) gp << "set format x '" << (spec.log_x ? "%.0s%c" : "%.1s%c") << "'\n";
   }
-  if (categorical) gp << "set xrange [-0.5:" << static_cast<double>(categories.size()) - 0.5 << "]\n";
+  if (categorical) {
+    gp << "set xrange [-0.5:" << static_cast<double>(categories.size()) - 0.5 << "]\nset xtics (";
+    for (std::size_t k = 0; k < categories.size(); ++k)
+      gp << (k ? ", " : "") << "\"" << flow::safe_title(categories[k]) << "\" " << k;
+    gp << ")\n";
+  }
   for (const auto& p : panels) {
     gp << "set title \"" << flow::safe_title(p.metric) << (p.spread ? " (mean +- sd over the other parameters)" : "")
        << "\"\nplot ";
     for (std::size_t b = 0; b < p.blocks.size(); ++b) {
       const std::string& s = series[p.blocks[b]];
-      const std::string using_cols = categorical ? (p.spread ? "1:2:3:xtic(5)" : "1:2:xtic(5)") : (p.spread ? "1:2:3" : "1:2");
+      const std::string using_cols = p.spread ? "1:2:3" : "1:2";
       gp << (b ? ", \\\n     " : "") << "'" << p.data << "' index " << b << " using " << using_cols << " with "
          << (p.spread ? "yerrorlines" : "linespoints") << " lw 2 pt 7 ps 1.2 lc " << (p.blocks[b] % 8) + 1 << " title \""
          << flow::safe_title(spec.series.empty() ? p.metric : s) << "\"";
@@ -321,7 +330,7 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
     gp << "\n";
   }
   gp << "unset multiplot\n";
-  gp.close();
+  gp_file.commit();
   return flow::run_gnuplot(dir, "sweep.gp", warn);
 }
 
@@ -329,13 +338,14 @@ void write_results(const fs::path& dir, Store& store, std::ostream& log) {
   const auto rows = store.records();
   const StudyView view = StudyView::from(store);
   {
-    std::ofstream csv(dir / "results.csv");
-    write_csv(csv, rows, view);
-    if (!csv) throw Error("cannot write " + (dir / "results.csv").string());
+    AtomicFile csv(dir / "results.csv", "study results");
+    write_csv(csv.stream(), rows, view);
+    csv.commit();
   }
   {
-    std::ofstream table(dir / "table.txt");
-    write_table(table, rows, view, view.table_metrics);
+    AtomicFile table(dir / "table.txt", "study table");
+    write_table(table.stream(), rows, view, view.table_metrics);
+    table.commit();
   }
   const bool plotted = plot_sweep(dir, rows, view, log);
   log << "results: " << (dir / "table.txt").string() << ", " << (dir / "results.csv").string()

@@ -45,8 +45,9 @@ void CsvWriter::end_row() {
   if (!out_) throw Error("cannot write " + path_.string() + " (disk full?)");
 }
 
-void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples,
-                       const std::vector<std::string>& header) {
+void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples) {
+  std::vector<std::string> header;
+  for (Eigen::Index d = 0; d < samples.rows(); ++d) header.push_back("x" + std::to_string(d));
   CsvWriter w(path, header);
   std::vector<double> r(static_cast<std::size_t>(samples.rows()));
   for (Eigen::Index j = 0; j < samples.cols(); ++j) {

@@ -34,8 +34,7 @@ class CsvWriter {
 std::string csv_number(double v);
 std::string csv_field(const std::string& text);
 
-// A dim x n matrix of samples (one per column) as rows of header columns.
-void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples,
-                       const std::vector<std::string>& header);
+// A dim x n matrix of samples (one per column) as rows, columns x0 .. x<dim-1>.
+void write_samples_csv(const std::filesystem::path& path, const Eigen::Ref<const Eigen::MatrixXd>& samples);
 
 }  // namespace memcosim

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace memcosim {
@@ -66,6 +68,47 @@ std::filesystem::path this_shared_object() {
 }
 
 }  // namespace
+
+AtomicFile::AtomicFile(std::filesystem::path path, std::string_view what)
+    : path_(std::move(path)), what_(what) {
+  temp_ = path_;
+  temp_ += ".tmp." + std::to_string(::getpid());
+  out_.open(temp_, std::ios::binary | std::ios::trunc);
+  if (!out_) fail(std::strerror(errno));
+}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  out_.close();
+  std::error_code ec;
+  std::filesystem::remove(temp_, ec);
+}
+
+void AtomicFile::fail(const std::string& reason) {
+  out_.close();
+  std::error_code ec;
+  std::filesystem::remove(temp_, ec);
+  committed_ = true;  // nothing left for the destructor
+  throw Error("cannot write " + what_ + " '" + path_.string() + "': " + reason);
+}
+
+void AtomicFile::commit() {
+  if (committed_) throw std::logic_error("AtomicFile::commit: called twice for " + path_.string());
+  out_.flush();
+  if (!out_) fail("write error (disc full?)");
+  out_.close();
+  if (!out_) fail("error while closing the file");
+  std::error_code ec;
+  std::filesystem::rename(temp_, path_, ec);
+  if (ec) fail(ec.message());
+  committed_ = true;
+}
+
+void write_file(const std::filesystem::path& path, std::string_view content, std::string_view what) {
+  AtomicFile f(path, what);
+  f.stream().write(content.data(), static_cast<std::streamsize>(content.size()));
+  f.commit();
+}
 
 std::filesystem::path loaded_file(const void* address) {
   Dl_info dl{};

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,41 @@ inline void check_input_file(const std::filesystem::path& path, std::string_view
 // check_input_file, then the whole file (at most max_bytes, else InputError).
 std::string read_input_file(const std::filesystem::path& path, const SourceLocation& where, const std::string& key,
                             std::string_view what, std::uintmax_t max_bytes = kMaxInputFileBytes);
+
+// Output files: every result file (summary.json, metrics.json,
+// stability.json, netlists, weight files, golden files, CSV, plot scripts)
+// is written through AtomicFile, so a reader sees either the previous file
+// or the whole new one, never a truncated one (a study decides a job's
+// outcome from its summary.json), and a full disc or a vanished folder ends
+// in an Error naming the file instead of a silently short result.
+//
+// AtomicFile writes "<name>.tmp.<pid>" beside the target; commit() flushes,
+// checks the stream and renames it over the target. Without commit() (an
+// exception on the way) the destructor removes the temporary file and the
+// target is untouched.
+class AtomicFile {
+ public:
+  // Throws Error("cannot write <what> '<path>': <reason>") when the
+  // temporary file cannot be created.
+  AtomicFile(std::filesystem::path path, std::string_view what);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile();
+  std::ostream& stream() { return out_; }
+  const std::filesystem::path& path() const { return path_; }
+  // Flushes, checks and renames; throws Error naming the file on failure.
+  void commit();
+
+ private:
+  [[noreturn]] void fail(const std::string& reason);
+  std::filesystem::path path_, temp_;
+  std::string what_;
+  std::ofstream out_;
+  bool committed_ = false;
+};
+
+// The whole of `content` as `path`, through AtomicFile.
+void write_file(const std::filesystem::path& path, std::string_view content, std::string_view what);
 
 // The folder of the data shipped with memcosim (configs/, models/,
 // netlists/): the first of these that holds a models/ folder:

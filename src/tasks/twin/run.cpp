@@ -20,6 +20,7 @@
 #include "tasks/twin/task.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::tasks::twin {
 
@@ -151,7 +152,7 @@ class TwinRun {
     }
     nlohmann::json summary = summarize();
     print_report(summary);
-    std::ofstream(dir_ / "summary.json") << summary.dump(2) << "\n";
+    write_file(dir_ / "summary.json", summary.dump(2) + "\n", "run summary");
     flow::RunOutcome out;
     out.failures = failures_;
     out.transients = opt_.reference_only ? 0 : static_cast<long>(cases_.size());
@@ -218,7 +219,7 @@ class TwinRun {
     rails_.v_high = first.v_high;
     time_scale_ = first.time_scale;
     elements_ = first.circuit.element_count();
-    std::ofstream(dir_ / "netlist.cir") << spice::emit(first.circuit);
+    write_file(dir_ / "netlist.cir", spice::emit(first.circuit), "netlist");
     log_ << "circuit: level " << config::enum_name(cfg_.circuit.level) << ", " << elements_ << " elements, T = "
          << fmt("%.4g", time_scale_) << " s per unit of model time; " << cases_.size() << " transients; "
          << sim_.describe() << "\n";
@@ -227,7 +228,7 @@ class TwinRun {
   // ---- the transients ---------------------------------------------------------------
   void simulate() {
     simulation_seconds_ = flow::run_jobs(
-        sim_, static_cast<long>(cases_.size()), cfg_.simulation.workers,
+        sim_, static_cast<long>(cases_.size()),
         [&](long i) {
           TwinCircuit tc = case_circuit(cfg_, net_, cases_[static_cast<std::size_t>(i)], scaling_, sim_.use_klu,
                                         static_cast<std::uint64_t>(i));
@@ -504,7 +505,8 @@ class TwinRun {
   void plot(const std::filesystem::path& dir) const {
     const bool hp = sys_.input_dim() > 0;
     const int dim = sys_.dim();
-    std::ofstream gp(dir / (hp ? "hysteresis.gp" : "trajectories.gp"));
+    AtomicFile gp_file(dir / (hp ? "hysteresis.gp" : "trajectories.gp"), "plot script");
+    std::ostream& gp = gp_file.stream();
     std::vector<std::size_t> shown;
     for (std::size_t i = 0; i < cases_.size() && shown.size() < (hp ? 4u : 3u); ++i)
       if (outcomes_[i].ok() && !cases_[i].long_run) shown.push_back(i);
@@ -533,7 +535,7 @@ class TwinRun {
       }
     }
     gp << "unset multiplot\n";
-    gp.close();
+    gp_file.commit();
     flow::run_gnuplot(dir, hp ? "hysteresis.gp" : "trajectories.gp", log_);
   }
 
