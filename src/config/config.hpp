@@ -82,7 +82,7 @@ struct EnumNames<ReferenceModel> {
 };
 template <>
 struct EnumNames<Task> {
-  static constexpr std::array<std::pair<Task, std::string_view>, 3> values{
+  static constexpr std::array<std::pair<Task, std::string_view>, 4> values{
       {{Task::diffusion, "diffusion"}, {Task::twin, "twin"}, {Task::prime, "prime"}, {Task::field, "field"}}};
 };
 template <>

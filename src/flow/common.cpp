@@ -279,7 +279,7 @@ const std::vector<std::string>& result_file_names() {
       "summary.json", "samples.csv", "trajectories.csv", "netlist.cir", "config.resolved.yaml", "metrics.json",
       "stability.json", "samples.png", "trajectories.png", "classes.png", "samples.gp", "trajectories.gp",
       "classes.gp", "plot_circuit.dat", "plot_software.dat", "plot_trajectories.dat", "gnuplot.log",
-      "hysteresis.png", "hysteresis.gp", "images.csv", "images.png", "images.gp", "plot_images.dat", "circuit.csv",
+      "hysteresis.png", "hysteresis.gp", "images.csv", "images.png", "images.gp", "plot_images.dat", "circuit.csv", "circuit_rows.csv",
       "phantom.csv", "fbp.csv", "field.csv", "field_haq.csv", "field_ptq.csv"};
   return names;
 }

@@ -34,7 +34,8 @@ InferenceResult infer_alter(spice::NgspiceSession& s, const FieldCircuit& fc, co
 }
 
 InferenceResult infer_rows(spice::NgspiceSession& s, const FieldCircuit& fc, int n, int row_begin, int row_end,
-                           double timeout_s, const std::function<void(int)>& progress) {
+                           double timeout_s,
+                           const std::function<void(int, std::span<const double>)>& progress) {
   InferenceResult r;
   const auto t0 = Clock::now();
   const double x_first = fc.volts(pixel_x(0, n)), x_last = fc.volts(pixel_x(n - 1, n));
@@ -58,7 +59,7 @@ InferenceResult infer_rows(spice::NgspiceSession& s, const FieldCircuit& fc, int
       r.values.push_back(fc.attenuation(out.re[static_cast<std::size_t>(c)]));
     }
     s.command("destroy all");
-    if (progress) progress(row + 1 - row_begin);
+    if (progress) progress(row, std::span<const double>(r.values).last(static_cast<std::size_t>(n)));
   }
   r.seconds = since(t0);
   return r;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <span>
 #include <vector>
 
 #include <Eigen/Core>
@@ -32,8 +33,11 @@ InferenceResult infer_alter(spice::NgspiceSession& s, const FieldCircuit& fc, co
                             double timeout_s);
 
 // f at the pixel centres of rows [row_begin, row_end) of an N x N image,
-// row-major, by one DC sweep per row. progress(rows done) after each row.
+// row-major, by one DC sweep per row. progress(image row, its N values)
+// after each row, so that the caller can keep every finished row when a
+// later one fails.
 InferenceResult infer_rows(spice::NgspiceSession& s, const FieldCircuit& fc, int resolution, int row_begin, int row_end,
-                           double timeout_s, const std::function<void(int)>& progress = {});
+                           double timeout_s,
+                           const std::function<void(int, std::span<const double>)>& progress = {});
 
 }  // namespace memcosim::tasks::field

@@ -10,6 +10,7 @@
 #include "tasks/field/train.hpp"
 #include "util/csv.hpp"
 #include "util/random.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::tasks::field {
 
@@ -97,7 +98,8 @@ bool plot_images(const std::filesystem::path& dir, const std::string& name,
                  std::ostream& warn) {
   const std::string data = "plot_" + name + ".dat";
   {
-    std::ofstream d(dir / data);
+    AtomicFile d_file(dir / data, "plot data");
+    std::ostream& d = d_file.stream();
     for (const auto& [title, img] : images) {
       const Eigen::Index n = img.rows();
       // matrix rows bottom-up so that row 0 is drawn at the top
@@ -107,8 +109,10 @@ bool plot_images(const std::filesystem::path& dir, const std::string& name,
       }
       d << "\n\n";
     }
+    d_file.commit();
   }
-  std::ofstream gp(dir / (name + ".gp"));
+  AtomicFile gp_file(dir / (name + ".gp"), "plot script");
+  std::ostream& gp = gp_file.stream();
   gp << "set terminal pngcairo size " << 420 * images.size() << ",460 font 'sans,11'\nset output '" << name
      << ".png'\nset multiplot layout 1," << images.size() << "\nset size ratio -1\nunset xtics\nunset ytics\n"
      << "set palette gray\nset cbrange [" << csv_number(lo) << ":" << csv_number(hi) << "]\nunset colorbox\n";
@@ -116,7 +120,7 @@ bool plot_images(const std::filesystem::path& dir, const std::string& name,
     gp << "set title \"" << flow::safe_title(images[k].first) << "\"\nplot '" << data << "' index " << k
        << " matrix with image notitle\n";
   gp << "unset multiplot\n";
-  gp.close();
+  gp_file.commit();
   return flow::run_gnuplot(dir, name + ".gp", warn);
 }
 
@@ -155,7 +159,7 @@ void train_from_config(const config::Config& cfg, const std::string& weights_out
   nlohmann::json summary = img.scores;
   summary["train_seconds"] = rep.seconds;
   summary["final_loss"] = rep.final_loss;
-  std::ofstream(results / "summary.json") << summary.dump(2) << "\n";
+  write_file(results / "summary.json", summary.dump(2) + "\n", "training summary");
   plot_images(results, "images",
               {{"phantom", p.phantom}, {"FBP", p.fbp}, {"field (float)", img.field}, {"field (HAQ)", img.haq},
                {"field (PTQ)", img.ptq}},

@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <fstream>
 #include <ostream>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "flow/common.hpp"
 #include "spice/emitter.hpp"
@@ -14,7 +17,9 @@
 #include "tasks/field/infer.hpp"
 #include "tasks/field/pipeline.hpp"
 #include "tasks/field/task.hpp"
+#include "util/csv.hpp"
 #include "util/error.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::tasks::field {
 
@@ -66,7 +71,7 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
   const bool klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && session.info().has_klu);
   if (klu) fc.circuit.option("klu");
   const std::string netlist = spice::emit(fc.circuit);
-  std::ofstream(dir / "netlist.cir") << netlist;
+  write_file(dir / "netlist.cir", netlist, "netlist");
   log << "circuit: " << fc.circuit.element_count() << " elements (level " << config::enum_name(cfg.circuit.level)
       << ", " << (klu ? "KLU" : "Sparse") << "); one session, method " << config::enum_name(cfg.field.circuit.method)
       << "\n";
@@ -81,18 +86,35 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
   // per-row rates (dc_sweep): the median is reported beside the overall rate
   std::vector<double> row_rates;
   auto last = std::chrono::steady_clock::now();
-  auto progress = [&](int done) {
+  // Every finished row goes to circuit_rows.csv at once: a simulator failure
+  // in a later row keeps them (and summary.json says where it stopped).
+  std::vector<std::string> header = {"row"};
+  for (int c = 0; c < n; ++c) header.push_back("c" + std::to_string(c));
+  CsvWriter rows_csv(dir / "circuit_rows.csv", header);
+  int rows_done = 0;
+  auto progress = [&](int row, std::span<const double> values) {
+    std::vector<double> line = {static_cast<double>(row)};
+    line.insert(line.end(), values.begin(), values.end());
+    rows_csv.row(line);
+    const int done = ++rows_done;
     const auto now = std::chrono::steady_clock::now();
     row_rates.push_back(n / std::chrono::duration<double>(now - last).count());
     last = now;
     if (!options.quiet && (done % 16 == 0 || done == rows)) log << "  rows " << done << "/" << rows << "\n" << std::flush;
   };
-  if (cfg.field.circuit.method == config::FieldInference::dc_sweep) {
-    res = infer_rows(session, fc, n, first, first + rows, timeout, progress);
-  } else {
-    res = infer_alter(session, fc,
-                      pixel_points(n).middleCols(static_cast<Eigen::Index>(first) * n, static_cast<Eigen::Index>(rows) * n),
-                      timeout);
+  try {
+    if (cfg.field.circuit.method == config::FieldInference::dc_sweep) {
+      res = infer_rows(session, fc, n, first, first + rows, timeout, progress);
+    } else {
+      res = infer_alter(session, fc,
+                        pixel_points(n).middleCols(static_cast<Eigen::Index>(first) * n, static_cast<Eigen::Index>(rows) * n),
+                        timeout);
+    }
+  } catch (const Error& e) {
+    summary["circuit"] = {{"failed", e.what()}, {"rows_done", rows_done}, {"rows_file", "circuit_rows.csv"}};
+    write_file(dir / "summary.json", summary.dump(2) + "\n", "run summary");
+    throw SimulationError(std::string(e.what()) + " (after " + std::to_string(rows_done) + " of " +
+                          std::to_string(rows) + " rows; those are in " + (dir / "circuit_rows.csv").string() + ")");
   }
   double median_rate = res.rate();
   if (!row_rates.empty()) {
@@ -139,7 +161,7 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
     for (const auto& l : e.lines) log << l << "\n";
     summary["energy"] = e.json();
   }
-  std::ofstream(dir / "summary.json") << summary.dump(2) << "\n";
+  write_file(dir / "summary.json", summary.dump(2) + "\n", "run summary");
   if (rows == n)
     plot_images(dir, "images",
                 {{"phantom", p.phantom}, {"FBP", p.fbp}, {"field (float)", sw.field}, {"field (HAQ)", sw.haq},

@@ -16,6 +16,7 @@
 #include "tasks/prime/pipeline.hpp"
 #include "util/error.hpp"
 #include "util/random.hpp"
+#include "util/files.hpp"
 
 namespace memcosim::tasks::prime {
 
@@ -160,7 +161,7 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
     const Eigen::MatrixXf spikes = image_spikes(cfg, test, i, false);
     const ImageResult sw = run_image(net, spikes, es);
     if (n == 0) {
-      std::ofstream(dir / "netlist.cir") << spice::emit(build_circuit(cfg, net, spikes, false).circuit);
+      write_file(dir / "netlist.cir", spice::emit(build_circuit(cfg, net, spikes, false).circuit), "netlist");
     }
     CircuitImage ck;
     try {
@@ -223,7 +224,7 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
                  {"hidden_spike_match", match_n > 0 ? match / match_n : 0.0},
                  {"read_energy_per_image_j", energy / d},
                  {"wall_seconds_median", median(walls)}};
-  std::ofstream(dir / "summary.json") << out.summary.dump(2) << "\n";
+  write_file(dir / "summary.json", out.summary.dump(2) + "\n", "run summary");
   log << std::fixed << std::setprecision(2) << "PRIME circuit on " << done << " test images"
       << (es.enabled ? " with early stop" : " without early stop") << ": accuracy circuit "
       << 100.0 * ck_ok / d << " %, software " << 100.0 * sw_ok / d << " %; class agreement " << 100.0 * agree / d
