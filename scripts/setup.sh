@@ -43,11 +43,13 @@ as_root() {
 # python3-torch + python3-onnx: scripts/make-onnx-fixtures.py, which the
 # slow test of the ONNX fixtures runs; memcosim never runs Python;
 # zlib1g-dev: the gzip IDX files of task prime; dataset-fashion-mnist: the
-# Fashion-MNIST IDX files configs/prime_fmnist.yaml reads).
+# Fashion-MNIST IDX files configs/prime_fmnist.yaml reads; clang-format +
+# clang-tidy: the lint gate, scripts/lint.sh).
 packages=(build-essential cmake pkg-config git
           libeigen3-dev libboost-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
           gnuplot-nox libxml2-utils libsqlite3-dev sqlite3 libopenmpi-dev openmpi-bin time jq zlib1g-dev
-          python3-numpy python3-yaml libonnx-dev libprotobuf-dev python3-torch python3-onnx dataset-fashion-mnist)
+          python3-numpy python3-yaml libonnx-dev libprotobuf-dev python3-torch python3-onnx dataset-fashion-mnist
+          clang-format clang-tidy)
 
 missing=()
 if [ "$install" -eq 1 ]; then
