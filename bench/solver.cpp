@@ -36,6 +36,7 @@
 #include "spice/job.hpp"
 #include "spice/runner.hpp"
 #include "spice/session.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::bench {
@@ -75,7 +76,7 @@ Crossbar crossbar_netlist(const config::Config& cfg, int n, double r_wire, doubl
     for (int j = 0; j < n; ++j)
       circuit::cell(c, cells, "cell" + std::to_string(r) + "_" + std::to_string(j), row_node(r, j), col_node(j, r),
                     rng.uniform(g_min, g_max), config::Level::behavioral, env);
-  auto& wires = c.block("wires", {"one segment per cell pitch, " + circuit::spice_number(r_wire) + " ohm"});
+  auto& wires = c.block("wires", {"one segment per cell pitch, " + spice_number(r_wire) + " ohm"});
   for (int r = 0; r < n; ++r) {
     c.add(wires, circuit::Resistor{"Rrw" + std::to_string(r) + "_0", "in" + std::to_string(r), row_node(r, 0), r_wire});
     for (int j = 0; j + 1 < n; ++j)

@@ -43,7 +43,7 @@ for f in bin/memcosim "$libdir/libmemcosim.a" "$libdir/cmake/memcosim/memcosimCo
   [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
 [ -d "$prefix/include/memcosim/app" ] && fail "the CLI's own headers are installed"
-for f in spice/protocol.hpp spice/text.hpp nn/format.hpp util/process.hpp study/mpi.hpp; do
+for f in spice/protocol.hpp spice/text.hpp nn/yaml_io.hpp util/process.hpp study/mpi.hpp; do
   [ -e "$prefix/include/memcosim/$f" ] && fail "internal header installed: $f"
 done
 [ -e "$prefix/share/memcosim/regression" ] && fail "tests/regression installed"

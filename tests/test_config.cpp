@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "support.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 using namespace memcosim;
 using namespace memcosim::config;
@@ -77,9 +78,9 @@ TEST_CASE("parse_si reads SPICE suffixes and plain numbers", "[config]") {
   CHECK_THAT(parse_si("10M").error, Catch::Contains("'meg'"));
 }
 
-TEST_CASE("format_number round-trips exactly", "[config]") {
+TEST_CASE("exact_number text reads back through parse_si exactly", "[config]") {
   for (double v : {0.1, 1e-4, 2e-4, 0.7, 1.0 / 3.0, 6.02214076e23, -5e-324, 12345.0}) {
-    const auto p = parse_si(format_number(v));
+    const auto p = parse_si(exact_number(v));
     REQUIRE(p.ok);
     CHECK(p.value == v);
   }

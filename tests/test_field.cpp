@@ -15,6 +15,7 @@
 #include "tasks/field/model.hpp"
 #include "tasks/field/quant.hpp"
 #include "tasks/field/train.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 using namespace memcosim;
@@ -192,8 +193,8 @@ TEST_CASE("field: the encoder crossbar's DC output equals -k_phase B p (ideal le
   session.load(spice::emit(s.fc.circuit));
   const Eigen::MatrixXd p = (Eigen::MatrixXd(2, 3) << 0.5, -0.9, 0.1, -0.25, 0.7, 0.95).finished();
   for (Eigen::Index k = 0; k < p.cols(); ++k) {
-    session.command("alter vcx = " + circuit::spice_number(s.fc.volts(p(0, k))));
-    session.command("alter vcy = " + circuit::spice_number(s.fc.volts(p(1, k))));
+    session.command("alter vcx = " + spice_number(s.fc.volts(p(0, k))));
+    session.command("alter vcy = " + spice_number(s.fc.volts(p(1, k))));
     session.run(30, "op");
     const Eigen::VectorXd bp = s.f.encoder.B * p.col(k);
     for (Eigen::Index j = 0; j < bp.size(); ++j) {

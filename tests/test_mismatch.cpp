@@ -18,6 +18,7 @@
 #include "spice/runner.hpp"
 #include "spice/session.hpp"
 #include "support.hpp"
+#include "util/numbers.hpp"
 
 using namespace memcosim;
 using namespace memcosim::circuit;

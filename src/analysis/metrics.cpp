@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <numbers>
 #include <sstream>
@@ -11,6 +10,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <nlohmann/json.hpp>
 
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::analysis {
@@ -21,12 +21,6 @@ void require_2d(const Eigen::Ref<const Eigen::MatrixXd>& points, const char* who
   if (points.rows() != 2)
     throw std::invalid_argument(std::string(who) + ": points must be 2 x N (got " +
                                 std::to_string(points.rows()) + " rows)");
-}
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
 }
 
 // Separable Gaussian blur of a square grid, zero outside, then renormalised
@@ -284,16 +278,16 @@ std::vector<Diagnostic> MetricsOptions::check(const std::string& prefix) const {
     out.push_back(std::move(d));
   };
   if (kl.bins < 1) bad("kl.bins", "must be >= 1 (got " + std::to_string(kl.bins) + ")");
-  if (!(kl.lo < kl.hi)) bad("kl.hi", "must be > kl.lo (got " + num(kl.hi) + " <= " + num(kl.lo) + ")");
-  if (!(kl.blur_sigma >= 0.0)) bad("kl.blur_sigma", "must be >= 0 (got " + num(kl.blur_sigma) + ")");
+  if (!(kl.lo < kl.hi)) bad("kl.hi", "must be > kl.lo (got " + text_number(kl.hi) + " <= " + text_number(kl.lo) + ")");
+  if (!(kl.blur_sigma >= 0.0)) bad("kl.blur_sigma", "must be >= 0 (got " + text_number(kl.blur_sigma) + ")");
   if (!(kl.epsilon >= 0.0 && kl.epsilon < 1.0))
-    bad("kl.epsilon", "must be in [0, 1) (got " + num(kl.epsilon) + ")");
+    bad("kl.epsilon", "must be in [0, 1) (got " + text_number(kl.epsilon) + ")");
   if (l2.bins < 1) bad("l2.bins", "must be >= 1 (got " + std::to_string(l2.bins) + ")");
-  if (!(l2.lo < l2.hi)) bad("l2.hi", "must be > l2.lo (got " + num(l2.hi) + " <= " + num(l2.lo) + ")");
+  if (!(l2.lo < l2.hi)) bad("l2.hi", "must be > l2.lo (got " + text_number(l2.hi) + " <= " + text_number(l2.lo) + ")");
   if (mmd.max_points < 2)
     bad("mmd.max_points", "must be >= 2 (got " + std::to_string(mmd.max_points) + ")");
   if (!(mmd.bandwidth >= 0.0))
-    bad("mmd.bandwidth", "must be >= 0, 0 = median heuristic (got " + num(mmd.bandwidth) + ")");
+    bad("mmd.bandwidth", "must be >= 0, 0 = median heuristic (got " + text_number(mmd.bandwidth) + ")");
   if (ring.sectors < 2) bad("ring.sectors", "must be >= 2 (got " + std::to_string(ring.sectors) + ")");
   return out;
 }
@@ -335,12 +329,6 @@ nlohmann::json ring_json(const std::optional<RingStats>& r) {
           {"dof", r->dof},
           {"chi2_p_value", r->chi2_p_value}};
 }
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 }  // namespace
 
 nlohmann::json Metrics::to_json() const {
@@ -366,33 +354,33 @@ nlohmann::json Metrics::to_json() const {
 }
 
 std::string Metrics::summary() const {
-  std::string s = "KL=" + fmt("%.4g", kl.kl) + " L2=" + fmt("%.4g", l2.l2) +
-                  " MMD2=" + fmt("%.3g", mmd.mmd2) + " (h=" + fmt("%.3g", mmd.bandwidth) + ")";
+  std::string s = "KL=" + printf_number("%.4g", kl.kl) + " L2=" + printf_number("%.4g", l2.l2) +
+                  " MMD2=" + printf_number("%.3g", mmd.mmd2) + " (h=" + printf_number("%.3g", mmd.bandwidth) + ")";
   if (ring_generated)
-    s += " ring r=" + fmt("%.3f", ring_generated->radius_mean) + "+-" +
-         fmt("%.3f", ring_generated->radius_std) +
-         " sector dev=" + fmt("%.1f", 100.0 * ring_generated->max_sector_deviation) + "%";
+    s += " ring r=" + printf_number("%.3f", ring_generated->radius_mean) + "+-" +
+         printf_number("%.3f", ring_generated->radius_std) +
+         " sector dev=" + printf_number("%.1f", 100.0 * ring_generated->max_sector_deviation) + "%";
   return s;
 }
 
 std::string Metrics::report() const {
   std::ostringstream o;
   o << "points:        generated " << n_generated << ", target " << n_target << "\n";
-  o << "histogram KL:  " << fmt("%.6g", kl.kl) << " nats (target || generated)"
+  o << "histogram KL:  " << printf_number("%.6g", kl.kl) << " nats (target || generated)"
     << (kl.ok ? "" : " [" + kl.message + "]") << "; outside range: generated "
-    << fmt("%.3g", 100.0 * kl.outside_generated) << "%, target "
-    << fmt("%.3g", 100.0 * kl.outside_target) << "%\n";
-  o << "histogram L2:  " << fmt("%.6g", l2.l2) << "; outside range: generated "
-    << fmt("%.3g", 100.0 * l2.outside_generated) << "%, target "
-    << fmt("%.3g", 100.0 * l2.outside_target) << "%\n";
-  o << "MMD^2 (RBF):   " << fmt("%.4g", mmd.mmd2) << " (bandwidth " << fmt("%.4g", mmd.bandwidth)
+    << printf_number("%.3g", 100.0 * kl.outside_generated) << "%, target "
+    << printf_number("%.3g", 100.0 * kl.outside_target) << "%\n";
+  o << "histogram L2:  " << printf_number("%.6g", l2.l2) << "; outside range: generated "
+    << printf_number("%.3g", 100.0 * l2.outside_generated) << "%, target "
+    << printf_number("%.3g", 100.0 * l2.outside_target) << "%\n";
+  o << "MMD^2 (RBF):   " << printf_number("%.4g", mmd.mmd2) << " (bandwidth " << printf_number("%.4g", mmd.bandwidth)
     << ", " << mmd.n_generated << " vs " << mmd.n_target << " points)\n";
   auto ring = [&](const char* name, const std::optional<RingStats>& r) {
     if (!r) return;
-    o << name << "radius " << fmt("%.4f", r->radius_mean) << " +- " << fmt("%.4f", r->radius_std)
+    o << name << "radius " << printf_number("%.4f", r->radius_mean) << " +- " << printf_number("%.4f", r->radius_std)
       << ", " << r->sector_counts.size() << " sectors: max deviation "
-      << fmt("%.2f", 100.0 * r->max_sector_deviation) << "%, chi2 " << fmt("%.3g", r->chi2)
-      << " (dof " << r->dof << ", p " << fmt("%.3g", r->chi2_p_value) << ")\n";
+      << printf_number("%.2f", 100.0 * r->max_sector_deviation) << "%, chi2 " << printf_number("%.3g", r->chi2)
+      << " (dof " << r->dof << ", p " << printf_number("%.3g", r->chi2_p_value) << ")\n";
   };
   ring("ring (gen):    ", ring_generated);
   ring("ring (target): ", ring_target);

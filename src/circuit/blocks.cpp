@@ -1,4 +1,5 @@
 #include "circuit/blocks.hpp"
+#include "util/numbers.hpp"
 
 #include <algorithm>
 #include <cmath>

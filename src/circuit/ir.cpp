@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <cmath>
-#include <system_error>
 #include <stdexcept>
 
-#include "config/si.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::circuit {
 
@@ -18,12 +16,6 @@ bool is_identifier(std::string_view s) {
 }
 
 bool is_node_name(std::string_view s) { return s == "0" || is_identifier(s); }
-
-std::string spice_number(double x) {
-  std::array<char, 48> buf{};
-  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), x, std::chars_format::general, 15);
-  return ec == std::errc() ? std::string(buf.data(), ptr) : std::string("nan");
-}
 
 namespace {
 
@@ -100,7 +92,7 @@ char type_letter(const Element& e) {
 
 void check_value(const std::string& name, double v, bool positive) {
   if (!std::isfinite(v)) throw std::invalid_argument(name + ": value is not finite");
-  if (positive && !(v > 0)) throw std::invalid_argument(name + ": value must be > 0 (got " + config::format_number(v) + ")");
+  if (positive && !(v > 0)) throw std::invalid_argument(name + ": value must be > 0 (got " + exact_number(v) + ")");
 }
 
 void check_source(const std::string& name, const SourceValue& s) {

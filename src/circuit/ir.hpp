@@ -23,14 +23,10 @@ namespace memcosim::circuit {
 bool is_identifier(std::string_view s);
 bool is_node_name(std::string_view s);
 
-// How every number appears in a netlist: 15 significant digits, %g style
-// ("5e-06", "100000"); readable, deterministic, and far below any simulator
-// tolerance.
-std::string spice_number(double x);
-
 // A behavioural-source expression. Text is only ever produced by the
-// factories below, which format numbers exactly and accept only checked
-// node names and allow-listed functions.
+// factories below, which write numbers as spice_number (util/numbers.hpp:
+// 15 significant digits) and accept only checked node names and
+// allow-listed functions.
 class Expr {
  public:
   static Expr num(double x);

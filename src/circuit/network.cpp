@@ -5,6 +5,7 @@
 
 #include "circuit/nonideal.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::circuit {
 
@@ -32,8 +33,8 @@ LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const c
   } else if (largest * m.g_unit > span * (1 + 1e-12)) {
     config_error(where, "circuit.crossbar.g_unit",
                  "layer " + std::to_string(index + 1) + " needs conductance differences up to " +
-                     config::format_number(largest * m.g_unit) + " S but g_max - g_min = " +
-                     config::format_number(span) + " S; lower g_unit or use 0 (auto)");
+                     exact_number(largest * m.g_unit) + " S but g_max - g_min = " +
+                     exact_number(span) + " S; lower g_unit or use 0 (auto)");
   }
   const DeviceSeeds seeds(device_seed);
   std::uint64_t cell = 0;

@@ -7,6 +7,7 @@
 
 #include "circuit/nonideal.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::circuit {

@@ -7,6 +7,7 @@
 
 #include "circuit/blocks.hpp"
 #include "circuit/mismatch.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::circuit {
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::config {
@@ -21,7 +22,7 @@ bool is_multiple(double a, double b) {
 
 // Rules of the twin: section that tie keys together (task: twin only).
 void validate_twin(const TwinConfig& t, Checker& c) {
-  auto num = [](double v) { return format_number(v); };
+  auto num = [](double v) { return exact_number(v); };
   c.require(!t.hidden.empty(), "twin.hidden", "needs at least one hidden layer");
   const double step = t.stages.step > 0 ? t.stages.step : t.data.dt;
   c.require(t.stages.step == 0 || is_multiple(t.stages.step, t.data.dt), "twin.stages.step",
@@ -61,7 +62,7 @@ void validate_twin(const TwinConfig& t, Checker& c) {
 void validate_prime(const PrimeConfig& p, Checker& c) {
   c.require(28 % p.data.downsample == 0, "prime.data.downsample",
             "must divide 28 (got " + std::to_string(p.data.downsample) + ")");
-  const auto num = [](double x) { return format_number(x); };
+  const auto num = [](double x) { return exact_number(x); };
   const auto& k = p.circuit;
   c.require(0.1 * k.step + k.pulse_width + 2 * k.edge < 0.4 * k.step, "prime.circuit.pulse_width",
             "an input pulse (from 0.1 step, plus its edges) must end before 0.4 step, where the comparators decide "
@@ -84,16 +85,16 @@ void Config::validate(Checker& c) const {
                 name.front() != '.' && name.front() != '-',
             "name", "must be letters, digits, '_', '-' or '.' (not first) (got '" + name + "')");
   c.require(schedule.beta_max > schedule.beta_min, "schedule.beta_max",
-            "must be > schedule.beta_min (got " + format_number(schedule.beta_max) +
-                " <= " + format_number(schedule.beta_min) + ")");
+            "must be > schedule.beta_min (got " + exact_number(schedule.beta_max) +
+                " <= " + exact_number(schedule.beta_min) + ")");
   for (std::size_t i = 0; i < model.hidden.size(); ++i)
     c.require(model.hidden[i] % 2 == 0, "model.hidden[" + std::to_string(i) + "]",
               "must be even (got " + std::to_string(model.hidden[i]) +
                   "): the time embedding adds h/2 sine and h/2 cosine features");
   c.require(!model.hidden.empty(), "model.hidden", "needs at least one hidden layer");
   c.require(circuit.crossbar.g_max > circuit.crossbar.g_min, "circuit.crossbar.g_max",
-            "must be > circuit.crossbar.g_min (got " + format_number(circuit.crossbar.g_max) +
-                " <= " + format_number(circuit.crossbar.g_min) + ")");
+            "must be > circuit.crossbar.g_min (got " + exact_number(circuit.crossbar.g_max) +
+                " <= " + exact_number(circuit.crossbar.g_min) + ")");
   c.require(circuit.dac.points != 1, "circuit.dac.points", "must be 0 (ideal sources) or >= 2 (got 1)");
   c.require(circuit.crossbar.levels != 1, "circuit.crossbar.levels", "must be 0 (continuous) or >= 2 (got 1)");
   c.require(circuit.opamp.headroom < std::min(circuit.supply.vdd, -circuit.supply.vss), "circuit.opamp.headroom",
@@ -107,10 +108,10 @@ void Config::validate(Checker& c) const {
   c.require(!circuit.transistor.relu.clamp || circuit.transistor.relu.topology == RectifierTopology::follower,
             "circuit.transistor.relu.clamp", "the clamp holds the follower's gate: topology must be follower");
   c.require(stability.f_max > stability.f_min, "stability.f_max",
-            "must be > stability.f_min (got " + format_number(stability.f_max) + " <= " + format_number(stability.f_min) + ")");
+            "must be > stability.f_min (got " + exact_number(stability.f_max) + " <= " + exact_number(stability.f_min) + ")");
   c.require(training.learning_rate_final <= training.learning_rate, "training.learning_rate_final",
-            "must be <= training.learning_rate (got " + format_number(training.learning_rate_final) + " > " +
-                format_number(training.learning_rate) + ")");
+            "must be <= training.learning_rate (got " + exact_number(training.learning_rate_final) + " > " +
+                exact_number(training.learning_rate) + ")");
   c.require(!sampling.class_index || *sampling.class_index < model.classes, "sampling.class_index",
             "must be < model.classes (" + std::to_string(model.classes) + ") for a conditional model");
   if (dataset.kind == DatasetKind::letters) {
@@ -127,10 +128,10 @@ void Config::validate(Checker& c) const {
   }
   c.require(circuit.crossbar.stuck_at_min + circuit.crossbar.stuck_at_max <= 1.0, "circuit.crossbar.stuck_at_max",
             "stuck_at_min + stuck_at_max must be <= 1 (got " +
-                format_number(circuit.crossbar.stuck_at_min + circuit.crossbar.stuck_at_max) + ")");
+                exact_number(circuit.crossbar.stuck_at_min + circuit.crossbar.stuck_at_max) + ")");
   c.require(sampling.t_end < sampling.t_start, "sampling.t_end",
-            "must be < sampling.t_start (got " + format_number(sampling.t_end) +
-                " >= " + format_number(sampling.t_start) + ")");
+            "must be < sampling.t_start (got " + exact_number(sampling.t_end) +
+                " >= " + exact_number(sampling.t_start) + ")");
 }
 
 std::filesystem::path Config::resolve(const std::string& path) const {

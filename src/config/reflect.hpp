@@ -31,6 +31,7 @@
 
 #include "config/si.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::config {
 
@@ -73,7 +74,7 @@ struct Bound {
   }
   std::string text() const {
     static constexpr std::array<const char*, 4> ops = {"> ", ">= ", "< ", "<= "};
-    return ops[op] + format_number(limit);
+    return ops[op] + exact_number(limit);
   }
 };
 inline Bound gt(double x) { return {Bound::kGt, x}; }
@@ -298,7 +299,7 @@ class Writer {
     } else if constexpr (IsEnum<T>) {
       return std::string(enum_name(value));
     } else if constexpr (std::is_floating_point_v<T>) {
-      return format_number(value);
+      return exact_number(value);
     } else {
       return std::to_string(value);
     }

@@ -111,12 +111,4 @@ ParsedNumber parse_si(std::string_view text) {
   return {true, value, {}};
 }
 
-std::string format_number(double v) {
-  std::array<char, 64> buf{};
-  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  if (ec != std::errc()) return "nan";
-  std::string s(buf.data(), ptr);
-  return s;
-}
-
 }  // namespace memcosim::config

@@ -24,7 +24,7 @@ struct ParsedNumber {
 
 ParsedNumber parse_si(std::string_view text);
 
-// Shortest decimal text that reads back as exactly the same double.
-std::string format_number(double v);
+// The way back (text that parse_si reads as the same double) is
+// exact_number in util/numbers.hpp.
 
 }  // namespace memcosim::config

@@ -1,21 +1,15 @@
 #include "flow/energy.hpp"
 
 #include <chrono>
-#include <cstdio>
 
 #include "flow/common.hpp"
 #include "reference/sampler.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 bool is_supply_source(const std::string& name) {
   for (const char* prefix : {"Vdd_", "Vss_", "Vwl_", "Vsub_"})
@@ -132,7 +126,7 @@ Projection project(const config::Config& cfg, const AnalogFigures& a, const Digi
               {"software_kl_same_starts", a.software_kl_same_starts},
               {"assumptions",
                "physical time of one transient (t_start to t_end at tau0 = circuit.integrator.r * c = " +
-                   fmt("%.4g s", tau0) +
+                   printf_number("%.4g s", tau0) +
                    "), one sample at a time; energy = supply energy of the transistor-level blocks + energy "
                    "delivered by the ideal sources that stand in for the rest (bias rows, DACs, behavioural "
                    "rectifiers)"}}},
@@ -153,21 +147,21 @@ Projection project(const config::Config& cfg, const AnalogFigures& a, const Digi
   L.push_back("speed/energy projection (per sample; every assumption next to its figure):");
   L.push_back("  | | time per sample | energy per sample | quality (KL to data) | assumptions |");
   L.push_back("  |---|---|---|---|---|");
-  L.push_back("  | analogue (this circuit) | " + fmt("%.4g s", a.seconds) + " | " + fmt("%.4g J", analog_joules) + " (" +
-              fmt("%.4g J", a.supply_joules) + " supply + " + fmt("%.4g J", a.source_joules) + " ideal sources) | " +
-              fmt("%.4g", a.kl) + " over " + std::to_string(a.samples) + " samples; software sampler on the same " +
-              "starts " + fmt("%.4g", a.software_kl_same_starts) +
-              " | simulated physical time t_start -> t_end at tau0 = " + fmt("%.4g s", tau0) +
+  L.push_back("  | analogue (this circuit) | " + printf_number("%.4g s", a.seconds) + " | " + printf_number("%.4g J", analog_joules) + " (" +
+              printf_number("%.4g J", a.supply_joules) + " supply + " + printf_number("%.4g J", a.source_joules) + " ideal sources) | " +
+              printf_number("%.4g", a.kl) + " over " + std::to_string(a.samples) + " samples; software sampler on the same " +
+              "starts " + printf_number("%.4g", a.software_kl_same_starts) +
+              " | simulated physical time t_start -> t_end at tau0 = " + printf_number("%.4g s", tau0) +
               ", one sample at a time; supply energy of the transistor-level blocks + energy the ideal sources (bias "
               "rows, DACs, behavioural rectifiers) deliver |");
-  L.push_back("  | digital (" + p.digital_platform + ") | " + fmt("%.4g s", digital.seconds_per_sample) + " | " +
-              fmt("%.4g J", digital_joules) + " | " + fmt("%.4g", digital.kl) + " over " +
+  L.push_back("  | digital (" + p.digital_platform + ") | " + printf_number("%.4g s", digital.seconds_per_sample) + " | " +
+              printf_number("%.4g J", digital_joules) + " | " + printf_number("%.4g", digital.kl) + " over " +
               std::to_string(digital.samples) + " samples | measured: " + std::to_string(digital.samples) + " samples (" +
               digital.method + ", same tolerances, the sampler the analogue result is compared with) in " +
-              fmt("%.3g s", digital.wall_seconds) + ", one thread, noisy shared machine; ASSUMED power " +
-              fmt("%.4g W", p.digital_power) + " (projection.digital_power) |");
-  L.push_back("  | ratio digital / analogue | " + fmt("%.3g x", digital.seconds_per_sample / a.seconds) + " | " +
-              fmt("%.3g x", digital_joules / analog_joules) + " | | > 1: the analogue solver is faster / uses less "
+              printf_number("%.3g s", digital.wall_seconds) + ", one thread, noisy shared machine; ASSUMED power " +
+              printf_number("%.4g W", p.digital_power) + " (projection.digital_power) |");
+  L.push_back("  | ratio digital / analogue | " + printf_number("%.3g x", digital.seconds_per_sample / a.seconds) + " | " +
+              printf_number("%.3g x", digital_joules / analog_joules) + " | | > 1: the analogue solver is faster / uses less "
               "energy (published claim for the ring: 64.8x speed, 5.2x energy) |");
   return r;
 }

@@ -3,10 +3,10 @@
 #include <fstream>
 #include <ostream>
 
-#include "util/csv.hpp"
 #include "util/error.hpp"
-#include "util/process.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
+#include "util/process.hpp"
 
 namespace memcosim::flow {
 

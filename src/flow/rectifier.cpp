@@ -12,6 +12,7 @@
 #include "spice/emitter.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
 
@@ -82,8 +83,8 @@ circuit::Circuit rectifier_bench(const config::Config& cfg, std::shared_ptr<cons
   env.transistor = std::move(t);
   circuit::Circuit c;
   c.title = "memcosim rectifier characterisation";
-  c.header = {"Vin -> rectifier -> out, load " + circuit::spice_number(cfg.stability.load_r) + " ohm || " +
-              circuit::spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
+  c.header = {"Vin -> rectifier -> out, load " + spice_number(cfg.stability.load_r) + " ohm || " +
+              spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
   auto& src = c.block("input");
   c.add(src, circuit::VoltageSource{"Vin", "in", "0", circuit::SourceValue{0.0}});
   auto& b = c.block(kBlock);

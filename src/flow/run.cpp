@@ -25,6 +25,7 @@
 #include "util/error.hpp"
 #include "util/random.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
 
@@ -175,10 +176,10 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   report.summary = summary;
   log << "memcosim run " << cfg.name << " (reference only, no ngspice): " << n << " trajectories of the circuit-equivalent "
       << (refs.settled ? "reference (settled circuit: programmed conductances, block statics)" : "reference (network)")
-      << ", " << refs.reference_steps << " steps, " << fmt("%.2f", report.wall_seconds) << " s\n"
+      << ", " << refs.reference_steps << " steps, " << printf_number("%.2f", report.wall_seconds) << " s\n"
       << "  reference " << report.circuit_metrics.summary() << "\n"
       << "  software  " << report.software_metrics.summary() << "\n"
-      << "  KL ratio reference / software: " << fmt("%.3f", summary["kl_ratio_reference_over_software"].get<double>())
+      << "  KL ratio reference / software: " << printf_number("%.3f", summary["kl_ratio_reference_over_software"].get<double>())
       << "\n  results in " << dir.string() << "/ (samples.csv, summary.json)\n";
   return report;
 }
@@ -268,7 +269,7 @@ class DiffusionRun {
     log_ << "references (Boost.Odeint): circuit-equivalent " << (refs_.settled ? "(settled circuit) " : "")
          << (sde_ ? "SDE (same Brownian path, adaptive between its corners) " : "ODE ") << refs_.reference_steps
          << " steps, " << (sde_ ? "Euler-Maruyama " : "PF-ODE ") << refs_.software_steps << " steps, "
-         << fmt("%.2f", ph_.references) << " s\n";
+         << printf_number("%.2f", ph_.references) << " s\n";
   }
 
   // ---- outputs that grow as results arrive -------------------------------------
@@ -493,14 +494,14 @@ class DiffusionRun {
     log_ << "\nresults: " << ok_idx_.size() << " of " << n_ << " transients ok"
          << (report_.failures ? ", " + std::to_string(report_.failures) + " FAILED" : std::string()) << "\n";
     const auto& per_sample = summary["timing"]["wall_seconds_per_sample_mean"];
-    log_ << "  simulated time per sample " << fmt("%.4g", T) << " s (tau0 = " << fmt("%.4g", sc_.tau0) << " s); wall time "
-         << fmt("%.3f", per_sample.is_null() ? 0.0 : per_sample.get<double>()) << " s per transient, "
-         << fmt("%.3f", ph_.simulation_loop / static_cast<double>(n_)) << " s per sample overall\n";
+    log_ << "  simulated time per sample " << printf_number("%.4g", T) << " s (tau0 = " << printf_number("%.4g", sc_.tau0) << " s); wall time "
+         << printf_number("%.3f", per_sample.is_null() ? 0.0 : per_sample.get<double>()) << " s per transient, "
+         << printf_number("%.3f", ph_.simulation_loop / static_cast<double>(n_)) << " s per sample overall\n";
     if (!ok_idx_.empty()) {
       const auto& e = summary["error_vs_reference"];
-      log_ << "  error vs circuit-equivalent reference (x units): final max " << fmt("%.3g", e["final"]["max"].get<double>())
-           << " median " << fmt("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
-           << fmt("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << fmt("%.3g", e["rms"]["median"].get<double>())
+      log_ << "  error vs circuit-equivalent reference (x units): final max " << printf_number("%.3g", e["final"]["max"].get<double>())
+           << " median " << printf_number("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
+           << printf_number("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << printf_number("%.3g", e["rms"]["median"].get<double>())
            << "\n";
     }
     if (have_metrics_) {
@@ -508,16 +509,16 @@ class DiffusionRun {
            << "    circuit   " << report_.circuit_metrics.summary() << "\n"
            << "    software  " << report_.software_metrics.summary() << "\n"
            << "    KL ratio circuit / software (same starts): "
-           << fmt("%.3f", summary["kl_ratio_circuit_over_software"].get<double>()) << "\n";
+           << printf_number("%.3f", summary["kl_ratio_circuit_over_software"].get<double>()) << "\n";
     }
     if (summary.contains("energy_per_sample")) {
       const auto& e = summary["energy_per_sample"];
-      log_ << "  energy per sample " << fmt("%.4g", e["joules_total"].get<double>()) << " J ("
-           << fmt("%.4g", e["joules_supply"].get<double>()) << " J from the supplies of the transistor-level blocks, "
-           << fmt("%.3g", e["mean_supply_watts"].get<double>() * 1e3) << " mW on average; "
-           << fmt("%.4g", e["joules_ideal_sources"].get<double>()) << " J delivered by ideal sources):\n";
+      log_ << "  energy per sample " << printf_number("%.4g", e["joules_total"].get<double>()) << " J ("
+           << printf_number("%.4g", e["joules_supply"].get<double>()) << " J from the supplies of the transistor-level blocks, "
+           << printf_number("%.3g", e["mean_supply_watts"].get<double>() * 1e3) << " mW on average; "
+           << printf_number("%.4g", e["joules_ideal_sources"].get<double>()) << " J delivered by ideal sources):\n";
       for (const auto& [group, v] : e["by_block"].items())
-        log_ << "    " << group << ": " << fmt("%.4g", v["joules"].get<double>()) << " J ("
+        log_ << "    " << group << ": " << printf_number("%.4g", v["joules"].get<double>()) << " J ("
              << v["kind"].get<std::string>() << ")\n";
       for (const auto& line : projection_.lines) log_ << line << "\n";
     }

@@ -2,19 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::string Simulator::describe() const {
   return "ngspice-" + info().version + (use_klu ? " (KLU)" : " (Sparse)") + ", " +
@@ -81,7 +75,7 @@ double run_jobs(Simulator& sim, long n, const std::function<spice::Job(long)>& m
     ++done;
     if (submitted < n) submit(submitted++);
     if (!quiet && (done % every == 0 || done == n))
-      log << "  " << done << "/" << n << " transients, " << fmt("%.1f", seconds_since(start)) << " s\n" << std::flush;
+      log << "  " << done << "/" << n << " transients, " << printf_number("%.1f", seconds_since(start)) << " s\n" << std::flush;
   }
   return seconds_since(start);
 }
@@ -118,8 +112,8 @@ void RailLog::warn(std::ostream& log) const {
   if (hits.empty()) return;
   long most = 0;
   for (const auto& [node, count] : hits) most = std::max(most, count);
-  log << "  WARNING: " << hits.size() << " node(s) reached the swing limits [" << fmt("%.3g", v_low) << ", "
-      << fmt("%.3g", v_high) << "] V (worst " << worst_node << ", " << fmt("%.3g", worst) << " V, in up to " << most
+  log << "  WARNING: " << hits.size() << " node(s) reached the swing limits [" << printf_number("%.3g", v_low) << ", "
+      << printf_number("%.3g", v_high) << "] V (worst " << worst_node << ", " << printf_number("%.3g", worst) << " V, in up to " << most
       << " trajectories): activations saturate; reduce circuit.scaling\n";
 }
 

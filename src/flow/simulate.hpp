@@ -70,7 +70,4 @@ struct RailLog {
 // {"max", "median", "mean"} of the values; null when there are none.
 nlohmann::json summary_stats(std::vector<double> values);
 
-// printf-style formatting of one number, for console reports.
-std::string fmt(const char* format, double value);
-
 }  // namespace memcosim::flow

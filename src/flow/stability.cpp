@@ -19,6 +19,7 @@
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
 
@@ -26,9 +27,9 @@ namespace {
 
 std::string hz(double f) {
   if (!std::isfinite(f)) return "-";
-  if (f >= 1e6) return fmt("%.3g MHz", f / 1e6);
-  if (f >= 1e3) return fmt("%.3g kHz", f / 1e3);
-  return fmt("%.3g Hz", f);
+  if (f >= 1e6) return printf_number("%.3g MHz", f / 1e6);
+  if (f >= 1e3) return printf_number("%.3g kHz", f / 1e3);
+  return printf_number("%.3g Hz", f);
 }
 
 std::vector<analysis::Complex> complex_of(const spice::Vector& v) {
@@ -51,9 +52,9 @@ std::pair<bool, std::string> judge(const analysis::LoopMargins& m, double min_pm
   std::string why;
   if (m.peak_gain_db > 0 && !m.crosses) why += "|T| > 1 up to " + hz(f_max) + "; ";
   if (m.crosses && !(m.phase_margin >= min_pm))
-    why += "PM " + fmt("%.1f", m.phase_margin) + " < " + fmt("%.0f", min_pm) + " deg; ";
+    why += "PM " + printf_number("%.1f", m.phase_margin) + " < " + printf_number("%.0f", min_pm) + " deg; ";
   if (m.phase_crosses && !(m.gain_margin >= min_gm))
-    why += "GM " + fmt("%.1f", m.gain_margin) + " < " + fmt("%.0f", min_gm) + " dB; ";
+    why += "GM " + printf_number("%.1f", m.gain_margin) + " < " + printf_number("%.0f", min_gm) + " dB; ";
   if (why.empty()) return {true, "ok"};
   why.resize(why.size() - 2);
   return {false, why};
@@ -83,8 +84,8 @@ bool ConditionReport::passed() const {
 
 std::string ac_command(const config::Config& cfg) {
   const auto& s = cfg.stability;
-  return "ac dec " + std::to_string(s.points_per_decade) + " " + circuit::spice_number(s.f_min) + " " +
-         circuit::spice_number(s.f_max);
+  return "ac dec " + std::to_string(s.points_per_decade) + " " + spice_number(s.f_min) + " " +
+         spice_number(s.f_max);
 }
 
 circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t,
@@ -95,8 +96,8 @@ circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const ci
   circuit::Circuit c;
   c.title = "memcosim op-amp characterisation: unity-gain follower, loop probe at the output";
   c.header = {"Loop gain of a unity-gain follower = the op-amp's open-loop gain A(s).",
-              "Load " + circuit::spice_number(cfg.stability.load_r) + " ohm || " +
-                  circuit::spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
+              "Load " + spice_number(cfg.stability.load_r) + " ohm || " +
+                  spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
   auto& b = c.block("op-amp");
   circuit::opamp(c, b, "opamp", "0", "out", "out", cc.level_of(cc.blocks.integrator), env);
   auto& load = c.block("load");
@@ -132,7 +133,7 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
   for (double t : temps)
     if (t < -55 || t > 150)
       throw InputError(Diagnostic{SourceLocation{"--temp"}, "", "temperature must be in [-55, 150] C (got " +
-                                                                     config::format_number(t) + ")"});
+                                                                     exact_number(t) + ")"});
 
   Simulator sim = start_simulator(cfg, false);
   spice::Runner& runner = *sim.runner;
@@ -150,7 +151,7 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
       cr.temperature = temp;
       const bool nominal = corner == config::Corner::tt && std::abs(temp - 27.0) < 1e-9;
       cr.min_phase_margin = nominal ? st.min_phase_margin : st.min_phase_margin_corners;
-      const std::string label = std::string(config::enum_name(corner)) + ", " + fmt("%g", temp) + " C";
+      const std::string label = std::string(config::enum_name(corner)) + ", " + printf_number("%g", temp) + " C";
 
       std::shared_ptr<const circuit::TransistorEnvironment> tenv;
       if (transistor) tenv = transistor_environment(c, &runner);
@@ -265,7 +266,7 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
           if (!(cr.opamp.margins.dc_gain_db >= st.min_opamp_gain)) {
             ok = false;
             verdict = (verdict == "ok" ? std::string() : verdict + "; ") + "A0 " +
-                      fmt("%.1f", cr.opamp.margins.dc_gain_db) + " < " + fmt("%.0f", st.min_opamp_gain) + " dB";
+                      printf_number("%.1f", cr.opamp.margins.dc_gain_db) + " < " + printf_number("%.0f", st.min_opamp_gain) + " dB";
           }
           cr.opamp.passed = ok;
           cr.opamp.verdict = verdict;
@@ -312,11 +313,11 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
             sr.metrics = analysis::step_metrics(grid, d, t0, st.step, st.settle_band);
             std::string verdict;
             if (!(sr.metrics.overshoot <= st.max_overshoot))
-              verdict += "overshoot " + fmt("%.1f", 100 * sr.metrics.overshoot) + " % > " +
-                         fmt("%.0f", 100 * st.max_overshoot) + " %; ";
+              verdict += "overshoot " + printf_number("%.1f", 100 * sr.metrics.overshoot) + " % > " +
+                         printf_number("%.0f", 100 * st.max_overshoot) + " %; ";
             if (!sr.metrics.settled || !(sr.metrics.settling <= st.max_settling))
-              verdict += "settling " + (sr.metrics.settled ? fmt("%.3g s", sr.metrics.settling) : std::string("never")) +
-                         " > " + fmt("%.3g s", st.max_settling) + "; ";
+              verdict += "settling " + (sr.metrics.settled ? printf_number("%.3g s", sr.metrics.settling) : std::string("never")) +
+                         " > " + printf_number("%.3g s", st.max_settling) + "; ";
             sr.passed = verdict.empty();
             sr.verdict = verdict.empty() ? "ok" : verdict.substr(0, verdict.size() - 2);
           } catch (const std::exception& e) {
@@ -337,44 +338,44 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
       }
 
       // ---- table ----
-      log << "\nstability at " << label << " (corner " << config::enum_name(corner) << ", " << fmt("%g", temp)
-          << " C; start state of trajectory " << st.sample << "; PM >= " << fmt("%.0f", cr.min_phase_margin)
-          << " deg, GM >= " << fmt("%.0f", st.min_gain_margin) << " dB)\n";
+      log << "\nstability at " << label << " (corner " << config::enum_name(corner) << ", " << printf_number("%g", temp)
+          << " C; start state of trajectory " << st.sample << "; PM >= " << printf_number("%.0f", cr.min_phase_margin)
+          << " deg, GM >= " << printf_number("%.0f", st.min_gain_margin) << " dB)\n";
       const auto& om = cr.opamp.margins;
-      log << "  op-amp alone (unity follower, load " << fmt("%.3g", st.load_r) << " ohm || " << fmt("%.3g", st.load_c)
-          << " F): A0 " << fmt("%.1f", om.dc_gain_db) << " dB, UGF " << hz(om.ugf) << ", PM "
-          << fmt("%.1f", om.phase_margin) << " deg -> " << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")")
+      log << "  op-amp alone (unity follower, load " << printf_number("%.3g", st.load_r) << " ohm || " << printf_number("%.3g", st.load_c)
+          << " F): A0 " << printf_number("%.1f", om.dc_gain_db) << " dB, UGF " << hz(om.ugf) << ", PM "
+          << printf_number("%.1f", om.phase_margin) << " deg -> " << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")")
           << "\n";
       if (cr.supply_power > 0)
-        log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: " << fmt("%.3g", cr.supply_power * 1e3) << " mW\n";
+        log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: " << printf_number("%.3g", cr.supply_power * 1e3) << " mW\n";
       long fails = cr.opamp.passed ? 0 : 1;
       if (rectifier) {
         const auto [ok, verdict] = rf.error.empty() ? judge(rf.loop, cr.min_phase_margin, st.min_gain_margin, st.f_max)
                                                     : std::pair<bool, std::string>{false, rf.error};
         fails += !ok;
-        log << "  rectifier alone (load " << fmt("%.3g", st.load_r) << " ohm || " << fmt("%.3g", st.load_c)
-            << " F): offset " << fmt("%.3g", rf.offset * 1e3) << " mV at +20 mV, knee " << fmt("%.3g", rf.knee * 1e3)
-            << " mV at 0, linear to " << fmt("%.3g", rf.linear_max * 1e3) << " mV, settling " 
-            << fmt("%.3g", rf.settle_rise * 1e9) << " / " << fmt("%.3g", rf.settle_fall * 1e9) << " ns (up / down), "
-            << fmt("%.3g", rf.power_on * 1e6) << " / " << fmt("%.3g", rf.power_off * 1e6) << " uW (on / off), "
-            << fmt("%.3g", rf.area * 1e12) << " um2; loop UGF " << hz(rf.loop.ugf) << ", PM "
-            << fmt("%.1f", rf.loop.phase_margin) << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
+        log << "  rectifier alone (load " << printf_number("%.3g", st.load_r) << " ohm || " << printf_number("%.3g", st.load_c)
+            << " F): offset " << printf_number("%.3g", rf.offset * 1e3) << " mV at +20 mV, knee " << printf_number("%.3g", rf.knee * 1e3)
+            << " mV at 0, linear to " << printf_number("%.3g", rf.linear_max * 1e3) << " mV, settling " 
+            << printf_number("%.3g", rf.settle_rise * 1e9) << " / " << printf_number("%.3g", rf.settle_fall * 1e9) << " ns (up / down), "
+            << printf_number("%.3g", rf.power_on * 1e6) << " / " << printf_number("%.3g", rf.power_off * 1e6) << " uW (on / off), "
+            << printf_number("%.3g", rf.area * 1e12) << " um2; loop UGF " << hz(rf.loop.ugf) << ", PM "
+            << printf_number("%.1f", rf.loop.phase_margin) << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
       }
       log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
           << "  |---|---|---|---|---|---|---|\n";
       for (const auto& l : cr.loops) {
         const auto& m = l.margins;
-        log << "  | " << l.name << " | " << l.kind << " | " << fmt("%.1f dB", m.dc_gain_db) << " | " << hz(m.ugf)
-            << " | " << (std::isfinite(m.phase_margin) ? fmt("%.1f deg", m.phase_margin) : std::string("-")) << " | "
-            << (m.phase_crosses ? fmt("%.1f dB", m.gain_margin) : std::string("inf")) << " | "
+        log << "  | " << l.name << " | " << l.kind << " | " << printf_number("%.1f dB", m.dc_gain_db) << " | " << hz(m.ugf)
+            << " | " << (std::isfinite(m.phase_margin) ? printf_number("%.1f deg", m.phase_margin) : std::string("-")) << " | "
+            << (m.phase_crosses ? printf_number("%.1f dB", m.gain_margin) : std::string("inf")) << " | "
             << (l.passed ? "PASS" : "FAIL: " + l.verdict) << " |\n";
       }
       if (!cr.steps.empty()) {
-        log << "  | integrator step (" << fmt("%.3g", st.step) << " V at +input) | overshoot | settling (" 
-            << fmt("%.3g", 100 * st.settle_band) << " %) | result |\n  |---|---|---|---|\n";
+        log << "  | integrator step (" << printf_number("%.3g", st.step) << " V at +input) | overshoot | settling (" 
+            << printf_number("%.3g", 100 * st.settle_band) << " %) | result |\n  |---|---|---|---|\n";
         for (const auto& s : cr.steps)
-          log << "  | " << s.name << " | " << fmt("%.1f %%", 100 * s.metrics.overshoot) << " | "
-              << (s.metrics.settled ? fmt("%.3g s", s.metrics.settling) : std::string("not settled")) << " | "
+          log << "  | " << s.name << " | " << printf_number("%.1f %%", 100 * s.metrics.overshoot) << " | "
+              << (s.metrics.settled ? printf_number("%.3g s", s.metrics.settling) : std::string("not settled")) << " | "
               << (s.passed ? "PASS" : "FAIL: " + s.verdict) << " |\n";
       }
       for (const auto& l : cr.loops) fails += !l.passed;

@@ -18,6 +18,7 @@
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
 
@@ -229,13 +230,13 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
   }
 
   const double yield = double(chip_good) / double(n);
-  log << "\nmismatch Monte Carlo: " << n << " draws (circuit.transistor.mismatch: A_VT " << fmt("%.3g", cfg.circuit.transistor.mismatch.avt_n * 1e9)
-      << " / " << fmt("%.3g", cfg.circuit.transistor.mismatch.avt_p * 1e9) << " mV*um, A_beta "
-      << fmt("%.3g", cfg.circuit.transistor.mismatch.abeta_n * 1e8) << " / "
-      << fmt("%.3g", cfg.circuit.transistor.mismatch.abeta_p * 1e8) << " %*um, NMOS / PMOS) at "
-      << config::enum_name(cfg.circuit.transistor.corner) << ", " << fmt("%g", cfg.circuit.transistor.temperature)
-      << " C; specs |offset| <= " << fmt("%.3g", st.max_offset * 1e3) << " mV, PM >= " << fmt("%.0f", min_pm)
-      << " deg, A0 >= " << fmt("%.0f", st.min_opamp_gain) << " dB\n"
+  log << "\nmismatch Monte Carlo: " << n << " draws (circuit.transistor.mismatch: A_VT " << printf_number("%.3g", cfg.circuit.transistor.mismatch.avt_n * 1e9)
+      << " / " << printf_number("%.3g", cfg.circuit.transistor.mismatch.avt_p * 1e9) << " mV*um, A_beta "
+      << printf_number("%.3g", cfg.circuit.transistor.mismatch.abeta_n * 1e8) << " / "
+      << printf_number("%.3g", cfg.circuit.transistor.mismatch.abeta_p * 1e8) << " %*um, NMOS / PMOS) at "
+      << config::enum_name(cfg.circuit.transistor.corner) << ", " << printf_number("%g", cfg.circuit.transistor.temperature)
+      << " C; specs |offset| <= " << printf_number("%.3g", st.max_offset * 1e3) << " mV, PM >= " << printf_number("%.0f", min_pm)
+      << " deg, A0 >= " << printf_number("%.0f", st.min_opamp_gain) << " dB\n"
       << "  | quantity | median | 5th pct | 95th pct | yield |\n  |---|---|---|---|---|\n";
   nlohmann::json jseries = nlohmann::json::array();
   auto row = [&](const Series& s) {
@@ -245,9 +246,9 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
       return;
     }
     log << "  | " << s.name << (s.unit == "mV" && s.name.find(':') == std::string::npos ? " offset" : "") << " | "
-        << fmt("%.3g", quantile(s.values, 0.5) * s.scale) << " " << s.unit << " | "
-        << fmt("%.3g", quantile(s.values, 0.05) * s.scale) << " | " << fmt("%.3g", quantile(s.values, 0.95) * s.scale)
-        << " | " << fmt("%.1f %%", 100.0 * double(std::count(s.ok.begin(), s.ok.end(), true)) / double(s.ok.size()))
+        << printf_number("%.3g", quantile(s.values, 0.5) * s.scale) << " " << s.unit << " | "
+        << printf_number("%.3g", quantile(s.values, 0.05) * s.scale) << " | " << printf_number("%.3g", quantile(s.values, 0.95) * s.scale)
+        << " | " << printf_number("%.1f %%", 100.0 * double(std::count(s.ok.begin(), s.ok.end(), true)) / double(s.ok.size()))
         << (s.skipped > 0 ? " (on in " + std::to_string(s.ok.size()) + " draws)" : std::string()) << " |\n";
     jseries.push_back(s.json());
   };
@@ -263,9 +264,9 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
   for (long k = 0; k < n; ++k) op_failed += !ok(kOp * kStride + static_cast<std::uint64_t>(k));
   if (op_failed > 0)
     log << "  " << op_failed << " draw(s) without an operating point of the whole circuit (counted as failing)\n";
-  log << "  chip yield (every spec in one draw): " << fmt("%.1f %%", 100 * yield) << " (" << chip_good << " of " << n
-      << "), spec >= " << fmt("%.0f %%", 100 * st.min_yield) << "; " << results.size() << " simulations in "
-      << fmt("%.1f", seconds) << " s\n";
+  log << "  chip yield (every spec in one draw): " << printf_number("%.1f %%", 100 * yield) << " (" << chip_good << " of " << n
+      << "), spec >= " << printf_number("%.0f %%", 100 * st.min_yield) << "; " << results.size() << " simulations in "
+      << printf_number("%.1f", seconds) << " s\n";
 
   StabilityReport report;
   report.failures = yield >= st.min_yield ? 0 : 1;

@@ -6,6 +6,7 @@
 #include "flow/common.hpp"
 #include "nn/weights.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::flow {
@@ -41,12 +42,12 @@ TrainReport train_model(const config::Config& cfg, const std::string& output, st
   p.final_loss = report.result.final_loss;
   p.train_seconds = report.result.seconds;
   if (cfg.dataset.kind == config::DatasetKind::letters)
-    p.dataset = "letters " + cfg.dataset.letters.text + ": height " + config::format_number(cfg.dataset.letters.height) +
-                ", jitter " + config::format_number(cfg.dataset.letters.jitter) + ", " + std::to_string(cfg.dataset.n) +
+    p.dataset = "letters " + cfg.dataset.letters.text + ": height " + exact_number(cfg.dataset.letters.height) +
+                ", jitter " + exact_number(cfg.dataset.letters.jitter) + ", " + std::to_string(cfg.dataset.n) +
                 " points";
   else
-    p.dataset = "ring: radius ~ N(" + config::format_number(cfg.dataset.ring.radius_mean) + ", " +
-                config::format_number(cfg.dataset.ring.radius_std) + "^2), " + std::to_string(cfg.dataset.n) + " points";
+    p.dataset = "ring: radius ~ N(" + exact_number(cfg.dataset.ring.radius_mean) + ", " +
+                exact_number(cfg.dataset.ring.radius_std) + "^2), " + std::to_string(cfg.dataset.n) + " points";
   nn::save_weights(path.string(), net, options.schedule, p);
   report.weights = path;
   char line[160];

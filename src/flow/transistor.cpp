@@ -12,6 +12,7 @@
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::flow {
 
@@ -82,7 +83,7 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
   }
   spice::Job job;
   job.netlist = netlist;
-  job.analysis = "dc vd 0 " + circuit::spice_number(v_max) + " " + circuit::spice_number(v_max / steps);
+  job.analysis = "dc vd 0 " + spice_number(v_max) + " " + spice_number(v_max / steps);
   job.vectors = {"i(vd)"};
   job.timeout_s = 60;
   std::optional<spice::Result> result;
@@ -115,7 +116,7 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
     const double id = round6(-i.re[k]);  // i(Vd) flows into Vd's + node: the drain current with a minus sign
     if (!t->access_id.empty() && !(id > t->access_id.back()))
       throw SimulationError("the access transistor's measured I-V is not increasing at Vds = " +
-                            circuit::spice_number(scale->re[k]) + " V");
+                            spice_number(scale->re[k]) + " V");
     t->access_vds.push_back(scale->re[k]);
     t->access_id.push_back(k == 0 ? std::max(id, 0.0) : id);
   }

@@ -3,14 +3,14 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "nn/format.hpp"
 #include "util/limits.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn {
 
 std::vector<std::pair<std::string, std::string>> MlpShape::problems() const {
   std::vector<std::pair<std::string, std::string>> p;
-  auto got = [](double v) { return " (got " + detail::format_double(v) + ")"; };
+  auto got = [](double v) { return " (got " + exact_number(v) + ")"; };
   const std::string range = "must be in 1.." + std::to_string(limits::kMaxWidth);
   if (input_dim < 1 || input_dim > limits::kMaxWidth) p.emplace_back("input_dim", range + got(input_dim));
   if (output_dim < 1 || output_dim > limits::kMaxWidth) p.emplace_back("output_dim", range + got(output_dim));

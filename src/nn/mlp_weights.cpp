@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "nn/format.hpp"
 #include "nn/yaml_io.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn {
 
@@ -157,7 +157,7 @@ LoadedMlp load_mlp(const std::string& path) {
           if (!((*v)[i] > 0)) {
             const YAML::Node e = f->value[static_cast<std::size_t>(i)];
             rd.error(e, f->path + "[" + std::to_string(i) + "]",
-                     "must be > 0 (got " + detail::format_double((*v)[i]) + ")");
+                     "must be > 0 (got " + exact_number((*v)[i]) + ")");
             v.reset();
             break;
           }

@@ -10,8 +10,8 @@
 
 #include <Eigen/Core>
 
-#include "nn/format.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn {
 
@@ -187,7 +187,7 @@ class Recogniser {
     for (std::size_t k = 0; k < t.values.size(); ++k)
       if (!std::isfinite(t.values[k]))
         refuse(n, role + " '" + n.inputs[i] + "' " + dims_text(t.dims) + " holds " +
-                      detail::format_double(t.values[k]) + " at flat index " + std::to_string(k) +
+                      exact_number(t.values[k]) + " at flat index " + std::to_string(k) +
                       ": weights must be finite");
     return t;
   }
@@ -630,7 +630,7 @@ class Recogniser {
       freq = coef;
       if (!two_pi_noted_) {
         two_pi_noted_ = true;
-        recognised_.push_back("time phase factor " + detail::format_double(x.gain) + " (" + join(x.gain_nodes) +
+        recognised_.push_back("time phase factor " + exact_number(x.gain) + " (" + join(x.gain_nodes) +
                               ") read as 2 pi");
       }
     } else {
@@ -758,7 +758,7 @@ VectorXd Recogniser::time_frequencies(const std::vector<int>& order) const {
           if (m(r, c) == 0.0) continue;
           if (std::abs(m(r, c) - 1.0) > 1e-12)
             wrong("time feature " + src.name + "[" + std::to_string(c) + "] enters unit " + std::to_string(r) +
-                  " with weight " + detail::format_double(m(r, c)) + ", not 1");
+                  " with weight " + exact_number(m(r, c)) + ", not 1");
           ++count[static_cast<std::size_t>(r)];
           rows[static_cast<std::size_t>(r)] = {src.kind == Source::Kind::sine, src.freq[c], src.time_input};
         }
@@ -792,8 +792,8 @@ VectorXd Recogniser::time_frequencies(const std::vector<int>& order) const {
       if (row.sine != sine || std::abs(row.w - want) > 1e-12 * std::max(1.0, std::abs(want)) ||
           row.t != top[0].t)
         refuse("hidden layer at Relu '" + layer.relu + "': unit " + std::to_string(r) + " receives " +
-               (row.sine ? "sin" : "cos") + "(2 pi " + detail::format_double(row.w) + " t), memcosim's layout needs " +
-               (sine ? "sin" : "cos") + "(2 pi " + detail::format_double(want) + " t) (the first h/2 units the sines, " +
+               (row.sine ? "sin" : "cos") + "(2 pi " + exact_number(row.w) + " t), memcosim's layout needs " +
+               (sine ? "sin" : "cos") + "(2 pi " + exact_number(want) + " t) (the first h/2 units the sines, " +
                "the rest the cosines of the same frequencies, as torch.cat([sin, cos]))");
     }
   }
@@ -959,7 +959,7 @@ void Recogniser::report(OnnxImport& result, const std::vector<int>& order, const
   }
   rep.push_back(describe_layer("output", out,
                                "dense " + shape(dense.back()) + " + bias" +
-                                   (out.gain != 1.0 ? ", gain " + detail::format_double(out.gain) + " (" +
+                                   (out.gain != 1.0 ? ", gain " + exact_number(out.gain) + " (" +
                                                           join(out.gain_nodes) + ")"
                                                     : std::string())));
   for (const auto& r : recognised_) rep.push_back(r);

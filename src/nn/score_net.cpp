@@ -5,9 +5,9 @@
 #include <numbers>
 #include <stdexcept>
 
-#include "nn/format.hpp"
 #include "nn/forward.hpp"
 #include "util/limits.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn {
 
@@ -20,7 +20,7 @@ int Architecture::embedding_width() const {
 
 std::vector<std::pair<std::string, std::string>> Architecture::problems() const {
   std::vector<std::pair<std::string, std::string>> p;
-  auto got = [](double v) { return " (got " + detail::format_double(v) + ")"; };
+  auto got = [](double v) { return " (got " + exact_number(v) + ")"; };
   const auto too_big = [&](const std::string& key, double v, int limit) {
     p.emplace_back(key, "must be <= " + std::to_string(limit) + " (memcosim's size limit)" + got(v));
   };

@@ -8,9 +8,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "nn/format.hpp"
 #include "nn/forward.hpp"
 #include "nn/optimizer.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn {
 
@@ -43,7 +43,7 @@ Eigen::Index sample_weight_noise(const WeightNoise& noise, Rng& rng, Eigen::Ref<
 
 void TrainOptions::validate() const {
   std::vector<std::string> p;
-  auto fmt = [](double v) { return " (got " + detail::format_double(v) + ")"; };
+  auto fmt = [](double v) { return " (got " + exact_number(v) + ")"; };
   auto finite = [](double v) { return std::isfinite(v); };
   if (epochs < 1) p.push_back("epochs must be >= 1" + fmt(epochs));
   if (batch_size < 1) p.push_back("batch_size must be >= 1" + fmt(batch_size));

@@ -15,11 +15,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/reflect.hpp"
-#include "nn/format.hpp"
 #include "nn/yaml_io.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/limits.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn {
 
@@ -222,12 +222,12 @@ LoadedModel load_weights(const std::string& path) {
       schedule.beta_max = *v;
       have_max = true;
     }
-    const std::string got_min = detail::format_double(schedule.beta_min);
+    const std::string got_min = exact_number(schedule.beta_min);
     if (have_min && schedule.beta_min < 0)
       rd.error(fmin->at(), fmin->path, "must be >= 0 (got " + got_min + ")");
     if (have_min && have_max && (schedule.beta_max <= 0 || schedule.beta_max < schedule.beta_min))
       rd.error(fmax->at(), fmax->path, "must be > 0 and >= beta_min " + got_min + " (got " +
-                                           detail::format_double(schedule.beta_max) + ")");
+                                           exact_number(schedule.beta_max) + ")");
   }
 
   // Time embedding.

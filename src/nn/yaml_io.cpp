@@ -5,11 +5,11 @@
 #include <cstring>
 #include <fstream>
 
-#include "nn/format.hpp"
 #include "config/reflect.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/limits.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::nn::detail {
 
@@ -20,7 +20,7 @@ std::string shape_text(Eigen::Index rows, Eigen::Index cols) {
 // ---------------------------------------------------------------------------
 // Writing
 
-void emit_number(YAML::Emitter& out, double x) { out << detail::format_double(x); }
+void emit_number(YAML::Emitter& out, double x) { out << exact_number(x); }
 
 void emit_vector(YAML::Emitter& out, const Eigen::VectorXd& v) {
   out << YAML::Flow << YAML::BeginSeq;

@@ -10,6 +10,7 @@
 #include "config/si.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::regress {
 
@@ -28,14 +29,6 @@ const double* Golden::measure(const std::string& probe) const {
 }
 
 namespace {
-
-// The one number format of golden files: 10 significant digits, far finer
-// than any band, short enough to review.
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
-}
 
 Quantity effective(const Probe& p, const spice::Vector& v) {
   if (p.of != Quantity::automatic) return p.of;
@@ -116,8 +109,8 @@ double measure_value(const Probe& p, const spice::Plot& plot) {
     case Measure::at: {
       const auto x = scale_values(plot, p.name);
       if (p.at < std::min(x.front(), x.back()) || p.at > std::max(x.front(), x.back()))
-        throw SimulationError("probe '" + p.name + "': at = " + num(p.at) + " is outside the plot's scale [" +
-                              num(x.front()) + ", " + num(x.back()) + "]");
+        throw SimulationError("probe '" + p.name + "': at = " + golden_number(p.at) + " is outside the plot's scale [" +
+                              golden_number(x.front()) + ", " + golden_number(x.back()) + "]");
       return interpolate(x, y, {p.at}, is_log_scale(plot)).front();
     }
     case Measure::dc_gain_db: return 20.0 * std::log10(magnitude(v).front());
@@ -129,7 +122,7 @@ double measure_value(const Probe& p, const spice::Plot& plot) {
       const double ugf = unity_crossing(f, magnitude(v), fraction, k);
       if (std::isnan(ugf))
         throw SimulationError("probe '" + p.name + "': |" + p.vector + "| never falls through 1 between " +
-                              num(f.front()) + " and " + num(f.back()) + " Hz");
+                              golden_number(f.front()) + " and " + golden_number(f.back()) + " Hz");
       if (p.measure == Measure::ugf) return ugf;
       const auto ph = unwrapped_phase(v);
       // Phase relative to the low-frequency phase: a loop gain (or an
@@ -201,14 +194,14 @@ std::string format_golden(const Golden& g, const std::vector<std::string>& heade
   for (const auto& h : header) out << "# " << h << "\n";
   out << "memcosim-golden 1\n";
   out << "scale " << (g.scale.empty() ? "none" : g.scale) << (g.log_scale ? " log" : " linear") << "\n";
-  for (const auto& [name, value] : g.measures) out << "measure " << name << " " << num(value) << "\n";
+  for (const auto& [name, value] : g.measures) out << "measure " << name << " " << golden_number(value) << "\n";
   if (!g.columns.empty()) {
     out << "columns " << g.scale;
     for (const auto& c : g.columns) out << " " << c;
     out << "\n";
     for (std::size_t k = 0; k < g.x.size(); ++k) {
-      out << num(g.x[k]);
-      for (const auto& w : g.waves) out << " " << num(w[k]);
+      out << golden_number(g.x[k]);
+      for (const auto& w : g.waves) out << " " << golden_number(w[k]);
       out << "\n";
     }
   }
@@ -280,9 +273,9 @@ std::vector<ProbeOutcome> compare(const Case& c, const Golden& golden, const spi
         o.compared = 1;
         o.violations = !(std::abs(o.value - o.golden) <= o.band);
         o.passed = o.violations == 0;
-        o.message = std::string(config::enum_name(p.measure)) + " of " + p.vector + " = " + num(o.value) +
-                    ", golden " + num(o.golden) + ", |diff| " + num(std::abs(o.value - o.golden)) +
-                    (o.passed ? " <= " : " > ") + "band " + num(o.band);
+        o.message = std::string(config::enum_name(p.measure)) + " of " + p.vector + " = " + golden_number(o.value) +
+                    ", golden " + golden_number(o.golden) + ", |diff| " + golden_number(std::abs(o.value - o.golden)) +
+                    (o.passed ? " <= " : " > ") + "band " + golden_number(o.band);
       } else {
         const std::vector<double>* want = golden.wave(p.name);
         if (!want) throw SimulationError("the golden file has no waveform '" + p.name + "'; rerun with --update");
@@ -290,8 +283,8 @@ std::vector<ProbeOutcome> compare(const Case& c, const Golden& golden, const spi
         const double lo = std::min(xs.front(), xs.back()), hi = std::max(xs.front(), xs.back());
         const double slack = 1e-9 * (hi - lo);
         if (golden.x.front() < lo - slack || golden.x.back() > hi + slack)
-          throw SimulationError("the simulation covers " + golden.scale + " " + num(lo) + " .. " + num(hi) +
-                                ", the golden " + num(golden.x.front()) + " .. " + num(golden.x.back()));
+          throw SimulationError("the simulation covers " + golden.scale + " " + golden_number(lo) + " .. " + golden_number(hi) +
+                                ", the golden " + golden_number(golden.x.front()) + " .. " + golden_number(golden.x.back()));
         const auto y = interpolate(xs, probe_values(p, plot.at(p.vector)), golden.x, golden.log_scale);
         double worst = -1;
         for (std::size_t k = 0; k < golden.x.size(); ++k) {
@@ -322,15 +315,15 @@ std::vector<ProbeOutcome> compare(const Case& c, const Golden& golden, const spi
           }
         }
         o.passed = o.violations == 0;
-        const std::string where = golden.scale + " " + num(o.worst_x);
+        const std::string where = golden.scale + " " + golden_number(o.worst_x);
         if (o.passed) {
           o.message = std::to_string(o.compared) + " points of " + p.vector + " within the band; worst at " + where +
-                      ": |diff| " + num(std::abs(o.value - o.golden)) + " <= " + num(o.band);
+                      ": |diff| " + golden_number(std::abs(o.value - o.golden)) + " <= " + golden_number(o.band);
         } else {
           o.message = std::to_string(o.violations) + " of " + std::to_string(o.compared) + " points of " + p.vector +
-                      " outside the band; worst at " + where + ": " + num(o.value) + " vs golden " + num(o.golden) +
-                      ", |diff| " + num(std::abs(o.value - o.golden)) + " > band " + num(o.band) + " (abs " +
-                      num(p.abs) + " + rel " + num(p.rel) + " x |golden|, or the window's)";
+                      " outside the band; worst at " + where + ": " + golden_number(o.value) + " vs golden " + golden_number(o.golden) +
+                      ", |diff| " + golden_number(std::abs(o.value - o.golden)) + " > band " + golden_number(o.band) + " (abs " +
+                      golden_number(p.abs) + " + rel " + golden_number(p.rel) + " x |golden|, or the window's)";
         }
       }
     } catch (const SimulationError& e) {

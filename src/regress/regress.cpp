@@ -5,7 +5,6 @@
 #include <chrono>
 #include <ctime>
 #include <fstream>
-#include <iomanip>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -18,6 +17,7 @@
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::regress {
 
@@ -60,12 +60,6 @@ std::string generated_netlist(const Case& c) {
   std::ostringstream warnings;
   const auto task = flow::load_task(cfg, warnings);
   return spice::emit(task->circuit(cfg, false, static_cast<std::uint64_t>(c.generated_from.sample)));
-}
-
-std::string seconds_text(double s) {
-  std::ostringstream o;
-  o << std::fixed << std::setprecision(3) << s;
-  return o.str();
 }
 
 }  // namespace
@@ -179,7 +173,7 @@ SuiteReport run_regression(const std::vector<Case>& cases, const RegressOptions&
         << "/" << r.probes.size() << " probes";
     if (r.netlist_checked) log << (options.update ? ", golden netlist written" : r.netlist.same ? ", netlist unchanged" : ", NETLIST CHANGED");
     if (r.updated) log << ", golden updated";
-    log << " (" << seconds_text(r.seconds) << " s)\n";
+    log << " (" << fixed3_number(r.seconds) << " s)\n";
     if (!r.error.empty()) log << "  error: " << r.error << "\n";
     if (r.netlist_failed()) {
       log << "  golden netlist differs (+" << r.netlist.added << " -" << r.netlist.removed << " lines) in blocks:";
@@ -192,7 +186,7 @@ SuiteReport run_regression(const std::vector<Case>& cases, const RegressOptions&
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - suite_start).count();
   log << (report.passed() ? "regress: all " : "regress: FAILED, ") << report.cases.size() << " cases, " << probes
-      << " probes, " << failed << " failing (" << seconds_text(report.seconds) << " s)\n";
+      << " probes, " << failed << " failing (" << fixed3_number(report.seconds) << " s)\n";
   write_text(options.out_dir / "junit.xml", junit_xml(report));
   log << "regress: JUnit XML in " << (options.out_dir / "junit.xml").string() << "\n";
   return report;
@@ -259,7 +253,7 @@ std::string junit_xml(const SuiteReport& report) {
     for (const auto& p : r.probes) {
       ++t;
       cases << "    <testcase name=\"" << xml_escape(p.probe) << "\" classname=\"" << xml_escape(r.name) << "\" time=\""
-            << seconds_text(per_probe) << "\"";
+            << fixed3_number(per_probe) << "\"";
       if (p.passed) {
         cases << "/>\n";
       } else if (!r.error.empty()) {
@@ -273,7 +267,7 @@ std::string junit_xml(const SuiteReport& report) {
       }
     }
     suites << "  <testsuite name=\"" << xml_escape(r.name) << "\" tests=\"" << t << "\" failures=\"" << f
-           << "\" errors=\"" << e << "\" skipped=\"0\" time=\"" << seconds_text(r.seconds) << "\" timestamp=\"" << stamp
+           << "\" errors=\"" << e << "\" skipped=\"0\" time=\"" << fixed3_number(r.seconds) << "\" timestamp=\"" << stamp
            << "\" hostname=\"" << xml_escape(host) << "\" id=\"" << id++ << "\" package=\"memcosim.regress\">\n"
            << "    <properties>\n      <property name=\"description\" value=\"" << xml_escape(r.description)
            << "\"/>\n    </properties>\n"
@@ -285,7 +279,7 @@ std::string junit_xml(const SuiteReport& report) {
   std::ostringstream out;
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       << "<testsuites name=\"memcosim regress\" tests=\"" << tests << "\" failures=\"" << failures << "\" errors=\""
-      << errors << "\" time=\"" << seconds_text(report.seconds) << "\">\n"
+      << errors << "\" time=\"" << fixed3_number(report.seconds) << "\">\n"
       << suites.str() << "</testsuites>\n";
   return out.str();
 }

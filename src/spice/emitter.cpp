@@ -3,14 +3,13 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "util/numbers.hpp"
 
 namespace memcosim::spice {
 
 using namespace memcosim::circuit;
 
 namespace {
-
-std::string num(double x) { return spice_number(x); }
 
 class Writer {
  public:
@@ -35,9 +34,9 @@ class Writer {
   }
 
   void source(const std::string& head, const SourceValue& v) {
-    const std::string ac = v.ac ? " AC " + num(*v.ac) : std::string();
+    const std::string ac = v.ac ? " AC " + spice_number(*v.ac) : std::string();
     if (!v.pwl) {
-      line(head + " DC " + num(v.dc) + ac);
+      line(head + " DC " + spice_number(v.dc) + ac);
       return;
     }
     // PWL(t0 v0 t1 v1 ...), four pairs per line.
@@ -48,7 +47,7 @@ class Writer {
         line(cur);
         cur = "+";
       }
-      cur += (cur.back() == '(' ? "" : " ") + num(p.t[i]) + " " + num(p.v[i]);
+      cur += (cur.back() == '(' ? "" : " ") + spice_number(p.t[i]) + " " + spice_number(p.v[i]);
     }
     line(cur + ")" + ac);
   }
@@ -62,7 +61,7 @@ class Writer {
         line(cur);
         cur = "+";
       }
-      cur += " " + m.params[i].first + "=" + num(m.params[i].second);
+      cur += " " + m.params[i].first + "=" + spice_number(m.params[i].second);
     }
     line(cur + " )");
   }
@@ -71,29 +70,29 @@ class Writer {
     std::visit(
         [&](const auto& x) {
           using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, Resistor>) line(x.name + " " + x.a + " " + x.b + " " + num(x.ohms));
-          else if constexpr (std::is_same_v<T, Capacitor>) line(x.name + " " + x.a + " " + x.b + " " + num(x.farads));
+          if constexpr (std::is_same_v<T, Resistor>) line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.ohms));
+          else if constexpr (std::is_same_v<T, Capacitor>) line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.farads));
           else if constexpr (std::is_same_v<T, VoltageSource>) source(x.name + " " + x.plus + " " + x.minus, x.value);
           else if constexpr (std::is_same_v<T, CurrentSource>) source(x.name + " " + x.from + " " + x.to, x.value);
           else if constexpr (std::is_same_v<T, Vcvs>)
-            line(x.name + " " + x.plus + " " + x.minus + " " + x.ctrl_plus + " " + x.ctrl_minus + " " + num(x.gain));
+            line(x.name + " " + x.plus + " " + x.minus + " " + x.ctrl_plus + " " + x.ctrl_minus + " " + spice_number(x.gain));
           else if constexpr (std::is_same_v<T, Vccs>)
             line(x.name + " " + x.from + " " + x.to + " " + x.ctrl_plus + " " + x.ctrl_minus + " " +
-                 num(x.transconductance));
+                 spice_number(x.transconductance));
           else if constexpr (std::is_same_v<T, BehavioralVoltage>)
             wrapped(x.name + " " + x.plus + " " + x.minus + " V=" + x.expr.text());
           else if constexpr (std::is_same_v<T, BehavioralCurrent>)
             wrapped(x.name + " " + x.from + " " + x.to + " I=" + x.expr.text());
-          else if constexpr (std::is_same_v<T, Inductor>) line(x.name + " " + x.a + " " + x.b + " " + num(x.henries));
+          else if constexpr (std::is_same_v<T, Inductor>) line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.henries));
           else if constexpr (std::is_same_v<T, Mosfet>) {
             std::string s = x.name + " " + x.drain + " " + x.gate + " " + x.source + " " + x.bulk + " " + x.model +
-                            " W=" + num(x.w) + " L=" + num(x.l);
-            if (x.ad > 0) s += " AD=" + num(x.ad);
-            if (x.as > 0) s += " AS=" + num(x.as);
-            if (x.pd > 0) s += " PD=" + num(x.pd);
-            if (x.ps > 0) s += " PS=" + num(x.ps);
-            if (x.delvto != 0.0) s += " delvto=" + num(x.delvto);
-            if (x.mulu0 != 1.0) s += " mulu0=" + num(x.mulu0);
+                            " W=" + spice_number(x.w) + " L=" + spice_number(x.l);
+            if (x.ad > 0) s += " AD=" + spice_number(x.ad);
+            if (x.as > 0) s += " AS=" + spice_number(x.as);
+            if (x.pd > 0) s += " PD=" + spice_number(x.pd);
+            if (x.ps > 0) s += " PS=" + spice_number(x.ps);
+            if (x.delvto != 0.0) s += " delvto=" + spice_number(x.delvto);
+            if (x.mulu0 != 1.0) s += " mulu0=" + spice_number(x.mulu0);
             line(s);
           }
           else {
@@ -160,7 +159,7 @@ std::vector<std::string> emit_lines(const Circuit& c) {
   }
   if (!c.initial_conditions.empty()) {
     // One .ic line per node keeps long ICs readable and diffs small.
-    for (const auto& [node, volts] : c.initial_conditions) w.line(".ic v(" + node + ")=" + num(volts));
+    for (const auto& [node, volts] : c.initial_conditions) w.line(".ic v(" + node + ")=" + spice_number(volts));
   }
   if (!c.saves.empty() || !c.saved_currents.empty()) {
     std::string s = ".save";
@@ -182,8 +181,8 @@ std::vector<std::string> emit_lines(const Circuit& c) {
     w.line(s);
   }
   if (c.tran) {
-    std::string s = ".tran " + num(c.tran->step) + " " + num(c.tran->stop);
-    if (c.tran->max_step > 0) s += " 0 " + num(c.tran->max_step);
+    std::string s = ".tran " + spice_number(c.tran->step) + " " + spice_number(c.tran->stop);
+    if (c.tran->max_step > 0) s += " 0 " + spice_number(c.tran->max_step);
     w.line(s);
     // So that `ngspice -b FILE` alone simulates and prints the saved node
     // voltages (batch mode runs nothing without .print or -r); libngspice

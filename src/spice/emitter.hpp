@@ -1,10 +1,11 @@
 // The netlist emitter: the only code in memcosim that writes SPICE text.
 //
 // Output is deterministic (same IR -> byte-identical text: elements in
-// insertion order, numbers in their shortest exact decimal form) and
-// readable (a comment heading every block, long PWL sources continued over
-// several lines). It runs unchanged in the ngspice command-line program and,
-// line by line, through ngSpice_Circ.
+// insertion order, numbers as spice_number in util/numbers.hpp writes them,
+// printf "%.15g": 15 significant digits, so not exact) and readable (a
+// comment heading every block, long PWL sources continued over several
+// lines). It runs unchanged in the ngspice command-line program and, line by
+// line, through ngSpice_Circ.
 #pragma once
 
 #include <string>

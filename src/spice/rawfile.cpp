@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -12,6 +11,7 @@
 #include "spice/text.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::spice {
 
@@ -216,12 +216,6 @@ std::string raw_vector_name(const Vector& v) {
 }
 
 namespace {
-
-std::string raw_number(double x) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17e", x);
-  return buf;
-}
 
 void write_plot(const Plot& plot, std::ostream& out, bool ascii) {
   std::vector<const Vector*> order;

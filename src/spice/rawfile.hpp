@@ -30,9 +30,9 @@ std::string raw_vector_name(const Vector& v);
 
 // Writes every plot to one rawfile (ngspice's layout: one header and data
 // block per plot, as `ngspice -b -r FILE` writes them), vector names as
-// raw_vector_name. ascii: "Values:" with 17 significant digits (read back
-// exactly); else "Binary:" IEEE doubles in host order. Throws Error if the
-// file cannot be written.
+// raw_vector_name. ascii: "Values:" as raw_number (util/numbers.hpp,
+// printf "%.17e": 18 significant digits, read back exactly); else "Binary:"
+// IEEE doubles in host order. Throws Error if the file cannot be written.
 void write_raw_file(const std::vector<Plot>& plots, const std::filesystem::path& path, bool ascii);
 
 }  // namespace memcosim::spice

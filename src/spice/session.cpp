@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <clocale>
 #include <condition_variable>
@@ -26,6 +25,7 @@
 #include "spice/deck.hpp"
 #include "spice/text.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::spice {
 
@@ -116,12 +116,6 @@ using text::lower;
 using text::trim;
 
 std::string trimmed(std::string_view s) { return std::string(text::trim(s)); }
-
-std::string format_number(double x) {
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::general, 6);
-  return std::string(buf, res.ptr);
-}
 
 std::string with_quote(std::string message, const std::vector<std::string>& quote) {
   for (const std::string& q : quote) message += "\n  ngspice: " + q;
@@ -865,7 +859,7 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
       s.mark_unusable("an analysis ran past its timeout and could not be halted");
       throw SpiceError(SpiceErrorKind::timeout,
                        s.who() + " analysis '" + cmd + "' did not finish within " +
-                           format_number(timeout_s) +
+                           text_number(timeout_s) +
                            " s and could not be halted; the session is unusable");
     }
     const Problem p = analyze_run_output(s.phase_lines());
@@ -880,13 +874,13 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
         }
         if (!scale.empty())
           if (const Vector sc = vector(scale, pl); !sc.re.empty())
-            where = "; halted at " + sc.name + " = " + format_number(sc.re.back());
+            where = "; halted at " + sc.name + " = " + text_number(sc.re.back());
       } catch (const SimulationError&) {
       }
       if (p.kind == ProblemKind::interrupted)
         throw SpiceError(SpiceErrorKind::timeout,
                          s.who() + " analysis '" + cmd + "' did not finish within " +
-                             format_number(timeout_s) + " s" + where,
+                             text_number(timeout_s) + " s" + where,
                          p.quote);
       // Finished in the same instant as the deadline: fall through as a success.
     }

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +24,7 @@
 
 #include "spice/protocol.hpp"
 #include "spice/text.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::spice {
 
@@ -70,12 +70,6 @@ std::string signal_description(int sig) {
 }
 
 namespace {
-
-std::string seconds_text(double s) {
-  char buf[32];
-  const auto res = std::to_chars(buf, buf + sizeof buf, s, std::chars_format::general, 4);
-  return std::string(buf, res.ptr);
-}
 
 Clock::duration to_duration(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(
@@ -445,9 +439,9 @@ struct WorkerPool::Impl {
         on_death(w, status,
                  Verdict{JobStatus::timeout,
                          "job " + std::to_string(w.job_id) + " ran past its timeout of " +
-                             seconds_text(w.job_timeout) + " s and its worker (pid " +
+                             short_number(w.job_timeout) + " s and its worker (pid " +
                              std::to_string(w.pid) + ") did not answer within " +
-                             seconds_text(options.kill_grace_s) + " s more; killed with SIGKILL"});
+                             short_number(options.kill_grace_s) + " s more; killed with SIGKILL"});
       } else if (w.state == State::starting &&
                  now - w.since >= to_duration(options.startup_timeout_s)) {
         ::kill(w.pid, SIGKILL);

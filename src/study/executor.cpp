@@ -23,6 +23,7 @@
 #include "study/study.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 extern char** environ;
 
@@ -64,12 +65,6 @@ std::string last_lines(const std::string& text, std::size_t n) {
 double cpu_seconds(const rusage& ru) {
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec); };
   return s(ru.ru_utime) + s(ru.ru_stime);
-}
-
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", s);
-  return buf;
 }
 
 // Test hook, not a user feature: MEMCOSIM_TEST_JOB_FAULTS="2:segfault,5:hang"
@@ -174,7 +169,7 @@ JobOutcome LocalExecutor::reap(Running& r, bool timed_out) {
   const std::string tail = tail_of(o.log_file, 4000);
   o.status = "failed";
   if (timed_out) {
-    o.message = "timeout: no result after " + seconds_text(r.ticket.timeout) + " s; killed";
+    o.message = "timeout: no result after " + short_number(r.ticket.timeout) + " s; killed";
   } else if (WIFSIGNALED(status)) {
     o.message = "crashed: " + spice::signal_description(WTERMSIG(status));
   } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {

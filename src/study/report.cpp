@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -13,6 +12,7 @@
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::study {
 
@@ -45,16 +45,10 @@ std::optional<double> metric_number(const JobRecord& r, const std::string& key) 
   return std::nullopt;
 }
 
-std::string g4(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
 std::string metric_text(const JobRecord& r, const std::string& key) {
   const auto it = r.metrics.find(key);
   if (it == r.metrics.end() || it->is_null()) return "-";
-  if (it->is_number()) return g4(it->get<double>());
+  if (it->is_number()) return short_number(it->get<double>());
   if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
   if (it->is_string()) return it->get<std::string>();
   return it->dump();
@@ -167,7 +161,7 @@ void write_table(std::ostream& out, const std::vector<JobRecord>& rows, const St
       c.push_back(t.empty() ? "-" : t);
     }
     for (const auto& m : metrics) c.push_back(r.done() ? metric_text(r, m) : "-");
-    c.push_back(r.wall_seconds ? g4(*r.wall_seconds) : "-");
+    c.push_back(r.wall_seconds ? short_number(*r.wall_seconds) : "-");
     cells.push_back(std::move(c));
   }
   std::vector<std::size_t> width(header.size());

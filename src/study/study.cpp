@@ -12,6 +12,7 @@
 #include "flow/common.hpp"
 #include "flow/task.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::study {
@@ -21,12 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr long kMaxJobs = 1000000;
-
-std::string short_number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
 
 // The last component of a dotted key ("circuit.opamp.gbw" -> "gbw").
 std::string short_name(const std::string& name) {
@@ -440,7 +435,7 @@ class Parser {
       if (kind == "normal") v = a + b * z(d);
       else if (kind == "uniform") v = a + (b - a) * u(d);
       else v = a * std::exp(b * z(d));
-      put(d, config::format_number(v), v, short_number(v));
+      put(d, exact_number(v), v, short_number(v));
     }
   }
 

@@ -1,20 +1,8 @@
 #include "util/csv.hpp"
 
-#include <array>
-#include <charconv>
-#include <cmath>
-#include <system_error>
-
 #include "util/error.hpp"
 
 namespace memcosim {
-
-std::string csv_number(double v) {
-  if (std::isnan(v)) return "nan";
-  std::array<char, 40> buf{};
-  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  return ec == std::errc() ? std::string(buf.data(), ptr) : std::string("nan");
-}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;

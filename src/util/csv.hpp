@@ -1,6 +1,7 @@
-// CSV output. Numbers are written with 17 significant digits so a value
-// read back is the value written; each row is flushed as soon as it is
-// complete, so a run that stops half-way keeps every finished row.
+// CSV output. Numbers are written as csv_number (util/numbers.hpp): the
+// shortest text that reads back as the value written; each row is flushed
+// as soon as it is complete, so a run that stops half-way keeps every
+// finished row.
 #pragma once
 
 #include <filesystem>
@@ -9,6 +10,8 @@
 #include <vector>
 
 #include <Eigen/Core>
+
+#include "util/numbers.hpp"
 
 namespace memcosim {
 
@@ -30,8 +33,7 @@ class CsvWriter {
   std::size_t columns_;
 };
 
-// One cell: a number in its shortest exact form, a text quoted when needed.
-std::string csv_number(double v);
+// One text cell, quoted when needed (a number cell is csv_number).
 std::string csv_field(const std::string& text);
 
 // A dim x n matrix of samples (one per column) as rows, columns x0 .. x<dim-1>.

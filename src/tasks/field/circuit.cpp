@@ -5,12 +5,12 @@
 #include <optional>
 
 #include "circuit/blocks.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::field {
 
 using circuit::Expr;
-using circuit::spice_number;
 
 namespace {
 

@@ -6,10 +6,9 @@
 #include "circuit/ir.hpp"
 #include "tasks/field/ct.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::tasks::field {
-
-using circuit::spice_number;
 
 namespace {
 using Clock = std::chrono::steady_clock;

@@ -6,6 +6,7 @@
 #include "circuit/nonideal.hpp"
 #include "tasks/field/ct.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::field {
@@ -114,7 +115,7 @@ Field load_field(const config::Config& cfg) {
       const double stored = loaded.provenance.system_parameters[static_cast<std::size_t>(2 * i + j)].second;
       if (std::abs(stored - f.encoder.B(i, j)) > 1e-12 * (1 + std::abs(stored)))
         throw fail("was trained with another encoder B (entry " + std::to_string(i) + "," + std::to_string(j) + ": " +
-                   config::format_number(stored) + " in the file, " + config::format_number(f.encoder.B(i, j)) +
+                   exact_number(stored) + " in the file, " + exact_number(f.encoder.B(i, j)) +
                    " from the config's seed and device model); retrain");
     }
   f.net = std::move(loaded.net);

@@ -11,6 +11,7 @@
 #include "util/csv.hpp"
 #include "util/random.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::tasks::field {
 
@@ -134,8 +135,8 @@ void train_from_config(const config::Config& cfg, const std::string& weights_out
   f.encoder = make_encoder(cfg.field.encoder, encoder_seed(cfg));
   log << "training field " << cfg.name << ": " << p.sino.theta.size() << " views x " << p.sino.s.size()
       << " detectors; encoder B " << f.encoder.B.rows() << " x 2 from RRAM cells (std "
-      << config::format_number(std::sqrt(f.encoder.B.squaredNorm() / static_cast<double>(f.encoder.B.size())))
-      << ", target " << config::format_number(cfg.field.encoder.sigma) << ")\n";
+      << exact_number(std::sqrt(f.encoder.B.squaredNorm() / static_cast<double>(f.encoder.B.size())))
+      << ", target " << exact_number(cfg.field.encoder.sigma) << ")\n";
   const TrainReport rep = train_field(f, p.sino, cfg.field.train, derive_seed(cfg.seed, "field training"), log, log_every);
   nn::MlpProvenance prov;
   prov.config = cfg.source;

@@ -5,11 +5,10 @@
 
 #include "circuit/blocks.hpp"
 #include "circuit/nonideal.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::twin {
-
-using circuit::spice_number;
 
 void TwinCircuit::set_start(const Eigen::Ref<const Eigen::VectorXd>& x0) {
   if (x0.size() != dim) throw std::invalid_argument("set_start: state has the wrong dimension");

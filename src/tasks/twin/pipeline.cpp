@@ -5,6 +5,7 @@
 
 #include "util/csv.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::twin {
@@ -127,16 +128,16 @@ nn::MlpProvenance provenance(const config::Config& cfg, const TwinTrainResult& r
   if (s.kind == SystemKind::hp_memristor) {
     p.system_parameters = {{"r_on", s.hp.r_on}, {"r_off", s.hp.r_off}, {"thickness", s.hp.d},
                            {"mobility", s.hp.mu_v}, {"window_p", s.hp.p}, {"update_period", tc.update_period}};
-    p.dataset = std::to_string(tc.data.records) + " records of " + config::format_number(tc.data.duration) +
+    p.dataset = std::to_string(tc.data.records) + " records of " + exact_number(tc.data.duration) +
                 " s, random multi-sines (" + std::to_string(tc.train_drives.components) + " components, " +
-                config::format_number(tc.train_drives.f_min) + "-" + config::format_number(tc.train_drives.f_max) +
-                " Hz, peak " + config::format_number(tc.train_drives.amplitude_min) + "-" +
-                config::format_number(tc.train_drives.amplitude_max) + " V), sampled every " +
-                config::format_number(tc.data.dt) + " s";
+                exact_number(tc.train_drives.f_min) + "-" + exact_number(tc.train_drives.f_max) +
+                " Hz, peak " + exact_number(tc.train_drives.amplitude_min) + "-" +
+                exact_number(tc.train_drives.amplitude_max) + " V), sampled every " +
+                exact_number(tc.data.dt) + " s";
   } else {
     p.system_parameters = {{"n", s.lorenz96.n}, {"forcing", s.lorenz96.forcing}};
-    p.dataset = std::to_string(tc.data.records) + " records of " + config::format_number(tc.data.duration) +
-                " time units from starts on the attractor, sampled every " + config::format_number(tc.data.dt);
+    p.dataset = std::to_string(tc.data.records) + " records of " + exact_number(tc.data.duration) +
+                " time units from starts on the attractor, sampled every " + exact_number(tc.data.dt);
   }
   p.config = cfg.source;
   p.seed = cfg.seed;

@@ -21,13 +21,13 @@
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::tasks::twin {
 
 namespace {
 
 using flow::Clock;
-using flow::fmt;
 using flow::seconds_since;
 
 constexpr double nan = std::numeric_limits<double>::quiet_NaN();
@@ -117,18 +117,18 @@ flow::Projection twin_projection(const config::Config& cfg, double analog_second
   L.push_back("speed/energy projection (per solved test trajectory; every assumption next to its figure):");
   L.push_back("  | | time per trajectory | energy per trajectory | assumptions |");
   L.push_back("  |---|---|---|---|");
-  L.push_back("  | analogue (this circuit) | " + fmt("%.4g s", analog_seconds) + " | " +
-              (analog_joules > 0 ? fmt("%.4g J", analog_joules) : std::string("not measured (behavioural level)")) +
-              " | simulated physical time at T = " + fmt("%.4g s", cfg.circuit.integrator.r * cfg.circuit.integrator.c) +
+  L.push_back("  | analogue (this circuit) | " + printf_number("%.4g s", analog_seconds) + " | " +
+              (analog_joules > 0 ? printf_number("%.4g J", analog_joules) : std::string("not measured (behavioural level)")) +
+              " | simulated physical time at T = " + printf_number("%.4g s", cfg.circuit.integrator.r * cfg.circuit.integrator.c) +
               " per unit of model time; supply energy of the transistor-level blocks + ideal sources |");
-  L.push_back("  | digital (" + p.digital_platform + ") | " + fmt("%.4g s", digital_s) + " | " + fmt("%.4g J", digital_j) +
+  L.push_back("  | digital (" + p.digital_platform + ") | " + printf_number("%.4g s", digital_s) + " | " + printf_number("%.4g J", digital_j) +
               " | measured: the software twin (Odeint, same tolerances) on this machine, one thread, median of 5; "
-              "ASSUMED power " + fmt("%.4g W", p.digital_power) + " (projection.digital_power) |");
-  L.push_back("  | ratio digital / analogue | " + fmt("%.3g x", digital_s / analog_seconds) + " | " +
-              (analog_joules > 0 ? fmt("%.3g x", digital_j / analog_joules) : std::string("-")) + " | published (" +
-              (hp ? "HP memristor" : "Lorenz96") + "): " + fmt("%.1f x", pub.speed_preprint) + " speed / " +
-              fmt("%.1f x", pub.energy_preprint) + " energy (preprint), " + fmt("%.1f x", pub.speed_journal) + " / " +
-              fmt("%.1f x", pub.energy_journal) + " (journal) |");
+              "ASSUMED power " + printf_number("%.4g W", p.digital_power) + " (projection.digital_power) |");
+  L.push_back("  | ratio digital / analogue | " + printf_number("%.3g x", digital_s / analog_seconds) + " | " +
+              (analog_joules > 0 ? printf_number("%.3g x", digital_j / analog_joules) : std::string("-")) + " | published (" +
+              (hp ? "HP memristor" : "Lorenz96") + "): " + printf_number("%.1f x", pub.speed_preprint) + " speed / " +
+              printf_number("%.1f x", pub.energy_preprint) + " energy (preprint), " + printf_number("%.1f x", pub.speed_journal) + " / " +
+              printf_number("%.1f x", pub.energy_journal) + " (journal) |");
   L.push_back("  The published ratios compare a 180 nm chip with its own time constants against a GPU or CPU running a");
   L.push_back("  larger network; here both sides are set by choices of this project: T (circuit.integrator.r * c) scales");
   L.push_back("  the analogue time linearly, and the digital side is a tiny network solved by Odeint in one thread.");
@@ -221,7 +221,7 @@ class TwinRun {
     elements_ = first.circuit.element_count();
     write_file(dir_ / "netlist.cir", spice::emit(first.circuit), "netlist");
     log_ << "circuit: level " << config::enum_name(cfg_.circuit.level) << ", " << elements_ << " elements, T = "
-         << fmt("%.4g", time_scale_) << " s per unit of model time; " << cases_.size() << " transients; "
+         << printf_number("%.4g", time_scale_) << " s per unit of model time; " << cases_.size() << " transients; "
          << sim_.describe() << "\n";
   }
 
@@ -435,32 +435,32 @@ class TwinRun {
     for (const auto& c : s["cases"]) {
       log_ << "  " << c["label"].get<std::string>() << ": " << c["status"].get<std::string>();
       if (c.contains("state_error_vs_software_twin"))
-        log_ << ", state error vs twin max " << fmt("%.3g", c["state_error_vs_software_twin"]["max"].get<double>())
-             << " median " << fmt("%.3g", c["state_error_vs_software_twin"]["median"].get<double>());
+        log_ << ", state error vs twin max " << printf_number("%.3g", c["state_error_vs_software_twin"]["max"].get<double>())
+             << " median " << printf_number("%.3g", c["state_error_vs_software_twin"]["median"].get<double>());
       if (c.contains("current_nrmse_vs_truth"))
-        log_ << ", current NRMSE circuit " << fmt("%.2f %%", 100 * c["current_nrmse_vs_truth"]["circuit"].get<double>())
-             << " software " << fmt("%.2f %%", 100 * c["current_nrmse_vs_truth"]["software"].get<double>());
+        log_ << ", current NRMSE circuit " << printf_number("%.2f %%", 100 * c["current_nrmse_vs_truth"]["circuit"].get<double>())
+             << " software " << printf_number("%.2f %%", 100 * c["current_nrmse_vs_truth"]["software"].get<double>());
       if (c.contains("vpt_lyapunov_times"))
-        log_ << ", VPT circuit " << fmt("%.2f", c["vpt_lyapunov_times"]["circuit"].get<double>()) << " software "
-             << fmt("%.2f", c["vpt_lyapunov_times"]["software"].get<double>());
+        log_ << ", VPT circuit " << printf_number("%.2f", c["vpt_lyapunov_times"]["circuit"].get<double>()) << " software "
+             << printf_number("%.2f", c["vpt_lyapunov_times"]["software"].get<double>());
       if (!c["message"].get<std::string>().empty() && c["status"] != "ok") log_ << ": " << c["message"].get<std::string>();
       log_ << "\n";
     }
     if (s.contains("vpt_lyapunov_times"))
-      log_ << "  median VPT (Lyapunov times): circuit " << fmt("%.3f", s["vpt_lyapunov_times"]["circuit_median"].get<double>())
-           << ", software (same starts) " << fmt("%.3f", s["vpt_lyapunov_times"]["software_median_same_starts"].get<double>()) << ", ratio "
-           << fmt("%.3f", s["vpt_lyapunov_times"]["ratio_circuit_over_software"].get<double>()) << "\n";
+      log_ << "  median VPT (Lyapunov times): circuit " << printf_number("%.3f", s["vpt_lyapunov_times"]["circuit_median"].get<double>())
+           << ", software (same starts) " << printf_number("%.3f", s["vpt_lyapunov_times"]["software_median_same_starts"].get<double>()) << ", ratio "
+           << printf_number("%.3f", s["vpt_lyapunov_times"]["ratio_circuit_over_software"].get<double>()) << "\n";
     if (s.contains("long_run")) {
       const auto& lr = s["long_run"];
-      log_ << "  long run (" << fmt("%.4g", lr["duration"].get<double>()) << " time units, first "
-           << fmt("%.4g", lr["discarded"].get<double>()) << " discarded): largest relative error vs truth, circuit mean "
-           << fmt("%.3f", lr["max_relative_error_circuit"]["mean"].get<double>()) << " variance "
-           << fmt("%.3f", lr["max_relative_error_circuit"]["variance"].get<double>()) << "; software mean "
-           << fmt("%.3f", lr["max_relative_error_software"]["mean"].get<double>()) << " variance "
-           << fmt("%.3f", lr["max_relative_error_software"]["variance"].get<double>()) << "\n";
+      log_ << "  long run (" << printf_number("%.4g", lr["duration"].get<double>()) << " time units, first "
+           << printf_number("%.4g", lr["discarded"].get<double>()) << " discarded): largest relative error vs truth, circuit mean "
+           << printf_number("%.3f", lr["max_relative_error_circuit"]["mean"].get<double>()) << " variance "
+           << printf_number("%.3f", lr["max_relative_error_circuit"]["variance"].get<double>()) << "; software mean "
+           << printf_number("%.3f", lr["max_relative_error_software"]["mean"].get<double>()) << " variance "
+           << printf_number("%.3f", lr["max_relative_error_software"]["variance"].get<double>()) << "\n";
     }
     if (s.contains("energy_per_trajectory"))
-      log_ << "  energy per test trajectory " << fmt("%.4g J", s["energy_per_trajectory"]["joules"].get<double>()) << "\n";
+      log_ << "  energy per test trajectory " << printf_number("%.4g J", s["energy_per_trajectory"]["joules"].get<double>()) << "\n";
     for (const auto& line : projection_.lines) log_ << line << "\n";
     rails_.warn(log_);
     log_ << "  results in " << dir_.string() << "/ (summary.json, trajectories.csv, netlist.cir, "

@@ -2,21 +2,15 @@
 
 #include <cmath>
 #include <numbers>
-#include <sstream>
 #include <stdexcept>
 
 #include "reference/forced_ode.hpp"
+#include "util/numbers.hpp"
 
 namespace memcosim::tasks::twin {
 
 namespace {
 constexpr double kTwoPi = 2.0 * std::numbers::pi;
-
-std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
 }  // namespace
 
 double HpParams::window(double x) const {
@@ -56,9 +50,9 @@ Eigen::MatrixXd System::readout(const Eigen::Ref<const Eigen::MatrixXd>& x,
 
 std::string System::describe() const {
   if (kind == SystemKind::hp_memristor)
-    return "HP memristor (R_on " + num(hp.r_on) + " ohm, R_off " + num(hp.r_off) + " ohm, D " + num(hp.d) +
-           " m, mu_v " + num(hp.mu_v) + ", Joglekar p " + std::to_string(hp.p) + ")";
-  return "Lorenz96 (N " + std::to_string(lorenz96.n) + ", F " + num(lorenz96.forcing) + ")";
+    return "HP memristor (R_on " + text_number(hp.r_on) + " ohm, R_off " + text_number(hp.r_off) + " ohm, D " + text_number(hp.d) +
+           " m, mu_v " + text_number(hp.mu_v) + ", Joglekar p " + std::to_string(hp.p) + ")";
+  return "Lorenz96 (N " + std::to_string(lorenz96.n) + ", F " + text_number(lorenz96.forcing) + ")";
 }
 
 // ---------------------------------------------------------------------------
@@ -93,15 +87,15 @@ double Drive::value(double t) const {
 std::string Drive::describe() const {
   switch (kind) {
     case DriveKind::multisine: {
-      std::string s = "multisine " + num(amplitude) + " V:";
-      for (std::size_t c = 0; c < amplitudes.size(); ++c) s += " " + num(frequencies[c]) + " Hz";
+      std::string s = "multisine " + text_number(amplitude) + " V:";
+      for (std::size_t c = 0; c < amplitudes.size(); ++c) s += " " + text_number(frequencies[c]) + " Hz";
       return s;
     }
-    case DriveKind::sine: return "sine " + num(frequency) + " Hz " + num(amplitude) + " V";
-    case DriveKind::triangle: return "triangle " + num(frequency) + " Hz " + num(amplitude) + " V";
-    case DriveKind::square: return "square " + num(frequency) + " Hz " + num(amplitude) + " V";
+    case DriveKind::sine: return "sine " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
+    case DriveKind::triangle: return "triangle " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
+    case DriveKind::square: return "square " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
     case DriveKind::chirp:
-      return "chirp " + num(frequency) + "-" + num(frequency_end) + " Hz " + num(amplitude) + " V";
+      return "chirp " + text_number(frequency) + "-" + text_number(frequency_end) + " Hz " + text_number(amplitude) + " V";
   }
   return "?";
 }

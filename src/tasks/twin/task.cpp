@@ -9,6 +9,7 @@
 #include "flow/transistor.hpp"
 #include "tasks/twin/evaluate.hpp"
 #include "util/error.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::twin {
@@ -125,7 +126,7 @@ TwinCircuit case_circuit(const config::Config& cfg, const nn::Mlp& net, const Te
   for (int h : net.shape().hidden) widths += std::to_string(h) + "-";
   o.header = {"Neural-ODE twin of " + sys.describe() + "; network " + std::to_string(net.input_dim()) + "-" + widths +
                   std::to_string(net.output_dim()) + " (ReLU); test case: " + c.label + ".",
-              "DAC update period " + circuit::spice_number(cfg.twin.update_period) + " (model time; 0 = continuous)."};
+              "DAC update period " + spice_number(cfg.twin.update_period) + " (model time; 0 = continuous)."};
   if (flow::uses_transistor_level(cfg)) o.transistor = flow::transistor_environment(cfg);
   TwinCircuit tc = build_twin_circuit(net.raw_layers(), sys.dim(), scaling, o, &cfg.locations);
   tc.set_start(c.x0);
