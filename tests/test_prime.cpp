@@ -9,6 +9,7 @@
 #include "circuit/blocks.hpp"
 #include "circuit/network.hpp"
 #include "config/config.hpp"
+#include "reference/lif_neuron.hpp"
 #include "spice/emitter.hpp"
 #include "spice/session.hpp"
 #include "support.hpp"
@@ -38,6 +39,19 @@ std::string input_error(F f) {
   }
   return "";
 }
+
+// The transistor-level LIF neuron against its continuous-time model.
+// Membrane (threshold 200 mV, C_mem 7.9 pF): the reset switches' charge
+// injection and clock feed-through put ~1 mV per step onto C_mem (measured:
+// 1.0 mV left after each reset, ~0.8 mV per clkr cycle without one); under
+// the leak that settles at <= 1 mV / (1 - beta) = 5 mV, 2.5 % of the
+// threshold (0.0125 units). Measured worst case: 2.7 mV.
+constexpr double kLifTraceTolerance = 5e-3;  // V
+// Threshold crossings: an integrator built on an op-amp of unity-gain
+// frequency f_T follows the ideal one with a lag of ~1 / (2 pi f_T) = 28 ns
+// (f_T = 5.65 MHz, README "Transistor level"); the 5 mV above shifts a
+// crossing by < 4 ns on the pulse ramps (>= 1.4 V/us). Measured: 25-26 ns late.
+constexpr double kLifCrossingTolerance = 35e-9;  // s
 
 void write_bytes(const std::filesystem::path& p, const std::vector<unsigned char>& b) {
   std::ofstream out(p, std::ios::binary);
@@ -279,4 +293,130 @@ TEST_CASE("prime circuit: early stop halts the transient at the step the softwar
   CHECK(full.steps == 12);
   CHECK(full.last_time == Approx(12 * step));
   CHECK(full.energy > ck.energy);
+}
+
+TEST_CASE("prime reference: the LIF solver matches the exponential solution and resets at the strobe", "[prime][reference]") {
+  // Constant current I: V(t) = I R (1 - exp(-t / RC)) until the strobe of the
+  // first step where V > threshold, then 0 over the reset window (ideal switch).
+  reference::LifNeuronModel m;
+  m.c = 1e-12;
+  m.r_leak = 1e6;  // RC = 1 us
+  m.threshold = 0.5;
+  m.step = 1e-6;
+  const double i = 1e-6;  // I R = 1 V
+  const std::vector<double> obs{0.3e-6, 1.2e-6, 1.6e-6, 1.97e-6};
+  reference::OdeOptions o;
+  o.rtol = o.atol = 1e-10;
+  o.dt_initial = 1e-9;
+  const auto s = reference::solve_lif_neuron(m, {0.0}, {i}, 2, 0.0, obs, o);
+  REQUIRE(s.stats.ok);
+  // Step 0: V(0.45 us) = 1 - e^-0.45 = 0.362 < 0.5, no spike; the crossing at t = ln 2 us = 0.693 us.
+  CHECK(s.observed[0] == Approx(1 - std::exp(-0.3)).epsilon(1e-8));
+  CHECK(s.observed[1] == Approx(1 - std::exp(-1.2)).epsilon(1e-8));
+  CHECK_FALSE(s.spikes[0]);
+  CHECK(s.spikes[1]);  // V(1.45 us) = 0.765
+  REQUIRE(s.crossings.size() == 2);
+  CHECK(s.crossings[0].upward);
+  CHECK(s.crossings[0].time == Approx(std::log(2.0) * 1e-6).epsilon(1e-5));
+  CHECK_FALSE(s.crossings[1].upward);
+  CHECK(s.crossings[1].time == Approx(1.5e-6).epsilon(1e-9));  // the reset
+  CHECK(s.observed[2] == 0.0);
+  // After the window (1.95 us) V restarts from 0: 1 - exp(-0.02).
+  CHECK(s.observed[3] == Approx(1 - std::exp(-0.02)).epsilon(1e-6));
+}
+
+TEST_CASE("prime circuit: the transistor-level LIF neuron follows its continuous-time model", "[prime][transistor]") {
+  // One neuron of the hidden layer at transistor level (op-amp integrator,
+  // comparator, latch, reset switches) driven by an ideal current source with
+  // one read-pulse-shaped pulse per step, against the continuous-time model
+  // with the design's C_mem, R_leak, threshold and reset window
+  // (reference/lif_neuron.hpp, ideal reset switch).
+  const config::Config cfg = config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                                                 {"circuit.blocks.integrator=transistor"});
+  const auto& pc = cfg.prime.circuit;
+  const double beta = 0.8, threshold = 0.5, g_unit = 140e-6;  // g_unit: typical of layer 1
+  const LifDesign d = lif_design(cfg, beta, threshold, g_unit);
+  const circuit::Environment env = prime_environment(cfg);
+  // Input per step in units (charge g_unit A pw each): the discrete neuron
+  // U <- beta U (1 - s) + I gives U = 0.3, 0.54, 0, 0.7, -0.2, 0.09, 0.422,
+  // 0.938: spikes in steps 1, 3 and 7, every U at least 0.04 from 0.5.
+  const std::vector<double> units{0.3, 0.3, 0.0, 0.7, -0.2, 0.25, 0.35, 0.6};
+  const int T = static_cast<int>(units.size());
+  const double D = pc.step, i_unit = g_unit * pc.pulse_amplitude;
+  std::vector<double> it{0.0}, ii{0.0};
+  for (int t = 0; t < T; ++t) {
+    const double t0 = (t + 0.1) * D, a = units[static_cast<std::size_t>(t)] * i_unit;
+    for (auto [tt, v] : {std::pair{t0, 0.0}, {t0 + pc.edge, a}, {t0 + pc.pulse_width, a}, {t0 + pc.pulse_width + pc.edge, 0.0}}) {
+      it.push_back(tt);
+      ii.push_back(v);
+    }
+  }
+  circuit::Circuit c;
+  c.title = "one transistor-level LIF neuron";
+  add_clocks(c, d, pc.pulse_width, T, true, env);
+  auto& b = c.block("LIF neuron");
+  c.add(b, circuit::CurrentSource{"Iin", "col", "0", circuit::SourceValue{0.0, circuit::Pwl{it, ii}}});
+  const LifNodes n = add_lif_neuron(c, b, "0", "col", d, cfg, env);
+  c.saves = {n.membrane, n.latch};
+  circuit::add_transient(c, cfg.simulation, T * D, false);
+  c.tran = circuit::TranAnalysis{pc.edge, T * D, pc.edge};
+  spice::NgspiceSession session;
+  session.load(spice::emit(c));
+  session.run(60, "run");
+  const spice::Plot plot = session.plot();
+  const std::vector<double>& time = plot.at(plot.scale).re;
+  const std::vector<double>& mem = plot.at(n.membrane).re;
+  const std::vector<double>& spk = plot.at(n.latch).re;
+  auto at = [&](const std::vector<double>& v, double t) {
+    const auto k = static_cast<std::size_t>(std::lower_bound(time.begin(), time.end(), t) - time.begin());
+    if (k == 0) return v.front();
+    const double f = (t - time[k - 1]) / (time[k] - time[k - 1]);
+    return v[k - 1] + f * (v[k] - v[k - 1]);
+  };
+
+  reference::LifNeuronModel m;
+  m.c = d.c_mem;
+  m.r_leak = d.r_leak;
+  m.threshold = d.v_threshold;
+  m.step = D;
+  m.strobe = d.strobe_end;
+  m.reset_start = d.reset_start;
+  m.reset_end = d.reset_end;
+  // Settled instants: before each pulse, before the strobe, and at the end of the step.
+  std::vector<double> obs;
+  for (int t = 0; t < T; ++t)
+    for (double f : {0.05, 0.40, 0.99}) obs.push_back((t + f) * D);
+  reference::OdeOptions o;
+  o.rtol = o.atol = 1e-9;
+  o.dt_initial = 1e-10;
+  const auto ref = reference::solve_lif_neuron(m, it, ii, T, 0.0, obs, o);
+  REQUIRE(ref.stats.ok);
+
+  // The reference spikes where the discrete-time neuron does (the design's
+  // C_mem accounts for the leak during the pulse).
+  const std::vector<bool> expected{false, true, false, true, false, false, false, true};
+  CHECK(ref.spikes == expected);
+  // The circuit's latch, read at 0.5 step, spikes in the same steps.
+  for (int t = 0; t < T; ++t) {
+    INFO("step " << t);
+    CHECK((at(spk, (t + 0.5) * D) > 0.5 * (n.latch_low + n.latch_high)) == expected[static_cast<std::size_t>(t)]);
+  }
+  // Membrane at the settled instants.
+  for (std::size_t k = 0; k < obs.size(); ++k) {
+    INFO("t = " << obs[k] << " s: circuit " << at(mem, obs[k]) << " V, reference " << ref.observed[k] << " V");
+    CHECK(std::abs(at(mem, obs[k]) - ref.observed[k]) < kLifTraceTolerance);
+  }
+  // Upward threshold crossings (the comparator's events) during the pulses.
+  std::vector<double> circuit_up;
+  for (std::size_t k = 1; k < time.size(); ++k)
+    if (mem[k - 1] <= d.v_threshold && mem[k] > d.v_threshold)
+      circuit_up.push_back(time[k - 1] + (d.v_threshold - mem[k - 1]) / (mem[k] - mem[k - 1]) * (time[k] - time[k - 1]));
+  std::vector<double> ref_up;
+  for (const auto& x : ref.crossings)
+    if (x.upward) ref_up.push_back(x.time);
+  REQUIRE(circuit_up.size() == ref_up.size());
+  for (std::size_t k = 0; k < ref_up.size(); ++k) {
+    INFO("crossing " << k << ": circuit " << circuit_up[k] << " s, reference " << ref_up[k] << " s");
+    CHECK(std::abs(circuit_up[k] - ref_up[k]) < kLifCrossingTolerance);
+  }
 }

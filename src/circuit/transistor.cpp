@@ -151,6 +151,41 @@ void define_relu(Circuit& c, const TransistorEnvironment& t, const std::string& 
   c.add(sub, Capacitor{"Cc", "nz", follower ? "g" : "out", r.cc});
 }
 
+void define_lif(Circuit& c, const TransistorEnvironment& t, const std::string& subckt, const std::string& instance) {
+  if (has_subcircuit(c, subckt)) return;
+  const auto& f = t.config.lif;
+  const double d = t.config.diffusion;
+  auto& sub = c.subcircuit(
+      subckt, {"mem", "vth", "col", "clks", "clksb", "clkr", "spk", "vdd", "vss"},
+      {"LIF neuron comparator, latch and reset, 180 nm (src/circuit/transistor.hpp): uncompensated two-stage",
+       "comparator (Iref = " + spice_number(f.i_ref) + " A, I_tail = " + spice_number(f.i_ref * f.w_tail / f.w_bias) +
+           " A, I_M7 = " + spice_number(f.i_ref * f.w_sink / f.w_bias) + " A), inverters, transmission-gate latch on " +
+           spice_number(f.c_hold) + " F, two series NMOS reset switches across C_mem."});
+  const DeviceAdder add{c, sub, t, instance};
+  c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{f.i_ref}});
+  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", f.w_bias, f.l_bias, d));
+  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", f.w_tail, f.l_bias, d));
+  add(mosfet("M1", "d1", "vth", "t", "vss", "nch", f.w_in, f.l_in, d));
+  add(mosfet("M2", "n1", "mem", "t", "vss", "nch", f.w_in, f.l_in, d));
+  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", f.w_load, f.l_load, d));
+  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", f.w_load, f.l_load, d));
+  add(mosfet("M6", "o", "n1", "vdd", "vdd", "pch", f.w_stage2, f.l_load, d));
+  add(mosfet("M7", "o", "nb", "vss", "vss", "nch", f.w_sink, f.l_bias, d));
+  const auto inverter = [&](const std::string& tag, const std::string& in, const std::string& out) {
+    add(mosfet("Mn" + tag, out, in, "vss", "vss", "nch", f.w_logic_n, f.l_logic, d));
+    add(mosfet("Mp" + tag, out, in, "vdd", "vdd", "pch", f.w_logic_p, f.l_logic, d));
+  };
+  inverter("i1", "o", "ob");
+  inverter("i2", "ob", "cmp");
+  add(mosfet("Mtn", "cmp", "clks", "hold", "vss", "nch", f.w_logic_n, f.l_logic, d));
+  add(mosfet("Mtp", "cmp", "clksb", "hold", "vdd", "pch", f.w_logic_p, f.l_logic, d));
+  c.add(sub, Capacitor{"Chold", "hold", "vss", f.c_hold});
+  inverter("i3", "hold", "holdb");
+  inverter("i4", "holdb", "spk");
+  add(mosfet("Mr1", "mem", "spk", "r", "vss", "nch", f.w_switch, f.l_switch, d));
+  add(mosfet("Mr2", "r", "clkr", "col", "vss", "nch", f.w_switch, f.l_switch, d));
+}
+
 bool has_element(const Block& b, const std::string& name) {
   return std::any_of(b.elements.begin(), b.elements.end(), [&](const Element& e) { return element_name(e) == name; });
 }
@@ -176,6 +211,15 @@ void transistor_opamp(Circuit& c, Block& b, const std::string& name, const std::
   define_opamp(c, t, subckt, name);
   const auto [vdd, vss] = block_supply(c, b, env);
   c.add(b, Instance{"X" + name, {inp, inn, out, vdd, vss}, subckt});
+}
+
+void transistor_lif(Circuit& c, Block& b, const std::string& name, const LifNodes& n, const Environment& env) {
+  const auto& t = require_transistor(env, name);
+  use_transistor_models(c, t);
+  const std::string subckt = subckt_for(kCmosLif, name, t);
+  define_lif(c, t, subckt, name);
+  const auto [vdd, vss] = block_supply(c, b, env);
+  c.add(b, Instance{"X" + name, {n.mem, n.vth, n.col, n.clks, n.clksb, n.clkr, n.spk, vdd, vss}, subckt});
 }
 
 void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,

@@ -104,6 +104,32 @@ inline constexpr double kRectifierRshunt = 1e12;
 void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,
                      const Environment& env);
 
+// The LIF neuron's comparator, latch and reset (task prime), subcircuit
+// "lif_cmos" (ports mem vth col clks clksb clkr spk vdd vss); the membrane is
+// an op-amp integrator (column = virtual ground, C_mem and R_leak from col
+// to mem) built beside it with opamp():
+//
+//   comparator: the op-amp's first stage (NMOS pair M1/M2, mirror M3/M4,
+//     tail M5, bias Iref into Mb) and its PMOS second stage M6 with sink M7,
+//     no compensation: out = A (V(mem) - V(vth)); inverters I1, I2 -> cmp
+//     (high when mem > vth)
+//   latch: transmission gate (Mtn gate clks, Mtp gate clksb) from cmp onto
+//     C_hold (node hold), inverters I3, I4 -> spk; after the strobe the gate
+//     is off and C_hold keeps the decision for the rest of the step
+//   reset: NMOS Mr1 (gate spk) in series with Mr2 (gate clkr) from mem to
+//     col, i.e. across C_mem: a spiking neuron's membrane is emptied while
+//     clkr is high
+//
+// Clocks and spk swing between the rails (vss off, vdd on). NMOS bulks at
+// vss, PMOS bulks at vdd. Sizes: circuit.transistor.lif.
+inline constexpr const char* kCmosLif = "lif_cmos";
+
+struct LifNodes {
+  std::string mem, vth, col, clks, clksb, clkr, spk;
+};
+// An instance X<name> of "lif_cmos" (defined on first use) on its block's supplies.
+void transistor_lif(Circuit& c, Block& b, const std::string& name, const LifNodes& n, const Environment& env);
+
 // Sum of W*L (m^2) over the MOSFETs of a subcircuit (0 if there is none).
 double gate_area(const Circuit& c, const std::string& subckt);
 

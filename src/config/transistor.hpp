@@ -126,6 +126,50 @@ struct RectifierConfig {
   }
 };
 
+// The comparator, strobed latch and reset switch of the transistor-level
+// LIF neuron (task prime; src/circuit/transistor.hpp has the schematic). The
+// membrane itself is an op-amp integrator built from `opamp`.
+struct LifConfig {
+  double i_ref = 5e-6;
+  double w_bias = 2e-6;
+  double l_bias = 1e-6;
+  double w_tail = 4e-6;
+  double w_in = 4e-6;
+  double l_in = 0.5e-6;
+  double w_load = 4e-6;
+  double l_load = 0.5e-6;
+  double w_stage2 = 8e-6;
+  double w_sink = 4e-6;
+  double w_logic_n = 1e-6;
+  double w_logic_p = 2e-6;
+  double l_logic = 0.18e-6;
+  double c_hold = 20e-15;
+  double w_switch = 4e-6;
+  double l_switch = 0.18e-6;
+  template <class V>
+  void fields(V& v) {
+    v("i_ref", i_ref, "Comparator: reference current into its bias diode Mb (A).", gt(0));
+    v("w_bias", w_bias, "Comparator: width of the bias diode Mb (NMOS).", gt(0));
+    v("l_bias", l_bias, "Comparator: length of Mb, the tail M5 and the sink M7.", gt(0));
+    v("w_tail", w_tail, "Comparator: width of the tail M5 (I_tail = i_ref w_tail / w_bias).", gt(0));
+    v("w_in", w_in, "Comparator: width of the NMOS input pair (membrane against the threshold reference).", gt(0));
+    v("l_in", l_in, "Comparator: length of the input pair.", gt(0));
+    v("w_load", w_load, "Comparator: width of the PMOS mirror load.", gt(0));
+    v("l_load", l_load, "Comparator: length of the mirror load and of the second-stage PMOS M6.", gt(0));
+    v("w_stage2", w_stage2,
+      "Comparator: width of the uncompensated second-stage PMOS M6 (w_load * I_M7 / (I_tail / 2) keeps the "
+      "systematic offset near zero).",
+      gt(0));
+    v("w_sink", w_sink, "Comparator: width of the second-stage sink M7 (I = i_ref w_sink / w_bias).", gt(0));
+    v("w_logic_n", w_logic_n, "Inverters and transmission gate of the latch: NMOS width.", gt(0));
+    v("w_logic_p", w_logic_p, "Inverters and transmission gate of the latch: PMOS width.", gt(0));
+    v("l_logic", l_logic, "Inverters and transmission gate: length.", gt(0));
+    v("c_hold", c_hold, "Latch storage capacitor behind the strobe transmission gate (F).", gt(0));
+    v("w_switch", w_switch, "Reset: width of each of the two series NMOS switches across the membrane capacitor.", gt(0));
+    v("l_switch", l_switch, "Reset: length of the switches.", gt(0));
+  }
+};
+
 // Pelgrom mismatch (circuit/mismatch.hpp): every MOSFET of a netlist gets
 // its own threshold shift and current-factor error, normal with
 // sigma(dVth) = a_vt / sqrt(W L) and sigma(dbeta/beta) = a_beta / sqrt(W L),
@@ -179,6 +223,7 @@ struct TransistorConfig {
   OtaConfig opamp;
   RectifierConfig relu;
   AccessConfig access;
+  LifConfig lif;
   MismatchConfig mismatch;
   template <class V>
   void fields(V& v) {
@@ -194,6 +239,7 @@ struct TransistorConfig {
     v("opamp", opamp, "The transistor-level op-amp (two-stage Miller OTA) of the TIAs, inverters and integrators.");
     v("relu", relu, "The transistor-level rectifier (super-diode) after each hidden layer.");
     v("access", access, "The access transistor of the 1T1R cells (circuit.blocks.crossbar: transistor).");
+    v("lif", lif, "Comparator, latch and reset of the transistor-level LIF neuron (task prime).");
     v("mismatch", mismatch, "Device mismatch (Pelgrom), off by default.");
   }
 };

@@ -1,9 +1,12 @@
 #include "tasks/prime/circuit.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "circuit/blocks.hpp"
 #include "circuit/state_loop.hpp"
+#include "circuit/transistor.hpp"
+#include "flow/transistor.hpp"
 #include "util/error.hpp"
 #include "util/numbers.hpp"
 #include "util/random.hpp"
@@ -28,14 +31,6 @@ void add_pulse(circuit::Pwl& p, double t0, double width, double edge, double amp
   }
   p.t.insert(p.t.end(), {t0 + edge, t0 + width, t0 + width + edge});
   p.v.insert(p.v.end(), {amplitude, amplitude, 0.0});
-}
-
-// A 0..1 clock with one window [start, end] (fractions of the step) per step.
-circuit::SourceValue clock(double step, int steps, double start, double end, double edge) {
-  circuit::Pwl p;
-  for (int t = 0; t < steps; ++t)
-    add_pulse(p, (t + start) * step, (end - start) * step, edge, 1.0);
-  return circuit::SourceValue{0.0, p};
 }
 
 // The fraction of a pulse's charge (deposited at t0..t0+width+edge) left at
@@ -76,21 +71,96 @@ circuit::LayerMapping program_layer(const Eigen::MatrixXf& w, const Eigen::Matri
 
 }  // namespace
 
+LifDesign lif_design(const config::Config& cfg, double beta, double threshold, double g_unit) {
+  const auto& pc = cfg.prime.circuit;
+  LifDesign d;
+  d.step = pc.step;
+  d.edge = pc.edge;
+  d.v_threshold = pc.v_threshold;
+  const double D = pc.step;
+  const double tau_over_c = D / std::log(1.0 / beta);  // R_leak C_mem
+  const double f1 = beta < 1 ? leak_factor(0.1 * D, pc.pulse_width, pc.edge, d.strobe_end * D, tau_over_c) : 1.0;
+  const double k_membrane = pc.v_threshold / threshold;
+  d.c_mem = f1 * g_unit * pc.pulse_amplitude * pc.pulse_width / k_membrane;
+  d.r_leak = tau_over_c / d.c_mem;
+  return d;
+}
+
+circuit::Environment prime_environment(const config::Config& cfg) {
+  const auto& cc = cfg.circuit;
+  circuit::Environment env{cc.supply.vdd, cc.supply.vss, cc.opamp, cc.crossbar.cell, cc.relu.knee};
+  if (flow::uses_transistor_level(cfg)) env.transistor = flow::transistor_environment(cfg);
+  return env;
+}
+
+void add_clocks(circuit::Circuit& c, const LifDesign& d, double pulse_width, int steps, bool transistor,
+                const circuit::Environment& env) {
+  const double D = d.step, edge = d.edge;
+  const double lo = transistor ? env.vss : 0.0, hi = transistor ? env.vdd : 1.0;
+  auto& clocks = c.block("clocks", {std::string("clks: strobe 0.40-0.45 step; clko: spike pulse at 0.5 step; clkr: reset 0.5-0.95 step") +
+                                        (transistor ? "; rail levels, clksb = not clks." : ".")});
+  // A clock between off and on with one window [start, end] (fractions of the step) per step.
+  auto window = [&](double start, double end, double off, double on) {
+    circuit::Pwl p;
+    for (int t = 0; t < steps; ++t) add_pulse(p, (t + start) * D, (end - start) * D, edge, on - off);
+    for (auto& v : p.v) v += off;
+    return circuit::SourceValue{off, p};
+  };
+  circuit::voltage(c, clocks, "clks", "clks", window(d.strobe_start, d.strobe_end, lo, hi));
+  if (transistor) circuit::voltage(c, clocks, "clksb", "clksb", window(d.strobe_start, d.strobe_end, hi, lo));
+  circuit::voltage(c, clocks, "clko", "clko", [&] {
+    circuit::Pwl p;
+    for (int t = 0; t < steps; ++t) add_pulse(p, (t + 0.5) * D, pulse_width, edge, 1.0);
+    return circuit::SourceValue{0.0, p};
+  }());
+  circuit::voltage(c, clocks, "clkr", "clkr", window(d.reset_start, d.reset_end, lo, hi));
+}
+
+LifNodes add_lif_neuron(circuit::Circuit& c, circuit::Block& b, const std::string& j, const std::string& col,
+                        const LifDesign& d, const config::Config& cfg, const circuit::Environment& env) {
+  const auto& cc = cfg.circuit;
+  const auto& pc = cfg.prime.circuit;
+  const auto level = cc.level_of(cc.blocks.integrator);
+  const std::string mem = "mem" + j;
+  circuit::opamp(c, b, "lif" + j, "0", col, mem, level, env);
+  c.add(b, circuit::Capacitor{"Cmem" + j, col, mem, d.c_mem});
+  c.add(b, circuit::Resistor{"Rleak" + j, col, mem, d.r_leak});
+  if (level == config::Level::transistor) {
+    const bool have_vth = std::any_of(b.elements.begin(), b.elements.end(),
+                                      [](const circuit::Element& e) { return circuit::element_name(e) == "Vvth"; });
+    if (!have_vth) circuit::voltage(c, b, "vth", "vth", circuit::SourceValue{d.v_threshold});
+    const std::string spk = "spk" + j;
+    circuit::transistor_lif(c, b, "lifc" + j, circuit::LifNodes{mem, "vth", col, "clks", "clksb", "clkr", spk}, env);
+    return LifNodes{mem, spk, env.vss, env.vdd};
+  }
+  const std::string cmp = "cmp" + j, hold = "lat" + j;
+  const double c_hold = 1e-12, g_strobe = 20 * c_hold / (0.05 * d.step);  // settles in a twentieth of the strobe
+  c.add(b, circuit::BehavioralVoltage{"Bcmp" + j, cmp, "0",
+                                      Expr::num(0.5) + Expr::num(0.5) * Expr::call("tanh", {(Expr::v(mem) - Expr::num(d.v_threshold)) / Expr::num(pc.comparator_width)})});
+  c.add(b, circuit::Capacitor{"Clat" + j, hold, "0", c_hold});
+  // A DC path for the latch node (the strobe current is 0 at t = 0, so the
+  // node floats at the operating point and ngspice's gmin and source stepping
+  // fail before its transient op succeeds, ~3 s per image); 1 Gohm * 1 pF =
+  // 1 ms, so a latched 1 loses 0.1 % over a 1 us step.
+  c.add(b, circuit::Resistor{"Rlat" + j, hold, "0", 1e9});
+  c.add(b, circuit::BehavioralCurrent{"Blat" + j, "0", hold,
+                                      Expr::num(g_strobe) * Expr::v("clks") * (Expr::v(cmp) - Expr::v(hold))});
+  c.add(b, circuit::BehavioralCurrent{"Brst" + j, mem, col,
+                                      Expr::num(pc.reset_conductance) * Expr::v(hold) * Expr::v("clkr") * Expr::v(mem, col)});
+  return LifNodes{mem, hold, 0.0, 1.0};
+}
+
 PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, const Eigen::MatrixXf& spikes,
                            bool use_klu) {
   const auto& cc = cfg.circuit;
   const auto& pc = cfg.prime.circuit;
-  for (const auto& [key, level] : {std::pair{"circuit.blocks.crossbar", cc.level_of(cc.blocks.crossbar)},
-                                   std::pair{"circuit.blocks.integrator", cc.level_of(cc.blocks.integrator)}})
-    if (level == config::Level::transistor)
-      throw InputError(Diagnostic{cfg.locations.find(key), key,
-                                  "task prime has no transistor-level circuit yet (use ideal or behavioral)"});
   PrimeCircuit pcirc;
   pcirc.step = pc.step;
   pcirc.steps = static_cast<int>(spikes.cols());
   const double D = pc.step, A = pc.pulse_amplitude, pw = pc.pulse_width, edge = pc.edge;
   const int T = pcirc.steps;
-  circuit::Environment env{cc.supply.vdd, cc.supply.vss, cc.opamp, cc.crossbar.cell, cc.relu.knee};
+  const circuit::Environment env = prime_environment(cfg);
+  const bool transistor = cc.level_of(cc.blocks.integrator) == config::Level::transistor;
   circuit::Circuit& c = pcirc.circuit;
   c.title = "memcosim " + cfg.name + " PRIME spiking network";
   c.header = {"Generated by memcosim " MEMCOSIM_VERSION "; do not edit (regenerate with `memcosim netlist`).",
@@ -118,50 +188,34 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
     rows.emplace_back(p, n);
     names.push_back("x" + idx(i));
   }
-  auto& clocks = c.block("clocks", {"clks: strobe 0.40-0.45 step; clko: spike pulse at 0.5 step; clkr: reset 0.5-0.95 step."});
-  circuit::voltage(c, clocks, "clks", "clks", clock(D, T, 0.40, 0.45, edge));
-  circuit::voltage(c, clocks, "clko", "clko", [&] {
-    circuit::Pwl p;
-    for (int t = 0; t < T; ++t) add_pulse(p, (t + 0.5) * D, pw, edge, 1.0);
-    return circuit::SourceValue{0.0, p};
-  }());
-  circuit::voltage(c, clocks, "clkr", "clkr", clock(D, T, 0.5, 0.95, edge));
-
-  // ---- layer 1 and the LIF neurons ----------------------------------------
   pcirc.hidden_layer = program_layer(net.w1, net.m1, A, cfg, programming, 0, device_seed);
   const auto& m1 = pcirc.hidden_layer;
+  const LifDesign design = lif_design(cfg, net.beta, net.threshold, m1.g_unit);
+  add_clocks(c, design, pw, T, transistor, env);
+
+  // ---- layer 1 and the LIF neurons ----------------------------------------
   circuit::add_crossbar(c, 0, m1, rows, names, false, cc, env);
-  const double tau_over_c = D / std::log(1.0 / net.beta);  // R_leak C_mem
-  const double f1 = net.beta < 1 ? leak_factor(0.1 * D, pw, edge, 0.45 * D, tau_over_c) : 1.0;
   pcirc.k_membrane = pc.v_threshold / net.threshold;
-  const double c_mem = f1 * m1.g_unit * A * pw / pcirc.k_membrane;
-  const double r_leak = tau_over_c / c_mem;
-  const double c_hold = 1e-12, g_strobe = 20 * c_hold / (0.05 * D);
   auto& lif = c.block("LIF neurons",
-                      {"C_mem = " + spice_number(c_mem) + " F, R_leak = " + spice_number(r_leak) +
-                           " ohm (beta = " + spice_number(net.beta) + " per step), threshold " +
-                           spice_number(pc.v_threshold) + " V = " + spice_number(net.threshold) +
-                           " units; latch C " + spice_number(c_hold) + " F."});
-  const auto level = cc.level_of(cc.blocks.integrator);
+                      {"C_mem = " + spice_number(design.c_mem) + " F, R_leak = " +
+                       spice_number(design.r_leak) + " ohm (beta = " + spice_number(net.beta) +
+                       " per step), threshold " + spice_number(pc.v_threshold) + " V = " +
+                       spice_number(net.threshold) + " units" +
+                       (transistor ? "; transistor comparator, latch and reset (lif_cmos)." : "; latch C 1e-12 F.")});
   rows.clear();
   names.clear();
   for (Eigen::Index j = 0; j < net.hidden(); ++j) {
-    const std::string col = "l1_c" + idx(j), mem = "mem" + idx(j), cmp = "cmp" + idx(j), hold = "lat" + idx(j);
-    circuit::opamp(c, lif, "lif" + idx(j), "0", col, mem, level, env);
-    c.add(lif, circuit::Capacitor{"Cmem" + idx(j), col, mem, c_mem});
-    c.add(lif, circuit::Resistor{"Rleak" + idx(j), col, mem, r_leak});
-    c.add(lif, circuit::BehavioralVoltage{"Bcmp" + idx(j), cmp, "0",
-                                          Expr::num(0.5) + Expr::num(0.5) * Expr::call("tanh", {(Expr::v(mem) - Expr::num(pc.v_threshold)) / Expr::num(pc.comparator_width)})});
-    c.add(lif, circuit::Capacitor{"Clat" + idx(j), hold, "0", c_hold});
-    c.add(lif, circuit::BehavioralCurrent{"Blat" + idx(j), "0", hold,
-                                          Expr::num(g_strobe) * Expr::v("clks") * (Expr::v(cmp) - Expr::v(hold))});
-    c.add(lif, circuit::BehavioralCurrent{"Brst" + idx(j), mem, col,
-                                          Expr::num(pc.reset_conductance) * Expr::v(hold) * Expr::v("clkr") * Expr::v(mem, col)});
+    const LifNodes n = add_lif_neuron(c, lif, idx(j), "l1_c" + idx(j), design, cfg, env);
+    // The spike read pulse: the latch's level scaled to 0..1 times clko.
+    const Expr on = transistor ? (Expr::v(n.latch) - Expr::num(n.latch_low)) / Expr::num(n.latch_high - n.latch_low)
+                               : Expr::v(n.latch);
     const std::string hp = "h" + idx(j) + "p", hn = "h" + idx(j) + "n";
-    c.add(lif, circuit::BehavioralVoltage{"Bsp" + idx(j), hp, "0", Expr::num(A) * Expr::v(hold) * Expr::v("clko")});
-    c.add(lif, circuit::BehavioralVoltage{"Bsn" + idx(j), hn, "0", Expr::num(-A) * Expr::v(hold) * Expr::v("clko")});
-    pcirc.membrane.push_back(mem);
-    pcirc.latch.push_back(hold);
+    c.add(lif, circuit::BehavioralVoltage{"Bsp" + idx(j), hp, "0", Expr::num(A) * on * Expr::v("clko")});
+    c.add(lif, circuit::BehavioralVoltage{"Bsn" + idx(j), hn, "0", Expr::num(-A) * on * Expr::v("clko")});
+    pcirc.membrane.push_back(n.membrane);
+    pcirc.latch.push_back(n.latch);
+    pcirc.latch_low = n.latch_low;
+    pcirc.latch_high = n.latch_high;
     rows.emplace_back(hp, hn);
     names.push_back("h" + idx(j));
   }
@@ -176,7 +230,7 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
                                                    spice_number(pc.output_volts) + " V per unit of O_K."});
   for (Eigen::Index k = 0; k < net.outputs(); ++k) {
     const std::string col = "l2_c" + idx(k), y = "y" + idx(k);
-    circuit::opamp(c, outs, "oint" + idx(k), "0", col, y, level, env);
+    circuit::opamp(c, outs, "oint" + idx(k), "0", col, y, cc.level_of(cc.blocks.integrator), env);
     c.add(outs, circuit::Capacitor{"Cout" + idx(k), col, y, c_out});
     if (net.output_beta < 1)
       c.add(outs, circuit::Resistor{"Rout" + idx(k), col, y, D / std::log(1.0 / net.output_beta) / c_out});

@@ -115,14 +115,19 @@ CircuitImage simulate_image(const config::Config& cfg, const SpikingNet& net, co
   r.hidden_spikes = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(pc.latch.size()), r.steps);
   for (std::size_t j = 0; j < pc.latch.size(); ++j)
     for (int t = 0; t < r.steps; ++t)
-      r.hidden_spikes(static_cast<Eigen::Index>(j), t) = at_time(time->re, vec(pc.latch[j]), (t + 0.5) * pc.step) > 0.5;
+      r.hidden_spikes(static_cast<Eigen::Index>(j), t) =
+          at_time(time->re, vec(pc.latch[j]), (t + 0.5) * pc.step) > 0.5 * (pc.latch_low + pc.latch_high);
   if (!r.outputs.empty()) {
     Eigen::Index k = 0;
     r.outputs.back().maxCoeff(&k);
     r.predicted = static_cast<int>(k);
   }
-  const auto by_group = flow::energy_by_group(truncated(plot, r.stop_time), meters);
-  for (const auto& [group, joules] : by_group) r.energy += joules;
+  // Per meter, so that supplies (transistor-level rails) and ideal sources are told apart.
+  const spice::Plot upto = truncated(plot, r.stop_time);
+  for (const auto& m : meters) {
+    const double joules = flow::energy_by_group(upto, {m}).begin()->second;
+    (m.supply ? r.supply_energy : r.energy) += joules;
+  }
   r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }
@@ -149,10 +154,12 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
   flow::write_resolved_config(dir, cfg);
   std::ofstream csv(dir / "images.csv");
   csv << "image,label,software_class,software_steps,circuit_class,circuit_steps,halted,agree,input_spikes,"
-         "software_hidden_spikes,circuit_hidden_spikes,hidden_spike_match,energy_j,stop_time_s,last_time_s,wall_s\n";
+         "software_hidden_spikes,circuit_hidden_spikes,hidden_spike_match,energy_j,stop_time_s,last_time_s,wall_s,"
+         "supply_energy_j\n";
   flow::RunOutcome out;
   long sw_ok = 0, ck_ok = 0, agree = 0, done = 0;
-  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0;
+  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0,
+         supply = 0;
   std::vector<double> walls;
   const int T = cfg.prime.data.steps;
   for (std::size_t n = 0; n < images.size(); ++n) {
@@ -193,11 +200,12 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
     match += m * steps_common;
     match_n += steps_common;
     energy += ck.energy;
+    supply += ck.supply_energy;
     walls.push_back(ck.wall_seconds);
     csv << i << "," << label << "," << sw.predicted << "," << sw.steps << "," << ck.predicted << "," << ck.steps << ","
         << (ck.halted ? 1 : 0) << "," << (sw.predicted == ck.predicted ? 1 : 0) << "," << sw.input_spikes_run << ","
         << sw_h << "," << ck_h << "," << m << "," << ck.energy << "," << ck.stop_time << "," << ck.last_time << ","
-        << ck.wall_seconds << "\n"
+        << ck.wall_seconds << "," << ck.supply_energy << "\n"
         << std::flush;
     if (!options.quiet)
       log << "image " << i << " (label " << label << "): software " << sw.predicted << " in " << sw.steps
@@ -223,6 +231,7 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
                  {"circuit_hidden_spikes_per_image", ck_hid / d},
                  {"hidden_spike_match", match_n > 0 ? match / match_n : 0.0},
                  {"read_energy_per_image_j", energy / d},
+                 {"supply_energy_per_image_j", supply / d},
                  {"wall_seconds_median", median(walls)}};
   write_file(dir / "summary.json", out.summary.dump(2) + "\n", "run summary");
   log << std::fixed << std::setprecision(2) << "PRIME circuit on " << done << " test images"
@@ -231,7 +240,8 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
       << " %; mean steps circuit " << ck_steps / d << ", software " << sw_steps / d << " of " << T
       << "; hidden spikes per image circuit " << ck_hid / d << ", software " << sw_hid / d
       << " (per neuron-step match " << 100 * (match_n > 0 ? match / match_n : 0.0) << " %); input spikes " << in_sp / d
-      << "; read-pulse energy " << std::scientific << std::setprecision(3) << energy / d << " J per image; median wall time "
+      << "; read-pulse energy " << std::scientific << std::setprecision(3) << energy / d << " J per image, supply energy (transistor-level neurons and op-amps) " << supply / d
+      << " J per image; median wall time "
       << std::fixed << std::setprecision(2) << median(walls) << " s per image\n";
   log.unsetf(std::ios::floatfield);
   log << "results in " << dir.string() << "\n";

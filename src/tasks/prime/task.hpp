@@ -30,7 +30,8 @@ struct CircuitImage {
   double last_time = 0;     // last time point ngspice computed (s)
   std::vector<Eigen::VectorXd> outputs;  // O_t (units), t = 1..steps
   Eigen::MatrixXd hidden_spikes;         // H x steps (latch decisions)
-  double energy = 0;        // J delivered by the read-pulse sources up to stop_time
+  double energy = 0;        // J delivered by the read-pulse sources (and clocks) up to stop_time
+  double supply_energy = 0; // J drawn from the rails of transistor-level blocks (neurons, op-amps) up to stop_time
   double wall_seconds = 0;
   long time_points = 0;
 };
