@@ -18,6 +18,7 @@
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/yaml_diag.hpp"
 
 namespace memcosim::regress {
 
@@ -86,7 +87,7 @@ std::vector<Case> load_cases(const fs::path& dir_or_file) {
       problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
     }
   }
-  config::throw_if_any(std::move(problems));
+  yamldiag::throw_if_any(std::move(problems));
   return cases;
 }
 
