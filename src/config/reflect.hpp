@@ -16,12 +16,12 @@
 //     c.rule("beta_max", "beta_max > beta_min", beta_max > beta_min, "must be > " + c.path("beta_min") + ...);
 //   }
 //
-// read_struct calls the hook of every struct it read (children first), and
+// read_struct calls the hooks of all structs in the value (children first);
 // the Documenter lists the rules under their section in configs/README.md.
 // A rule's text must not depend on values, and every rule() call is made
 // whatever the values (conditions go into `ok`), so that the reference lists
 // them all. A section whose rules apply only sometimes says so in its field:
-// v("twin", twin, "...", when(task == Task::twin, "task: twin")).
+// v("twin", twin, "...", when(task == Task::twin, "task is twin")).
 // Supported member types: double, int, std::uint64_t, bool, std::string,
 // enums with an EnumNames specialisation, std::vector<int>,
 // std::vector<double>, std::optional of those scalars, nested structs and
@@ -96,7 +96,7 @@ inline Bound lt(double x) { return {Bound::kLt, x}; }
 inline Bound le(double x) { return {Bound::kLe, x}; }
 
 // The gate of a section: its rules (validate hooks) are checked only when
-// `on`; `text` says when, for the key reference ("task: twin").
+// `on`; `text` says when, for the key reference ("task is twin").
 struct When {
   bool on;
   std::string_view text;
