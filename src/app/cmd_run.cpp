@@ -35,9 +35,8 @@ void add_run_command(CLI::App& app) {
     if (*in_process) a.overrides.push_back("simulation.mode=in_process");
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
-    if (!cls->empty())
-      for (auto& o : flow::class_overrides(a.load(), *cls)) a.overrides.push_back(o);
-    const config::Config cfg = a.load();
+    config::Config cfg = a.load();
+    if (!cls->empty()) flow::select_class(cfg, *cls);
     const auto t1 = Clock::now();
     const auto task = flow::load_task(cfg, std::cerr);
     flow::RunOptions o;

@@ -31,9 +31,8 @@ void add_sample_command(CLI::App& app) {
     if (*cls == "all")
       throw InputError(Diagnostic{SourceLocation{"--class all"}, "sampling.class_index",
                                   "sample draws one class at a time (run accepts --class all)"});
-    if (!cls->empty())
-      for (auto& o : flow::class_overrides(a.load(), *cls)) a.overrides.push_back(o);
-    const config::Config cfg = a.load();
+    config::Config cfg = a.load();
+    if (!cls->empty()) flow::select_class(cfg, *cls);
     const auto model = flow::load_model(cfg, std::cerr);
     const std::string dir = out->empty() ? "out/" + cfg.name + "-reference" : *out;
     flow::sample_reference(cfg, model, dir, std::cout);

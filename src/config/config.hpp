@@ -128,6 +128,15 @@ struct DatasetConfig {
     v("ring", ring, "Parameters of the ring data set.");
     v("letters", letters, "Parameters of the letters data set.");
   }
+  void validate(Checker& c) const {
+    bool distinct = !letters.text.empty();
+    for (std::size_t i = 0; i < letters.text.size(); ++i)
+      distinct = distinct && std::string_view("HKULTX").find(letters.text[i]) != std::string_view::npos &&
+                 letters.text.find(letters.text[i]) == i;
+    c.rule("letters.text", "with kind letters: letters.text is distinct letters from H, K, U, L, T, X",
+           kind != DatasetKind::letters || distinct,
+           "must be distinct letters from H, K, U, L, T, X (got '" + letters.text + "')");
+  }
 };
 
 struct ModelConfig {
@@ -150,6 +159,15 @@ struct ModelConfig {
       gt(0));
     v("classes", classes, "Number of classes of a conditional model; 0 for an unconditional one.", ge(0), le(limits::kMaxClasses));
   }
+  void validate(Checker& c) const {
+    c.rule("hidden", "hidden has at least one layer", !hidden.empty(), "needs at least one hidden layer");
+    c.rule_each("hidden", "every hidden width is even (h/2 sine and h/2 cosine time features)", hidden,
+                [](int h) { return h % 2 == 0; },
+                [](int h) {
+                  return "must be even (got " + std::to_string(h) +
+                         "): the time embedding adds h/2 sine and h/2 cosine features";
+                });
+  }
 };
 
 struct ScheduleConfig {
@@ -159,6 +177,10 @@ struct ScheduleConfig {
   void fields(V& v) {
     v("beta_min", beta_min, "beta(0) of the linear VP schedule used in training.", gt(0));
     v("beta_max", beta_max, "beta(1) of the linear VP schedule used in training.", gt(0));
+  }
+  void validate(Checker& c) const {
+    c.rule("beta_max", "beta_max > beta_min", beta_max > beta_min,
+           "must be > " + c.path("beta_min") + " (got " + exact_number(beta_max) + " <= " + exact_number(beta_min) + ")");
   }
 };
 
@@ -228,6 +250,11 @@ struct TrainingConfig {
     v("weight_noise", weight_noise, "Multiplicative weight noise during training.");
     v("activation_penalty", activation_penalty, "Activation-range penalty on the hidden layers.");
   }
+  void validate(Checker& c) const {
+    c.rule("learning_rate_final", "learning_rate_final <= learning_rate", learning_rate_final <= learning_rate,
+           "must be <= " + c.path("learning_rate") + " (got " + exact_number(learning_rate_final) + " > " +
+               exact_number(learning_rate) + ")");
+  }
 };
 
 struct OdeConfig {
@@ -290,6 +317,10 @@ struct SamplingConfig {
       "per-class metrics against that class's data.");
     v("ode", ode, "PF-ODE solver (Boost.Odeint).");
     v("sde", sde, "Reverse-SDE solver (Euler-Maruyama).");
+  }
+  void validate(Checker& c) const {
+    c.rule("t_end", "t_end < t_start", t_end < t_start,
+           "must be < " + c.path("t_start") + " (got " + exact_number(t_end) + " >= " + exact_number(t_start) + ")");
   }
 };
 
@@ -493,6 +524,13 @@ struct CrossbarConfig {
     v("cell", cell, "Behavioral cell model.");
     v("read_noise", read_noise, "Read noise of the cells during the transient (seeded; all off by default).");
   }
+  void validate(Checker& c) const {
+    c.rule("g_max", "g_max > g_min", g_max > g_min,
+           "must be > " + c.path("g_min") + " (got " + exact_number(g_max) + " <= " + exact_number(g_min) + ")");
+    c.rule("levels", "levels is 0 (continuous) or >= 2", levels != 1, "must be 0 (continuous) or >= 2 (got 1)");
+    c.rule("stuck_at_max", "stuck_at_min + stuck_at_max <= 1", stuck_at_min + stuck_at_max <= 1.0,
+           "stuck_at_min + stuck_at_max must be <= 1 (got " + exact_number(stuck_at_min + stuck_at_max) + ")");
+  }
 };
 
 struct OpampConfig {
@@ -539,6 +577,9 @@ struct DacConfig {
     v("points", points,
       "Samples of each embedding/schedule waveform over the run (DAC updates); 0 = ideal continuous sources.", ge(0), le(limits::kMaxGridPoints));
     v("hold", hold, "true: zero-order hold (staircase, like a DAC); false: linear interpolation between samples.");
+  }
+  void validate(Checker& c) const {
+    c.rule("points", "points is 0 (ideal sources) or >= 2", points != 1, "must be 0 (ideal sources) or >= 2 (got 1)");
   }
 };
 
@@ -596,6 +637,18 @@ struct CircuitConfig {
     v("transistor", transistor, "Transistor level (180 nm CMOS): models, corner, temperature, op-amp and 1T1R sizing.");
   }
   Level level_of(const std::optional<Level>& block) const { return block ? *block : level; }
+  void validate(Checker& c) const {
+    c.rule("opamp.headroom", "opamp.headroom < supply.vdd and < -supply.vss",
+           opamp.headroom < std::min(supply.vdd, -supply.vss),
+           "must be smaller than the distance from ground to each rail");
+    // The schedule multipliers (variable_gain only) have no transistor-level
+    // circuit (README, "Transistor level"); every other block has one.
+    c.rule(blocks.multiplier ? "blocks.multiplier" : "level",
+           "with schedule_form variable_gain: the multipliers' level (blocks.multiplier, else level) is not transistor",
+           schedule_form != ScheduleForm::variable_gain || level_of(blocks.multiplier) != Level::transistor,
+           "the schedule multipliers have no transistor-level circuit; set " + c.path("blocks.multiplier") +
+               " to behavioral");
+  }
 };
 
 struct SimulationConfig {
@@ -678,11 +731,14 @@ struct Config {
     v("simulation", simulation, "How the circuit is simulated (ngspice).");
     v("stability", stability, "Loop-stability analysis of every op-amp loop (memcosim stability).");
     v("projection", projection, "Speed/energy projection against a digital sampler (memcosim run, transistor level).");
-    v("twin", twin, "Neural-ODE digital twin (task: twin): the true system, drives, data, network, training, metrics.");
-    v("prime", prime, "PRIME spiking network (task: prime): data, network, topology training, early stop, circuit.");
+    v("twin", twin, "Neural-ODE digital twin (task: twin): the true system, drives, data, network, training, metrics.",
+      when(task == Task::twin, "task is twin"));
+    v("prime", prime, "PRIME spiking network (task: prime): data, network, topology training, early stop, circuit.",
+      when(task == Task::prime, "task is prime"));
     v("field", field, "Neural field for sparse-view CT (task: field): phantom, projections, RRAM encoder, training, "
       "quantisation, SPICE inference.");
   }
+  // Rules across sections (each section's own rules are next to its struct).
   void validate(Checker& c) const;
 
   // A path from the config, made absolute against the config's directory.
@@ -702,6 +758,10 @@ struct Config {
 // validates a config. Throws InputError listing every problem found, each
 // with file:line:column and key path.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
+
+// Checks the rules of every section of a loaded config again (after code
+// changed it, e.g. --class); InputError located like load_config's.
+void check_rules(const Config& config);
 
 // The config as YAML with every key (defaults filled in); with comments, each
 // key is preceded by its documentation.

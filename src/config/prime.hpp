@@ -54,6 +54,10 @@ struct PrimeDataConfig {
     v("train_limit", train_limit, "Use only the first N training images; 0 = all 60000.", ge(0));
     v("test_limit", test_limit, "`train` evaluates on the first N test images; 0 = all 10000.", ge(0));
   }
+  void validate(Checker& c) const {
+    c.rule("downsample", "downsample divides 28", downsample > 0 && 28 % downsample == 0,
+           "must divide 28 (got " + std::to_string(downsample) + ")");
+  }
 };
 
 struct PrimeNetworkConfig {
@@ -160,6 +164,15 @@ struct PrimeCircuitConfig {
     v("max_step", max_step, "Largest transient time step (s); 0 = edge (every pulse edge resolved).", ge(0));
     v("images", images, "Test images `run` simulates (the first N of a seeded permutation of the test set).", ge(1),
       le(10000));
+  }
+  void validate(Checker& c) const {
+    const auto num = [](double x) { return exact_number(x); };
+    c.rule("pulse_width", "an input pulse (0.1 step + pulse_width + 2 edge) ends before 0.4 step",
+           0.1 * step + pulse_width + 2 * edge < 0.4 * step,
+           "an input pulse (from 0.1 step, plus its edges) must end before 0.4 step, where the comparators decide "
+           "(got pulse_width " + num(pulse_width) + " with step " + num(step) + ")");
+    c.rule("edge", "edge < pulse_width / 2", pulse_width > 2 * edge,
+           "must be shorter than half the pulse width (got " + num(edge) + ")");
   }
 };
 

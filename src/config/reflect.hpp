@@ -10,9 +10,22 @@
 //   }
 //
 // and optionally `void validate(Checker&) const` for rules that tie several
-// keys together. Supported member types: double, int, std::uint64_t, bool,
-// std::string, enums with an EnumNames specialisation, std::vector<int>,
-// std::vector<double>, std::optional of those scalars, and nested structs.
+// of its keys together, each with a one-line description:
+//
+//   void validate(Checker& c) const {
+//     c.rule("beta_max", "beta_max > beta_min", beta_max > beta_min, "must be > " + c.path("beta_min") + ...);
+//   }
+//
+// read_struct calls the hooks of all structs in the value (children first);
+// the Documenter lists the rules under their section in configs/README.md.
+// A rule's text must not depend on values, and every rule() call is made
+// whatever the values (conditions go into `ok`), so that the reference lists
+// them all. A section whose rules apply only sometimes says so in its field:
+// v("twin", twin, "...", when(task == Task::twin, "task is twin")).
+// Supported member types: double, int, std::uint64_t, bool, std::string,
+// enums with an EnumNames specialisation, std::vector<int>,
+// std::vector<double>, std::optional of those scalars, nested structs and
+// vectors of nested structs.
 #pragma once
 
 #include <array>
@@ -32,6 +45,7 @@
 #include "config/si.hpp"
 #include "util/error.hpp"
 #include "util/numbers.hpp"
+#include "util/yaml_diag.hpp"
 
 namespace memcosim::config {
 
@@ -82,6 +96,21 @@ inline Bound ge(double x) { return {Bound::kGe, x}; }
 inline Bound lt(double x) { return {Bound::kLt, x}; }
 inline Bound le(double x) { return {Bound::kLe, x}; }
 
+// The gate of a section: its rules (validate hooks) are checked only when
+// `on`; `text` says when, for the key reference ("task is twin").
+struct When {
+  bool on;
+  std::string_view text;
+};
+inline When when(bool on, std::string_view text) { return {on, text}; }
+
+namespace detail {
+inline bool gate_open(const Bound&) { return true; }
+inline bool gate_open(const When& w) { return w.on; }
+inline std::string gate_text(const Bound&) { return {}; }
+inline std::string gate_text(const When& w) { return std::string(w.text); }
+}  // namespace detail
+
 template <class T>
 concept Reflected = requires(T& t, int& v) { t.fields(v); };
 template <class T>
@@ -111,22 +140,81 @@ class Locations {
   std::map<std::string, SourceLocation> map_;
 };
 
-std::string join_path(std::string_view prefix, std::string_view key);
+// ---------------------------------------------------------------------------
+// Checker: the cross-field rules of one struct (its validate hook), located
+// at the key they name. In documenting mode nothing is checked: the rules'
+// descriptions are collected for the key reference.
+class Checker {
+ public:
+  struct RuleDoc {
+    std::string section;  // dotted path of the struct ("" = top level)
+    std::string text;     // one line, e.g. "beta_max > beta_min"
+  };
 
-// The closest of candidates to key by edit distance, if it is close enough
-// to be a plausible typo.
-std::optional<std::string> did_you_mean(std::string_view key, const std::vector<std::string>& candidates);
+  // Checking: violations become diagnostics in out.
+  Checker(const Locations& locations, std::vector<Diagnostic>& out, std::string prefix = {})
+      : locations_(&locations), out_(&out), prefix_(std::move(prefix)) {}
+  // Documenting: rule() records its description in docs.
+  explicit Checker(std::vector<RuleDoc>& docs, std::string prefix = {}) : docs_(&docs), prefix_(std::move(prefix)) {}
+
+  // A rule of this struct: `doc` describes it in one line (configs/README.md);
+  // unless ok, `message` (the values and the rule) is reported at key, a key
+  // of this struct ("" = the struct itself).
+  void rule(std::string_view key, std::string_view doc, bool ok, const std::string& message) {
+    if (docs_) {
+      docs_->push_back({prefix_, std::string(doc)});
+      return;
+    }
+    require(ok, key, message);
+  }
+  // A rule on every element of a list: reported at each element that
+  // breaks it (key[i]); ok(element) and message(element) as in rule().
+  template <class List, class Ok, class Message>
+  void rule_each(std::string_view key, std::string_view doc, const List& list, Ok ok, Message message) {
+    if (docs_) {
+      docs_->push_back({prefix_, std::string(doc)});
+      return;
+    }
+    for (std::size_t i = 0; i < list.size(); ++i)
+      require(ok(list[i]), std::string(key) + "[" + std::to_string(i) + "]", message(list[i]));
+  }
+  // A located check that is no documented rule (e.g. of a regression case).
+  void require(bool ok, std::string_view key, const std::string& message) {
+    if (ok || !out_) return;
+    const std::string p = path(key);
+    out_->push_back({locations_->find(p), p, message});
+  }
+  // The full dotted path of a key of this struct, for messages.
+  std::string path(std::string_view key) const { return yamldiag::join_key(prefix_, key); }
+  // The checker of a nested struct.
+  Checker sub(std::string_view key) const {
+    Checker c = *this;
+    c.prefix_ = path(key);
+    return c;
+  }
+  bool documenting() const { return docs_ != nullptr; }
+
+ private:
+  const Locations* locations_ = nullptr;
+  std::vector<Diagnostic>* out_ = nullptr;
+  std::vector<RuleDoc>* docs_ = nullptr;
+  std::string prefix_;
+};
+
+template <class T>
+concept Validated = requires(const T& t, Checker& c) { t.validate(c); };
 
 // ---------------------------------------------------------------------------
 // Reader: YAML -> struct, collecting every problem instead of stopping.
 class Reader {
  public:
-  struct Context {
-    std::string file;
-    std::vector<Diagnostic>* diagnostics;
-    Locations* locations;
-    // Paths given on the command line (--set path=value): their location is
-    // the option, not the file.
+  // Where the diagnostics go; values given on the command line (--set
+  // path=value) are located at that option, not in the file.
+  struct Context : yamldiag::Reporter {
+    Context(std::string file, std::vector<Diagnostic>& out) : Reporter(std::move(file), out) {}
+    SourceLocation locate(const YAML::Node& node, const std::string& path) const override;
+
+    Locations* locations = nullptr;
     std::map<std::string, std::string> override_labels;
   };
 
@@ -135,19 +223,22 @@ class Reader {
   template <class T, class... Rules>
   void operator()(std::string_view key, T& value, std::string_view /*doc*/, Rules... rules) {
     known_.emplace_back(key);
-    const std::string path = join_path(path_, key);
+    const std::string path = yamldiag::join_key(path_, key);
     if (!node_ || !node_.IsMap()) return;
     const YAML::Node child = node_[std::string(key)];
     if (!child.IsDefined()) return;  // keep the default
-    ctx_.locations->set(path, locate(child, path));
+    ctx_.locations->set(path, ctx_.locate(child, path));
     read(child, path, value, rules...);
   }
 
   // Reports keys of this map that no field consumed, and duplicate keys.
-  void finish();
+  void finish() {
+    if (node_ && node_.IsMap()) ctx_.check_keys(node_, path_, known_);
+  }
 
-  SourceLocation locate(const YAML::Node& node, const std::string& path) const;
-  void error(const YAML::Node& node, const std::string& path, std::string message) const;
+  void error(const YAML::Node& node, const std::string& path, std::string message) const {
+    ctx_.error(node, path, std::move(message));
+  }
 
  private:
   template <class T, class... Rules>
@@ -187,9 +278,9 @@ void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rul
     }
     typename T::value_type inner{};
     if (value) inner = *value;
-    const std::size_t before = ctx_.diagnostics->size();
+    const std::size_t before = ctx_.diagnostics().size();
     read(node, path, inner, rules...);
-    if (ctx_.diagnostics->size() == before) value = inner;
+    if (ctx_.diagnostics().size() == before) value = inner;
   } else if constexpr (Reflected<T>) {
     if (node.IsNull()) return;  // "section:" with nothing under it: defaults
     if (!node.IsMap()) {
@@ -210,10 +301,10 @@ void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rul
     for (std::size_t i = 0; i < node.size(); ++i) {
       typename T::value_type element{};
       const std::string epath = path + "[" + std::to_string(i) + "]";
-      ctx_.locations->set(epath, locate(node[i], epath));
-      const std::size_t before = ctx_.diagnostics->size();
+      ctx_.locations->set(epath, ctx_.locate(node[i], epath));
+      const std::size_t before = ctx_.diagnostics().size();
       read(node[i], epath, element, rules...);
-      ok = ok && ctx_.diagnostics->size() == before;
+      ok = ok && ctx_.diagnostics().size() == before;
       out.push_back(element);
     }
     if (ok) value = std::move(out);
@@ -238,7 +329,7 @@ void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rul
       names.emplace_back(name);
     }
     std::string msg = "must be one of " + enum_choices<T>() + " (got '" + s + "')";
-    if (auto guess = did_you_mean(s, names)) msg += "; did you mean '" + *guess + "'?";
+    if (auto guess = yamldiag::closest(s, names)) msg += "; did you mean '" + *guess + "'?";
     error(node, path, msg);
   } else if constexpr (std::is_same_v<T, double>) {
     const auto v = read_double(node, path);
@@ -323,20 +414,38 @@ class Documenter {
   struct Row {
     std::string key, type, default_value, rule, doc;
   };
-  explicit Documenter(std::vector<Row>& rows, std::string prefix = {}) : rows_(rows), prefix_(std::move(prefix)) {}
+  // gate: when the rules of this part apply (from a When of a section above).
+  explicit Documenter(std::vector<Row>& rows, std::string prefix = {}, std::string gate = {})
+      : rows_(rows), prefix_(std::move(prefix)), gate_(std::move(gate)) {}
 
   template <class T, class... Rules>
   void operator()(std::string_view key, const T& value, std::string_view doc, Rules... rules) {
-    const std::string path = join_path(prefix_, key);
+    const std::string path = yamldiag::join_key(prefix_, key);
     if constexpr (Reflected<T>) {
       rows_.push_back({path, "section", "", "", std::string(doc)});
-      Documenter sub(rows_, path);
+      std::string gate = gate_;
+      ((gate += detail::gate_text(rules)), ...);
+      Documenter sub(rows_, path, gate);
+      sub.add_rules(value);
       const_cast<T&>(value).fields(sub);
     } else {
       std::string rule;
       ((rule += (rule.empty() ? "" : ", ") + rules.text()), ...);
       if constexpr (IsEnum<T>) rule = "one of " + enum_choices<T>();
       rows_.push_back({path, type_name<T>(), Writer::scalar_text(value), rule, std::string(doc)});
+    }
+  }
+
+  // The rules of value's validate hook, one row each (type "rule": the key
+  // column names the section, the rule column the rule; doc says when).
+  template <class T>
+  void add_rules(const T& value) {
+    if constexpr (Validated<T>) {
+      std::vector<Checker::RuleDoc> docs;
+      Checker c(docs, prefix_);
+      value.validate(c);
+      for (const auto& d : docs)
+        rows_.push_back({prefix_, "rule", "", d.text, gate_.empty() ? std::string() : "Checked when " + gate_ + "."});
     }
   }
 
@@ -354,65 +463,61 @@ class Documenter {
  private:
   std::vector<Row>& rows_;
   std::string prefix_;
-};
-
-// ---------------------------------------------------------------------------
-// Checker: cross-field rules after reading, located at the key they name.
-class Checker {
- public:
-  Checker(const std::string& file, const Locations& locations, std::vector<Diagnostic>& out)
-      : file_(file), locations_(locations), out_(out) {}
-
-  // Records message at key path unless ok.
-  void require(bool ok, const std::string& path, const std::string& message) {
-    if (!ok) out_.push_back({locations_.find(path), path, message});
-  }
-  const std::string& file() const { return file_; }
-
- private:
-  const std::string& file_;
-  const Locations& locations_;
-  std::vector<Diagnostic>& out_;
+  std::string gate_;
 };
 
 // ---------------------------------------------------------------------------
 // Whole files: any reflected struct (configs, regression cases, ...) read
 // from YAML with every problem located and reported in one pass.
 
-// The file's YAML document, a mapping at top level (an empty file is an
-// empty mapping). Throws InputError naming the file, and the line and
-// column of a syntax error; `what` says what the file is ("config file").
-YAML::Node load_yaml_file(const std::string& path, std::string_view what);
-// The file's one YAML document (a null node if it has none). Throws
-// InputError at the start of a second document ("---"), which yaml-cpp's
-// LoadFile would silently ignore; lets YAML::Exception through.
-YAML::Node load_one_document(const std::string& path, std::string_view what);
+// Calls the validate hook of value and of every struct below it (children
+// first), each with the checker of its key path; sections whose gate
+// (When) is closed are skipped.
+template <class T>
+void check_rules(const T& value, Checker& c);
 
-// Throws InputError with the diagnostics sorted by file, line and column,
-// unless there are none.
-void throw_if_any(std::vector<Diagnostic> diagnostics);
+class RuleWalker {
+ public:
+  explicit RuleWalker(Checker& c) : c_(c) {}
+  template <class T, class... Rules>
+  void operator()(std::string_view key, const T& value, std::string_view /*doc*/, Rules... rules) {
+    if constexpr (Reflected<T>) {
+      if (!(detail::gate_open(rules) && ...)) return;
+      Checker sub = c_.sub(key);
+      check_rules(value, sub);
+    } else if constexpr (IsVector<T>::value) {
+      if constexpr (Reflected<typename T::value_type>) {
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          Checker sub = c_.sub(std::string(key) + "[" + std::to_string(i) + "]");
+          check_rules(value[i], sub);
+        }
+      }
+    }
+  }
 
-// Reads root into value (unknown keys, wrong types and rules become
-// diagnostics in ctx), recording where each key was given.
+ private:
+  Checker& c_;
+};
+
+template <class T>
+void check_rules(const T& value, Checker& c) {
+  RuleWalker walker(c);
+  const_cast<T&>(value).fields(walker);
+  if constexpr (Validated<T>) value.validate(c);
+}
+
+// Reads root into value (unknown keys, duplicate keys, wrong types and
+// rules become diagnostics in ctx), recording where each key was given, then
+// checks the rules of every struct read (check_rules).
 template <class T>
 void read_struct(Reader::Context& ctx, const YAML::Node& root, T& value, Locations& locations) {
-  locations.set("", {ctx.file, 0, 0});
+  locations.set("", {ctx.file(), 0, 0});
   ctx.locations = &locations;
   Reader reader(ctx, root, "");
   value.fields(reader);
   reader.finish();
-}
-
-// load_yaml_file + read_struct + throw_if_any, for files without overrides.
-template <class T>
-T read_yaml_file(const std::string& path, std::string_view what, Locations& locations) {
-  const YAML::Node root = load_yaml_file(path, what);
-  std::vector<Diagnostic> diagnostics;
-  Reader::Context ctx{path, &diagnostics, &locations, {}};
-  T value;
-  read_struct(ctx, root, value, locations);
-  throw_if_any(std::move(diagnostics));
-  return value;
+  Checker checker(locations, ctx.diagnostics());
+  check_rules(value, checker);
 }
 
 }  // namespace memcosim::config

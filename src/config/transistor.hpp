@@ -124,6 +124,10 @@ struct RectifierConfig {
       "Resistor from the rectifier output to the signal ground (ohm): holds the output at 0 when the input is negative, "
       "whatever the load.", gt(0));
   }
+  void validate(Checker& c) const {
+    c.rule("clamp", "clamp needs topology follower", !clamp || topology == RectifierTopology::follower,
+           "the clamp holds the follower's gate: topology must be follower");
+  }
 };
 
 // The comparator, strobed latch and reset switch of the transistor-level
@@ -297,6 +301,10 @@ struct StabilityConfig {
     v("loops", loops,
       "Loops measured in place when the command line gives no --loops: op-amp names separated by commas (int0,l1_tia3), "
       "'first' (one per block), or empty or 'all' for every loop (a 6-64-64-6 twin has 274).");
+  }
+  void validate(Checker& c) const {
+    c.rule("f_max", "f_max > f_min", f_max > f_min,
+           "must be > " + c.path("f_min") + " (got " + exact_number(f_max) + " <= " + exact_number(f_min) + ")");
   }
 };
 

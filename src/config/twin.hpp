@@ -8,6 +8,7 @@
 // the ground truth and of the software twin).
 #pragma once
 
+#include <cmath>
 #include <vector>
 
 #include "config/reflect.hpp"
@@ -17,6 +18,12 @@
 namespace memcosim::config {
 
 enum class TwinSystem { hp_memristor, lorenz96 };
+
+// a / b is a whole number >= 1 (to rounding).
+inline bool is_multiple(double a, double b) {
+  const double q = a / b;
+  return b > 0 && q >= 1.0 - 1e-9 && std::abs(q - std::round(q)) < 1e-6;
+}
 
 template <>
 struct EnumNames<TwinSystem> {
@@ -212,6 +219,51 @@ struct TwinConfig {
       gt(0));
     v("circuit_long_run_discard", circuit_long_run_discard,
       "Lorenz96: time discarded from the start of the long run before its statistics.", ge(0));
+  }
+  void validate(Checker& c) const {
+    const auto num = [](double x) { return exact_number(x); };
+    const bool hp_system = system == TwinSystem::hp_memristor;
+    const double step = stages.step > 0 ? stages.step : data.dt;
+    c.rule("hidden", "hidden has at least one layer", !hidden.empty(), "needs at least one hidden layer");
+    c.rule("stages.step", "stages.step is 0 or a multiple of data.dt", stages.step == 0 || is_multiple(stages.step, data.dt),
+           "must be 0 or a multiple of " + c.path("data.dt") + " " + num(data.dt) + " (got " + num(stages.step) + ")");
+    c.rule("data.duration", "data.duration > stages.window x the stage-2 step (stages.step, else data.dt)",
+           data.duration > stages.window * step,
+           "must be longer than one stage-2 window (" + c.path("stages.window") + " x step = " + num(stages.window * step) +
+               ")");
+    // HP memristor.
+    c.rule("hp.r_off", "with system hp_memristor: hp.r_off > hp.r_on", !hp_system || hp.r_off > hp.r_on,
+           "must be > " + c.path("hp.r_on") + " (got " + num(hp.r_off) + " <= " + num(hp.r_on) + ")");
+    c.rule("hp.x0_max", "with system hp_memristor: hp.x0_max > hp.x0_min", !hp_system || hp.x0_max > hp.x0_min,
+           "must be > " + c.path("hp.x0_min") + " (got " + num(hp.x0_max) + " <= " + num(hp.x0_min) + ")");
+    c.rule("train_drives.amplitude_max", "with system hp_memristor: train_drives.amplitude_max >= amplitude_min",
+           !hp_system || train_drives.amplitude_max >= train_drives.amplitude_min,
+           "must be >= " + c.path("train_drives.amplitude_min"));
+    c.rule("train_drives.f_max", "with system hp_memristor: train_drives.f_max >= f_min",
+           !hp_system || train_drives.f_max >= train_drives.f_min, "must be >= " + c.path("train_drives.f_min"));
+    // The finite-difference stencil spans 4 dt and must fit inside one hold interval.
+    c.rule("data.dt", "with system hp_memristor: update_period is 0 or a multiple of data.dt, at least 5 x data.dt",
+           !hp_system || update_period == 0 || (is_multiple(update_period, data.dt) && update_period >= 5 * data.dt),
+           "must divide " + c.path("update_period") + " " + num(update_period) + " at least 5 times (got " +
+               num(data.dt) + ")");
+    c.rule("stages.step", "with system hp_memristor: update_period is 0 or a multiple of the stage-2 step",
+           !hp_system || update_period == 0 || is_multiple(update_period, step),
+           "the stage-2 RK4 step " + num(step) + " must divide " + c.path("update_period") + " " + num(update_period) +
+               " (the held drive then changes only between steps)");
+    c.rule("test", "with system hp_memristor: at least one test drive is enabled",
+           !hp_system || test.sine.enabled || test.triangle.enabled || test.square.enabled || test.chirp.enabled,
+           "enable at least one test drive");
+    // Lorenz96.
+    c.rule("metrics.lyapunov_interval", "with system lorenz96: metrics.lyapunov_interval <= metrics.lyapunov_time",
+           hp_system || metrics.lyapunov_interval <= metrics.lyapunov_time,
+           "must be <= " + c.path("metrics.lyapunov_time"));
+    c.rule_each("metrics.lags", "with system lorenz96: every metrics.lags < metrics.stats_horizon", metrics.lags,
+                [&](double lag) { return hp_system || lag < metrics.stats_horizon; },
+                [&](double) { return "must be shorter than " + c.path("metrics.stats_horizon"); });
+    c.rule("circuit_long_run_discard", "with system lorenz96: circuit_long_run_discard < circuit_long_run",
+           hp_system || circuit_long_run_discard < circuit_long_run,
+           "must be shorter than " + c.path("circuit_long_run") + " " + num(circuit_long_run) + " (got " +
+               num(circuit_long_run_discard) + ")");
   }
 };
 

@@ -1,5 +1,6 @@
 #include "flow/common.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <ostream>
 
@@ -123,18 +124,35 @@ std::vector<std::string> class_names(const config::Config& cfg) {
   return names;
 }
 
-std::vector<std::string> class_overrides(const config::Config& cfg, const std::string& cls) {
-  if (cls == "all") return {"sampling.all_classes=true"};
+void select_class(config::Config& cfg, const std::string& cls) {
+  const SourceLocation option{"--class " + cls};
+  if (cls == "all") {
+    cfg.sampling.all_classes = true;
+    cfg.locations.set("sampling.all_classes", option);
+    return;
+  }
   const auto names = class_names(cfg);
-  for (std::size_t c = 0; c < names.size(); ++c)
-    if (names[c] == cls) return {"sampling.class_index=" + std::to_string(c)};
+  std::optional<int> index;
+  for (std::size_t c = 0; c < names.size() && !index; ++c)
+    if (names[c] == cls) index = static_cast<int>(c);
   const bool digits = !cls.empty() && cls.find_first_not_of("0123456789") == std::string::npos;
-  if (digits) return {"sampling.class_index=" + cls};
-  std::string known;
-  for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-  throw InputError(Diagnostic{SourceLocation{"--class " + cls}, "sampling.class_index",
-                              "expected a class name" + (known.empty() ? std::string() : " (" + known + ")") +
-                                  ", a class index or 'all'"});
+  if (!index && digits) {
+    int i = 0;
+    const auto [end, ec] = std::from_chars(cls.data(), cls.data() + cls.size(), i);
+    if (ec != std::errc{} || end != cls.data() + cls.size())
+      throw InputError(Diagnostic{option, "sampling.class_index", "is out of range (got " + cls + ")"});
+    index = i;
+  }
+  if (!index) {
+    std::string known;
+    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+    throw InputError(Diagnostic{option, "sampling.class_index",
+                                "expected a class name" + (known.empty() ? std::string() : " (" + known + ")") +
+                                    ", a class index or 'all'"});
+  }
+  cfg.sampling.class_index = *index;
+  cfg.locations.set("sampling.class_index", option);
+  config::check_rules(cfg);
 }
 
 Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index) {

@@ -51,10 +51,12 @@ Eigen::MatrixXd draw_class_dataset(const config::Config& cfg, int cls, Eigen::In
 // unlabelled data set.
 std::vector<std::string> class_names(const config::Config& cfg);
 
-// The --class argument of the commands as config overrides: a class name
-// ("K"), a 0-based index ("1") or "all" -> {"sampling.class_index=1"} or
-// {"sampling.all_classes=true"}. Throws InputError naming --class otherwise.
-std::vector<std::string> class_overrides(const config::Config& cfg, const std::string& cls);
+// Applies the --class argument of the commands to a loaded config: a class
+// name ("K") or a 0-based index ("1") sets sampling.class_index, "all" sets
+// sampling.all_classes; the key is then located at the option, and the
+// config's rules are checked again (config::check_rules). Throws
+// InputError naming --class for anything else.
+void select_class(config::Config& cfg, const std::string& cls);
 
 // The fresh data every distribution metric compares against: the class's
 // own data for a class of a labelled data set (class_index >= 0), the whole

@@ -79,10 +79,10 @@ void save_mlp(const std::string& path, const Mlp& net, const MlpProvenance& p) {
 }
 
 LoadedMlp load_mlp(const std::string& path) {
-  const YAML::Node root = load_yaml_document(path, "MLP weights file");
+  const YAML::Node root = yamldiag::load_document(path, "MLP weights file");
   Reader rd(path);
   auto fail = [&]() { throw InputError(std::move(rd.diagnostics())); };
-  rd.reject_duplicate_keys(root, "");
+  rd.report().check_duplicate_keys(root, "", true);
   if (!rd.diagnostics().empty()) fail();
   if (!root.IsMap()) {
     rd.error(root, "", "expected a mapping with 'format: " + std::string(kFormat) + "'");
@@ -99,7 +99,7 @@ LoadedMlp load_mlp(const std::string& path) {
                                      std::to_string(kVersion) + ")");
   }
   if (!rd.diagnostics().empty()) fail();
-  rd.reject_unknown_keys(root, "", {"format", "version", "architecture", "normalization", "system", "layers", "training"});
+  rd.report().check_unknown_keys(root, "", {"format", "version", "architecture", "normalization", "system", "layers", "training"});
 
   // Architecture.
   MlpShape shape;
@@ -107,7 +107,7 @@ LoadedMlp load_mlp(const std::string& path) {
   if (const auto fa = rd.field(root, "", "architecture"); fa && rd.expect_map(fa->value, fa->at(), fa->path)) {
     const YAML::Node& A = fa->value;
     const std::string& P = fa->path;
-    rd.reject_unknown_keys(A, P, {"input_dim", "hidden", "output_dim", "activation"});
+    rd.report().check_unknown_keys(A, P, {"input_dim", "hidden", "output_dim", "activation"});
     bool parsed = true;
     auto read_int = [&](const char* key, int& dst) {
       const auto f = rd.field(A, P, key);
@@ -147,7 +147,7 @@ LoadedMlp load_mlp(const std::string& path) {
   // Normalisation.
   std::optional<Eigen::VectorXd> offset, in_scale, out_scale;
   if (const auto fn = rd.field(root, "", "normalization"); fn && rd.expect_map(fn->value, fn->at(), fn->path)) {
-    rd.reject_unknown_keys(fn->value, fn->path, {"input_offset", "input_scale", "output_scale"});
+    rd.report().check_unknown_keys(fn->value, fn->path, {"input_offset", "input_scale", "output_scale"});
     auto read_vec = [&](const char* key, Eigen::Index n, bool positive) -> std::optional<Eigen::VectorXd> {
       const auto f = rd.field(fn->value, fn->path, key);
       if (!f || !shape_ok) return std::nullopt;
@@ -172,7 +172,7 @@ LoadedMlp load_mlp(const std::string& path) {
   prov.memcosim_version.clear();
   // System: optional.
   if (const auto fs = rd.field(root, "", "system", false); fs && rd.expect_map(fs->value, fs->at(), fs->path)) {
-    rd.reject_unknown_keys(fs->value, fs->path, {"kind", "description", "parameters"});
+    rd.report().check_unknown_keys(fs->value, fs->path, {"kind", "description", "parameters"});
     if (const auto f = rd.field(fs->value, fs->path, "kind"))
       if (const auto v = rd.text(*f)) prov.system = *v;
     if (const auto f = rd.field(fs->value, fs->path, "description", false))
@@ -211,7 +211,7 @@ LoadedMlp load_mlp(const std::string& path) {
   if (const auto ft = rd.field(root, "", "training", false); ft && rd.expect_map(ft->value, ft->at(), ft->path)) {
     const YAML::Node& T = ft->value;
     const std::string& P = ft->path;
-    rd.reject_unknown_keys(T, P, {"config", "seed", "derivative_epochs", "trajectory_steps", "steps", "derivative_loss",
+    rd.report().check_unknown_keys(T, P, {"config", "seed", "derivative_epochs", "trajectory_steps", "steps", "derivative_loss",
                                   "trajectory_loss", "train_seconds", "dataset", "memcosim_version"});
     auto str = [&](const char* key, std::string& dst) {
       if (const auto f = rd.field(T, P, key, false))

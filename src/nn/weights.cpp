@@ -113,11 +113,11 @@ void save_weights(const std::string& path, const ScoreNet& net,
 }
 
 LoadedModel load_weights(const std::string& path) {
-  const YAML::Node root = load_yaml_document(path, "weights file");
+  const YAML::Node root = yamldiag::load_document(path, "weights file");
 
   Reader rd(path);
   auto fail = [&]() { throw InputError(std::move(rd.diagnostics())); };
-  rd.reject_duplicate_keys(root, "");
+  rd.report().check_duplicate_keys(root, "", true);
   if (!rd.diagnostics().empty()) fail();
   if (!root.IsMap()) {
     rd.error(root, "", "expected a mapping with 'format: " + std::string(kFormat) + "'");
@@ -137,7 +137,7 @@ LoadedModel load_weights(const std::string& path) {
                                      " (this memcosim reads version " + std::to_string(kVersion) + ")");
   }
   if (!rd.diagnostics().empty()) fail();
-  rd.reject_unknown_keys(root, "", {"format", "version", "architecture", "schedule", "time_embedding",
+  rd.report().check_unknown_keys(root, "", {"format", "version", "architecture", "schedule", "time_embedding",
                                     "layers", "class_embedding", "provenance"});
 
   // Architecture.
@@ -146,7 +146,7 @@ LoadedModel load_weights(const std::string& path) {
   if (const auto fa = rd.field(root, "", "architecture"); fa && rd.expect_map(fa->value, fa->at(), fa->path)) {
     const YAML::Node& A = fa->value;
     const std::string& P = fa->path;
-    rd.reject_unknown_keys(A, P, {"input_dim", "hidden", "output_dim", "num_classes", "output_gain",
+    rd.report().check_unknown_keys(A, P, {"input_dim", "hidden", "output_dim", "num_classes", "output_gain",
                                   "embedding_scale"});
     bool parsed = true;
     auto read_int = [&](const char* key, int& dst) {
@@ -204,7 +204,7 @@ LoadedModel load_weights(const std::string& path) {
   sde::VpSchedule schedule;
   if (const auto fs = rd.field(root, "", "schedule"); fs && rd.expect_map(fs->value, fs->at(), fs->path)) {
     const YAML::Node& S = fs->value;
-    rd.reject_unknown_keys(S, fs->path, {"kind", "beta_min", "beta_max"});
+    rd.report().check_unknown_keys(S, fs->path, {"kind", "beta_min", "beta_max"});
     if (const auto f = rd.field(S, fs->path, "kind")) {
       const auto k = rd.text(*f);
       if (k && *k != "vp-linear") rd.error(f->at(), f->path, "expected 'vp-linear', got '" + *k + "'");
@@ -233,7 +233,7 @@ LoadedModel load_weights(const std::string& path) {
   // Time embedding.
   std::optional<Eigen::VectorXd> freq;
   if (const auto ft = rd.field(root, "", "time_embedding"); ft && rd.expect_map(ft->value, ft->at(), ft->path)) {
-    rd.reject_unknown_keys(ft->value, ft->path, {"frequencies"});
+    rd.report().check_unknown_keys(ft->value, ft->path, {"frequencies"});
     if (const auto f = rd.field(ft->value, ft->path, "frequencies")) {
       if (arch_ok)
         freq = rd.vector(f->value, f->at(), f->path, arch.embedding_width() / 2);
@@ -294,7 +294,7 @@ LoadedModel load_weights(const std::string& path) {
       fp && rd.expect_map(fp->value, fp->at(), fp->path)) {
     const YAML::Node& Pn = fp->value;
     const std::string& P = fp->path;
-    rd.reject_unknown_keys(Pn, P, {"config", "seed", "epochs", "steps", "final_loss", "train_seconds",
+    rd.report().check_unknown_keys(Pn, P, {"config", "seed", "epochs", "steps", "final_loss", "train_seconds",
                                    "dataset", "memcosim_version"});
     auto str = [&](const char* key, std::string& dst) {
       if (const auto f = rd.field(Pn, P, key, false))

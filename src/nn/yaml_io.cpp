@@ -5,7 +5,6 @@
 #include <cstring>
 #include <fstream>
 
-#include "config/reflect.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/limits.hpp"
@@ -41,20 +40,6 @@ void emit_dense(YAML::Emitter& out, const std::string& name, const Dense& d) {
   out << YAML::EndMap;
 }
 
-YAML::Node load_yaml_document(const std::string& path, const std::string& what) {
-  check_input_file(path, what);
-  // (yaml-cpp's Node::operator= rebinds the referenced node, so nodes are
-  // only ever copy-constructed here.)
-  try {
-    return config::load_one_document(path, what);
-  } catch (const YAML::ParserException& e) {
-    throw InputError(Diagnostic{SourceLocation{path, e.mark.line + 1, e.mark.column + 1}, "",
-                                "YAML syntax error: " + e.msg});
-  } catch (const YAML::Exception& e) {
-    throw InputError(Diagnostic{SourceLocation{path, 0, 0}, "", std::string("YAML error: ") + e.what()});
-  }
-}
-
 void write_yaml_document(const std::string& path, const YAML::Emitter& out, const std::string& what) {
   if (!out.good()) throw Error("writing " + what + ": YAML emitter error: " + out.GetLastError());
   write_file(path, std::string(out.c_str()) + '\n', what);
@@ -66,7 +51,7 @@ std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::
                                 const std::string& path, const std::string& name,
                                 LayerShape expected) {
   if (!rd.expect_map(node, at, path)) return std::nullopt;
-  rd.reject_unknown_keys(node, path, {"name", "shape", "weight", "bias"});
+  rd.report().check_unknown_keys(node, path, {"name", "shape", "weight", "bias"});
   if (const auto f = rd.field(node, path, "name")) {
     const auto got = rd.text(*f);
     if (got && *got != name) rd.error(f->at(), f->path, "expected '" + name + "', got '" + *got + "'");
@@ -128,25 +113,6 @@ std::optional<std::vector<Dense>> read_dense_list(
   }
   if (!ok) return std::nullopt;
   return out;
-}
-
-void Reader::reject_duplicate_keys(const YAML::Node& n, const std::string& path) {
-  if (n.IsSequence()) {
-    for (std::size_t i = 0; i < n.size(); ++i) reject_duplicate_keys(n[i], path + "[" + std::to_string(i) + "]");
-    return;
-  }
-  if (!n.IsMap()) return;
-  std::vector<std::pair<std::string, int>> seen;
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
-    const std::string sub = path.empty() ? key : path + "." + key;
-    const auto first = std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
-    if (first != seen.end())
-      error(it->first, sub, "duplicate key (first given on line " + std::to_string(first->second) + ")");
-    else
-      seen.emplace_back(key, it->first.Mark().line + 1);
-    reject_duplicate_keys(it->second, sub);
-  }
 }
 
 }  // namespace memcosim::nn::detail

@@ -7,7 +7,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -20,6 +19,7 @@
 
 #include "nn/score_net.hpp"
 #include "util/error.hpp"
+#include "util/yaml_diag.hpp"
 
 namespace memcosim::nn::detail {
 
@@ -29,9 +29,7 @@ void emit_number(YAML::Emitter& out, double x);
 void emit_vector(YAML::Emitter& out, const Eigen::VectorXd& v);
 void emit_dense(YAML::Emitter& out, const std::string& name, const Dense& d);
 
-// Parses a weight file's YAML document; InputError (located) for a missing
-// file or a syntax error. `what` names the file kind in messages.
-YAML::Node load_yaml_document(const std::string& path, const std::string& what);
+// Reading a weight file: yamldiag::load_document (util/yaml_diag.hpp).
 // Writes the emitter's text; Error naming the file when it cannot.
 void write_yaml_document(const std::string& path, const YAML::Emitter& out, const std::string& what);
 
@@ -41,17 +39,16 @@ void write_yaml_document(const std::string& path, const YAML::Emitter& out, cons
 
 class Reader {
  public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
+  explicit Reader(std::string file) : report_(std::move(file), diags_) {}
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
 
   std::vector<Diagnostic>& diagnostics() { return diags_; }
+  // Locations, unknown keys and duplicate keys, as in every YAML file.
+  const yamldiag::Reporter& report() const { return report_; }
 
-  SourceLocation where(const YAML::Node& n) const {
-    const YAML::Mark m = n.Mark();
-    if (m.line < 0) return {file_, 0, 0};
-    return {file_, m.line + 1, m.column + 1};  // yaml-cpp marks are 0-based
-  }
   void error(const YAML::Node& at, const std::string& path, const std::string& message) {
-    diags_.push_back({where(at), path, message});
+    report_.error(at, path, message);
   }
 
   // A value of a map together with its key node. Errors about a null value
@@ -65,7 +62,7 @@ class Reader {
   // map[key]; a missing required key is reported at the map.
   std::optional<Field> field(const YAML::Node& map, const std::string& map_path,
                              const std::string& key, bool required = true) {
-    const std::string path = map_path.empty() ? key : map_path + "." + key;
+    const std::string path = yamldiag::join_key(map_path, key);
     for (auto it = map.begin(); it != map.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == key) return Field{it->first, it->second, path};
     if (required) error(map, path, "missing required key '" + key + "'");
@@ -81,25 +78,6 @@ class Reader {
     if (n.IsSequence()) return true;
     error(at, path, "expected a sequence, got " + kind(n));
     return false;
-  }
-
-  // Everywhere in the tree: a key given twice in one mapping (yaml-cpp
-  // keeps both, and lookups would see only the first).
-  void reject_duplicate_keys(const YAML::Node& n, const std::string& path);
-
-  void reject_unknown_keys(const YAML::Node& map, const std::string& map_path,
-                           std::initializer_list<const char*> allowed) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
-      bool known = false;
-      for (const char* a : allowed) known = known || key == a;
-      if (!known) {
-        std::string list;
-        for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-        error(it->first, map_path.empty() ? key : map_path + "." + key,
-              "unknown key (expected one of: " + list + ")");
-      }
-    }
   }
 
   std::optional<double> real(const YAML::Node& n, const YAML::Node& at, const std::string& path) {
@@ -236,8 +214,8 @@ class Reader {
     return negative ? -x : x;
   }
 
-  std::string file_;
   std::vector<Diagnostic> diags_;
+  yamldiag::Reporter report_;
 };
 
 using LayerShape = std::optional<std::pair<Eigen::Index, Eigen::Index>>;

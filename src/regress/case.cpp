@@ -7,6 +7,7 @@
 
 #include "spice/plot.hpp"
 #include "util/error.hpp"
+#include "util/yaml_diag.hpp"
 
 namespace memcosim::regress {
 
@@ -21,12 +22,6 @@ fs::path Case::path_of(const std::string& relative) const {
 fs::path Case::golden_path() const { return path_of(golden.empty() ? name + ".golden" : golden); }
 
 namespace {
-
-bool plain_name(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-  });
-}
 
 // v(node), v(a,b), i(source) or a bare vector name: nothing that could be
 // read as a second command when it reaches the simulator.
@@ -45,15 +40,15 @@ bool analysis_spelling(const std::string& s) {
 
 Case load_case(const fs::path& file) {
   // Reading and checking report together, so one pass lists every problem.
-  const YAML::Node root = config::load_yaml_file(file.string(), "regression case");
+  const YAML::Node root = yamldiag::load_mapping(file.string(), "regression case");
   std::vector<Diagnostic> d;
   Case c;
   c.file = file;
   c.name = file.stem().string();
-  config::Reader::Context ctx{file.string(), &d, nullptr, {}};
+  config::Reader::Context ctx(file.string(), d);
   config::read_struct(ctx, root, c, c.locations);
-  config::Checker check(file.string(), c.locations, d);
-  check.require(plain_name(c.name), "", "case file name must be letters, digits, '_', '-' or '.' (got '" + c.name + "')");
+  config::Checker check(c.locations, d);
+  check.require(yamldiag::valid_name(c.name), "", "case file name " + yamldiag::name_rule_message(c.name));
   check.require(!c.netlist.empty(), "netlist", "is required: the netlist the case simulates");
   if (!c.netlist.empty()) check.require(fs::exists(c.path_of(c.netlist)) || !c.generated_from.config.empty(), "netlist",
                                         "no such file: " + c.path_of(c.netlist).string());
@@ -70,7 +65,7 @@ Case load_case(const fs::path& file) {
   for (std::size_t i = 0; i < c.probes.size(); ++i) {
     const Probe& p = c.probes[i];
     const std::string key = "probes[" + std::to_string(i) + "]";
-    check.require(plain_name(p.name), key + ".name", "must be letters, digits, '_', '-' or '.' (got '" + p.name + "')");
+    check.require(yamldiag::valid_name(p.name), key + ".name", yamldiag::name_rule_message(p.name));
     check.require(names.insert(p.name).second, key + ".name", "probe '" + p.name + "' is defined twice");
     check.require(vector_spelling(p.vector), key + ".vector",
                   "must be v(node), v(a,b), i(source) or a vector name (got '" + p.vector + "')");
@@ -84,7 +79,7 @@ Case load_case(const fs::path& file) {
     check.require(p.measure == Measure::wave || p.windows.empty(), key + ".windows",
                   "windows only apply to measure: wave");
   }
-  config::throw_if_any(std::move(d));
+  yamldiag::throw_if_any(std::move(d));
   return c;
 }
 

@@ -70,7 +70,7 @@ struct Probe {
   std::vector<Window> windows;
   template <class V>
   void fields(V& v) {
-    v("name", name, "Probe name (letters, digits, _ . -), unique in the case; the JUnit testcase name.");
+    v("name", name, "Probe name (letters, digits, _ - ., not starting with - or .), unique in the case; the JUnit testcase name.");
     v("vector", vector, "Simulator vector: v(node), i(vsource) or a plot vector name.");
     v("measure", measure, "wave, final, min, max, mean, at, dc_gain_db, ugf, phase_margin.");
     v("of", of, "Complex vectors: real, imag, mag, db, phase (deg); auto = db for complex, real otherwise.");

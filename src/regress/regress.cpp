@@ -18,6 +18,7 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/numbers.hpp"
+#include "util/yaml_diag.hpp"
 
 namespace memcosim::regress {
 
@@ -80,7 +81,7 @@ std::vector<Case> load_cases(const fs::path& dir_or_file) {
       problems.insert(problems.end(), e.diagnostics().begin(), e.diagnostics().end());
     }
   }
-  config::throw_if_any(std::move(problems));
+  yamldiag::throw_if_any(std::move(problems));
   return cases;
 }
 

@@ -14,6 +14,7 @@
 #include "util/files.hpp"
 #include "util/numbers.hpp"
 #include "util/random.hpp"
+#include "util/yaml_diag.hpp"
 
 namespace memcosim::study {
 
@@ -55,18 +56,20 @@ class Parser {
   explicit Parser(std::string file) : file_(std::move(file)) {}
 
   Study parse() {
-    const YAML::Node root = config::load_yaml_file(file_, "study file");
+    const YAML::Node root = yamldiag::load_mapping(file_, "study file");
     Study s;
     s.file = file_;
     s.name = fs::path(file_).stem().string();
+    // A key given twice would be read once, silently: nothing else is read.
+    report_.check_duplicate_keys(root, "", true);
+    if (!diags_.empty()) return s;
     static const std::vector<std::string> known = {"name", "config", "timeout", "set",   "grid",
                                                    "zip",  "corners", "monte_carlo", "table", "plot"};
-    check_keys(root, "", known);
+    report_.check_unknown_keys(root, "", known);
 
     if (const auto n = root["name"]) read_string(n, "name", s.name);
-    if (!valid_name(s.name))
-      error(root["name"] ? root["name"] : root, "name",
-            "must be letters, digits, '_', '-' or '.' (not first) (got '" + s.name + "')");
+    if (!yamldiag::valid_name(s.name))
+      error(root["name"] ? root["name"] : root, "name", yamldiag::name_rule_message(s.name));
     std::string config_file;
     if (const auto n = root["config"]) {
       read_string(n, "config", config_file);
@@ -115,37 +118,8 @@ class Parser {
   std::vector<Diagnostic>& diagnostics() { return diags_; }
 
  private:
-  SourceLocation at(const YAML::Node& n) const {
-    const YAML::Mark m = n.Mark();
-    if (m.is_null()) return {file_, 0, 0};
-    return {file_, m.line + 1, m.column + 1};
-  }
-  void error(const YAML::Node& n, const std::string& path, std::string msg) {
-    diags_.push_back({at(n), path, std::move(msg)});
-  }
-
-  static bool valid_name(const std::string& s) {
-    if (s.empty() || s.front() == '.' || s.front() == '-') return false;
-    for (char c : s)
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) return false;
-    return true;
-  }
-
-  void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& known) {
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string key = it->first.Scalar();
-      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-      std::string msg = "unknown key '" + key + "'";
-      if (auto guess = config::did_you_mean(key, known)) {
-        msg += "; did you mean '" + config::join_path(path, *guess) + "'?";
-      } else {
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-        msg += " (known keys here: " + list + ")";
-      }
-      error(it->first, config::join_path(path, key), msg);
-    }
-  }
+  SourceLocation at(const YAML::Node& n) const { return report_.locate(n, ""); }
+  void error(const YAML::Node& n, const std::string& path, std::string msg) { report_.error(n, path, std::move(msg)); }
 
   bool expect_map(const YAML::Node& n, const std::string& path) {
     if (n.IsMap()) return true;
@@ -324,7 +298,7 @@ class Parser {
 
   void read_monte_carlo(const YAML::Node& n, std::vector<Factor>& factors) {
     if (!expect_map(n, "monte_carlo")) return;
-    check_keys(n, "monte_carlo", {"draws", "seed", "vary"});
+    report_.check_unknown_keys(n, "monte_carlo", {"draws", "seed", "vary"});
     double draws_d = 0;
     if (!n["draws"]) {
       error(n, "monte_carlo.draws", "missing: the number of draws");
@@ -377,7 +351,7 @@ class Parser {
     const YAML::Node args = spec.begin()->second;
     const std::string apath = path + "." + kind;
     if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
-      check_keys(spec, path, kinds);
+      report_.check_unknown_keys(spec, path, kinds);
       return;
     }
     // Counter-based draws: draw d of this key is the same however many draws
@@ -447,7 +421,7 @@ class Parser {
     const bool have_x = given && x_node.IsDefined();
     const bool have_series = given && series_node.IsDefined();
     if (given) {
-      check_keys(n, "plot", {"metrics", "x", "series", "log_x", "log_y"});
+      report_.check_unknown_keys(n, "plot", {"metrics", "x", "series", "log_x", "log_y"});
       if (const auto m = n["metrics"]) read_string_list(m, "plot.metrics", p.metrics);
       if (have_x) read_string(x_node, "plot.x", p.x);
       if (have_series && !series_node.IsNull()) read_string(series_node, "plot.series", p.series);
@@ -459,7 +433,7 @@ class Parser {
     auto known = [&](const std::string& name, const YAML::Node& where, const std::string& path) {
       if (name.empty() || std::find(names.begin(), names.end(), name) != names.end()) return;
       std::string msg = "'" + name + "' is not a parameter of this study";
-      if (auto guess = config::did_you_mean(name, names)) {
+      if (auto guess = yamldiag::closest(name, names)) {
         msg += "; did you mean '" + *guess + "'?";
       } else if (!names.empty()) {
         std::string list;
@@ -509,6 +483,7 @@ class Parser {
 
   std::string file_;
   std::vector<Diagnostic> diags_;
+  yamldiag::Reporter report_{file_, diags_};
   std::map<std::string, SourceLocation> claimed_;
   std::vector<std::string> parameter_names_;
 };
@@ -605,7 +580,7 @@ std::vector<Diagnostic> check_job_configs(Study& study, std::ostream& warn, bool
     for (const auto& o : job.overrides) by_label["--set " + o.arg()] = &o;
     auto relocate = [&](Diagnostic d) {
       if (auto it = by_label.find(d.where.file); it != by_label.end())
-        d.where = d.message.rfind("unknown key", 0) == 0 ? it->second->key_at : it->second->value_at;
+        d.where = yamldiag::is_unknown_key(d) ? it->second->key_at : it->second->value_at;
       return d;
     };
     try {
@@ -662,7 +637,7 @@ Study load_study(const std::string& path, std::ostream& warn, bool check_configs
     auto more = check_job_configs(study, warn, diags.empty());
     diags.insert(diags.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   }
-  config::throw_if_any(std::move(diags));
+  yamldiag::throw_if_any(std::move(diags));
   return study;
 }
 

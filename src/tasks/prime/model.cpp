@@ -105,11 +105,11 @@ void write_model(const std::string& path, const SpikingNet& net, double sparsity
 }
 
 LoadedModel read_model(const std::string& path) {
-  const YAML::Node doc = nn::detail::load_yaml_document(path, kWhat);
+  const YAML::Node doc = yamldiag::load_document(path, kWhat);
   nn::detail::Reader rd(path);
-  rd.reject_duplicate_keys(doc, "");
+  rd.report().check_duplicate_keys(doc, "", true);
   if (!rd.expect_map(doc, doc, "")) throw InputError(rd.diagnostics());
-  rd.reject_unknown_keys(doc, "", {"format", "inputs", "hidden", "outputs", "beta", "threshold", "output_beta",
+  rd.report().check_unknown_keys(doc, "", {"format", "inputs", "hidden", "outputs", "beta", "threshold", "output_beta",
                                    "sparsity", "layers", "masks", "training"});
   if (const auto f = rd.field(doc, "", "format")) {
     const auto v = rd.text(*f);
@@ -146,7 +146,7 @@ LoadedModel read_model(const std::string& path) {
     }
   }
   if (const auto f = rd.field(doc, "", "masks"); f && sizes && rd.expect_map(f->value, f->at(), f->path)) {
-    rd.reject_unknown_keys(f->value, f->path, {"hidden", "output"});
+    rd.report().check_unknown_keys(f->value, f->path, {"hidden", "output"});
     if (const auto h = rd.field(f->value, f->path, "hidden"))
       if (auto mk = read_mask(rd, *h, n_hid, n_in)) m.net.m1 = std::move(*mk);
     if (const auto o = rd.field(f->value, f->path, "output"))
