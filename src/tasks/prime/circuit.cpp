@@ -183,9 +183,8 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
   }
 
   // ---- analysis -------------------------------------------------------------
-  c.saves = pcirc.outputs;
-  c.saves.insert(c.saves.end(), pcirc.membrane.begin(), pcirc.membrane.end());
-  c.saves.insert(c.saves.end(), pcirc.latch.begin(), pcirc.latch.end());
+  for (const auto* nodes : {&pcirc.outputs, &pcirc.membrane, &pcirc.latch})
+    for (const auto& n : *nodes) c.save(n);
   circuit::add_transient(c, cfg.simulation, T * D, use_klu);
   const double max_step = pc.max_step > 0 ? pc.max_step : edge;
   c.tran = circuit::TranAnalysis{max_step, T * D, max_step};
