@@ -439,7 +439,8 @@ TEST_CASE("transistor-level blocks mark their supply, word-line and bulk sources
   CHECK(amps.supply_pair()->negative == "Vss_l1_integrators");
   CHECK(amps.source(Role::supply_positive)->plus == "vdd_l1_integrators");
   CHECK(amps.source(Role::supply_negative)->value.dc == env.vss);
-  CHECK(std::get<Instance>(*c.find("Xi1")).nodes == std::vector<std::string>{"a", "b", "o1", "vdd_l1_integrators", "vss_l1_integrators"});
+  CHECK(std::get<Instance>(*c.find("Xi1")).nodes ==
+        std::vector<std::string>{"a", "b", "o1", "vdd_l1_integrators", "vss_l1_integrators"});
   CHECK_FALSE(xb.supply_pair());
   CHECK(xb.source(Role::word_line)->name == "Vwl_l1_crossbar");
   CHECK(xb.source(Role::bulk)->name == "Vsub_l1_crossbar");

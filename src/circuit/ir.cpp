@@ -198,9 +198,12 @@ std::optional<SupplyPair> Block::supply_pair() const {
   const VoltageSource* plus = source(Role::supply_positive);
   const VoltageSource* minus = source(Role::supply_negative);
   if (!plus && !minus) return std::nullopt;
-  if (!plus || !minus)
-    throw std::logic_error("block '" + title + "' has a " + std::string(to_string(plus ? Role::supply_positive : Role::supply_negative)) +
-                           " source but no " + std::string(to_string(plus ? Role::supply_negative : Role::supply_positive)) + " one");
+  if (!plus || !minus) {
+    const Role has = plus ? Role::supply_positive : Role::supply_negative;
+    const Role lacks = plus ? Role::supply_negative : Role::supply_positive;
+    throw std::logic_error("block '" + title + "' has a " + std::string(to_string(has)) + " source but no " +
+                           std::string(to_string(lacks)) + " one");
+  }
   return SupplyPair{plus->name, minus->name};
 }
 
@@ -208,12 +211,14 @@ void Circuit::add(const Block& block, Element e, Role role) {
   // The block must be one of ours: the duplicate check covers this circuit's names only.
   auto it = std::find_if(blocks_.rbegin(), blocks_.rend(), [&](const Block& b) { return &b == &block; });
   if (it == blocks_.rend())
-    throw std::logic_error("block '" + block.title + "' is not a block of this circuit (adding " + element_name(e) + ")");
+    throw std::logic_error("block '" + block.title + "' is not a block of this circuit (adding " + element_name(e) +
+                           ")");
   Block& b = *it;
   check_element(e);
   if (role != Role::none) {
     if (!std::holds_alternative<VoltageSource>(e))
-      throw std::invalid_argument(element_name(e) + ": only a voltage source can have the role " + std::string(to_string(role)));
+      throw std::invalid_argument(element_name(e) + ": only a voltage source can have the role " +
+                                  std::string(to_string(role)));
     if (const VoltageSource* other = b.source(role))
       throw std::invalid_argument(element_name(e) + ": block '" + b.title + "' already has its " +
                                   std::string(to_string(role)) + " source " + other->name);
@@ -249,7 +254,8 @@ Block& Circuit::block(std::string block_title, std::vector<std::string> notes) {
   return blocks_.back();
 }
 
-const Subcircuit& Circuit::subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> notes) {
+const Subcircuit& Circuit::subcircuit(std::string name, std::vector<std::string> ports,
+                                      std::vector<std::string> notes) {
   if (!is_identifier(name)) throw std::invalid_argument("invalid subcircuit name '" + name + "'");
   for (const auto& p : ports)
     if (!is_identifier(p)) throw std::invalid_argument("subcircuit " + name + ": invalid port name '" + p + "'");
@@ -262,7 +268,8 @@ const Subcircuit& Circuit::subcircuit(std::string name, std::vector<std::string>
 void Circuit::add(const Subcircuit& sub, Element e) {
   auto it = std::find_if(subcircuits_.begin(), subcircuits_.end(), [&](const Subcircuit& s) { return &s == &sub; });
   if (it == subcircuits_.end())
-    throw std::logic_error("subcircuit " + sub.name() + " is not a subcircuit of this circuit (adding " + element_name(e) + ")");
+    throw std::logic_error("subcircuit " + sub.name() + " is not a subcircuit of this circuit (adding " +
+                           element_name(e) + ")");
   check_element(e);
   const std::string key = lower(element_name(e));
   for (const auto& x : it->elements_)

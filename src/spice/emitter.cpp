@@ -170,7 +170,8 @@ std::vector<std::string> emit_lines(const Circuit& c) {
     };
     for (const auto& n : c.saves()) add("v(" + n + ")");
     // A voltage source (i(name)) or a behavioural one (@name[i]): Circuit::save_current admits no other.
-    for (const auto& e : c.saved_currents()) add(std::tolower(static_cast<unsigned char>(e[0])) == 'v' ? "i(" + e + ")" : "@" + e + "[i]");
+    for (const auto& e : c.saved_currents())
+      add(std::tolower(static_cast<unsigned char>(e[0])) == 'v' ? "i(" + e + ")" : "@" + e + "[i]");
     w.line(s);
   }
   if (c.tran) {
