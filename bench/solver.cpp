@@ -95,7 +95,7 @@ Crossbar crossbar_netlist(const config::Config& cfg, int n, double r_wire, doubl
   for (int j = 0; j < n; ++j) {
     circuit::tia(c, tias, "tia" + std::to_string(j), "vg" + std::to_string(j), "out" + std::to_string(j), rf,
                  config::Level::behavioral, env);
-    c.saves.push_back("out" + std::to_string(j));
+    c.save("out" + std::to_string(j));
   }
   const auto& sim = cfg.simulation;
   c.option("reltol", sim.reltol);

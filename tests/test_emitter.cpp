@@ -16,7 +16,7 @@ using namespace memcosim::circuit;
 
 namespace {
 
-Circuit rc_integrator() {
+Circuit rc_integrator(double reltol = 1e-5) {
   Circuit c;
   c.title = "test deck";
   c.header = {"two lines", "of header"};
@@ -28,9 +28,11 @@ Circuit rc_integrator() {
   c.add(integ, Vcvs{"E1", "xo", "0", "0", "xin", 1e7});
   c.add(integ, Resistor{"Ro", "xo", "x", 1e-3});
   c.add(integ, BehavioralVoltage{"Brelu", "r", "0", Expr::call("uramp", {Expr::v("x")})});
-  c.initial_conditions = {{"x", 0.3}, {"xin", 0.0}};
-  c.saves = {"x", "r"};
-  c.option("reltol", 1e-5);
+  c.initial_condition("x", 0.3);
+  c.initial_condition("xin", 0.0);
+  c.save("x");
+  c.save("r");
+  c.option("reltol", reltol);
   c.option("klu");
   c.tran = TranAnalysis{1e-5, 1e-3, 1e-6};
   return c;
@@ -99,6 +101,15 @@ TEST_CASE("the IR rejects names, nodes and values that could inject netlist text
   CHECK_THROWS_AS(c.add(b, Resistor{"r1", "a", "c", 2.0}), std::invalid_argument);  // case-insensitive duplicate
   CHECK_THROWS_AS(c.subcircuit("op amp", {"a"}), std::invalid_argument);
   CHECK_THROWS_AS(c.option("method", std::string("gear\n.control")), std::invalid_argument);
+  CHECK_THROWS_AS(c.save("x\n.control"), std::invalid_argument);
+  CHECK_THROWS_AS(c.save("x1..n1"), std::invalid_argument);
+  CHECK_THROWS_AS(c.initial_condition("a b", 0.0), std::invalid_argument);
+  CHECK_THROWS_AS(c.initial_condition("a", std::nan("")), std::invalid_argument);
+  CHECK_THROWS_AS(c.replace(Resistor{"R1", "a", "b c", 1.0}), std::invalid_argument);  // checked like add()
+  CHECK_THROWS_AS(c.replace(Resistor{"R9", "a", "b", 1.0}), std::invalid_argument);    // nothing to replace
+  Circuit other;
+  const Subcircuit& foreign = other.subcircuit("s", {"p"});
+  CHECK_THROWS_AS(c.add(foreign, Resistor{"R1", "p", "0", 1.0}), std::logic_error);  // not c's
   // Titles and comments are made single-line.
   c.title = "evil\n.control\nshell echo hi\n.endc";
   c.header = {"x\n.include y"};
@@ -110,15 +121,41 @@ TEST_CASE("the IR rejects names, nodes and values that could inject netlist text
   }
 }
 
+TEST_CASE("elements, initial conditions and saves change through the circuit's checked methods", "[emitter]") {
+  Circuit c;
+  auto& b = c.block("b");
+  c.add(b, Resistor{"R1", "a", "0", 1.0});
+  c.replace(Resistor{"R1", "a", "c", 2.0});
+  c.initial_condition("a", 1.0);
+  c.initial_condition("x1.n1", 0.5);  // a node inside a subcircuit instance
+  c.initial_condition("a", 2.0);      // replaces the first, in its place
+  c.save("a");
+  c.save("x1.n1");
+  CHECK(spice::emit(c) ==
+        "* memcosim netlist\n"
+        "\n"
+        "* ---- b ----\n"
+        "R1 a c 2\n"
+        "\n"
+        ".ic v(a)=2\n"
+        ".ic v(x1.n1)=0.5\n"
+        ".save v(a) v(x1.n1)\n"
+        ".op\n"
+        ".end\n");
+  REQUIRE(c.find("R1") != nullptr);
+  CHECK(std::get<Resistor>(*c.find("R1")).b == "c");
+  CHECK(c.find("r1") == nullptr);  // exact spelling
+  c.clear_saves();
+  CHECK(c.saves().empty());
+}
+
 TEST_CASE("the emitted deck runs in the ngspice command-line program", "[emitter]") {
   // An inverting integrator from x(0) = 0.3 V with input ramp -1 V -> 1 V over
   // 1 ms: x(t) = 0.3 - (1/RC) * int_0^t (-1 + 2 s/T) ds; at T: 0.3 - 0 = 0.3,
   // at T/2: 0.3 - (1/RC)(-T/2 + T/4) = 0.3 + T/(4RC) = 0.55 V.
   const auto dir = std::filesystem::temp_directory_path() / "memcosim_emitter_test";
   std::filesystem::create_directories(dir);
-  Circuit c = rc_integrator();
-  c.options.clear();
-  c.option("reltol", 1e-6);
+  const Circuit c = rc_integrator(1e-6);
   std::ofstream(dir / "deck.cir") << spice::emit(c);
   // Print the values at T/2 and T through a .control block in a wrapper file.
   std::ofstream(dir / "run.cir") << "wrapper\n.include " << (dir / "deck.cir").string()

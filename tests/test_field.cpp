@@ -188,7 +188,7 @@ struct SmallField {
 
 TEST_CASE("field: the encoder crossbar's DC output equals -k_phase B p (ideal level)", "[field][spice]") {
   SmallField s;
-  s.fc.circuit.saves.insert(s.fc.circuit.saves.end(), s.fc.phase_nodes.begin(), s.fc.phase_nodes.end());
+  for (const auto& n : s.fc.phase_nodes) s.fc.circuit.save(n);
   spice::NgspiceSession session;
   session.load(spice::emit(s.fc.circuit));
   const Eigen::MatrixXd p = (Eigen::MatrixXd(2, 3) << 0.5, -0.9, 0.1, -0.25, 0.7, 0.95).finished();

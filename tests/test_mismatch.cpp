@@ -95,8 +95,9 @@ TEST_CASE("rectifier: the transistor-level super-diode follows max(in, 0) within
     const Circuit base = flow::rectifier_bench(cfg, t);
     for (double vin : {-0.1, -0.02, -0.005, 0.005, 0.01, 0.02, 0.05, 0.1}) {
       Circuit c = base;
-      for (auto& e : c.blocks.front().elements)
-        if (auto* v = std::get_if<VoltageSource>(&e); v && v->name == "Vin") v->value = SourceValue{vin};
+      auto v = std::get<VoltageSource>(*c.find("Vin"));
+      v.value = SourceValue{vin};
+      c.replace(v);
       const auto r = simulate(session, c, "op", {"v(out)"});
       INFO("Vin = " << vin << " V: V(out) = " << r.plot.at("v(out)").re.at(0));
       CHECK(r.plot.at("v(out)").re.at(0) == Approx(std::max(vin, 0.0)).margin(1e-3));

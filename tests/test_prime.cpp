@@ -357,7 +357,9 @@ TEST_CASE("prime circuit: the transistor-level LIF neuron follows its continuous
   auto& b = c.block("LIF neuron");
   c.add(b, circuit::CurrentSource{"Iin", "col", "0", circuit::SourceValue{0.0, circuit::Pwl{it, ii}}});
   const LifNodes n = add_lif_neuron(c, b, "0", "col", d, cfg, env);
-  c.saves = {n.membrane, n.latch};
+  c.clear_saves();
+  c.save(n.membrane);
+  c.save(n.latch);
   circuit::add_transient(c, cfg.simulation, T * D, false);
   c.tran = circuit::TranAnalysis{pc.edge, T * D, pc.edge};
   spice::NgspiceSession session;

@@ -154,8 +154,9 @@ TEST_CASE("emitter: MOSFETs, model cards, inductors, AC sources and saved curren
   c.add(b, Mosfet{"M2", "vdd", "in", "out", "0", "nch", 1e-6, 0.18e-6});
   c.add(b, Inductor{"Lfb", "out", "in", 1e6});
   c.add(b, BehavioralVoltage{"Bx", "x", "0", Expr::v("out")});
-  c.saves = {"out"};
-  c.saved_currents = {"Vdd", "Bx"};
+  c.save("out");
+  c.save_current("Vdd");
+  c.save_current("Bx");
   const std::string expected =
       "* t\n"
       "\n"
@@ -186,9 +187,9 @@ TEST_CASE("emitter: MOSFETs, model cards, inductors, AC sources and saved curren
   CHECK_THROWS_AS(c.add(b, Mosfet{"M3", "a", "b", "c", "d", "nch {x}", 1e-6, 1e-6}), std::invalid_argument);
   CHECK_THROWS_AS(c.add(b, Mosfet{"M4", "a", "b", "c", "d", "nch", -1e-6, 1e-6}), std::invalid_argument);
   CHECK_THROWS_AS(c.add(b, Inductor{"L2", "a", "b", 0.0}), std::invalid_argument);
-  Circuit d = c;
-  d.saved_currents = {"R1"};
-  CHECK_THROWS_AS(spice::emit(d), std::invalid_argument);
+  CHECK_THROWS_AS(c.save_current("R1"), std::invalid_argument);  // neither a voltage nor a behavioural source
+  CHECK_THROWS_AS(c.save_current("V1 .control"), std::invalid_argument);
+  CHECK(c.saved_currents() == std::vector<std::string>{"Vdd", "Bx"});
 }
 
 // ---------------------------------------------------------------------------
@@ -225,11 +226,9 @@ TEST_CASE("loop gain by double injection equals the closed form of a three-pole 
   c.add(load, Resistor{"Rg", "inn", "0", rg});
   // The probe between the op-amp (R2, C2, G2 on node out_lb) and the load:
   // move the op-amp side's elements to out_lb by hand, then insert the probe.
-  for (auto& e : b.elements) {
-    if (auto* r = std::get_if<Resistor>(&e); r && r->name == "R2") r->a = "out_lb";
-    if (auto* k = std::get_if<Capacitor>(&e); k && k->name == "C2") k->a = "out_lb";
-    if (auto* g = std::get_if<Vccs>(&e); g && g->name == "G2") g->to = "out_lb";
-  }
+  c.replace(Resistor{"R2", "out_lb", "0", r2});
+  c.replace(Capacitor{"C2", "out_lb", "0", c2});
+  c.replace(Vccs{"G2", "0", "out_lb", "n2", "0", g2});
   auto run = [&](double v_ac, double i_ac) {
     Circuit x = c;
     auto& blk = *x.find_block("load");
@@ -352,7 +351,7 @@ TEST_CASE("1T1R program-and-verify: the whole cell carries G x verify_voltage at
 TEST_CASE("energy meters: supply and behavioural sources, -integral V I dt", "[transistor]") {
   Circuit c;
   auto& a = c.block("amps");
-  c.add(a, VoltageSource{"Vdd_amps", "vdd_amps", "0", SourceValue{0.9}});
+  c.add(a, VoltageSource{"Vdd_amps", "vdd_amps", "0", SourceValue{0.9}}, Role::supply_positive);
   auto& s = c.block("drivers");
   c.add(s, BehavioralVoltage{"Bdrv", "x", "0", Expr::num(1.0)});
   const auto meters = flow::energy_meters(c);
@@ -370,6 +369,86 @@ TEST_CASE("energy meters: supply and behavioural sources, -integral V I dt", "[t
   const auto e = flow::energy_by_group(p, meters);
   CHECK(e.at("amps") == Approx(0.9 * 1e-3 * 2));
   CHECK(e.at("drivers") == Approx(0.5 * (0 + 1) + 0.5 * (1 + 4)));  // P = V (-I) = 0, 1, 4 W
+}
+
+TEST_CASE("supplies are found by role, not by name: energy meters, rails and their power", "[transistor]") {
+  Circuit c;
+  auto& a = c.block("amps");
+  c.add(a, VoltageSource{"Vpos", "rail_p", "0", SourceValue{0.9}}, Role::supply_positive);
+  c.add(a, VoltageSource{"Vneg", "rail_n", "0", SourceValue{-0.9}}, Role::supply_negative);
+  c.add(a, VoltageSource{"Vdd_amps", "in", "0", SourceValue{0.1}});  // named like a rail, but a signal source
+  auto& k = c.block("cells");
+  c.add(k, VoltageSource{"Vgate", "wl", "0", SourceValue{1.2}}, Role::word_line);
+  c.add(k, VoltageSource{"Vbody", "body", "0", SourceValue{-0.9}}, Role::bulk);
+  c.add(k, VoltageSource{"Vss_cells", "x", "0", SourceValue{0.0}});
+  std::map<std::string, bool> supply;
+  for (const auto& m : flow::energy_meters(c)) supply[m.current] = m.supply;
+  CHECK(supply == std::map<std::string, bool>{{"i(Vpos)", true},     {"i(Vneg)", true},  {"i(Vdd_amps)", false},
+                                              {"i(Vgate)", true},    {"i(Vbody)", true}, {"i(Vss_cells)", false}});
+  // The rails pair within a block.
+  const auto rails = flow::supply_rails(c);
+  REQUIRE(rails.size() == 1);
+  CHECK(rails[0].positive == "Vpos");
+  CHECK(rails[0].negative == "Vneg");
+  CHECK(flow::supply_vectors(rails) == std::vector<std::string>{"i(Vpos)", "i(Vneg)"});
+  CHECK_FALSE(k.supply_pair());
+  // 2 mA out of the 0.9 V rail's + terminal and 1 mA into the -0.9 V one's:
+  // 0.9 * 2e-3 + 0.9 * 1e-3 W.
+  spice::Plot op;
+  op.vectors = {{"vpos#branch", "current", false, {-2e-3}, {}}, {"vneg#branch", "current", false, {1e-3}, {}}};
+  CHECK(flow::supply_power(op, rails, 0.9, -0.9) == Approx(2.7e-3));
+  // Roles are data beside the netlist, not in it.
+  Circuit plain;
+  auto& pa = plain.block("amps");
+  auto& pk = plain.block("cells");
+  for (const auto& [from, to] : {std::pair{&a, &pa}, std::pair{&k, &pk}})
+    for (const auto& e : from->elements()) plain.add(*to, e);
+  CHECK(spice::emit(plain) == spice::emit(c));
+  CHECK(flow::supply_rails(plain).empty());
+  // What add() keeps: one source of a role per block, roles on voltage sources only.
+  CHECK_THROWS_AS(c.add(a, VoltageSource{"Vpos2", "p2", "0", SourceValue{0.9}}, Role::supply_positive),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(c.add(k, Resistor{"Rbody", "body", "0", 1.0}, Role::bulk), std::invalid_argument);
+  CHECK(c.find("Vpos2") == nullptr);
+  c.add(a, VoltageSource{"Vpos2", "p2", "0", SourceValue{0.9}});  // the rejected name was not taken
+  auto& half = c.block("half");
+  c.add(half, VoltageSource{"Vp3", "p3", "0", SourceValue{0.9}}, Role::supply_positive);
+  CHECK_THROWS_AS(flow::supply_rails(c), std::logic_error);  // a positive rail without its negative one
+  // A block of another circuit is not a way around the duplicate check.
+  Circuit other;
+  CHECK_THROWS_AS(other.add(a, Resistor{"Rx", "a", "0", 1.0}), std::logic_error);
+}
+
+TEST_CASE("transistor-level blocks mark their supply, word-line and bulk sources with roles", "[transistor]") {
+  // Default sizes and a made-up linear access I-V: enough to build the IR.
+  auto t = std::make_shared<TransistorEnvironment>();
+  t->access_vds = {0.0, 1.0};
+  t->access_id = {0.0, 1e-3};
+  Environment env;
+  env.transistor = t;
+  Circuit c;
+  auto& amps = c.block("l1 integrators");
+  transistor_opamp(c, amps, "i0", "a", "b", "o0", env);
+  transistor_opamp(c, amps, "i1", "a", "b", "o1", env);
+  auto& xb = c.block("l1 crossbar");
+  transistor_cell(c, xb, "c00", "r0", "k0", 1e-5, env);
+  transistor_cell(c, xb, "c01", "r0", "k1", 1e-5, env);
+  // Names and nodes as documented in circuit/transistor.hpp, once per block.
+  REQUIRE(amps.supply_pair());
+  CHECK(amps.supply_pair()->positive == "Vdd_l1_integrators");
+  CHECK(amps.supply_pair()->negative == "Vss_l1_integrators");
+  CHECK(amps.source(Role::supply_positive)->plus == "vdd_l1_integrators");
+  CHECK(amps.source(Role::supply_negative)->value.dc == env.vss);
+  CHECK(std::get<Instance>(*c.find("Xi1")).nodes ==
+        std::vector<std::string>{"a", "b", "o1", "vdd_l1_integrators", "vss_l1_integrators"});
+  CHECK_FALSE(xb.supply_pair());
+  CHECK(xb.source(Role::word_line)->name == "Vwl_l1_crossbar");
+  CHECK(xb.source(Role::bulk)->name == "Vsub_l1_crossbar");
+  CHECK(std::get<Mosfet>(*c.find("Mc01")).gate == "wl_l1_crossbar");
+  CHECK(std::get<Mosfet>(*c.find("Mc01")).bulk == "vsub_l1_crossbar");
+  long supplies = 0;
+  for (const auto& m : flow::energy_meters(c)) supplies += m.supply;
+  CHECK(supplies == 4);
 }
 
 // ---------------------------------------------------------------------------

@@ -27,8 +27,8 @@ void require_level(Level level, const std::string& name) {
 //   node inside [v_low, v_high] (no integrator wind-up when saturated),
 //   a unity buffer and the output resistance.
 void define_behavioral_opamp(Circuit& c, const Environment& env) {
-  for (const auto& s : c.subcircuits)
-    if (s.name == kBehavioralOpamp) return;
+  for (const auto& s : c.subcircuits())
+    if (s.name() == kBehavioralOpamp) return;
   const auto& o = env.opamp;
   const double r1 = 1e3;
   const double gm = o.a0 / r1;
@@ -96,18 +96,9 @@ IntegratorNodes integrator(Circuit& c, Block& b, const std::string& name,
 }
 
 void initial_state(Circuit& c, const IntegratorNodes& nodes, double volts) {
-  auto set = [&](const std::string& node, double v) {
-    for (auto& [n, value] : c.initial_conditions) {
-      if (n == node) {
-        value = v;
-        return;
-      }
-    }
-    c.initial_conditions.emplace_back(node, v);
-  };
-  set(nodes.output, volts);
-  set(nodes.virtual_ground, 0.0);
-  if (!nodes.opamp_state.empty()) set(nodes.opamp_state, volts);
+  c.initial_condition(nodes.output, volts);
+  c.initial_condition(nodes.virtual_ground, 0.0);
+  if (!nodes.opamp_state.empty()) c.initial_condition(nodes.opamp_state, volts);
 }
 
 void relu(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out, Level level,

@@ -156,54 +156,164 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A node of the top level or, for .save and .ic, inside a subcircuit
+// instance: node names joined by '.' (x1.n1).
+bool is_node_path(std::string_view s) {
+  for (;;) {
+    const std::size_t dot = s.find('.');
+    if (!is_node_name(s.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    s.remove_prefix(dot + 1);
+  }
+}
+
 }  // namespace
 
-void Circuit::add(Block& block, Element e) {
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::none: return "none";
+    case Role::supply_positive: return "supply_positive";
+    case Role::supply_negative: return "supply_negative";
+    case Role::word_line: return "word_line";
+    case Role::bulk: return "bulk";
+  }
+  return "none";
+}
+
+const VoltageSource* Block::source(Role role) const {
+  for (std::size_t i = 0; i < elements_.size(); ++i)
+    if (roles_[i] == role) return std::get_if<VoltageSource>(&elements_[i]);
+  return nullptr;
+}
+
+std::optional<SupplyPair> Block::supply_pair() const {
+  const VoltageSource* plus = source(Role::supply_positive);
+  const VoltageSource* minus = source(Role::supply_negative);
+  if (!plus && !minus) return std::nullopt;
+  if (!plus || !minus) {
+    const Role has = plus ? Role::supply_positive : Role::supply_negative;
+    const Role lacks = plus ? Role::supply_negative : Role::supply_positive;
+    throw std::logic_error("block '" + title + "' has a " + std::string(to_string(has)) + " source but no " +
+                           std::string(to_string(lacks)) + " one");
+  }
+  return SupplyPair{plus->name, minus->name};
+}
+
+void Circuit::add(const Block& block, Element e, Role role) {
+  // The block must be one of ours: the duplicate check covers this circuit's names only.
+  auto it = std::find_if(blocks_.rbegin(), blocks_.rend(), [&](const Block& b) { return &b == &block; });
+  if (it == blocks_.rend())
+    throw std::logic_error("block '" + block.title + "' is not a block of this circuit (adding " + element_name(e) +
+                           ")");
+  Block& b = *it;
   check_element(e);
+  if (role != Role::none) {
+    if (!std::holds_alternative<VoltageSource>(e))
+      throw std::invalid_argument(element_name(e) + ": only a voltage source can have the role " +
+                                  std::string(to_string(role)));
+    if (const VoltageSource* other = b.source(role))
+      throw std::invalid_argument(element_name(e) + ": block '" + b.title + "' already has its " +
+                                  std::string(to_string(role)) + " source " + other->name);
+  }
   if (!names_.insert(lower(element_name(e))).second)
     throw std::invalid_argument("duplicate element name '" + element_name(e) + "' (SPICE names are case-insensitive)");
-  block.elements.push_back(std::move(e));
+  b.elements_.push_back(std::move(e));
+  b.roles_.push_back(role);
+}
+
+void Circuit::replace(Element e) {
+  check_element(e);
+  const std::string& name = element_name(e);
+  for (auto& b : blocks_)
+    for (auto& x : b.elements_)
+      if (element_name(x) == name) {
+        // Same name, same first letter: the same kind of element, so a role stays valid.
+        x = std::move(e);
+        return;
+      }
+  throw std::invalid_argument("no element '" + name + "' to replace");
+}
+
+const Element* Circuit::find(std::string_view name) const {
+  for (const auto& b : blocks_)
+    for (const auto& x : b.elements_)
+      if (element_name(x) == name) return &x;
+  return nullptr;
 }
 
 Block& Circuit::block(std::string block_title, std::vector<std::string> notes) {
-  blocks.push_back(Block{std::move(block_title), std::move(notes), {}});
-  return blocks.back();
+  blocks_.push_back(Block(std::move(block_title), std::move(notes)));
+  return blocks_.back();
 }
 
-Subcircuit& Circuit::subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> notes) {
+const Subcircuit& Circuit::subcircuit(std::string name, std::vector<std::string> ports,
+                                      std::vector<std::string> notes) {
   if (!is_identifier(name)) throw std::invalid_argument("invalid subcircuit name '" + name + "'");
   for (const auto& p : ports)
     if (!is_identifier(p)) throw std::invalid_argument("subcircuit " + name + ": invalid port name '" + p + "'");
-  for (const auto& s : subcircuits)
-    if (lower(s.name) == lower(name)) throw std::invalid_argument("duplicate subcircuit '" + name + "'");
-  subcircuits.push_back(Subcircuit{std::move(name), std::move(ports), std::move(notes), {}});
-  return subcircuits.back();
+  for (const auto& s : subcircuits_)
+    if (lower(s.name_) == lower(name)) throw std::invalid_argument("duplicate subcircuit '" + name + "'");
+  subcircuits_.push_back(Subcircuit(std::move(name), std::move(ports), std::move(notes)));
+  return subcircuits_.back();
 }
 
-void Circuit::add(Subcircuit& sub, Element e) {
+void Circuit::add(const Subcircuit& sub, Element e) {
+  auto it = std::find_if(subcircuits_.begin(), subcircuits_.end(), [&](const Subcircuit& s) { return &s == &sub; });
+  if (it == subcircuits_.end())
+    throw std::logic_error("subcircuit " + sub.name() + " is not a subcircuit of this circuit (adding " +
+                           element_name(e) + ")");
   check_element(e);
   const std::string key = lower(element_name(e));
-  for (const auto& x : sub.elements)
+  for (const auto& x : it->elements_)
     if (lower(element_name(x)) == key)
-      throw std::invalid_argument("subcircuit " + sub.name + ": duplicate element name '" + element_name(e) + "'");
-  sub.elements.push_back(std::move(e));
+      throw std::invalid_argument("subcircuit " + it->name_ + ": duplicate element name '" + element_name(e) + "'");
+  it->elements_.push_back(std::move(e));
 }
 
 void Circuit::option(const std::string& name) {
   if (!is_identifier(name)) throw std::invalid_argument("invalid option name '" + name + "'");
-  options.emplace_back(name, std::nullopt);
+  options_.emplace_back(name, std::nullopt);
 }
 
 void Circuit::option(const std::string& name, double value) {
   if (!is_identifier(name)) throw std::invalid_argument("invalid option name '" + name + "'");
   check_value(name, value, false);
-  options.emplace_back(name, spice_number(value));
+  options_.emplace_back(name, spice_number(value));
 }
 
 void Circuit::option(const std::string& name, const std::string& word) {
   if (!is_identifier(name) || !is_identifier(word))
     throw std::invalid_argument("invalid option '" + name + "=" + word + "'");
-  options.emplace_back(name, word);
+  options_.emplace_back(name, word);
+}
+
+void Circuit::initial_condition(const std::string& node, double volts) {
+  if (!is_node_path(node)) throw std::invalid_argument("initial condition: invalid node name '" + node + "'");
+  check_value("initial condition of " + node, volts, false);
+  for (auto& [n, v] : initial_conditions_)
+    if (n == node) {
+      v = volts;
+      return;
+    }
+  initial_conditions_.emplace_back(node, volts);
+}
+
+void Circuit::save(const std::string& node) {
+  if (!is_node_path(node)) throw std::invalid_argument("save: invalid node name '" + node + "'");
+  saves_.push_back(node);
+}
+
+void Circuit::save_current(const std::string& element) {
+  if (!is_identifier(element)) throw std::invalid_argument("invalid element name '" + element + "' in saved currents");
+  const char kind = static_cast<char>(std::tolower(static_cast<unsigned char>(element[0])));
+  if (kind != 'v' && kind != 'b')
+    throw std::invalid_argument("saved currents: " + element + " is neither a voltage nor a behavioural source");
+  saved_currents_.push_back(element);
+}
+
+void Circuit::clear_saves() {
+  saves_.clear();
+  saved_currents_.clear();
 }
 
 void check_model_card(const ModelCard& card) {
@@ -219,20 +329,26 @@ void check_model_card(const ModelCard& card) {
 
 void Circuit::model(ModelCard card) {
   check_model_card(card);
-  for (const auto& m : models)
+  for (const auto& m : models_)
     if (lower(m.name) == lower(card.name)) throw std::invalid_argument("duplicate model '" + card.name + "'");
-  models.push_back(std::move(card));
+  models_.push_back(std::move(card));
 }
 
 Block* Circuit::find_block(std::string_view block_title) {
-  for (auto& b : blocks)
+  for (auto& b : blocks_)
+    if (b.title == block_title) return &b;
+  return nullptr;
+}
+
+const Block* Circuit::find_block(std::string_view block_title) const {
+  for (const auto& b : blocks_)
     if (b.title == block_title) return &b;
   return nullptr;
 }
 
 std::size_t Circuit::element_count() const {
   std::size_t n = 0;
-  for (const auto& b : blocks) n += b.elements.size();
+  for (const auto& b : blocks_) n += b.elements_.size();
   return n;
 }
 

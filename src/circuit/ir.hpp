@@ -104,18 +104,72 @@ void check_model_card(const ModelCard& card);
 
 const std::string& element_name(const Element& e);
 
-// A titled group of elements; the emitter writes a comment heading each one.
-struct Block {
-  std::string title;
-  std::vector<std::string> notes;  // extra comment lines under the title
-  std::vector<Element> elements;
+// What an element is for beyond its SPICE text: set by the code that creates
+// it, read by the code that meters supplies or pairs a block's rails, so no
+// one has to guess an element's purpose from its name. Only a voltage source
+// has a role other than none, and a block has at most one source of each.
+enum class Role {
+  none,
+  supply_positive,  // the positive rail (vdd) of a block's transistor-level circuits
+  supply_negative,  // their negative rail (vss)
+  word_line,        // the word line of a block's 1T1R cells
+  bulk,             // the bulk of those cells' access transistors
+};
+std::string_view to_string(Role role);
+// Every role but none marks a source that powers transistor-level circuits
+// (flow/energy.hpp meters these as supply energy).
+constexpr bool is_supply(Role role) { return role != Role::none; }
+
+// A block's rails: the names of its supply_positive and supply_negative sources.
+struct SupplyPair {
+  std::string positive, negative;
 };
 
-struct Subcircuit {
-  std::string name;
-  std::vector<std::string> ports;
-  std::vector<std::string> notes;
-  std::vector<Element> elements;
+class Circuit;
+
+// A titled group of elements; the emitter writes a comment heading each one.
+// Title and notes are free text (comments, which the emitter keeps on one
+// line); the elements are added and replaced only through the Circuit, which
+// checks them.
+class Block {
+ public:
+  std::string title;
+  std::vector<std::string> notes;  // extra comment lines under the title
+
+  const std::vector<Element>& elements() const { return elements_; }
+  // The role of elements()[i].
+  Role role(std::size_t i) const { return roles_.at(i); }
+  // The block's source of `role` (nullptr if it has none).
+  const VoltageSource* source(Role role) const;
+  // Its supply_positive and supply_negative sources; nullopt when it has
+  // neither, std::logic_error when it has only one.
+  std::optional<SupplyPair> supply_pair() const;
+
+ private:
+  friend class Circuit;
+  Block(std::string block_title, std::vector<std::string> block_notes)
+      : title(std::move(block_title)), notes(std::move(block_notes)) {}
+  std::vector<Element> elements_;
+  std::vector<Role> roles_;  // one per element
+};
+
+// A subcircuit definition; its name and ports are checked when it is
+// created, its elements when they are added (Circuit::add).
+class Subcircuit {
+ public:
+  std::vector<std::string> notes;  // comment lines above the .subckt line
+
+  const std::string& name() const { return name_; }
+  const std::vector<std::string>& ports() const { return ports_; }
+  const std::vector<Element>& elements() const { return elements_; }
+
+ private:
+  friend class Circuit;
+  Subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> sub_notes)
+      : notes(std::move(sub_notes)), name_(std::move(name)), ports_(std::move(ports)) {}
+  std::string name_;
+  std::vector<std::string> ports_;
+  std::vector<Element> elements_;
 };
 
 struct TranAnalysis {
@@ -124,43 +178,75 @@ struct TranAnalysis {
   double max_step = 0.0;  // 0: simulator default
 };
 
-struct Circuit {
+// Everything that reaches the netlist as SPICE text (elements, subcircuits,
+// model cards, options, initial conditions, .save entries) is held privately
+// and changed only through the methods below, which check it; the emitter
+// writes it as it is. The public members are comments (made single-line by
+// the emitter) and the analysis's numbers.
+class Circuit {
+ public:
   std::string title;
-  std::vector<std::string> header;  // comment lines after the title
+  std::vector<std::string> header;       // comment lines after the title
+  std::vector<std::string> model_notes;  // comment lines above the model cards
+  std::optional<TranAnalysis> tran;      // none: operating point only
+
   // deques: references returned by block()/subcircuit() stay valid as more are added.
-  std::deque<Subcircuit> subcircuits;
-  std::deque<Block> blocks;
-  std::vector<std::pair<std::string, double>> initial_conditions;  // node -> volts (.ic)
-  std::vector<std::string> saves;                                  // nodes whose voltages are saved
+  const std::deque<Subcircuit>& subcircuits() const { return subcircuits_; }
+  const std::deque<Block>& blocks() const { return blocks_; }
+  // Device model cards, written after the header (with model_notes).
+  const std::vector<ModelCard>& models() const { return models_; }
+  const std::vector<std::pair<std::string, std::optional<std::string>>>& options() const { return options_; }  // .options name[=value]
+  const std::vector<std::pair<std::string, double>>& initial_conditions() const { return initial_conditions_; }  // node -> volts (.ic)
+  const std::vector<std::string>& saves() const { return saves_; }  // nodes whose voltages are saved
   // Elements whose current is saved too: voltage sources (i(name)) and
   // behavioural sources (@name[i]); written after the voltages.
-  std::vector<std::string> saved_currents;
-  // Device model cards, written after the header (with these comment lines).
-  std::vector<std::string> model_notes;
-  std::vector<ModelCard> models;
-  std::vector<std::pair<std::string, std::optional<std::string>>> options;  // .options name[=value]
-  std::optional<TranAnalysis> tran;                                // none: operating point only
+  const std::vector<std::string>& saved_currents() const { return saved_currents_; }
 
-  // Adds an element to a block, checking its name and nodes; throws
-  // std::invalid_argument naming the element on a bad name, a duplicate
-  // (ngspice is case-insensitive) or a non-finite value.
-  void add(Block& block, Element e);
+  // Adds an element to a block of this circuit, checking its name and nodes;
+  // throws std::invalid_argument naming the element on a bad name, a
+  // duplicate (ngspice is case-insensitive), a non-finite value, a role on
+  // anything but a voltage source or a second source of the same role in
+  // the block, and std::logic_error when the block is not this circuit's.
+  void add(const Block& block, Element e, Role role = Role::none);
+  // Replaces the top-level element of the same name (checked like add(); it
+  // keeps its block, place and role). Throws std::invalid_argument when
+  // there is none.
+  void replace(Element e);
+  // The top-level element named `name` (exact spelling; nullptr if none).
+  const Element* find(std::string_view name) const;
   Block& block(std::string block_title, std::vector<std::string> notes = {});
-  Subcircuit& subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> notes = {});
+  const Subcircuit& subcircuit(std::string name, std::vector<std::string> ports, std::vector<std::string> notes = {});
+  void add(const Subcircuit& sub, Element e);
   // .options entries: a flag, a number, or a word (identifiers only).
   void option(const std::string& name);
   void option(const std::string& name, double value);
   void option(const std::string& name, const std::string& word);
-  void add(Subcircuit& sub, Element e);
   // Adds a model card (checked; a second card of the same name is an error).
   void model(ModelCard card);
+  // Sets the .ic of `node` (replacing an earlier one; new nodes in order).
+  void initial_condition(const std::string& node, double volts);
+  // Appends to the .save line: a node's voltage, or the current of a voltage
+  // or behavioural source (by element name). Nodes may be hierarchical
+  // (x1.n1); throws std::invalid_argument on anything else.
+  void save(const std::string& node);
+  void save_current(const std::string& element);
+  // Empties the .save line (voltages and currents).
+  void clear_saves();
   // The block titled `title` (nullptr if none).
   Block* find_block(std::string_view block_title);
+  const Block* find_block(std::string_view block_title) const;
 
   // Every element of the top level, in order.
   std::size_t element_count() const;
 
  private:
+  std::deque<Subcircuit> subcircuits_;
+  std::deque<Block> blocks_;
+  std::vector<ModelCard> models_;
+  std::vector<std::pair<std::string, std::optional<std::string>>> options_;
+  std::vector<std::pair<std::string, double>> initial_conditions_;
+  std::vector<std::string> saves_;
+  std::vector<std::string> saved_currents_;
   std::unordered_set<std::string> names_;  // lower-cased, for the duplicate check
 };
 

@@ -40,15 +40,15 @@ bool is_opamp_subckt(const std::string& s) {
   return false;
 }
 
-// The element of the op-amp `name` and where its output is.
+// The element of the op-amp `name` that drives its output, and its block.
 struct Found {
-  Block* block = nullptr;
-  Element* element = nullptr;
+  const Block* block = nullptr;
+  const Element* element = nullptr;
 };
 
-Found find(Circuit& c, const std::string& name) {
-  for (auto& b : c.blocks)
-    for (auto& e : b.elements) {
+Found find(const Circuit& c, const std::string& name) {
+  for (const auto& b : c.blocks())
+    for (const auto& e : b.elements()) {
       if (auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->name == "X" + name) return {&b, &e};
       if (auto* r = std::get_if<Resistor>(&e); r && r->name == "R" + name + "_out") return {&b, &e};
     }
@@ -59,14 +59,14 @@ Found find(Circuit& c, const std::string& name) {
 
 std::vector<OpampLoop> find_opamp_loops(const Circuit& c) {
   std::vector<OpampLoop> loops;
-  for (const auto& b : c.blocks) {
-    for (const auto& e : b.elements) {
+  for (const auto& b : c.blocks()) {
+    for (const auto& e : b.elements()) {
       if (const auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->nodes.size() >= 3) {
         loops.push_back({x->name.substr(1), b.title, kind_of(b.title), x->nodes[2], x->nodes[0], x->nodes[1]});
       } else if (const auto* v = std::get_if<Vcvs>(&e); v && v->name.size() > 1) {
         // Ideal op-amp: E<name> internal 0 inp inn, R<name>_out internal out.
         const std::string name = v->name.substr(1);
-        for (const auto& e2 : b.elements)
+        for (const auto& e2 : b.elements())
           if (const auto* r = std::get_if<Resistor>(&e2); r && r->name == "R" + name + "_out")
             loops.push_back({name, b.title, kind_of(b.title), r->b, v->ctrl_plus, v->ctrl_minus});
       }
@@ -76,10 +76,12 @@ std::vector<OpampLoop> find_opamp_loops(const Circuit& c) {
 }
 
 void insert_loop_probe(Circuit& c, const OpampLoop& loop, double v_ac, double i_ac) {
-  Found f = find(c, loop.name);
+  const Found f = find(c, loop.name);
   const std::string driven = loop.output + "_lb";
-  if (auto* x = std::get_if<Instance>(f.element)) x->nodes[2] = driven;
-  else std::get<Resistor>(*f.element).b = driven;
+  Element moved = *f.element;
+  if (auto* x = std::get_if<Instance>(&moved)) x->nodes[2] = driven;
+  else std::get<Resistor>(moved).b = driven;
+  c.replace(std::move(moved));
   c.add(*f.block, VoltageSource{"Vlb_" + loop.name, loop.output, driven, SourceValue{0.0, std::nullopt, v_ac}});
   c.add(*f.block, CurrentSource{"Ilb_" + loop.name, "0", loop.output, SourceValue{0.0, std::nullopt, i_ac}});
 }
@@ -87,15 +89,15 @@ void insert_loop_probe(Circuit& c, const OpampLoop& loop, double v_ac, double i_
 int hold_integrators(Circuit& c, double henries) {
   auto ic = [&](const std::string& node) -> std::optional<double> {
     if (node == "0") return 0.0;
-    for (const auto& [n, v] : c.initial_conditions)
+    for (const auto& [n, v] : c.initial_conditions())
       if (n == node) return v;
     return std::nullopt;
   };
   int held = 0;
-  for (auto& b : c.blocks) {
+  for (const auto& b : c.blocks()) {
     if (kind_of(b.title) != LoopKind::integrator) continue;
     std::vector<Element> added;
-    for (const auto& e : b.elements) {
+    for (const auto& e : b.elements()) {
       const auto* cap = std::get_if<Capacitor>(&e);
       if (!cap || cap->name.size() < 2) continue;
       const auto va = ic(cap->a), vb = ic(cap->b);
@@ -113,13 +115,20 @@ int hold_integrators(Circuit& c, double henries) {
 }
 
 void insert_step(Circuit& c, const OpampLoop& loop, const Pwl& step) {
-  Found f = find(c, loop.name);
+  const Found f = find(c, loop.name);
   const std::string node = loop.name + "_step";
-  if (auto* x = std::get_if<Instance>(f.element)) {
-    x->nodes[0] = node;
+  if (const auto* x = std::get_if<Instance>(f.element)) {
+    Instance moved = *x;
+    moved.nodes[0] = node;
+    c.replace(std::move(moved));
   } else {
-    for (auto& e : f.block->elements)
-      if (auto* v = std::get_if<Vcvs>(&e); v && v->name == "E" + loop.name) v->ctrl_plus = node;
+    for (const auto& e : f.block->elements())
+      if (const auto* v = std::get_if<Vcvs>(&e); v && v->name == "E" + loop.name) {
+        Vcvs moved = *v;
+        moved.ctrl_plus = node;
+        c.replace(std::move(moved));
+        break;
+      }
   }
   c.add(*f.block, VoltageSource{"Vstep_" + loop.name, node, loop.plus, SourceValue{0.0, step}});
 }

@@ -43,7 +43,7 @@ void insert_loop_probe(Circuit& c, const OpampLoop& loop, double v_ac, double i_
 // integrator capacitor C<name> (from <name>_vg to its output), a series
 // inductor (`henries`, open at any AC frequency of interest) and a voltage
 // source equal to the capacitor's .ic voltage; the integrators' .ic values
-// are read from c.initial_conditions. Returns how many were held.
+// are read from c.initial_conditions(). Returns how many were held.
 int hold_integrators(Circuit& c, double henries = 1e9);
 
 // Moves the op-amp's non-inverting input from its node to <name>_step and

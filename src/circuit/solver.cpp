@@ -303,7 +303,7 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
   // ---- analysis ------------------------------------------------------------
   s.saved_nodes = s.state_nodes;
   s.saved_nodes.insert(s.saved_nodes.end(), s.preactivation_nodes.begin(), s.preactivation_nodes.end());
-  c.saves = s.saved_nodes;
+  for (const auto& n : s.saved_nodes) c.save(n);
   add_transient(c, opt.simulation, s.duration, opt.use_klu);
   s.set_start(Eigen::VectorXd::Zero(s.dim));
   return s;

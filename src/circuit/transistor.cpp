@@ -50,7 +50,7 @@ Mosfet mosfet(const std::string& name, const std::string& d, const std::string& 
 }
 
 void use_transistor_models(Circuit& c, const TransistorEnvironment& t) {
-  if (!c.models.empty()) return;
+  if (!c.models().empty()) return;
   for (const auto& card : t.models) c.model(card);
   c.model_notes = {"Device models: corner " + std::string(config::enum_name(t.config.corner)) + " of " + t.library +
                        " (BSIM3v3, level 49, VERSION 3.3; sources of the numbers in that file), at " +
@@ -67,8 +67,8 @@ const TransistorEnvironment& require_transistor(const Environment& env, const st
 }
 
 bool has_subcircuit(const Circuit& c, const std::string& name) {
-  for (const auto& s : c.subcircuits)
-    if (s.name == name) return true;
+  for (const auto& s : c.subcircuits())
+    if (s.name() == name) return true;
   return false;
 }
 
@@ -84,7 +84,7 @@ std::string subckt_for(const std::string& base, const std::string& name, const T
 // Adds MOSFETs of the subcircuit of instance X<instance> with their mismatch draws.
 struct DeviceAdder {
   Circuit& c;
-  Subcircuit& sub;
+  const Subcircuit& sub;
   const TransistorEnvironment& t;
   std::string instance;
   void operator()(Mosfet m) const {
@@ -186,19 +186,14 @@ void define_lif(Circuit& c, const TransistorEnvironment& t, const std::string& s
   add(mosfet("Mr2", "r", "clkr", "col", "vss", "nch", f.w_switch, f.l_switch, d));
 }
 
-bool has_element(const Block& b, const std::string& name) {
-  return std::any_of(b.elements.begin(), b.elements.end(), [&](const Element& e) { return element_name(e) == name; });
-}
-
-// The block's supply sources (once per block).
+// The block's supply rails (sources added once per block): their nodes.
 std::pair<std::string, std::string> block_supply(Circuit& c, Block& b, const Environment& env) {
-  const std::string slug = block_slug(b.title);
-  const std::string vdd = "vdd_" + slug, vss = "vss_" + slug;
-  if (!has_element(b, "Vdd_" + slug)) {
-    c.add(b, VoltageSource{"Vdd_" + slug, vdd, "0", SourceValue{env.vdd}});
-    c.add(b, VoltageSource{"Vss_" + slug, vss, "0", SourceValue{env.vss}});
+  if (!b.supply_pair()) {
+    const std::string slug = block_slug(b.title);
+    c.add(b, VoltageSource{"Vdd_" + slug, "vdd_" + slug, "0", SourceValue{env.vdd}}, Role::supply_positive);
+    c.add(b, VoltageSource{"Vss_" + slug, "vss_" + slug, "0", SourceValue{env.vss}}, Role::supply_negative);
   }
-  return {vdd, vss};
+  return {b.source(Role::supply_positive)->plus, b.source(Role::supply_negative)->plus};
 }
 
 }  // namespace
@@ -235,7 +230,7 @@ void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::s
   // so trajectories started elsewhere (measured: x0 1.25 -> 0.73 units).
   // rshunt = 1e12 ohm from every node to ground (1 pA per volt) lets
   // source stepping converge.
-  if (std::none_of(c.options.begin(), c.options.end(), [](const auto& o) { return o.first == "rshunt"; }))
+  if (std::none_of(c.options().begin(), c.options().end(), [](const auto& o) { return o.first == "rshunt"; }))
     c.option("rshunt", kRectifierRshunt);
   const auto [vdd, vss] = block_supply(c, b, env);
   c.add(b, Instance{"X" + name, {in, out, out, vdd, vss}, subckt});
@@ -244,9 +239,9 @@ void transistor_relu(Circuit& c, Block& b, const std::string& name, const std::s
 
 double gate_area(const Circuit& c, const std::string& subckt) {
   double area = 0.0;
-  for (const auto& s : c.subcircuits)
-    if (s.name == subckt)
-      for (const auto& e : s.elements)
+  for (const auto& s : c.subcircuits())
+    if (s.name() == subckt)
+      for (const auto& e : s.elements())
         if (const auto* m = std::get_if<Mosfet>(&e)) area += m->w * m->l;
   return area;
 }
@@ -267,17 +262,20 @@ void transistor_cell(Circuit& c, Block& b, const std::string& name, const std::s
                      double g, const Environment& env) {
   const auto& t = require_transistor(env, name);
   use_transistor_models(c, t);
-  const std::string slug = block_slug(b.title);
-  const std::string wl = "wl_" + slug, sub = "vsub_" + slug;
-  if (!has_element(b, "Vwl_" + slug)) {
-    c.add(b, VoltageSource{"Vwl_" + slug, wl, "0", SourceValue{t.config.access.word_line}});
-    c.add(b, VoltageSource{"Vsub_" + slug, sub, "0", SourceValue{env.vss}});
+  if (!b.source(Role::word_line)) {
+    const std::string slug = block_slug(b.title);
+    c.add(b, VoltageSource{"Vwl_" + slug, "wl_" + slug, "0", SourceValue{t.config.access.word_line}}, Role::word_line);
+    c.add(b, VoltageSource{"Vsub_" + slug, "vsub_" + slug, "0", SourceValue{env.vss}}, Role::bulk);
     const auto& p = env.cell;
     b.notes.push_back("1T1R cells: RRAM I = A sinh(V/" + spice_number(p.v0) + ") in series with NMOS " +
                       spice_number(t.config.access.w) + "/" + spice_number(t.config.access.l) + " m, word line " +
                       spice_number(t.config.access.word_line) + " V; A set so the whole cell carries G * " +
                       spice_number(p.verify_voltage) + " V at " + spice_number(p.verify_voltage) + " V.");
   }
+  const VoltageSource* word_line = b.source(Role::word_line);
+  const VoltageSource* bulk = b.source(Role::bulk);
+  if (!bulk) throw std::logic_error(name + ": block '" + b.title + "' has a word-line source but no bulk source");
+  const std::string wl = word_line->plus, sub = bulk->plus;
   const double amplitude = cell_1t1r_amplitude(g, env.cell, t);
   const std::string mid = name + "_m";
   c.add(b, BehavioralCurrent{"B" + name, row, mid,

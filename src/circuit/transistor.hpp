@@ -22,8 +22,9 @@
 //
 // Each block that holds transistor op-amps gets its own supply pair
 // (sources Vdd_<block> / Vss_<block> on nodes vdd_<block> / vss_<block>, in
-// that block), so the supply current, and with it the energy, is measured
-// per block (flow/energy.hpp).
+// that block, with the roles supply_positive / supply_negative), so the
+// supply current, and with it the energy, is measured per block
+// (flow/energy.hpp).
 //
 // The rectifier: a super-diode. An amplifier with an NMOS input pair (M2
 // gate = in, M1 gate = out: unity-gain feedback) drives an output device Mo
@@ -48,7 +49,8 @@
 //
 // The 1T1R cell: row -> RRAM element (the behavioural sinh cell) -> internal
 // node -> NMOS access transistor (gate on the word line, source on the
-// column, bulk at vss) -> column. Program-and-verify includes the access
+// column, bulk at vss) -> column; the block's word-line and bulk sources
+// (Vwl_/Vsub_<block>) have the roles word_line and bulk. Program-and-verify includes the access
 // transistor: each cell's gap is set so that the whole cell carries
 // G * verify_voltage at verify_voltage (row at verify_voltage, column at 0),
 // using the access transistor's I-V measured in ngspice

@@ -9,24 +9,15 @@
 
 namespace memcosim::flow {
 
-namespace {
-
-bool is_supply_source(const std::string& name) {
-  for (const char* prefix : {"Vdd_", "Vss_", "Vwl_", "Vsub_"})
-    if (name.rfind(prefix, 0) == 0) return true;
-  return false;
-}
-
-}  // namespace
-
 std::vector<EnergyMeter> energy_meters(const circuit::Circuit& c) {
   std::vector<EnergyMeter> meters;
-  for (const auto& b : c.blocks) {
-    for (const auto& e : b.elements) {
+  for (const auto& b : c.blocks()) {
+    for (std::size_t k = 0; k < b.elements().size(); ++k) {
+      const circuit::Element& e = b.elements()[k];
       if (const auto* v = std::get_if<circuit::VoltageSource>(&e)) {
         EnergyMeter m;
         m.group = b.title;
-        m.supply = is_supply_source(v->name);
+        m.supply = circuit::is_supply(b.role(k));
         m.current = "i(" + v->name + ")";
         m.node_plus = v->plus;
         m.node_minus = v->minus;
@@ -51,7 +42,7 @@ std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vec
   std::vector<std::string> vectors;
   auto add_node = [&](const std::string& node) {
     if (node == "0") return;
-    if (std::find(c.saves.begin(), c.saves.end(), node) == c.saves.end()) c.saves.push_back(node);
+    if (std::find(c.saves().begin(), c.saves().end(), node) == c.saves().end()) c.save(node);
     const std::string v = "v(" + node + ")";
     if (std::find(vectors.begin(), vectors.end(), v) == vectors.end()) vectors.push_back(v);
   };
@@ -59,8 +50,8 @@ std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vec
     // "i(name)" / "@name[i]" -> the element name for the .save line.
     const std::string element = m.current[0] == '@' ? m.current.substr(1, m.current.size() - 4)
                                                     : m.current.substr(2, m.current.size() - 3);
-    if (std::find(c.saved_currents.begin(), c.saved_currents.end(), element) == c.saved_currents.end())
-      c.saved_currents.push_back(element);
+    if (std::find(c.saved_currents().begin(), c.saved_currents().end(), element) == c.saved_currents().end())
+      c.save_current(element);
     vectors.push_back(m.current);
     if (!m.constant) {
       add_node(m.node_plus);
@@ -68,6 +59,31 @@ std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vec
     }
   }
   return vectors;
+}
+
+std::vector<circuit::SupplyPair> supply_rails(const circuit::Circuit& c) {
+  std::vector<circuit::SupplyPair> rails;
+  for (const auto& b : c.blocks())
+    if (auto pair = b.supply_pair()) rails.push_back(std::move(*pair));
+  return rails;
+}
+
+std::vector<std::string> supply_vectors(const std::vector<circuit::SupplyPair>& rails) {
+  std::vector<std::string> vectors;
+  for (const auto& r : rails) {
+    vectors.push_back("i(" + r.positive + ")");
+    vectors.push_back("i(" + r.negative + ")");
+  }
+  return vectors;
+}
+
+double supply_power(const spice::Plot& op, const std::vector<circuit::SupplyPair>& rails, double vdd, double vss) {
+  double watts = 0.0;
+  for (const auto& r : rails) {
+    watts += -vdd * op.at("i(" + r.positive + ")").re.at(0);
+    watts += -vss * op.at("i(" + r.negative + ")").re.at(0);
+  }
+  return watts;
 }
 
 std::map<std::string, double> energy_by_group(const spice::Plot& plot, const std::vector<EnergyMeter>& meters) {

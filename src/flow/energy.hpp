@@ -8,7 +8,8 @@
 // in, and each group is one of two kinds:
 //   supply  the per-block rails of the transistor-level op-amps
 //           (circuit/transistor.hpp) and the crossbars' word-line and bulk
-//           sources: energy drawn from the 1.8 V supply;
+//           sources, i.e. the sources with a supply role (circuit::Role):
+//           energy drawn from the 1.8 V supply;
 //   source  ideal sources standing in for circuits that are not at
 //           transistor level (bias rows, embedding DACs, behavioural
 //           rectifiers): the energy they deliver into the circuit, a lower
@@ -30,7 +31,7 @@ namespace memcosim::flow {
 
 struct EnergyMeter {
   std::string group;    // block title
-  bool supply = false;  // rails of transistor-level blocks (else an ideal source)
+  bool supply = false;  // a source with a supply role (circuit::is_supply), else an ideal source
   std::string current;  // vector of its current: "i(vdd_x)" or "@bname[i]"
   std::string node_plus, node_minus;  // voltage across it when `constant` is false
   bool constant = true;
@@ -43,6 +44,15 @@ std::vector<EnergyMeter> energy_meters(const circuit::Circuit& c);
 // Adds the vectors the meters need to the circuit's .save lines and returns
 // their names (for spice::Job::vectors).
 std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vector<EnergyMeter>& meters);
+
+// The rails of the circuit's top-level blocks (circuit::Block::supply_pair),
+// in block order.
+std::vector<circuit::SupplyPair> supply_rails(const circuit::Circuit& c);
+// The vectors of their currents: i(positive), i(negative) for each pair.
+std::vector<std::string> supply_vectors(const std::vector<circuit::SupplyPair>& rails);
+// The power (W) drawn from them at an operating point (the plot's first
+// point): the sum over pairs of -vdd I(positive) - vss I(negative).
+double supply_power(const spice::Plot& op, const std::vector<circuit::SupplyPair>& rails, double vdd, double vss);
 
 // Energy (J) per group over the plot's time span (trapezoidal rule).
 // Throws SimulationError if a vector is missing.

@@ -8,6 +8,7 @@
 #include "analysis/resample.hpp"
 #include "circuit/blocks.hpp"
 #include "circuit/loops.hpp"
+#include "flow/energy.hpp"
 #include "flow/stability.hpp"
 #include "spice/emitter.hpp"
 #include "spice/runner.hpp"
@@ -25,9 +26,11 @@ const char* kBlock = "rectifier";
 nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 void set_input(circuit::Circuit& c, circuit::SourceValue v) {
-  for (auto& b : c.blocks)
-    for (auto& e : b.elements)
-      if (auto* s = std::get_if<circuit::VoltageSource>(&e); s && s->name == "Vin") s->value = std::move(v);
+  if (const auto* e = c.find("Vin")) {
+    auto s = std::get<circuit::VoltageSource>(*e);
+    s.value = std::move(v);
+    c.replace(std::move(s));
+  }
 }
 
 // Time after `t_step` from which |y - final| stays within band (NaN if the
@@ -57,12 +60,6 @@ void measure_dc(const spice::Plot& p, RectifierFigures& r) {
       r.linear_max = vin[k];
     }
   }
-}
-
-double supply_power(const spice::Plot& p, const config::Config& cfg) {
-  const std::string slug = circuit::block_slug(kBlock);
-  return -cfg.circuit.supply.vdd * p.at("i(vdd_" + slug + ")").re.at(0) -
-         cfg.circuit.supply.vss * p.at("i(vss_" + slug + ")").re.at(0);
 }
 
 }  // namespace
@@ -100,7 +97,7 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
   RectifierFigures r;
   const circuit::Circuit base = rectifier_bench(cfg, t);
   r.area = circuit::gate_area(base, circuit::kCmosRectifier);
-  const std::string slug = circuit::block_slug(kBlock);
+  const std::vector<circuit::SupplyPair> rails{base.find_block(kBlock)->supply_pair().value()};
   enum : std::uint64_t { kDc = 1, kTran, kOpOn, kOpOff, kLoopV, kLoopI };
   auto submit = [&](std::uint64_t id, const circuit::Circuit& c, std::string analysis, std::vector<std::string> v) {
     spice::Job job;
@@ -117,10 +114,10 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
     set_input(c, circuit::SourceValue{-kStepV, circuit::Pwl{{0, kRise, kRise + 1e-9, kFall, kFall + 1e-9, kStop},
                                                           {-kStepV, -kStepV, kStepV, kStepV, -kStepV, -kStepV}}});
     c.tran = circuit::TranAnalysis{2e-9, kStop, 2e-9};
-    c.saves = {"out"};
+    c.save("out");
     submit(kTran, c, "run", {"v(out)"});
   }
-  const std::vector<std::string> supplies{"i(vdd_" + slug + ")", "i(vss_" + slug + ")"};
+  const std::vector<std::string> supplies = supply_vectors(rails);
   for (const auto& [id, v] : {std::pair{std::uint64_t{kOpOn}, kStepV}, std::pair{std::uint64_t{kOpOff}, -kStepV}}) {
     circuit::Circuit c = base;
     set_input(c, circuit::SourceValue{v});
@@ -150,8 +147,8 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
     const auto& out = tp.at("v(out)").re;
     r.settle_rise = settling(time, out, kRise, kFall, 0.01 * kStepV);
     r.settle_fall = settling(time, out, kFall, kStop, 0.01 * kStepV);
-    r.power_on = supply_power(results.at(kOpOn).plot, cfg);
-    r.power_off = supply_power(results.at(kOpOff).plot, cfg);
+    r.power_on = supply_power(results.at(kOpOn).plot, rails, cfg.circuit.supply.vdd, cfg.circuit.supply.vss);
+    r.power_off = supply_power(results.at(kOpOff).plot, rails, cfg.circuit.supply.vdd, cfg.circuit.supply.vss);
     std::vector<double> f;
     const auto tl = probe_loop_gain(results.at(kLoopV).plot, results.at(kLoopI).plot, "out", "relu", f);
     r.loop = analysis::loop_margins(f, tl);

@@ -11,6 +11,7 @@
 #include "circuit/blocks.hpp"
 #include "circuit/loops.hpp"
 #include "flow/common.hpp"
+#include "flow/energy.hpp"
 #include "flow/rectifier.hpp"
 #include "flow/transistor.hpp"
 #include "reference/sampler.hpp"
@@ -159,8 +160,7 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
       circuit::Circuit dc_base = base;
       circuit::hold_integrators(dc_base);
       dc_base.tran.reset();
-      dc_base.saves.clear();
-      dc_base.saved_currents.clear();
+      dc_base.clear_saves();
 
       std::vector<circuit::OpampLoop> loops = circuit::find_opamp_loops(dc_base);
       if (!opt.loops.empty()) {
@@ -210,19 +210,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
                ac, run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"},
                60);
       // Operating point: the supply power of the op-amps at the start state.
-      std::vector<std::string> supplies;
-      for (const auto& b : dc_base.blocks)
-        for (const auto& e : b.elements)
-          if (const auto* v = std::get_if<circuit::VoltageSource>(&e); v && v->name.rfind("Vdd_", 0) == 0)
-            supplies.push_back(v->name);
-      {
-        std::vector<std::string> vectors;
-        for (const auto& s : supplies) {
-          vectors.push_back("i(" + s + ")");
-          vectors.push_back("i(Vss_" + s.substr(4) + ")");
-        }
-        if (!vectors.empty()) submit(kOp * kStride, dc_base, "op", vectors, cfg.simulation.timeout);
-      }
+      const std::vector<circuit::SupplyPair> supplies = supply_rails(dc_base);
+      if (!supplies.empty()) submit(kOp * kStride, dc_base, "op", supply_vectors(supplies), cfg.simulation.timeout);
       // Small steps at the integrators' + inputs, from the start state.
       std::vector<std::size_t> step_loops;
       const double t0 = 1e-6, window = std::max(4e-6, 2.0 * st.max_settling), dt = std::min(2e-9, window / 2000);
@@ -236,8 +225,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
           const double h = run == 0 ? st.step : 0.0;
           circuit::insert_step(circ, l, circuit::Pwl{{0, t0, t0 + 1e-9, t0 + window}, {0, 0, h, h}});
           circ.tran = circuit::TranAnalysis{dt, t0 + window, dt};
-          circ.saves = {l.output};
-          circ.saved_currents.clear();
+          circ.clear_saves();
+          circ.save(l.output);
           submit((run == 0 ? kStep : kNoStep) * kStride + k, circ, "run", {"v(" + l.output + ")"},
                  cfg.simulation.timeout);
         }
@@ -329,13 +318,9 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
       const bool rectifier = c.circuit.level_of(c.circuit.blocks.relu) == config::Level::transistor;
       RectifierFigures rf;
       if (rectifier) rf = characterise_rectifier(c, tenv, runner);
-      if (failed(kOp * kStride).empty() && !supplies.empty()) {
-        const auto& p = results.at(kOp * kStride).plot;
-        for (const auto& s : supplies) {
-          cr.supply_power += -c.circuit.supply.vdd * p.at("i(" + s + ")").re.at(0);
-          cr.supply_power += -c.circuit.supply.vss * p.at("i(Vss_" + s.substr(4) + ")").re.at(0);
-        }
-      }
+      if (failed(kOp * kStride).empty() && !supplies.empty())
+        cr.supply_power =
+            supply_power(results.at(kOp * kStride).plot, supplies, c.circuit.supply.vdd, c.circuit.supply.vss);
 
       // ---- table ----
       log << "\nstability at " << label << " (corner " << config::enum_name(corner) << ", " << printf_number("%g", temp)

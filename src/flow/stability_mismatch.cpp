@@ -74,9 +74,11 @@ config::Config with_draw(const config::Config& cfg, long draw) {
 }
 
 void set_input(circuit::Circuit& c, double v) {
-  for (auto& b : c.blocks)
-    for (auto& e : b.elements)
-      if (auto* s = std::get_if<circuit::VoltageSource>(&e); s && s->name == "Vin") s->value = circuit::SourceValue{v};
+  if (const auto* e = c.find("Vin")) {
+    auto s = std::get<circuit::VoltageSource>(*e);
+    s.value = circuit::SourceValue{v};
+    c.replace(std::move(s));
+  }
 }
 
 }  // namespace
@@ -118,8 +120,7 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
     circuit::Circuit dc = task.circuit(c, use_klu, static_cast<std::uint64_t>(st.sample));
     circuit::hold_integrators(dc);
     dc.tran.reset();
-    dc.saves.clear();
-    dc.saved_currents.clear();
+    dc.clear_saves();
     if (k == 0) {
       loops = circuit::find_opamp_loops(dc);
       for (const auto& name : opt.loops) {

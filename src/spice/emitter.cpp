@@ -1,7 +1,6 @@
 #include "spice/emitter.hpp"
 
 #include <cctype>
-#include <stdexcept>
 
 #include "util/numbers.hpp"
 
@@ -125,43 +124,41 @@ std::vector<std::string> emit_lines(const Circuit& c) {
   w.comment(c.title.empty() ? std::string("memcosim netlist") : c.title);
   for (const auto& h : c.header) w.comment(h);
 
-  if (!c.models.empty()) {
+  // Everything below was checked when it entered the Circuit (circuit/ir.hpp).
+  if (!c.models().empty()) {
     w.line("");
     for (const auto& n : c.model_notes) w.comment(n);
-    for (const auto& m : c.models) {
-      check_model_card(m);  // the IR's fields are public: check what is written
-      w.model(m);
-    }
+    for (const auto& m : c.models()) w.model(m);
   }
 
-  for (const auto& sub : c.subcircuits) {
+  for (const auto& sub : c.subcircuits()) {
     w.line("");
     for (const auto& n : sub.notes) w.comment(n);
-    std::string head = ".subckt " + sub.name;
-    for (const auto& p : sub.ports) head += " " + p;
+    std::string head = ".subckt " + sub.name();
+    for (const auto& p : sub.ports()) head += " " + p;
     w.line(head);
-    for (const auto& e : sub.elements) w.element(e);
-    w.line(".ends " + sub.name);
+    for (const auto& e : sub.elements()) w.element(e);
+    w.line(".ends " + sub.name());
   }
 
-  for (const auto& b : c.blocks) {
+  for (const auto& b : c.blocks()) {
     w.line("");
     w.comment("---- " + b.title + " ----");
     for (const auto& n : b.notes) w.comment(n);
-    for (const auto& e : b.elements) w.element(e);
+    for (const auto& e : b.elements()) w.element(e);
   }
 
   w.line("");
-  if (!c.options.empty()) {
+  if (!c.options().empty()) {
     std::string s = ".options";
-    for (const auto& [name, value] : c.options) s += " " + name + (value ? "=" + *value : "");
+    for (const auto& [name, value] : c.options()) s += " " + name + (value ? "=" + *value : "");
     w.line(s);
   }
-  if (!c.initial_conditions.empty()) {
+  if (!c.initial_conditions().empty()) {
     // One .ic line per node keeps long ICs readable and diffs small.
-    for (const auto& [node, volts] : c.initial_conditions) w.line(".ic v(" + node + ")=" + spice_number(volts));
+    for (const auto& [node, volts] : c.initial_conditions()) w.line(".ic v(" + node + ")=" + spice_number(volts));
   }
-  if (!c.saves.empty() || !c.saved_currents.empty()) {
+  if (!c.saves().empty() || !c.saved_currents().empty()) {
     std::string s = ".save";
     auto add = [&](const std::string& item) {
       if (s.size() > 80) {
@@ -170,14 +167,10 @@ std::vector<std::string> emit_lines(const Circuit& c) {
       }
       s += " " + item;
     };
-    for (const auto& n : c.saves) add("v(" + n + ")");
-    for (const auto& e : c.saved_currents) {
-      if (!is_identifier(e)) throw std::invalid_argument("invalid element name '" + e + "' in saved currents");
-      const char kind = static_cast<char>(std::tolower(static_cast<unsigned char>(e[0])));
-      if (kind == 'v') add("i(" + e + ")");
-      else if (kind == 'b') add("@" + e + "[i]");
-      else throw std::invalid_argument("saved currents: " + e + " is neither a voltage nor a behavioural source");
-    }
+    for (const auto& n : c.saves()) add("v(" + n + ")");
+    // A voltage source (i(name)) or a behavioural one (@name[i]): Circuit::save_current admits no other.
+    for (const auto& e : c.saved_currents())
+      add(std::tolower(static_cast<unsigned char>(e[0])) == 'v' ? "i(" + e + ")" : "@" + e + "[i]");
     w.line(s);
   }
   if (c.tran) {
@@ -188,14 +181,14 @@ std::vector<std::string> emit_lines(const Circuit& c) {
     // voltages (batch mode runs nothing without .print or -r); libngspice
     // ignores .print.
     std::string p = ".print tran";
-    for (const auto& n : c.saves) {
+    for (const auto& n : c.saves()) {
       if (p.size() > 80) {
         w.line(p);
         p = ".print tran";
       }
       p += " v(" + n + ")";
     }
-    if (!c.saves.empty()) w.line(p);
+    if (!c.saves().empty()) w.line(p);
   } else {
     w.line(".op");
   }

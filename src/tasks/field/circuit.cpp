@@ -108,7 +108,7 @@ FieldCircuit build_field_circuit(const Encoder& enc, const nn::Mlp& net, const F
   c.option("reltol", o.simulation.reltol);
   c.option("abstol", o.simulation.abstol);
   c.option("vntol", o.simulation.vntol);
-  c.saves = {fc.output};
+  c.save(fc.output);
   return fc;
 }
 

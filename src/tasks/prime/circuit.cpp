@@ -126,7 +126,7 @@ LifNodes add_lif_neuron(circuit::Circuit& c, circuit::Block& b, const std::strin
   c.add(b, circuit::Capacitor{"Cmem" + j, col, mem, d.c_mem});
   c.add(b, circuit::Resistor{"Rleak" + j, col, mem, d.r_leak});
   if (level == config::Level::transistor) {
-    const bool have_vth = std::any_of(b.elements.begin(), b.elements.end(),
+    const bool have_vth = std::any_of(b.elements().begin(), b.elements().end(),
                                       [](const circuit::Element& e) { return circuit::element_name(e) == "Vvth"; });
     if (!have_vth) circuit::voltage(c, b, "vth", "vth", circuit::SourceValue{d.v_threshold});
     const std::string spk = "spk" + j;
@@ -238,9 +238,8 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
   }
 
   // ---- analysis -------------------------------------------------------------
-  c.saves = pcirc.outputs;
-  c.saves.insert(c.saves.end(), pcirc.membrane.begin(), pcirc.membrane.end());
-  c.saves.insert(c.saves.end(), pcirc.latch.begin(), pcirc.latch.end());
+  for (const auto* nodes : {&pcirc.outputs, &pcirc.membrane, &pcirc.latch})
+    for (const auto& n : *nodes) c.save(n);
   circuit::add_transient(c, cfg.simulation, T * D, use_klu);
   const double max_step = pc.max_step > 0 ? pc.max_step : edge;
   c.tran = circuit::TranAnalysis{max_step, T * D, max_step};

@@ -145,7 +145,7 @@ TwinCircuit build_twin_circuit(const std::vector<nn::Dense>& layers, int dim, co
   // ---- analysis ---------------------------------------------------------------
   tc.saved_nodes = tc.loop.state_nodes;
   tc.saved_nodes.insert(tc.saved_nodes.end(), tc.preactivation_nodes.begin(), tc.preactivation_nodes.end());
-  c.saves = tc.saved_nodes;
+  for (const auto& n : tc.saved_nodes) c.save(n);
   circuit::add_transient(c, opt.simulation, tc.duration, opt.use_klu);
   tc.set_start(Eigen::VectorXd::Zero(dim));
   return tc;
