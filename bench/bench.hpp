@@ -37,13 +37,13 @@ struct Settings {
   fs::path memcosim;  // the memcosim executable
   fs::path work;      // scratch folder for this comparison
   fs::path python = "/usr/bin/python3";
-  bool quick = false;      // smoke test: the fewest runs, the smallest cases
-  int runs = 0;            // runs per variant; 0 = the comparison's default
-  int runs_transistor = 0; // spice at transistor level; 0 = default
-  std::vector<int> widths; // scaling; empty = default
-  std::vector<int> sizes;  // solver, transients; empty = default
-  std::vector<int> op_sizes;  // solver, operating points; empty = default
-  double op_timeout = 0;      // solver: seconds an operating point may take; 0 = default
+  bool quick = false;          // smoke test: the fewest runs, the smallest cases
+  int runs = 0;                // runs per variant; 0 = the comparison's default
+  int runs_transistor = 0;     // spice at transistor level; 0 = default
+  std::vector<int> widths;     // scaling; empty = default
+  std::vector<int> sizes;      // solver, transients; empty = default
+  std::vector<int> op_sizes;   // solver, operating points; empty = default
+  double op_timeout = 0;       // solver: seconds an operating point may take; 0 = default
   double scaling_timeout = 0;  // seconds one transient may take in scaling; 0 = default
   std::ostream* log = nullptr;
   // runs if set, else quick ? q : full
@@ -87,15 +87,15 @@ struct ProcessResult {
   int exit_code = -1;  // when it exited
   int signal = 0;      // when a signal ended it
   double wall = 0;
-  double cpu = 0;      // user + system of the process and of its waited-for descendants
+  double cpu = 0;  // user + system of the process and of its waited-for descendants
   bool ok() const { return signal == 0 && exit_code == 0; }
   std::string describe() const;
 };
 struct ProcessOptions {
-  fs::path cwd;                    // empty: this process's
-  fs::path output;                 // stdout + stderr to this file; empty: /dev/null
-  std::vector<std::string> env;    // NAME=value added to (or replacing in) this environment
-  double timeout = 0;              // seconds; the process group is killed after it; 0: none
+  fs::path cwd;                  // empty: this process's
+  fs::path output;               // stdout + stderr to this file; empty: /dev/null
+  std::vector<std::string> env;  // NAME=value added to (or replacing in) this environment
+  double timeout = 0;            // seconds; the process group is killed after it; 0: none
 };
 // argv[0] is looked up on PATH when it has no slash.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
@@ -122,10 +122,10 @@ std::string markdown_table(const std::vector<std::string>& header, const std::ve
 
 // ---- formatting -------------------------------------------------------------------
 std::string fmt(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt_time(double seconds);              // "12.3 ms", "4.56 s"
-std::string fmt_stats(const Stats& s);             // "12.3 ms (11.9-13.0)"
-std::string fmt_ratio(double r);                   // "1.85x"
-std::string fmt_percent(double fraction);          // "3.2 %"
+std::string fmt_time(double seconds);      // "12.3 ms", "4.56 s"
+std::string fmt_stats(const Stats& s);     // "12.3 ms (11.9-13.0)"
+std::string fmt_ratio(double r);           // "1.85x"
+std::string fmt_percent(double fraction);  // "3.2 %"
 
 // ---- the comparisons --------------------------------------------------------------
 void bench_spice(const Settings& s, Report& r);
@@ -143,8 +143,8 @@ struct RunOutcome {
   ProcessResult process;
   nlohmann::json summary;
 };
-RunOutcome run_memcosim(const Settings& s, const std::string& config, const std::vector<std::string>& overrides,
-                        long n, const fs::path& out_dir, double timeout = 0);
+RunOutcome run_memcosim(const Settings& s, const std::string& config, const std::vector<std::string>& overrides, long n,
+                        const fs::path& out_dir, double timeout = 0);
 std::string tail_of_file(const fs::path& p, std::size_t max_chars = 2000);
 // The number at a dotted path of a JSON object ("timing.phases.comparison"); NaN if absent.
 double json_number(const nlohmann::json& j, const std::string& dotted);

@@ -146,12 +146,15 @@ nlohmann::json Report::to_json() const {
   nlohmann::json j;
   j["summary"] = nlohmann::json::array();
   for (const auto& s : summary)
-    j["summary"].push_back({{"comparison", s.comparison}, {"case", s.case_name}, {"result", s.result},
-                            {"goal", s.goal}, {"verdict", s.verdict}});
+    j["summary"].push_back({{"comparison", s.comparison},
+                            {"case", s.case_name},
+                            {"result", s.result},
+                            {"goal", s.goal},
+                            {"verdict", s.verdict}});
   j["sections"] = nlohmann::json::array();
   for (const auto& s : sections)
-    j["sections"].push_back({{"title", s.title}, {"notes", s.notes}, {"header", s.header}, {"rows", s.rows},
-                             {"after", s.after}});
+    j["sections"].push_back(
+        {{"title", s.title}, {"notes", s.notes}, {"header", s.header}, {"rows", s.rows}, {"after", s.after}});
   return j;
 }
 
@@ -248,8 +251,8 @@ double json_number(const nlohmann::json& j, const std::string& dotted) {
   return at->is_number() ? at->get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
-RunOutcome run_memcosim(const Settings& s, const std::string& config, const std::vector<std::string>& overrides,
-                        long n, const fs::path& out_dir, double timeout) {
+RunOutcome run_memcosim(const Settings& s, const std::string& config, const std::vector<std::string>& overrides, long n,
+                        const fs::path& out_dir, double timeout) {
   std::vector<std::string> argv = {s.memcosim.string(), "run", config, "-q", "-o", out_dir.string()};
   if (n > 0) {
     argv.push_back("-n");

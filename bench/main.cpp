@@ -99,12 +99,14 @@ std::vector<std::string> split(const std::string& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"memcosim benchmarks: each comparison side by side in one process run (A B A B ...), "
-               "a markdown table of medians (min - max) and ratios"};
+  CLI::App app{
+      "memcosim benchmarks: each comparison side by side in one process run (A B A B ...), "
+      "a markdown table of medians (min - max) and ratios"};
   std::string only, out_dir = "out/bench", json_out, root = MEMCOSIM_SOURCE_DIR, memcosim = MEMCOSIM_CLI;
   Settings s;
   std::string widths, sizes, op_sizes;
-  app.add_option("--only", only, "Comparisons to run, comma-separated: spice,overhead,solver,sampler,study,memory,scaling");
+  app.add_option("--only", only,
+                 "Comparisons to run, comma-separated: spice,overhead,solver,sampler,study,memory,scaling");
   app.add_flag("--quick", s.quick, "Smoke test: the fewest runs and the smallest cases (figures not meaningful)");
   app.add_option("--runs", s.runs, "Runs per variant for every comparison (default: each comparison's own)")
       ->check(CLI::PositiveNumber);
@@ -112,7 +114,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--widths", widths, "scaling: hidden widths (default 14,32,64,128; 14,32,64 at transistor level)");
   app.add_option("--sizes", sizes, "solver: crossbar sizes simulated in a transient (default 16,32,64)");
-  app.add_option("--op-sizes", op_sizes, "solver: crossbar sizes of which only the operating point is solved (default 32,64,128)");
+  app.add_option("--op-sizes", op_sizes,
+                 "solver: crossbar sizes of which only the operating point is solved (default 32,64,128)");
   app.add_option("--op-timeout", s.op_timeout, "solver: seconds an operating point may take (default 240)");
   app.add_option("--scaling-timeout", s.scaling_timeout, "scaling: seconds one transient may take (default 900)");
   app.add_option("-o,--output", out_dir, "Folder of bench.md, bench.json and the scratch files (default out/bench)");
@@ -143,7 +146,8 @@ int main(int argc, char** argv) {
     bool known = false;
     for (const auto& c : comparisons()) known = known || id == c.id;
     if (!known) {
-      std::cerr << "memcosim_bench: unknown comparison '" << id << "' (spice, overhead, solver, sampler, study, memory, scaling)\n";
+      std::cerr << "memcosim_bench: unknown comparison '" << id
+                << "' (spice, overhead, solver, sampler, study, memory, scaling)\n";
       return 2;
     }
   }
@@ -166,7 +170,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     nlohmann::json j = r.to_json();
-    j["run"] = {{"load_before", before}, {"load_after", load_average()}, {"started", started},
+    j["run"] = {{"load_before", before},
+                {"load_after", load_average()},
+                {"started", started},
                 {"seconds", std::chrono::duration<double>(Clock::now() - t0).count()}};
     std::ofstream(json_out) << j.dump(1) << "\n";
     return 0;
@@ -205,9 +211,19 @@ int main(int argc, char** argv) {
     const fs::path json = out / ("work/" + std::string(c->id) + ".json");
     fs::create_directories(json.parent_path());
     fs::remove(json);
-    std::vector<std::string> args = {fs::read_symlink("/proc/self/exe").string(), "--only", c->id, "--json", json.string(),
-                                      "-o", out.string(), "--root", s.root.string(), "--memcosim", s.memcosim.string(),
-                                      "--python", s.python.string()};
+    std::vector<std::string> args = {fs::read_symlink("/proc/self/exe").string(),
+                                     "--only",
+                                     c->id,
+                                     "--json",
+                                     json.string(),
+                                     "-o",
+                                     out.string(),
+                                     "--root",
+                                     s.root.string(),
+                                     "--memcosim",
+                                     s.memcosim.string(),
+                                     "--python",
+                                     s.python.string()};
     if (s.quick) args.push_back("--quick");
     if (s.runs > 0) args.insert(args.end(), {"--runs", std::to_string(s.runs)});
     if (s.runs_transistor > 0) args.insert(args.end(), {"--runs-transistor", std::to_string(s.runs_transistor)});
@@ -228,7 +244,8 @@ int main(int argc, char** argv) {
     } else {
       const std::string tail = tail_of_file(po.output, 1500);
       std::cerr << "   FAILED (" << pr.describe() << "):\n" << tail << "\n";
-      all.summary.push_back({c->id, "-", "FAILED: " + pr.describe() + " (log: " + po.output.string() + ")", "", "NOT met"});
+      all.summary.push_back(
+          {c->id, "-", "FAILED: " + pr.describe() + " (log: " + po.output.string() + ")", "", "NOT met"});
       loads.push_back({c->id, utc_now(), before, load_average(), fmt_time(pr.wall)});
     }
   }

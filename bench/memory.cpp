@@ -50,11 +50,12 @@ void bench_memory(const Settings& s, Report& report) {
 
   Section sec;
   sec.title = "6. Resident memory over consecutive simulations";
-  sec.notes.push_back(fmt("%d transients of the ideal-level ring (`memcosim netlist configs/ring.yaml --set "
-                          "circuit.level=ideal --set circuit.dac.points=0`), one after the other: in one worker process "
-                          "(the RSS it reports after each job) and in this process through one NgspiceSession. Growth = "
-                          "RSS after the last / mean RSS after jobs 41-50 - 1.",
-                          sims));
+  sec.notes.push_back(
+      fmt("%d transients of the ideal-level ring (`memcosim netlist configs/ring.yaml --set "
+          "circuit.level=ideal --set circuit.dac.points=0`), one after the other: in one worker process "
+          "(the RSS it reports after each job) and in this process through one NgspiceSession. Growth = "
+          "RSS after the last / mean RSS after jobs 41-50 - 1.",
+          sims));
   sec.header = {"where", "simulations", "RSS after jobs 41-50", "after the last", "peak", "growth", "wall"};
 
   // Worker first: a pool must fork before this process holds a session.

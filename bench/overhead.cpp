@@ -31,17 +31,26 @@ void bench_overhead(const Settings& s, Report& report) {
       "and decoding the worker's message) + comparison (per trajectory, then the distribution metrics), summed over "
       "trajectories, over the wall time from config load to summary.json. The sum is an upper bound of what it adds "
       "to the wall time: the parent's netlist generation and comparison overlap with the workers' simulations.");
-  sec.header = {"case", "runs", "wall (process)", "overhead share", "config + model load", "circuit build",
-                "netlist generation", "vector fetch", "comparison + metrics", "simulation loop", "ngspice analysis (sum)",
-                "references", "plots"};
+  sec.header = {"case",
+                "runs",
+                "wall (process)",
+                "overhead share",
+                "config + model load",
+                "circuit build",
+                "netlist generation",
+                "vector fetch",
+                "comparison + metrics",
+                "simulation loop",
+                "ngspice analysis (sum)",
+                "references",
+                "plots"};
 
   for (const Case& c : cases) {
     *s.log << "overhead: " << c.name << ", n = " << c.n << ", " << c.runs << " runs\n" << std::flush;
     std::vector<double> share, wall, load, build, netlist, fetch, compare, sim, analysis, refs, plots;
     for (int r = 0; r < c.runs; ++r) {
       const RunOutcome o = run_memcosim(s, c.config, c.overrides, c.n, s.work / (c.name + "-" + std::to_string(r)));
-      if (!o.process.ok())
-        throw std::runtime_error("memcosim run " + c.config + " failed: " + o.process.describe());
+      if (!o.process.ok()) throw std::runtime_error("memcosim run " + c.config + " failed: " + o.process.describe());
       const auto& t = o.summary.at("timing");
       share.push_back(json_number(t, "framework_overhead.share_of_wall"));
       wall.push_back(o.process.wall);
@@ -58,17 +67,19 @@ void bench_overhead(const Settings& s, Report& report) {
     const Stats sh = stats_of(share);
     auto med = [](const std::vector<double>& v) { return fmt_time(stats_of(v).median); };
     sec.rows.push_back({c.name + ", n = " + std::to_string(c.n), std::to_string(c.runs), fmt_stats(stats_of(wall)),
-                        c.runs > 1 ? fmt_percent(sh.median) + " (" + fmt_percent(sh.min) + " – " + fmt_percent(sh.max) + ")"
-                                   : fmt_percent(sh.median),
+                        c.runs > 1
+                            ? fmt_percent(sh.median) + " (" + fmt_percent(sh.min) + " – " + fmt_percent(sh.max) + ")"
+                            : fmt_percent(sh.median),
                         med(load), med(build), med(netlist), med(fetch), med(compare), med(sim), med(analysis),
                         med(refs), med(plots)});
     report.summary.push_back({"2 framework overhead", c.name + " ring, n = " + std::to_string(c.n),
                               fmt_percent(sh.median) + " of the run's wall time", "<= 5 %",
                               sh.median <= 0.05 ? "met" : "NOT met"});
   }
-  sec.after.push_back("Columns after the share are medians in seconds of wall time; sums over trajectories where "
-                      "marked. The ngspice analyses run in worker processes (two at a time on two cores), so their "
-                      "sum exceeds the simulation loop's wall time.");
+  sec.after.push_back(
+      "Columns after the share are medians in seconds of wall time; sums over trajectories where "
+      "marked. The ngspice analyses run in worker processes (two at a time on two cores), so their "
+      "sum exceeds the simulation loop's wall time.");
   report.sections.push_back(std::move(sec));
 }
 

@@ -50,8 +50,9 @@ void bench_sampler(const Settings& s, Report& report) {
   const sde::VpSchedule schedule = flow::sampling_schedule(cfg, model.schedule);
   const flow::SamplingScore score(cfg, model.net);
   const int dim = model.net.dim();
-  const fs::path weights = fs::path(cfg.model.file).is_absolute() ? fs::path(cfg.model.file)
-                                                                  : fs::path(config_path).parent_path() / cfg.model.file;
+  const fs::path weights = fs::path(cfg.model.file).is_absolute()
+                               ? fs::path(cfg.model.file)
+                               : fs::path(config_path).parent_path() / cfg.model.file;
 
   Section sec;
   sec.title = "4. Reference sampler vs NumPy (PF-ODE, dopri5, same steps)";
@@ -60,7 +61,8 @@ void bench_sampler(const Settings& s, Report& report) {
       "t = 1 -> 1e-4, one batch) against scripts/numpy_sampler.py, the same algorithm in NumPy: the same weight file "
       "(read with python3-yaml), the same starts (written by the bench), odeint's step-size control and dense-output "
       "end step reproduced step for step. Time of the integration alone (Python start-up, imports and file reading "
-      "excluded); one thread each (Eigen without OpenMP; OPENBLAS/OMP/MKL_NUM_THREADS=1 for NumPy). Ratio = NumPy time / "
+      "excluded); one thread each (Eigen without OpenMP; OPENBLAS/OMP/MKL_NUM_THREADS=1 for NumPy). Ratio = NumPy time "
+      "/ "
       "ours = samples per second ours / NumPy's.");
   sec.notes.push_back(
       "Rounding differs (Eigen and the BLAS sum the matrix products in another order), and an adaptive controller "
@@ -69,8 +71,15 @@ void bench_sampler(const Settings& s, Report& report) {
       "tight solve of the same ODE (ours at rtol = atol = 1e-10): the step counts within 5 %, and both end points, "
       "and their difference, within 1e-3 (x units; the ring's radius is 0.7). The last column divides out the step "
       "counts: the ratio of time per right-hand-side evaluation.");
-  sec.header = {"samples", "runs", "memcosim (Boost.Odeint + Eigen)", "NumPy", "ratio (CPU)", "samples/s ours / NumPy",
-                "steps ours / NumPy", "max |end - tight solve|: ours / NumPy", "max |ours - NumPy|",
+  sec.header = {"samples",
+                "runs",
+                "memcosim (Boost.Odeint + Eigen)",
+                "NumPy",
+                "ratio (CPU)",
+                "samples/s ours / NumPy",
+                "steps ours / NumPy",
+                "max |end - tight solve|: ours / NumPy",
+                "max |ours - NumPy|",
                 "ratio per RHS evaluation"};
 
   std::vector<long> sizes = {cfg.sampling.n, 200};
@@ -104,13 +113,29 @@ void bench_sampler(const Settings& s, Report& report) {
       ProcessOptions o;
       o.output = s.work / ("numpy_" + std::to_string(n) + ".log");
       o.env = {"OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "MKL_NUM_THREADS=1"};
-      const ProcessResult pr = run_process(
-          {s.python.string(), (s.root / "scripts/numpy_sampler.py").string(), "--weights", weights.string(), "--starts",
-           starts_csv.string(), "--out", end_csv.string(), "--beta-scale", fmt("%.17g", cfg.sampling.beta_scale),
-           "--t-start", fmt("%.17g", so.t_start), "--t-end", fmt("%.17g", so.t_end), "--rtol", fmt("%.17g", so.ode.rtol),
-           "--atol", fmt("%.17g", so.ode.atol), "--dt", fmt("%.17g", so.ode.dt_initial)},
-          o);
-      if (!pr.ok()) throw std::runtime_error("numpy_sampler.py failed (" + pr.describe() + "):\n" + tail_of_file(o.output));
+      const ProcessResult pr = run_process({s.python.string(),
+                                            (s.root / "scripts/numpy_sampler.py").string(),
+                                            "--weights",
+                                            weights.string(),
+                                            "--starts",
+                                            starts_csv.string(),
+                                            "--out",
+                                            end_csv.string(),
+                                            "--beta-scale",
+                                            fmt("%.17g", cfg.sampling.beta_scale),
+                                            "--t-start",
+                                            fmt("%.17g", so.t_start),
+                                            "--t-end",
+                                            fmt("%.17g", so.t_end),
+                                            "--rtol",
+                                            fmt("%.17g", so.ode.rtol),
+                                            "--atol",
+                                            fmt("%.17g", so.ode.atol),
+                                            "--dt",
+                                            fmt("%.17g", so.ode.dt_initial)},
+                                           o);
+      if (!pr.ok())
+        throw std::runtime_error("numpy_sampler.py failed (" + pr.describe() + "):\n" + tail_of_file(o.output));
       theirs = last_json_line(o.output);
       return Sample{theirs.at("seconds").get<double>(), theirs.at("cpu_seconds").get<double>()};
     };
@@ -124,7 +149,8 @@ void bench_sampler(const Settings& s, Report& report) {
     if (!tight.stats.ok) throw std::runtime_error("tight reference solve failed: " + tight.stats.message);
     const Eigen::MatrixXd np_end = read_csv_matrix(end_csv, dim);
     if (np_end.cols() != ours.samples.cols())
-      throw std::runtime_error("NumPy returned " + std::to_string(np_end.cols()) + " samples, not " + std::to_string(n));
+      throw std::runtime_error("NumPy returned " + std::to_string(np_end.cols()) + " samples, not " +
+                               std::to_string(n));
     const double diff = (np_end - ours.samples).cwiseAbs().maxCoeff();
     const double err_ours = (ours.samples - tight.samples).cwiseAbs().maxCoeff();
     const double err_np = (np_end - tight.samples).cwiseAbs().maxCoeff();
@@ -141,14 +167,15 @@ void bench_sampler(const Settings& s, Report& report) {
                         std::to_string(ours.stats.steps) + " / " + std::to_string(np_steps) + " (rhs " +
                             std::to_string(ours.stats.rhs_evals) + " / " + std::to_string(np_evals) + ")",
                         fmt("%.2g / %.2g", err_ours, err_np), fmt("%.2g", diff), fmt_ratio(per_eval)});
-    const bool same = std::abs(np_steps - ours.stats.steps) <= std::max(2L, ours.stats.steps / 20) &&
-                      diff <= 1e-3 && err_ours <= 1e-3 && err_np <= 1e-3;
+    const bool same = std::abs(np_steps - ours.stats.steps) <= std::max(2L, ours.stats.steps / 20) && diff <= 1e-3 &&
+                      err_ours <= 1e-3 && err_np <= 1e-3;
     report.summary.push_back({"4 reference sampler vs NumPy", std::to_string(n) + " samples, PF-ODE",
                               fmt_ratio(ratio) + " samples/s (" + fmt_ratio(per_eval) + " per RHS evaluation; " +
                                   std::to_string(ours.stats.steps) + " / " + std::to_string(np_steps) + " steps)" +
                                   (same ? "" : " - RESULTS DIFFER"),
                               ">= 30x", ratio >= 30 && same ? "met" : "NOT met"});
-    numpy_info = "NumPy " + theirs.value("numpy", std::string("?")) + " (BLAS: " + theirs.value("blas", std::string("?")) +
+    numpy_info = "NumPy " + theirs.value("numpy", std::string("?")) +
+                 " (BLAS: " + theirs.value("blas", std::string("?")) +
                  "); reading the weight file and the starts took it " + fmt_time(theirs.value("load_seconds", 0.0)) +
                  " more per run, Python's start-up and imports more again (neither counted).";
   }

@@ -16,8 +16,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <ostream>
+#include <sstream>
 
 #include "bench.hpp"
 #include "nn/weights.hpp"
@@ -111,8 +111,8 @@ void write_padded_network(const fs::path& shipped, int w, const fs::path& out) {
 }  // namespace
 
 void bench_scaling(const Settings& s, Report& report) {
-  const std::vector<int> widths = !s.widths.empty() ? s.widths : (s.quick ? std::vector<int>{14, 16}
-                                                                          : std::vector<int>{14, 32, 64, 128});
+  const std::vector<int> widths =
+      !s.widths.empty() ? s.widths : (s.quick ? std::vector<int>{14, 16} : std::vector<int>{14, 32, 64, 128});
   const double timeout = s.scaling_timeout > 0 ? s.scaling_timeout : 900;
   struct Level {
     std::string name, config;
@@ -121,8 +121,9 @@ void bench_scaling(const Settings& s, Report& report) {
     std::vector<int> widths;
   };
   // --quick: the ideal level, one trajectory (a smoke test of the code path only).
-  std::vector<Level> levels = {s.quick ? Level{"ideal", "configs/ring.yaml", {"circuit.level=ideal"}, 1L, widths}
-                                       : Level{"behavioral", "configs/ring.yaml", {"circuit.level=behavioral"}, 2L, widths}};
+  std::vector<Level> levels = {
+      s.quick ? Level{"ideal", "configs/ring.yaml", {"circuit.level=ideal"}, 1L, widths}
+              : Level{"behavioral", "configs/ring.yaml", {"circuit.level=behavioral"}, 2L, widths}};
   // Two trajectories per run, one per worker: a run's wall time is about one
   // transient's (measured: 246 s at width 128 behavioural, 54 s for the whole
   // run at width 64 transistor level, on the loaded 2-core machine).
@@ -146,11 +147,12 @@ void bench_scaling(const Settings& s, Report& report) {
       "One `memcosim run` per width and level (2 worker processes). The networks are the shipped 2 -> 14 -> 14 -> 2 "
       "model padded to width w by the bench (new units with zero weights in and out and a Fourier frequency of their "
       "own; written to the bench's folder, not committed): the same function at every width, so the circuit follows "
-      "the same trajectory and only its size grows (the new units have bias -1.5 and stay off). Wall time of the whole process; per transient = the mean ngspice "
+      "the same trajectory and only its size grows (the new units have bias -1.5 and stay off). Wall time of the whole "
+      "process; per transient = the mean ngspice "
       "job time (summary.json). Each transient may take %s (simulation.timeout).",
       fmt_time(timeout).c_str()));
-  sec.header = {"level", "width", "trajectories", "elements", "run wall", "per transient", "time points",
-                "per time point", "status"};
+  sec.header = {"level",         "width",       "trajectories",   "elements", "run wall",
+                "per transient", "time points", "per time point", "status"};
 
   for (const Level& lv : levels) {
     std::vector<double> xs, run_wall, per_transient, per_point;
@@ -177,8 +179,10 @@ void bench_scaling(const Settings& s, Report& report) {
         elements = fmt("%.0f", json_number(sm, "circuit.elements"));
         wall = o.process.wall;
         points = mean_time_points(out / "samples.csv");
-        if (ok == lv.n) per = json_number(sm, "timing.wall_seconds_per_sample_mean");
-        else wall = std::nan("");  // a run that lost transients is not a point of the fit
+        if (ok == lv.n)
+          per = json_number(sm, "timing.wall_seconds_per_sample_mean");
+        else
+          wall = std::nan("");  // a run that lost transients is not a point of the fit
       } catch (const std::exception& e) {
         status = std::string("failed: ") + e.what();
         status = status.substr(0, 300);
@@ -191,17 +195,20 @@ void bench_scaling(const Settings& s, Report& report) {
       per_point.push_back(per / points);
     }
     const double e_run = exponent(xs, run_wall), e_tr = exponent(xs, per_transient), e_pt = exponent(xs, per_point);
-    sec.after.push_back(fmt("%s: wall time of a run ~ width^%.2f, of a transient ~ width^%.2f, per time point "
-                            "~ width^%.2f (least squares in log-log over the widths that completed).",
-                            lv.name.c_str(), e_run, e_tr, e_pt));
-    report.summary.push_back({"7 scaling with the hidden width", lv.name,
-                              fmt("run ~ w^%.2f, transient ~ w^%.2f, per time point ~ w^%.2f (w = ", e_run, e_tr, e_pt) + [&] {
-                                std::string ws;
-                                for (std::size_t i = 0; i < lv.widths.size(); ++i)
-                                  ws += (i ? "," : "") + std::to_string(lv.widths[i]);
-                                return ws;
-                              }() + ")",
-                              "report", ""});
+    sec.after.push_back(
+        fmt("%s: wall time of a run ~ width^%.2f, of a transient ~ width^%.2f, per time point "
+            "~ width^%.2f (least squares in log-log over the widths that completed).",
+            lv.name.c_str(), e_run, e_tr, e_pt));
+    report.summary.push_back(
+        {"7 scaling with the hidden width", lv.name,
+         fmt("run ~ w^%.2f, transient ~ w^%.2f, per time point ~ w^%.2f (w = ", e_run, e_tr, e_pt) +
+             [&] {
+               std::string ws;
+               for (std::size_t i = 0; i < lv.widths.size(); ++i) ws += (i ? "," : "") + std::to_string(lv.widths[i]);
+               return ws;
+             }() +
+             ")",
+         "report", ""});
   }
   report.sections.push_back(std::move(sec));
 }

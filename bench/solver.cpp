@@ -66,9 +66,9 @@ Crossbar crossbar_netlist(const config::Config& cfg, int n, double r_wire, doubl
   auto& drivers = c.block("row drivers", {"sines of 1 to 2 periods over the run, amplitude v_read"});
   for (int r = 0; r < n; ++r) {
     const double f = (1.0 + static_cast<double>(r) / n) / duration, phase = 0.7 * r;
-    circuit::voltage(c, drivers, "Vrow" + std::to_string(r), "in" + std::to_string(r),
-                     Expr::num(v_read) * Expr::call("sin", {Expr::num(2 * std::numbers::pi * f) * Expr::time() +
-                                                            Expr::num(phase)}));
+    circuit::voltage(
+        c, drivers, "Vrow" + std::to_string(r), "in" + std::to_string(r),
+        Expr::num(v_read) * Expr::call("sin", {Expr::num(2 * std::numbers::pi * f) * Expr::time() + Expr::num(phase)}));
   }
   auto& cells = c.block("cells", {"behavioural RRAM, conductances uniform in [g_min, g_max]"});
   Rng rng(derive_seed(20240601, "bench crossbar"));
@@ -118,11 +118,16 @@ Rusage parse_rusage(const std::vector<std::string>& lines, std::size_t from = 0)
     const auto eq = l.find('=');
     if (eq == std::string::npos) continue;
     const double v = std::atof(l.c_str() + eq + 1);
-    if (l.find("Total iterations") != std::string::npos) u.iterations = v;
-    else if (l.find("Matrix factor time") != std::string::npos) u.factor = v;
-    else if (l.find("Matrix reorder time") != std::string::npos) u.reorder = v;
-    else if (l.find("Total analysis time") != std::string::npos) u.analysis = v;
-    else if (l.find("fill-in non-zeroes") != std::string::npos) u.fill = v;
+    if (l.find("Total iterations") != std::string::npos)
+      u.iterations = v;
+    else if (l.find("Matrix factor time") != std::string::npos)
+      u.factor = v;
+    else if (l.find("Matrix reorder time") != std::string::npos)
+      u.reorder = v;
+    else if (l.find("Total analysis time") != std::string::npos)
+      u.analysis = v;
+    else if (l.find("fill-in non-zeroes") != std::string::npos)
+      u.fill = v;
   }
   return u;
 }
@@ -145,10 +150,10 @@ std::string first_line(const std::string& text, std::size_t max = 160) {
 
 void bench_solver(const Settings& s, Report& report) {
   const config::Config cfg = config::load_config((s.root / "configs/ring.yaml").string());
-  const std::vector<int> sizes = !s.sizes.empty() ? s.sizes : (s.quick ? std::vector<int>{16, 32}
-                                                                       : std::vector<int>{16, 32, 64});
-  const std::vector<int> op_sizes = !s.op_sizes.empty() ? s.op_sizes : (s.quick ? std::vector<int>{16, 32}
-                                                                                 : std::vector<int>{32, 64, 128});
+  const std::vector<int> sizes =
+      !s.sizes.empty() ? s.sizes : (s.quick ? std::vector<int>{16, 32} : std::vector<int>{16, 32, 64});
+  const std::vector<int> op_sizes =
+      !s.op_sizes.empty() ? s.op_sizes : (s.quick ? std::vector<int>{16, 32} : std::vector<int>{32, 64, 128});
   // Sparse's operating point at 128 x 128 is stopped here (its ordering
   // alone is expected to take longer, see the top of this file).
   const double op_timeout = s.op_timeout > 0 ? s.op_timeout : (s.quick ? 120 : 240);
@@ -161,16 +166,26 @@ void bench_solver(const Settings& s, Report& report) {
       "row and column a wire of %g ohm per cell pitch, rows driven by sines (1 to 2 periods) of amplitude v_read, "
       "columns read by behavioural TIAs. *transient*: a %g us transient of at most %d-th steps, in one in-process "
       "session, KLU and Sparse alternating; time = load + run + vector fetch. *op*: the DC operating point only "
-      "(a few Newton iterations), one run per solver in a worker process (time = load + analysis + fetch, where it ran), "
+      "(a few Newton iterations), one run per solver in a worker process (time = load + analysis + fetch, where it "
+      "ran), "
       "stopped after %s: a transient at 128 x 128 takes ~12 min with KLU alone (~230 iterations of ~3 s), see the "
       "last paragraph. The netlists differ only in `.options klu` / `.options sparse`. Then the ring solver circuits "
       "`memcosim run` simulates (`memcosim netlist`, trajectory 0; elements = netlist lines that are elements, "
       "subcircuit contents counted once). Ratio = Sparse / KLU (above 1: KLU faster). The factorisation columns are "
       "ngspice's own accounting (`rusage all` after each run).",
       r_wire, duration * 1e6, points, fmt_time(op_timeout).c_str()));
-  sec.header = {"circuit", "analysis", "elements", "runs", "KLU", "Sparse", "Sparse / KLU",
-                "factor time per iteration KLU / Sparse", "ordering (reorder) time KLU / Sparse",
-                "fill-in non-zeros KLU / Sparse", "solver reported", "max |diff| of the outputs"};
+  sec.header = {"circuit",
+                "analysis",
+                "elements",
+                "runs",
+                "KLU",
+                "Sparse",
+                "Sparse / KLU",
+                "factor time per iteration KLU / Sparse",
+                "ordering (reorder) time KLU / Sparse",
+                "fill-in non-zeros KLU / Sparse",
+                "solver reported",
+                "max |diff| of the outputs"};
 
   // Where each solver won: (label, ratio, KLU failed, Sparse failed).
   struct Outcome {
@@ -212,8 +227,8 @@ void bench_solver(const Settings& s, Report& report) {
       ratio_text = fmt_ratio(ratio);
     }
     outcomes.push_back({label + " (" + analysis + ")", ratio, !failed[0].empty(), !failed[1].empty()});
-    sec.rows.push_back({label, analysis, std::to_string(elements), std::to_string(runs), time_of(0), time_of(1), ratio_text,
-                        per_iteration(0) + " / " + per_iteration(1),
+    sec.rows.push_back({label, analysis, std::to_string(elements), std::to_string(runs), time_of(0), time_of(1),
+                        ratio_text, per_iteration(0) + " / " + per_iteration(1),
                         (use[0].empty() ? "-" : fmt_time(med(0, &Rusage::reorder))) + " / " +
                             (use[1].empty() ? "-" : fmt_time(med(1, &Rusage::reorder))),
                         (use[0].empty() ? "-" : fmt("%.3g", med(0, &Rusage::fill))) + " / " +
@@ -283,7 +298,8 @@ void bench_solver(const Settings& s, Report& report) {
           failed[k] = std::string(spice::to_string(r->status)) + ": " + first_line(r->message);
         }
         *s.log << "  " << (k == 0 ? "KLU" : "Sparse") << ": " << (failed[k].empty() ? fmt_time(wall[k]) : failed[k])
-               << "\n" << std::flush;
+               << "\n"
+               << std::flush;
       }
       res.diff = failed[0].empty() && failed[1].empty() ? max_final_diff(plots[0], plots[1]) : std::nan("");
     }
@@ -307,7 +323,8 @@ void bench_solver(const Settings& s, Report& report) {
             plots[k] = session.plot();
             used[k] = session.solver_used();
           } catch (const spice::SpiceError& e) {
-            if (e.kind() == spice::SpiceErrorKind::unusable || e.kind() == spice::SpiceErrorKind::controlled_exit) throw;
+            if (e.kind() == spice::SpiceErrorKind::unusable || e.kind() == spice::SpiceErrorKind::controlled_exit)
+              throw;
             if (failed[k].empty()) failed[k] = first_line(e.what());
           }
         });
@@ -327,7 +344,11 @@ void bench_solver(const Settings& s, Report& report) {
     const Crossbar xb = crossbar_netlist(cfg, n, r_wire, duration, points);
     std::ofstream(s.work / fmt("crossbar_%dx%d.cir", n, n)) << xb.netlist;
     compare(fmt("%dx%d crossbar, wires %g ohm", n, n, r_wire), xb.netlist, xb.elements,
-            s.runs > 0 ? s.runs : (s.quick ? 1 : (n >= 64 ? 1 : n >= 32 ? 5 : 10)));
+            s.runs > 0 ? s.runs
+                       : (s.quick ? 1
+                                  : (n >= 64   ? 1
+                                     : n >= 32 ? 5
+                                               : 10)));
   }
 
   for (const auto& o : op_results)
@@ -375,12 +396,17 @@ void bench_solver(const Settings& s, Report& report) {
     const bool sde = o.label.find("reverse SDE") != std::string::npos;
     const std::string pick = sde ? "Sparse" : "KLU";
     std::string measured;
-    if (o.klu_failed && o.sparse_failed) measured = "both failed";
-    else if (o.klu_failed) measured = "KLU failed, Sparse did not";
-    else if (o.sparse_failed) measured = "Sparse failed or was stopped, KLU did not";
-    else if (std::abs(o.ratio - 1) <= 0.05) measured = fmt("a tie (Sparse / KLU = %s, within 5 %%)", fmt_ratio(o.ratio).c_str());
-    else measured = o.ratio > 1 ? fmt("KLU faster (%s)", fmt_ratio(o.ratio).c_str())
-                                : fmt("Sparse faster (Sparse / KLU = %s)", fmt_ratio(o.ratio).c_str());
+    if (o.klu_failed && o.sparse_failed)
+      measured = "both failed";
+    else if (o.klu_failed)
+      measured = "KLU failed, Sparse did not";
+    else if (o.sparse_failed)
+      measured = "Sparse failed or was stopped, KLU did not";
+    else if (std::abs(o.ratio - 1) <= 0.05)
+      measured = fmt("a tie (Sparse / KLU = %s, within 5 %%)", fmt_ratio(o.ratio).c_str());
+    else
+      measured = o.ratio > 1 ? fmt("KLU faster (%s)", fmt_ratio(o.ratio).c_str())
+                             : fmt("Sparse faster (Sparse / KLU = %s)", fmt_ratio(o.ratio).c_str());
     // Within 5 % either solver is as good a default (the machine is noisy).
     const bool klu_better = !o.klu_failed && (o.sparse_failed || o.ratio >= 0.95);
     const bool ok = sde || klu_better || (o.klu_failed && o.sparse_failed);
@@ -394,9 +420,10 @@ void bench_solver(const Settings& s, Report& report) {
                                          "all pass with Sparse; this one trajectory does not test that."
                                        : ""));
   }
-  std::string after = "What `simulation.solver: auto` (the default) picks, against the measurement (KLU whenever "
-                      "the library has it, Sparse for the reverse SDE; the crossbars are not circuits `memcosim run` "
-                      "builds, but auto would pick KLU for them):\n\n";
+  std::string after =
+      "What `simulation.solver: auto` (the default) picks, against the measurement (KLU whenever "
+      "the library has it, Sparse for the reverse SDE; the crossbars are not circuits `memcosim run` "
+      "builds, but auto would pick KLU for them):\n\n";
   for (const auto& l : lines) after += l + "\n";
   sec.after.push_back(after);
   sec.after.push_back(
@@ -407,10 +434,10 @@ void bench_solver(const Settings& s, Report& report) {
       "(ngspice's 'load' time). At 128 x 128 one KLU transient would take ~230 x 3 s = ~12 min, Sparse's longer; "
       "its operating point shows the same per-iteration cost in a few iterations. Sparse's Markowitz ordering "
       "(the reorder column) grows faster than KLU's AMD ordering, which is most of the op ratio at 128.");
-  report.summary.push_back({"3 KLU vs Sparse", "the default (auto: KLU; Sparse for the reverse SDE)",
-                            matches ? "matches the measurement (see section 3)"
-                                    : "Sparse won where auto picks KLU (see section 3)",
-                            "KLU default where it wins", matches ? "met" : "NOT met"});
+  report.summary.push_back(
+      {"3 KLU vs Sparse", "the default (auto: KLU; Sparse for the reverse SDE)",
+       matches ? "matches the measurement (see section 3)" : "Sparse won where auto picks KLU (see section 3)",
+       "KLU default where it wins", matches ? "met" : "NOT met"});
   report.sections.push_back(std::move(sec));
 }
 

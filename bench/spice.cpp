@@ -79,13 +79,16 @@ void bench_spice(const Settings& s, Report& report) {
   sec.notes.push_back(
       "The same netlist (`memcosim netlist CONFIG" + std::string(klu ? " --klu" : "") +
       "`, trajectory 0) each way. In-process: `NgspiceSession::load` + `run` + `plot` (every saved vector copied "
-      "out); the session itself is started once per worker process (here " + fmt_time(session_seconds) +
+      "out); the session itself is started once per worker process (here " +
+      fmt_time(session_seconds) +
       ") and is not counted. Program: `ngspice -b -r out.raw net.cir` (process start, ngspice's initialisation with "
       "its code models, simulation, binary raw write) + `spice::read_raw_file`. \"as installed\": no .spiceinit (the "
       "system spinit sets 8 OpenMP threads; ngspice 46 checks free memory at every output point). \"session "
       "settings\": a .spiceinit with `set num_threads=1` and `set no_mem_check`, what the session sets. Ratio = "
       "program median / in-process median (wall; CPU = user + system of all processes and threads).");
-  sec.header = {"level", "runs", "in-process", "ngspice -b, as installed", "ratio (CPU)", "ngspice -b, session settings",
+  sec.header = {"level",       "runs",
+                "in-process",  "ngspice -b, as installed",
+                "ratio (CPU)", "ngspice -b, session settings",
                 "ratio (CPU)", "end points: in-process vs raw"};
 
   std::vector<std::string> phase_notes;
@@ -158,8 +161,10 @@ void bench_spice(const Settings& s, Report& report) {
                               fmt_time(stats_of(t_load).median).c_str(), fmt_time(stats_of(t_run).median).c_str(),
                               fmt_time(stats_of(t_fetch).median).c_str()));
     report.summary.push_back({"1 in-process vs ngspice -b", c.level + " ring, " + std::to_string(c.runs) + " runs",
-                              fmt_ratio(ratio_b) + " faster (CPU " + fmt_ratio(cpu_b) + "); vs the program with the "
-                                  "session's settings " + fmt_ratio(ratio_t),
+                              fmt_ratio(ratio_b) + " faster (CPU " + fmt_ratio(cpu_b) +
+                                  "); vs the program with the "
+                                  "session's settings " +
+                                  fmt_ratio(ratio_t),
                               ">= 1.3x", ratio_b >= 1.3 ? "met" : "NOT met"});
   }
   std::string phases = "Where the in-process time goes: ";

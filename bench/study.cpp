@@ -39,8 +39,9 @@ void bench_study(const Settings& s, Report& report) {
       const ProcessResult pr = run_process({s.memcosim.string(), "sweep", study.string(), "-j", std::to_string(j), "-o",
                                             out.string(), "--progress", "none"},
                                            o);
-      if (!pr.ok()) throw std::runtime_error("sweep -j " + std::to_string(j) + " failed (" + pr.describe() + "):\n" +
-                                             tail_of_file(o.output));
+      if (!pr.ok())
+        throw std::runtime_error("sweep -j " + std::to_string(j) + " failed (" + pr.describe() + "):\n" +
+                                 tail_of_file(o.output));
       (j == 1 ? cores1 : cores2).push_back(pr.cpu / pr.wall);
       if (j == 1) last_j1 = out;
       return Sample{pr.wall, pr.cpu};
@@ -70,26 +71,29 @@ void bench_study(const Settings& s, Report& report) {
 
   Section sec;
   sec.title = "5. Study throughput: `memcosim sweep -j 2` vs `-j 1`";
-  sec.notes.push_back("`memcosim sweep " + what + "`, each run from an empty folder, " + std::to_string(rounds) +
-                      " round(s) alternating -j 1 and -j 2. Wall and CPU (user + system of the driver, the job processes "
-                      "and their ngspice workers). Cores busy = CPU / wall: a quiet 2-core machine gives ~1 and ~2.");
+  sec.notes.push_back(
+      "`memcosim sweep " + what + "`, each run from an empty folder, " + std::to_string(rounds) +
+      " round(s) alternating -j 1 and -j 2. Wall and CPU (user + system of the driver, the job processes "
+      "and their ngspice workers). Cores busy = CPU / wall: a quiet 2-core machine gives ~1 and ~2.");
   sec.header = {"", "wall", "CPU", "cores busy"};
   auto cores = [](const std::vector<double>& v) { return fmt("%.2f", stats_of(v).median); };
   sec.rows.push_back({"-j 1", fmt_stats(w1), fmt_stats(series[0].cpu_stats()), cores(cores1)});
   sec.rows.push_back({"-j 2", fmt_stats(w2), fmt_stats(series[1].cpu_stats()), cores(cores2)});
-  sec.after.push_back(fmt("Speed-up -j 2 over -j 1 (wall): %s; CPU work -j 2 / -j 1: %.3f. CPU-time view (%ld jobs' "
-                          "CPU time from the -j 1 database, on one slot %s, on two slots %s): %s on a quiet machine.",
-                          fmt_ratio(ratio).c_str(), cpu_ratio, jobs, fmt_time(one_slot).c_str(),
-                          fmt_time(two_slots).c_str(), fmt_ratio(cpu_view).c_str()));
+  sec.after.push_back(
+      fmt("Speed-up -j 2 over -j 1 (wall): %s; CPU work -j 2 / -j 1: %.3f. CPU-time view (%ld jobs' "
+          "CPU time from the -j 1 database, on one slot %s, on two slots %s): %s on a quiet machine.",
+          fmt_ratio(ratio).c_str(), cpu_ratio, jobs, fmt_time(one_slot).c_str(), fmt_time(two_slots).c_str(),
+          fmt_ratio(cpu_view).c_str()));
   const bool starved = stats_of(cores2).median < 1.8;
   if (starved)
-    sec.after.push_back("-j 2 had " + cores(cores2) + " cores on average, not 2: other processes shared the machine, so "
+    sec.after.push_back("-j 2 had " + cores(cores2) +
+                        " cores on average, not 2: other processes shared the machine, so "
                         "the wall ratio understates the speed-up (with Linux autogroup a busy other session takes half "
                         "the CPU whatever -j is). Re-measure on a quiet machine.");
-  report.summary.push_back({"5 study -j 2 vs -j 1", s.quick ? "4 tiny jobs" : "study_gbw_noise, 20 jobs",
-                            fmt_ratio(ratio) + " (wall; -j 2 had " + cores(cores2) + " cores busy); CPU-time view " +
-                                fmt_ratio(cpu_view),
-                            ">= 1.8x", ratio >= 1.8 ? "met" : "NOT met"});
+  report.summary.push_back(
+      {"5 study -j 2 vs -j 1", s.quick ? "4 tiny jobs" : "study_gbw_noise, 20 jobs",
+       fmt_ratio(ratio) + " (wall; -j 2 had " + cores(cores2) + " cores busy); CPU-time view " + fmt_ratio(cpu_view),
+       ">= 1.8x", ratio >= 1.8 ? "met" : "NOT met"});
   report.sections.push_back(std::move(sec));
 }
 

@@ -4,13 +4,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 #include "util/process.hpp"
@@ -76,8 +76,8 @@ inline CliResult run_cli(const std::string& args) {
 // Runs `memcosim args...` from the repository root (or cwd) without a shell (each
 // argument reaches the program exactly as given, quotes and ';' included),
 // killing it after timeout_s; exit_code is 128 + signal if it was killed.
-inline CliResult run_cli_argv(const std::vector<std::string>& args, double timeout_s = 120,
-                              bool* timed_out = nullptr, const fs::path& cwd = MEMCOSIM_SOURCE_DIR) {
+inline CliResult run_cli_argv(const std::vector<std::string>& args, double timeout_s = 120, bool* timed_out = nullptr,
+                              const fs::path& cwd = MEMCOSIM_SOURCE_DIR) {
   TempDir tmp("cliv");
   std::vector<std::string> argv = {MEMCOSIM_CLI};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -49,9 +49,9 @@ TEST_CASE("bench: every comparison runs in --quick mode and gives a sane table",
 
   const std::string md = test::read_text(dir / "bench.md");
   CHECK(md == test::read_text(dir / "stdout"));  // printed and written alike
-  for (const char* heading : {"## Summary", "## 1. In-process", "## 2. Framework overhead", "## 3. KLU vs Sparse",
-                              "## 4. Reference sampler vs NumPy", "## 5. Study throughput", "## 6. Resident memory",
-                              "## 7. Scaling"})
+  for (const char* heading :
+       {"## Summary", "## 1. In-process", "## 2. Framework overhead", "## 3. KLU vs Sparse",
+        "## 4. Reference sampler vs NumPy", "## 5. Study throughput", "## 6. Resident memory", "## 7. Scaling"})
     CHECK_THAT(md, Catch::Contains(heading));
   CHECK_THAT(md, Catch::Contains("| comparison | case | measured | goal | verdict |"));
 
@@ -144,7 +144,10 @@ TEST_CASE("bench: every comparison runs in --quick mode and gives a sane table",
     CHECK(pct > 0);
     CHECK(pct < 100);
   }
-  CHECK_THAT(md, Catch::Matches(R"([\s\S]*ideal: wall time of a run ~ width\^-?[0-9.]+, of a transient ~ width\^-?[0-9.]+, per time point ~ width\^-?[0-9.]+[\s\S]*)"));
+  CHECK_THAT(
+      md,
+      Catch::Matches(
+          R"([\s\S]*ideal: wall time of a run ~ width\^-?[0-9.]+, of a transient ~ width\^-?[0-9.]+, per time point ~ width\^-?[0-9.]+[\s\S]*)"));
 }
 
 #endif

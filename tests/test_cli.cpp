@@ -51,8 +51,8 @@ TEST_CASE("cli: a missing weight file is an input error at model.file", "[cli]")
 TEST_CASE("cli: train writes a weight file that sample can use", "[cli]") {
   TempDir dir("cli_train");
   const std::string model = (dir / "m.yaml").string();
-  const auto t = run_cli("train configs/ring.yaml -o " + model +
-                         " --set training.epochs=3 --set dataset.n=600 --log-every 1");
+  const auto t =
+      run_cli("train configs/ring.yaml -o " + model + " --set training.epochs=3 --set dataset.n=600 --log-every 1");
   INFO(t.out << t.err);
   REQUIRE(t.exit_code == 0);
   CHECK_THAT(t.out, Catch::Contains("epoch      3"));

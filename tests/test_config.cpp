@@ -58,18 +58,18 @@ TEST_CASE("parse_si reads SPICE suffixes and plain numbers", "[config]") {
     const char* text;
     double value;
   };
-  for (const Case c : {Case{"10k", 1e4}, {"1.5n", 1.5e-9}, {"100u", 1e-4}, {"1meg", 1e6}, {"1MEG", 1e6},
-                       {"2.5", 2.5}, {"-1e-3", -1e-3}, {".5", 0.5}, {"3f", 3e-15}, {"4p", 4e-12}, {"7m", 7e-3},
-                       {"2g", 2e9}, {"1t", 1e12}, {"10kOhm", 1e4}, {"1.5nF", 1.5e-9}, {"100uS", 1e-4},
-                       {"5ms", 5e-3}, {"10MegHz", 1e7}, {"2V", 2.0}, {"1e3", 1e3}, {"+4", 4.0},
-                       {"5\xC2\xB5s", 5e-6}}) {
+  for (const Case c :
+       {Case{"10k", 1e4}, {"1.5n", 1.5e-9}, {"100u", 1e-4},    {"1meg", 1e6},       {"1MEG", 1e6}, {"2.5", 2.5},
+        {"-1e-3", -1e-3}, {".5", 0.5},      {"3f", 3e-15},     {"4p", 4e-12},       {"7m", 7e-3},  {"2g", 2e9},
+        {"1t", 1e12},     {"10kOhm", 1e4},  {"1.5nF", 1.5e-9}, {"100uS", 1e-4},     {"5ms", 5e-3}, {"10MegHz", 1e7},
+        {"2V", 2.0},      {"1e3", 1e3},     {"+4", 4.0},       {"5\xC2\xB5s", 5e-6}}) {
     INFO(c.text);
     const auto p = parse_si(c.text);
     REQUIRE(p.ok);
     CHECK(p.value == Approx(c.value).epsilon(1e-15));
   }
-  for (const char* bad : {"", "abc", "10kk", "1.2.3", "nan", ".nan", "inf", "1e999", "10M", "1MOhm", "0x10",
-                          "1 k", "k", "-"}) {
+  for (const char* bad :
+       {"", "abc", "10kk", "1.2.3", "nan", ".nan", "inf", "1e999", "10M", "1MOhm", "0x10", "1 k", "k", "-"}) {
     INFO(bad);
     const auto p = parse_si(bad);
     CHECK_FALSE(p.ok);

@@ -77,11 +77,11 @@ TEST_CASE("long PWL sources continue over lines - expressions format negatives s
     p.v.push_back(-0.5 * i);
   }
   c.add(b, VoltageSource{"Vdac", "d", "0", {0.0, p}});
-  c.add(b, BehavioralCurrent{"Bcell", "a", "b", Expr::num(-2e-3) * Expr::call("sinh", {Expr::v("a", "b") / Expr::num(0.25)})});
+  c.add(b, BehavioralCurrent{"Bcell", "a", "b",
+                             Expr::num(-2e-3) * Expr::call("sinh", {Expr::v("a", "b") / Expr::num(0.25)})});
   const auto lines = spice::emit_lines(c);
   const std::vector<std::string> want = {"Vdac d 0 PWL(0 -0 1e-06 -0.5 2e-06 -1 3e-06 -1.5",
-                                         "+ 4e-06 -2 5e-06 -2.5 6e-06 -3 7e-06 -3.5",
-                                         "+ 8e-06 -4)",
+                                         "+ 4e-06 -2 5e-06 -2.5 6e-06 -3 7e-06 -3.5", "+ 8e-06 -4)",
                                          "Bcell a b I=(-0.002)*sinh(V(a,b)/(0.25))"};
   for (const auto& w : want) CHECK(std::find(lines.begin(), lines.end(), w) != lines.end());
 }

@@ -91,7 +91,8 @@ TEST_CASE("hardening: control commands are refused on every path into a user net
       CHECK_FALSE(hung);
       CHECK(r.exit_code == 2);
       CHECK_THAT(r.err, Catch::Contains(c.where));
-      CHECK_THAT(r.err, Catch::Contains(c.where.find("ng_script") != std::string::npos ? "not a netlist" : "sim --control"));
+      CHECK_THAT(r.err,
+                 Catch::Contains(c.where.find("ng_script") != std::string::npos ? "not a netlist" : "sim --control"));
     }
   }
   CHECK_FALSE(fs::exists(marker));
@@ -109,9 +110,11 @@ TEST_CASE("hardening: control commands are refused on every path into a user net
 
   // regress: a case whose netlist includes a control block fails that case
   // and runs nothing.
-  write(tmp / "cases/evil.yaml", "description: includes a control block\nnetlist: ../incl.cir\nanalysis: run\n"
-                                 "probes:\n  - {name: vout, vector: v(out), measure: wave, abs: 1e-3}\n");
-  const auto reg = run_cli_argv({"regress", (tmp / "cases").string(), "-o", (tmp / "regress-out").string(), "--update"}, 120);
+  write(tmp / "cases/evil.yaml",
+        "description: includes a control block\nnetlist: ../incl.cir\nanalysis: run\n"
+        "probes:\n  - {name: vout, vector: v(out), measure: wave, abs: 1e-3}\n");
+  const auto reg =
+      run_cli_argv({"regress", (tmp / "cases").string(), "-o", (tmp / "regress-out").string(), "--update"}, 120);
   INFO(reg.out << reg.err);
   CHECK(reg.exit_code != 0);
   CHECK_THAT(reg.out + reg.err, Catch::Contains("inc.cir:2:1: .control"));
@@ -120,7 +123,8 @@ TEST_CASE("hardening: control commands are refused on every path into a user net
 
 TEST_CASE("hardening: includes resolve against the including file's folder", "[harden]") {
   TempDir tmp("harden_inc");
-  write(tmp / "deck/main.cir", "rc with includes\nv1 in 0 dc 1\n.include parts/r.inc\n.lib lib/m.lib load\n.tran 1u 10u\n");
+  write(tmp / "deck/main.cir",
+        "rc with includes\nv1 in 0 dc 1\n.include parts/r.inc\n.lib lib/m.lib load\n.tran 1u 10u\n");
   write(tmp / "deck/parts/r.inc", "r1 in out 1k\n.include ../c.inc\n");
   write(tmp / "deck/c.inc", "c1 out 0 1n\n.end\nthis line is after .end and is ignored\n");
   write(tmp / "deck/lib/m.lib", ".lib other\nrx out 0 1\n.endl\n.lib load\nrl out 0 1meg\n.endl load\n");
@@ -145,9 +149,11 @@ TEST_CASE("hardening: includes resolve against the including file's folder", "[h
   write(tmp / "bad/nosec.cir", "t\n.lib ../deck/lib/m.lib fast\n");
   CHECK_THROWS_WITH(spice::read_deck(tmp / "bad/missing.cir"),
                     Catch::Contains("missing.cir:3:1: cannot open included file") && Catch::Contains("no such file"));
-  CHECK_THROWS_WITH(spice::read_deck(tmp / "bad/loop.cir"), Catch::Contains("loop2.inc:1:1") && Catch::Contains("includes itself"));
-  CHECK_THROWS_WITH(spice::read_deck(tmp / "bad/nosec.cir"),
-                    Catch::Contains("nosec.cir:2:1: .lib fast: no section 'fast'") && Catch::Contains("sections: other, load"));
+  CHECK_THROWS_WITH(spice::read_deck(tmp / "bad/loop.cir"),
+                    Catch::Contains("loop2.inc:1:1") && Catch::Contains("includes itself"));
+  CHECK_THROWS_WITH(
+      spice::read_deck(tmp / "bad/nosec.cir"),
+      Catch::Contains("nosec.cir:2:1: .lib fast: no section 'fast'") && Catch::Contains("sections: other, load"));
 }
 
 // ---------------------------------------------------------------------------
@@ -177,8 +183,10 @@ TEST_CASE("hardening: sizes have documented upper bounds, checked before allocat
     std::string expect;
   };
   const std::vector<Case> cases = {
-      {{"run", "configs/ring.yaml", "-n", "100000000000", "--reference-only", "-o", (tmp / "o1").string()}, "1 to 1000000"},
-      {{"sample", "configs/ring.yaml", "--engine", "reference", "-n", "1e12", "-o", (tmp / "o2").string()}, "1 to 10000000"},
+      {{"run", "configs/ring.yaml", "-n", "100000000000", "--reference-only", "-o", (tmp / "o1").string()},
+       "1 to 1000000"},
+      {{"sample", "configs/ring.yaml", "--engine", "reference", "-n", "1e12", "-o", (tmp / "o2").string()},
+       "1 to 10000000"},
       {{"check", "configs/ring.yaml", "--set", "simulation.n=5000000"}, "simulation.n: must be <= 1e+06"},
       {{"check", "configs/ring.yaml", "--set", "sampling.n=1e10"}, "sampling.n"},
       {{"check", "configs/ring.yaml", "--set", "model.hidden=[100000000,14]"}, "model.hidden[0]: must be <= 4096"},
@@ -205,14 +213,15 @@ TEST_CASE("hardening: sizes have documented upper bounds, checked before allocat
   // In a weight file: the architecture's widths and a layer's declared shape.
   const std::string weights = read_text(source_path("models/ring_score.yaml"));
   write(tmp / "wide.yaml", replace(weights, "hidden: [14, 14]", "hidden: [14, 1400000000]"));
-  CHECK_THROWS_WITH(nn::load_weights((tmp / "wide.yaml").string()),
-                    Catch::Contains("wide.yaml:6:") && Catch::Contains("architecture.hidden[1]") &&
-                        Catch::Contains("must be <= 4096"));
-  write(tmp / "shape.yaml", replace(replace(weights, "hidden: [14, 14]", "hidden: [14, 15]"), "shape: [14, 2]",
-                                    "shape: [3000000000, 2]"));
+  CHECK_THROWS_WITH(nn::load_weights((tmp / "wide.yaml").string()), Catch::Contains("wide.yaml:6:") &&
+                                                                        Catch::Contains("architecture.hidden[1]") &&
+                                                                        Catch::Contains("must be <= 4096"));
+  write(tmp / "shape.yaml",
+        replace(replace(weights, "hidden: [14, 14]", "hidden: [14, 15]"), "shape: [14, 2]", "shape: [3000000000, 2]"));
   CHECK_THROWS_AS(nn::load_weights((tmp / "shape.yaml").string()), InputError);
   write(tmp / "cfg_wide.yaml", "name: w\nmodel:\n  file: wide.yaml\n");
-  const auto rw = bounded({"run", (tmp / "cfg_wide.yaml").string(), "-n", "2", "--reference-only", "-o", (tmp / "o3").string()});
+  const auto rw =
+      bounded({"run", (tmp / "cfg_wide.yaml").string(), "-n", "2", "--reference-only", "-o", (tmp / "o3").string()});
   CHECK(rw.exit_code == 2);
   CHECK_THAT(rw.err, Catch::Contains("must be <= 4096"));
 }
@@ -223,7 +232,9 @@ TEST_CASE("hardening: every input file must be a readable regular file", "[harde
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);  // reading it would block forever
   fs::create_directories(tmp / "folder");
   const std::string too_long = "/tmp/" + std::string(5000, 'x') + ".yaml";
-  write(tmp / "binary.cir", std::string("\x7f" "ELF\x02\x01\x01\0\0\0garbage", 16));
+  write(tmp / "binary.cir", std::string("\x7f"
+                                        "ELF\x02\x01\x01\0\0\0garbage",
+                                        16));
   write(tmp / "text.db", "not a database\n");
 
   struct Case {
@@ -273,7 +284,8 @@ TEST_CASE("hardening: command-line numbers must be finite, folders non-empty", "
     const auto n = bounded({"run", "configs/ring.yaml", "-n", bad, "--reference-only", "-o", (tmp / "r").string()}, 30);
     CHECK(n.exit_code == 2);
   }
-  const auto nan_sweep = bounded({"sweep", "tests/data/study/tiny.yaml", "--timeout", "nan", "-o", (tmp / "w").string()}, 30);
+  const auto nan_sweep =
+      bounded({"sweep", "tests/data/study/tiny.yaml", "--timeout", "nan", "-o", (tmp / "w").string()}, 30);
   CHECK(nan_sweep.exit_code == 2);
   CHECK_FALSE(fs::exists(tmp / "s"));
   CHECK_FALSE(fs::exists(tmp / "w"));
@@ -309,7 +321,8 @@ TEST_CASE("hardening: one YAML document per file, no duplicate keys in weight fi
 TEST_CASE("hardening: small mistakes of the command line and study files", "[harden]") {
   TempDir tmp("harden_misc");
   // run -n 1 --reference-only: a result, not an internal error.
-  const auto one = bounded({"run", "configs/ring.yaml", "-n", "1", "--reference-only", "-o", (tmp / "one").string()}, 300);
+  const auto one =
+      bounded({"run", "configs/ring.yaml", "-n", "1", "--reference-only", "-o", (tmp / "one").string()}, 300);
   INFO(one.out << one.err);
   CHECK(one.exit_code == 0);
   CHECK_THAT(one.err, !Catch::Contains("internal error"));
@@ -352,7 +365,8 @@ TEST_CASE("hardening: a misbehaving simulation fails its trajectory, not the run
   CHECK_NOTHROW(analysis::compare_trajectory(std::vector<double>{0, 0.5, 1}, {{0, 1, 2}}, grid, ref));
   CHECK_THROWS_AS(analysis::compare_trajectory(std::vector<double>{0, 0.7, 0.2, 1}, {{0, 1, 2, 3}}, grid, ref),
                   SimulationError);
-  CHECK_THROWS_AS(analysis::compare_trajectory(std::vector<double>{0, NAN, 1}, {{0, 1, 2}}, grid, ref), SimulationError);
+  CHECK_THROWS_AS(analysis::compare_trajectory(std::vector<double>{0, NAN, 1}, {{0, 1, 2}}, grid, ref),
+                  SimulationError);
   CHECK_THROWS_AS(analysis::compare_trajectory(std::vector<double>{0, 0.5, 1}, {{0, INFINITY, 2}}, grid, ref),
                   SimulationError);
   CHECK_THROWS_AS(analysis::compare_trajectory(std::vector<double>{0, 0.5, 1}, {{0, 1}}, grid, ref), SimulationError);
@@ -363,8 +377,7 @@ TEST_CASE("hardening: a misbehaving simulation fails its trajectory, not the run
 
 TEST_CASE("hardening: simulator errors name the user's file and line, inside subcircuits too", "[harden]") {
   TempDir tmp("harden_lines");
-  write(tmp / "parts.inc",
-        "* parts\n.subckt stage a b\nr1 a m 1k\nq9 m b 0 nosuchmodel\n.ends\n");
+  write(tmp / "parts.inc", "* parts\n.subckt stage a b\nr1 a m 1k\nq9 m b 0 nosuchmodel\n.ends\n");
   write(tmp / "top.cir", "two stages\nv1 in 0 dc 1\n.include parts.inc\nx1 in out stage\nr2 out 0 1k\n.op\n");
   const auto r = bounded({"sim", (tmp / "top.cir").string(), "-o", (tmp / "o").string()});
   INFO(r.err);

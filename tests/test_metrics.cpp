@@ -60,8 +60,8 @@ MatrixXd ring_points(const std::vector<int>& per_sector, double r1, double r2) {
 TEST_CASE("histogram2d follows numpy's bin-edge convention", "[metrics]") {
   // 2 bins on [0, 2]: edges 0, 1, 2. An interior edge goes right; hi goes
   // into the last bin; beyond hi and NaN are outside.
-  const MatrixXd p = points({{0.0, 0.0}, {1.0, 0.5}, {2.0, 2.0}, {0.999, 1.0},
-                             {2.0000001, 0.0}, {std::nan(""), 0.0}, {-0.1, 1.0}});
+  const MatrixXd p =
+      points({{0.0, 0.0}, {1.0, 0.5}, {2.0, 2.0}, {0.999, 1.0}, {2.0000001, 0.0}, {std::nan(""), 0.0}, {-0.1, 1.0}});
   const analysis::Histogram2d h = analysis::histogram2d(p, 2, 0.0, 2.0);
   CHECK(h.inside == 4);
   CHECK(h.outside == 3);
@@ -325,10 +325,8 @@ TEST_CASE("Linear interpolation is exact on linear data, either time direction",
   CHECK(c[1] == 5.0);
   CHECK(c[2] == 5.5);
 
-  CHECK_THROWS_AS(analysis::interpolate_linear(t_inc, v_inc, std::vector<double>{1.1}),
-                  std::invalid_argument);
-  CHECK_THROWS_AS(analysis::interpolate_linear(std::vector<double>{0.0, 1.0, 0.5},
-                                               std::vector<double>{0, 0, 0},
+  CHECK_THROWS_AS(analysis::interpolate_linear(t_inc, v_inc, std::vector<double>{1.1}), std::invalid_argument);
+  CHECK_THROWS_AS(analysis::interpolate_linear(std::vector<double>{0.0, 1.0, 0.5}, std::vector<double>{0, 0, 0},
                                                std::vector<double>{0.2}),
                   std::invalid_argument);
 }

@@ -68,7 +68,8 @@ std::pair<double, double> gm_at(spice::NgspiceSession& session, const Transistor
   c.add(b, VoltageSource{"Vd", "d", "0", SourceValue{s * vds}});
   c.add(b, mosfet("M1", "d", "g", "0", "0", pmos ? "pch" : "nch", w, l, t.config.diffusion));
   const double step = 1e-3;
-  const auto r = simulate(session, c, std::string("dc vg 0 ") + (pmos ? "-1.2 -" : "1.2 ") + spice_number(step), {"i(vd)"});
+  const auto r =
+      simulate(session, c, std::string("dc vg 0 ") + (pmos ? "-1.2 -" : "1.2 ") + spice_number(step), {"i(vd)"});
   const auto& id = r.plot.at("i(vd)").re;  // into Vd's + node: -Id (NMOS), +|Id| (PMOS)
   for (std::size_t k = 1; k + 1 < id.size(); ++k) {
     const double i0 = std::abs(id[k]), i1 = std::abs(id[k + 1]);
@@ -187,7 +188,8 @@ TEST_CASE("mismatch: Monte Carlo offset of the op-amp (200 draws) within 20 % of
   const double gm3 = gm_at(session, *nominal, true, o.w_load, o.l_load, 0.6, id).second;
   const double a_in = o.w_in * o.l_in, a_load = o.w_load * o.l_load;
   const double var_vt = 2 * mm.avt_n * mm.avt_n / a_in + std::pow(gm3 / gm1, 2) * 2 * mm.avt_p * mm.avt_p / a_load;
-  const double var_beta = std::pow(id / gm1, 2) * (2 * mm.abeta_n * mm.abeta_n / a_in + 2 * mm.abeta_p * mm.abeta_p / a_load);
+  const double var_beta =
+      std::pow(id / gm1, 2) * (2 * mm.abeta_n * mm.abeta_n / a_in + 2 * mm.abeta_p * mm.abeta_p / a_load);
   const double sigma_analytic = std::sqrt(var_vt + var_beta);
   INFO("gm1 " << gm1 << " S, gm3 " << gm3 << " S, Id " << id << " A, analytic sigma " << sigma_analytic << " V");
 

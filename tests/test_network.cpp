@@ -97,7 +97,8 @@ TEST_CASE("network path: a plain feed-forward network on crossbars equals its Ei
   }
 }
 
-TEST_CASE("twin circuit: the ideal-level loop follows Boost.Odeint on the same held drive within 1e-3", "[network][twin]") {
+TEST_CASE("twin circuit: the ideal-level loop follows Boost.Odeint on the same held drive within 1e-3",
+          "[network][twin]") {
   // dx/dt = f(x, u) for a random 2-state, 1-drive network with a leak, so
   // that the state stays bounded: hidden units 2d and 2d+1 of both layers
   // carry relu(x_d) and relu(-x_d), and the output adds
@@ -161,7 +162,8 @@ TEST_CASE("twin circuit: the ideal-level loop follows Boost.Odeint on the same h
   ode.dt_initial = 1e-4;
   Eigen::MatrixXd x = x0;
   std::vector<Eigen::MatrixXd> observed;
-  const auto st = reference::solve_piecewise_ode(rhs, drive.t, x, ode, std::span<const double>(grid.data() + 1, grid.size() - 1), &observed);
+  const auto st = reference::solve_piecewise_ode(rhs, drive.t, x, ode,
+                                                 std::span<const double>(grid.data() + 1, grid.size() - 1), &observed);
   REQUIRE(st.ok);
   Eigen::MatrixXd ref(dim, static_cast<Eigen::Index>(grid.size()));
   ref.col(0) = x0;
@@ -176,7 +178,8 @@ TEST_CASE("twin circuit: the ideal-level loop follows Boost.Odeint on the same h
     xs.push_back(std::move(v));
   }
   const auto err = analysis::compare_trajectory(time, xs, grid, ref);
-  INFO("max error " << err.max_error << ", final " << err.final_error << "; x(T) = " << ref.col(ref.cols() - 1).transpose());
+  INFO("max error " << err.max_error << ", final " << err.final_error
+                    << "; x(T) = " << ref.col(ref.cols() - 1).transpose());
   CHECK(err.max_error < 1e-3);
   // The drive moved the state: the check is not passed by a state at rest.
   CHECK((ref.col(ref.cols() - 1) - x0).norm() > 0.1);

@@ -62,9 +62,12 @@ std::vector<std::string> csv_header(const fs::path& file) {
   std::string cell;
   bool quoted = false;
   for (char c : line) {
-    if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) cells.push_back(std::exchange(cell, {}));
-    else cell += c;
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      cells.push_back(std::exchange(cell, {}));
+    else
+      cell += c;
   }
   cells.push_back(cell);
   return cells;

@@ -71,8 +71,7 @@ RefPass ref_forward(const ScoreNet& net, const VectorXd& x, double t, int c) {
       double acc = d.b[i];
       for (Eigen::Index j = 0; j < d.W.cols(); ++j) acc += d.W(i, j) * a[j];
       // Unit i < h/2 gets sin(2 pi w_i t), unit i >= h/2 gets cos(2 pi w_{i-h/2} t).
-      acc += i < h / 2 ? std::sin(2 * std::numbers::pi * w[i] * t)
-                       : std::cos(2 * std::numbers::pi * w[i - h / 2] * t);
+      acc += i < h / 2 ? std::sin(2 * std::numbers::pi * w[i] * t) : std::cos(2 * std::numbers::pi * w[i - h / 2] * t);
       if (!k.empty()) acc += k[i];
       pre[i] = acc;
       out[i] = acc > 0 ? acc : 0.0;
@@ -95,7 +94,6 @@ ScoreNet with_params(const ScoreNet& net, const VectorXd& theta) {
   copy.set_params(theta);
   return copy;
 }
-
 
 bool bitwise_equal(const VectorXd& a, const VectorXd& b) {
   return a.size() == b.size() &&
@@ -356,8 +354,7 @@ TEST_CASE("nn: architecture and argument validation", "[nn]") {
   CHECK(net.num_params() == 282);
   CHECK_THROWS_AS(net.set_params(VectorXd::Zero(281)), std::invalid_argument);
   MatrixXd out(2, 3);
-  CHECK_THROWS_AS(net.forward(MatrixXd::Zero(2, 3), VectorXd::Zero(12), nullptr, out),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(net.forward(MatrixXd::Zero(2, 3), VectorXd::Zero(12), nullptr, out), std::invalid_argument);
   CHECK_THROWS_AS(ConditionalScore(net, 0), std::invalid_argument);
 
   TrainOptions bad;
@@ -463,9 +460,7 @@ std::string edit_line(int line, const char* text) {
   return out;
 }
 
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 std::vector<Diagnostic> load_errors(const std::string& path) {
   try {
@@ -478,8 +473,8 @@ std::vector<Diagnostic> load_errors(const std::string& path) {
 
 // Requires a diagnostic for key_path at path:line (and column if > 0) whose
 // message contains `words`.
-void require_diagnostic(const std::string& path, const std::string& text, const std::string& key_path,
-                        int line, int column, const std::string& words) {
+void require_diagnostic(const std::string& path, const std::string& text, const std::string& key_path, int line,
+                        int column, const std::string& words) {
   write_file(path, text);
   std::string what;
   try {
@@ -582,8 +577,7 @@ TEST_CASE("nn: malformed weight files give located diagnostics", "[nn]") {
                        "must be a finite number (got .nan)");
   }
   SECTION("infinity") {
-    require_diagnostic(path, edit_line(34, "    bias: [0.4, -.inf]"), "layers[2].bias[1]", 34, 17,
-                       "finite");
+    require_diagnostic(path, edit_line(34, "    bias: [0.4, -.inf]"), "layers[2].bias[1]", 34, 17, "finite");
   }
   SECTION("non-numeric value") {
     require_diagnostic(path, edit_line(12, "  beta_min: abc"), "schedule.beta_min", 12, 13,
@@ -591,8 +585,7 @@ TEST_CASE("nn: malformed weight files give located diagnostics", "[nn]") {
   }
   SECTION("missing key") {
     // Without the output bias, reported at the output layer's mapping.
-    require_diagnostic(path, edit_line(34, nullptr), "layers[2].bias", 29, 5,
-                       "missing required key 'bias'");
+    require_diagnostic(path, edit_line(34, nullptr), "layers[2].bias", 29, 5, "missing required key 'bias'");
   }
   SECTION("misspelt key") {
     const std::string text = edit_line(34, "    bais: [0.4, 0.5]");
@@ -622,8 +615,7 @@ TEST_CASE("nn: malformed weight files give located diagnostics", "[nn]") {
     CHECK_THAT(diags[0].message, Catch::Contains("cannot open"));
   }
   SECTION("odd hidden width") {
-    require_diagnostic(path, edit_line(5, "  hidden: [3, 2]"), "architecture.hidden[0]", 5, 12,
-                       "must be even");
+    require_diagnostic(path, edit_line(5, "  hidden: [3, 2]"), "architecture.hidden[0]", 5, 12, "must be even");
   }
   SECTION("hidden widths inconsistent with the layers") {
     // hidden2 becomes 4 wide: its shape, the output's fan-in and the
@@ -746,8 +738,7 @@ TEST_CASE("nn: ring samples have the published radius and uniform angle", "[nn]"
   CHECK(sample_ring(0.7, 0.04, 10, again) == x.leftCols(10));
 }
 
-TEST_CASE("nn: the published training run yields a ring under the probability-flow ODE",
-          "[nn][slow]") {
+TEST_CASE("nn: the published training run yields a ring under the probability-flow ODE", "[nn][slow]") {
   // The full published configuration: 10,000 ring points, 10,000 epochs of
   // batches of 512, all TrainOptions defaults (about a minute single-threaded).
   Rng data_rng(derive_seed(1, "data"));

@@ -73,7 +73,8 @@ TEST_CASE("programming: absolute and relative errors add in variance, truncation
   auto draw = [&](const config::CrossbarConfig& c) {
     Rng rng(5);
     std::vector<double> g;
-    for (int k = 0; k < n; ++k) g.push_back(program_conductance(target, c, rng, seeds, 1, static_cast<std::uint64_t>(k)));
+    for (int k = 0; k < n; ++k)
+      g.push_back(program_conductance(target, c, rng, seeds, 1, static_cast<std::uint64_t>(k)));
     return g;
   };
   // sigma(G)^2 = (rel G)^2 + abs^2; 3% band on the sample standard deviation
@@ -136,8 +137,8 @@ TEST_CASE("programming: stuck cells at g_min and g_max in the configured fractio
 
 TEST_CASE("read noise: white, thermal and telegraph parts follow their laws", "[nonideal]") {
   config::ReadNoiseConfig cfg;
-  cfg.white = 3e-5;            // 1/sqrt(Hz)
-  cfg.temperature = 300;       // K
+  cfg.white = 3e-5;       // 1/sqrt(Hz)
+  cfg.temperature = 300;  // K
   cfg.rtn_fraction = 0.3;
   cfg.rtn_amplitude = 0.05;
   cfg.rtn_tau_empty = 20e-6;
@@ -232,8 +233,7 @@ TEST_CASE("read noise: the 1/f part has PSD flicker / f between its corners", "[
     const double mean = moments(v).mean;
     for (std::size_t b = 0; b < bins.size(); ++b) {
       std::complex<double> acc = 0;
-      for (std::size_t k = 0; k < n; ++k)
-        acc += w[k] * (v[k] - mean) * twiddle[bins[b] * k % n];
+      for (std::size_t k = 0; k < n; ++k) acc += w[k] * (v[k] - mean) * twiddle[bins[b] * k % n];
       psd[b] += 2.0 * h * std::norm(acc) / wsum / cells;
     }
   }
@@ -382,7 +382,8 @@ TEST_CASE("forced ODE: exact for a linear drift with piecewise-constant forcing"
   REQUIRE(st.ok);
   CHECK((x - exact).cwiseAbs().maxCoeff() < 1e-8);
   REQUIRE(obs.size() == 3);
-  for (int j = 0; j < 3; ++j) CHECK((obs[static_cast<std::size_t>(j)] - exact_obs[static_cast<std::size_t>(j)]).cwiseAbs().maxCoeff() < 1e-8);
+  for (int j = 0; j < 3; ++j)
+    CHECK((obs[static_cast<std::size_t>(j)] - exact_obs[static_cast<std::size_t>(j)]).cwiseAbs().maxCoeff() < 1e-8);
   CHECK_THROWS_AS(reference::solve_forced_ode(rhs, {0.0, 0.0}, slope, x, o), std::invalid_argument);
 }
 
@@ -426,11 +427,12 @@ TEST_CASE("settled circuit: every TIA output equals ngspice's operating point of
       const auto n = sc.preactivation_nodes.size();
       double network_gap = 0;
       for (int d = 0; d < 2; ++d)
-        network_gap = std::max(network_gap, std::abs(res.plot.at(sc.preactivation_nodes[n - 2 + static_cast<std::size_t>(d)]).re.at(0) +
-                                                     sc.k_score * net_out(d, 0)));
-      INFO(level << " x0 = (" << x0(0, s) << ", " << x0(1, s) << "): worst |settled - ngspice| " << worst
-                 << " V over " << n << " TIA outputs up to " << scale << " V; intended network vs ngspice at the score: "
-                 << network_gap << " V");
+        network_gap = std::max(
+            network_gap, std::abs(res.plot.at(sc.preactivation_nodes[n - 2 + static_cast<std::size_t>(d)]).re.at(0) +
+                                  sc.k_score * net_out(d, 0)));
+      INFO(level << " x0 = (" << x0(0, s) << ", " << x0(1, s) << "): worst |settled - ngspice| " << worst << " V over "
+                 << n << " TIA outputs up to " << scale
+                 << " V; intended network vs ngspice at the score: " << network_gap << " V");
       CHECK(worst < 1e-8);
       CHECK(network_gap > 1000 * worst);
     }

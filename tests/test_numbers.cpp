@@ -2,8 +2,8 @@
 // written out by hand (printf semantics: %.15g, %.10g, %.17e, %g, %.4g,
 // %.3f; shortest round trip for the exact ones), and each format is also
 // compared with glibc's printf (what most of the former per-module helpers
-// called) over 600000 doubles, random bit patterns and everyday values. The exact formats (weight files, CSV data, config
-// values, rawfiles) must read back bit for bit through std::strtod.
+// called) over 600000 doubles, random bit patterns and everyday values. The exact formats (weight files, CSV data,
+// config values, rawfiles) must read back bit for bit through std::strtod.
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -41,8 +41,24 @@ std::string printf_text(const char* format, double x) {
 // Reproducible doubles spread over every exponent: random bit patterns
 // (NaNs skipped, infinities kept), plus values of everyday size.
 std::vector<double> sample_doubles() {
-  std::vector<double> v = {0.0, -0.0, 0.1, 0.1 + 0.2, 1.0 / 3.0, -2.5e-9, 1e-300, kDenormMin, kMax, -kMax,
-                           std::numeric_limits<double>::min(), 1e15, 1e16, 1e21, 1e22, 123456789.0, kInf, -kInf};
+  std::vector<double> v = {0.0,
+                           -0.0,
+                           0.1,
+                           0.1 + 0.2,
+                           1.0 / 3.0,
+                           -2.5e-9,
+                           1e-300,
+                           kDenormMin,
+                           kMax,
+                           -kMax,
+                           std::numeric_limits<double>::min(),
+                           1e15,
+                           1e16,
+                           1e21,
+                           1e22,
+                           123456789.0,
+                           kInf,
+                           -kInf};
   std::mt19937_64 bits(20261203);
   std::mt19937_64 everyday(7);
   std::uniform_real_distribution<double> mantissa(-10.0, 10.0);
@@ -213,7 +229,8 @@ TEST_CASE("numbers: the exact formats read back through strtod bit for bit", "[u
   for (double x : values) {
     for (const std::string& s : {exact_number(x), csv_number(x), raw_number(x)}) {
       const double back = std::strtod(s.c_str(), nullptr);
-      if (!same_double(back, x) && ++failures <= 5) FAIL_CHECK(s << " does not read back as " << printf_text("%.17g", x));
+      if (!same_double(back, x) && ++failures <= 5)
+        FAIL_CHECK(s << " does not read back as " << printf_text("%.17g", x));
     }
   }
   CHECK(failures == 0);

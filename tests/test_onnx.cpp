@@ -77,12 +77,14 @@ bool have_onnx() {
 
 }  // namespace
 
-TEST_CASE("onnx: the exported ring network equals torch's forward pass to 1e-6 (Gemm opset 14 and 11, MatMul + Add opset 17)") {
+TEST_CASE(
+    "onnx: the exported ring network equals torch's forward pass to 1e-6 (Gemm opset 14 and 11, MatMul + Add opset "
+    "17)") {
   if (!have_onnx()) return;
-  for (const auto& [model, reference] :
-       std::vector<std::pair<std::string, std::string>>{{"ring_score.onnx", "ring_score.reference.csv"},
-                                                        {"ring_score_opset11.onnx", "ring_score.reference.csv"},
-                                                        {"ring_score_matmul.onnx", "ring_score_matmul.reference.csv"}}) {
+  for (const auto& [model, reference] : std::vector<std::pair<std::string, std::string>>{
+           {"ring_score.onnx", "ring_score.reference.csv"},
+           {"ring_score_opset11.onnx", "ring_score.reference.csv"},
+           {"ring_score_matmul.onnx", "ring_score_matmul.reference.csv"}}) {
     INFO(model);
     const nn::OnnxImport imp = nn::import_onnx(fixture(model), nn::ImportTask::diffusion, sde::VpSchedule{});
     REQUIRE(imp.score);
@@ -110,7 +112,8 @@ TEST_CASE("onnx: the exported ring network equals torch's forward pass to 1e-6 (
 
 TEST_CASE("onnx: the conditional letters network (class embedding through GELU) equals torch's forward pass") {
   if (!have_onnx()) return;
-  const nn::OnnxImport imp = nn::import_onnx(fixture("letters_score.onnx"), nn::ImportTask::diffusion, sde::VpSchedule{});
+  const nn::OnnxImport imp =
+      nn::import_onnx(fixture("letters_score.onnx"), nn::ImportTask::diffusion, sde::VpSchedule{});
   REQUIRE(imp.score);
   const nn::ScoreNet& net = imp.score->net;
   CHECK(net.arch().num_classes == 3);
@@ -188,13 +191,14 @@ TEST_CASE("onnx: memcosim import writes the weight file run reads, and prints wh
   CHECK_THAT(r.out, Catch::Contains("7 frequencies"));
   CHECK_THAT(r.out, Catch::Contains("read as 2 pi"));
   const nn::LoadedModel written = nn::load_weights(out);
-  const nn::OnnxImport direct = nn::import_onnx(fixture("ring_score.onnx"), nn::ImportTask::diffusion, sde::VpSchedule{});
+  const nn::OnnxImport direct =
+      nn::import_onnx(fixture("ring_score.onnx"), nn::ImportTask::diffusion, sde::VpSchedule{});
   CHECK(written.net.params() == direct.score->net.params());
   CHECK(written.net.frequencies() == direct.score->net.frequencies());
   check_score_against_torch(written.net, fixture("ring_score.reference.csv"));
 
-  const auto twin = test::run_cli_argv({"import", fixture("twin_mlp.onnx"), "-o", (tmp / "mlp.yaml").string(),
-                                        "--task", "neural_ode"});
+  const auto twin = test::run_cli_argv(
+      {"import", fixture("twin_mlp.onnx"), "-o", (tmp / "mlp.yaml").string(), "--task", "neural_ode"});
   INFO(twin.out << twin.err);
   CHECK(twin.exit_code == 0);
   CHECK_THAT(twin.out, Catch::Contains("(memcosim-mlp)"));
@@ -211,12 +215,14 @@ TEST_CASE("onnx: model.file may name an .onnx file directly") {
   CHECK(m.schedule.beta_max == cfg.schedule.beta_max);
   CHECK_NOTHROW(flow::load_task(cfg, warn));
   // The netlist command builds the circuit from it.
-  const auto r = test::run_cli_argv({"netlist", "configs/ring.yaml", "--set", "model.file=../tests/data/onnx/ring_score.onnx"});
+  const auto r =
+      test::run_cli_argv({"netlist", "configs/ring.yaml", "--set", "model.file=../tests/data/onnx/ring_score.onnx"});
   INFO(r.err);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("hidden"));
   // A broken one is reported at model.file and at the ONNX file.
-  const auto bad = test::run_cli_argv({"netlist", "configs/ring.yaml", "--set", "model.file=../tests/data/onnx/bad_tanh.onnx"});
+  const auto bad =
+      test::run_cli_argv({"netlist", "configs/ring.yaml", "--set", "model.file=../tests/data/onnx/bad_tanh.onnx"});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("model.file"));
   CHECK_THAT(bad.err, Catch::Contains("bad_tanh.onnx: node '/Tanh' (Tanh"));
@@ -230,9 +236,11 @@ TEST_CASE("onnx: unsupported or malformed models are refused with exit 2, naming
   };
   const std::vector<Case> cases = {
       {"bad_tanh.onnx", {"node '/Tanh' (Tanh, inputs: /Add_output_0)", "rectifiers only"}},
-      {"bad_conv.onnx", {"node '/conv/Conv' (Conv, inputs: /Unsqueeze_output_0, conv.weight, conv.bias)", "convolution"}},
+      {"bad_conv.onnx",
+       {"node '/conv/Conv' (Conv, inputs: /Unsqueeze_output_0, conv.weight, conv.bias)", "convolution"}},
       {"bad_dynamic_shape.onnx", {"graph input 'x' has a dynamic size 'features' in dimension 1"}},
-      {"bad_nan_weights.onnx", {"node '/l2/Gemm' (Gemm, inputs: /Relu_output_0, l2.weight, l2.bias)", "holds nan at flat index 47"}},
+      {"bad_nan_weights.onnx",
+       {"node '/l2/Gemm' (Gemm, inputs: /Relu_output_0, l2.weight, l2.bias)", "holds nan at flat index 47"}},
       {"bad_truncated.onnx", {"not a readable ONNX model"}},
       {"bad_projected_embedding.onnx", {"node '/proj/Gemm' (Gemm", "a learned projection"}},
       {"bad_int_weights.onnx", {"node '/l1/Gemm' (Gemm", "has data type INT32: weights must be FLOAT or DOUBLE"}},
@@ -288,9 +296,14 @@ TEST_CASE("onnx: hand-built graphs: the embedding layout, skip connections and o
     t.ints = v;
     return t;
   };
-  g.initializers = {tensor("W", {2, 2}, {1, 2, 3, 4}), tensor("b", {2}, {0.5, -0.5}), tensor("w", {1, 1}, {0.25}),
-                    tensor("twopi", {}, {6.283185307179586}), tensor("V", {2, 2}, {1, -1, 2, 0.5}),
-                    tensor("c", {2}, {0.1, 0.2}), tensor("gain", {}, {3.0}), ints("axes", {1})};
+  g.initializers = {tensor("W", {2, 2}, {1, 2, 3, 4}),
+                    tensor("b", {2}, {0.5, -0.5}),
+                    tensor("w", {1, 1}, {0.25}),
+                    tensor("twopi", {}, {6.283185307179586}),
+                    tensor("V", {2, 2}, {1, -1, 2, 0.5}),
+                    tensor("c", {2}, {0.1, 0.2}),
+                    tensor("gain", {}, {3.0}),
+                    ints("axes", {1})};
   auto node = [](const std::string& name, const std::string& op, std::vector<std::string> in, std::string out) {
     nn::onnx::Node n;
     n.name = name;
@@ -311,10 +324,18 @@ TEST_CASE("onnx: hand-built graphs: the embedding layout, skip connections and o
   transB.kind = nn::onnx::Attribute::Kind::integer;
   transB.i = 1;
   gemm.attributes = {transB};
-  g.nodes = {node("u", "Unsqueeze", {"t", "axes"}, "tu"), node("m1", "Mul", {"tu", "w"}, "p1"),
-             node("m2", "Mul", {"p1", "twopi"}, "p"), node("sin", "Sin", {"p"}, "s"), node("cos", "Cos", {"p"}, "co"),
-             concat, gemm, node("a", "Add", {"z", "e"}, "pre"), node("r", "Relu", {"pre"}, "h"),
-             node("mm", "MatMul", {"h", "V"}, "o"), node("ab", "Add", {"o", "c"}, "oc"), node("mg", "Mul", {"oc", "gain"}, "y")};
+  g.nodes = {node("u", "Unsqueeze", {"t", "axes"}, "tu"),
+             node("m1", "Mul", {"tu", "w"}, "p1"),
+             node("m2", "Mul", {"p1", "twopi"}, "p"),
+             node("sin", "Sin", {"p"}, "s"),
+             node("cos", "Cos", {"p"}, "co"),
+             concat,
+             gemm,
+             node("a", "Add", {"z", "e"}, "pre"),
+             node("r", "Relu", {"pre"}, "h"),
+             node("mm", "MatMul", {"h", "V"}, "o"),
+             node("ab", "Add", {"o", "c"}, "oc"),
+             node("mg", "Mul", {"oc", "gain"}, "y")};
 
   const nn::OnnxImport imp = nn::import_graph(g, nn::ImportTask::diffusion, sde::VpSchedule{});
   REQUIRE(imp.score);
@@ -355,8 +376,9 @@ TEST_CASE("onnx: hand-built graphs: the embedding layout, skip connections and o
   }
   SECTION("a weight of the wrong shape") {
     g.initializers[0] = tensor("W", {2, 3}, {1, 2, 3, 4, 5, 6});
-    CHECK_THROWS_WITH(nn::import_graph(g, nn::ImportTask::diffusion, sde::VpSchedule{}),
-                      Catch::Contains("node 'g1' (Gemm, inputs: x, W, b): the weight has 3 inputs, the signal 2 features"));
+    CHECK_THROWS_WITH(
+        nn::import_graph(g, nn::ImportTask::diffusion, sde::VpSchedule{}),
+        Catch::Contains("node 'g1' (Gemm, inputs: x, W, b): the weight has 3 inputs, the signal 2 features"));
   }
   SECTION("an infinite bias") {
     g.initializers[1] = tensor("b", {2}, {0.5, INFINITY});
@@ -368,7 +390,8 @@ TEST_CASE("onnx: hand-built graphs: the embedding layout, skip connections and o
 TEST_CASE("onnx: scripts/make-onnx-fixtures.py regenerates the committed fixtures", "[slow]") {
   if (!have_onnx()) return;
   if (std::system("/usr/bin/python3 -c 'import torch, onnx, yaml' > /dev/null 2>&1") != 0) {
-    WARN("python3-torch, python3-onnx or python3-yaml not installed for /usr/bin/python3: fixture regeneration skipped");
+    WARN(
+        "python3-torch, python3-onnx or python3-yaml not installed for /usr/bin/python3: fixture regeneration skipped");
     return;
   }
   test::TempDir tmp("onnx_fixtures");
@@ -377,9 +400,8 @@ TEST_CASE("onnx: scripts/make-onnx-fixtures.py regenerates the committed fixture
   o.stdout_file = tmp / "log";
   o.stderr_file = tmp / "log.err";
   o.timeout_s = 600;
-  const ProgramResult r = run_program({"/usr/bin/python3", test::source_path("scripts/make-onnx-fixtures.py").string(),
-                                       (tmp / "fx").string()},
-                                      o);
+  const ProgramResult r = run_program(
+      {"/usr/bin/python3", test::source_path("scripts/make-onnx-fixtures.py").string(), (tmp / "fx").string()}, o);
   INFO(test::read_text(tmp / "log.err"));
   REQUIRE(r.exit_code == 0);
   for (const std::string ref : {"ring_score.reference.csv", "ring_score_matmul.reference.csv", "twin_mlp.reference.csv",
@@ -390,10 +412,12 @@ TEST_CASE("onnx: scripts/make-onnx-fixtures.py regenerates the committed fixture
     REQUIRE(a.size() == b.size());
     for (std::size_t i = 0; i < a.size(); ++i) {
       REQUIRE(a[i].size() == b[i].size());
-      for (std::size_t j = 0; j < a[i].size(); ++j) CHECK(std::abs(a[i][j] - b[i][j]) <= 1e-12 * std::abs(b[i][j]) + 1e-15);
+      for (std::size_t j = 0; j < a[i].size(); ++j)
+        CHECK(std::abs(a[i][j] - b[i][j]) <= 1e-12 * std::abs(b[i][j]) + 1e-15);
     }
   }
-  for (const std::string model : {"ring_score.onnx", "ring_score_opset11.onnx", "ring_score_matmul.onnx", "letters_score.onnx"}) {
+  for (const std::string model :
+       {"ring_score.onnx", "ring_score_opset11.onnx", "ring_score_matmul.onnx", "letters_score.onnx"}) {
     INFO(model);
     const auto a = nn::import_onnx((tmp / "fx" / model).string(), nn::ImportTask::diffusion, sde::VpSchedule{});
     const auto b = nn::import_onnx(fixture(model), nn::ImportTask::diffusion, sde::VpSchedule{});
@@ -455,8 +479,12 @@ TEST_CASE("onnx: a twin network with state and drive inputs concatenated in the 
   axis.kind = nn::onnx::Attribute::Kind::integer;
   axis.i = 1;
   cat.attributes = {axis};
-  g.nodes = {cat, node("mm", "MatMul", {"su", "W"}, "z"), node("ab", "Add", {"z", "b"}, "pre"),
-             node("r", "Relu", {"pre"}, "h"), node("mm2", "MatMul", {"h", "V"}, "o"), node("ac", "Add", {"o", "c"}, "y")};
+  g.nodes = {cat,
+             node("mm", "MatMul", {"su", "W"}, "z"),
+             node("ab", "Add", {"z", "b"}, "pre"),
+             node("r", "Relu", {"pre"}, "h"),
+             node("mm2", "MatMul", {"h", "V"}, "o"),
+             node("ac", "Add", {"o", "c"}, "y")};
   const nn::OnnxImport imp = nn::import_graph(g, nn::ImportTask::neural_ode, sde::VpSchedule{});
   REQUIRE(imp.mlp);
   CHECK(imp.mlp->net.input_dim() == 3);

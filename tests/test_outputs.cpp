@@ -93,9 +93,8 @@ TEST_CASE("outputs: sweep picture labels with _ ^ { } print as written (SVG rend
   // Every label is one text run: an enhanced-mode character that was not
   // escaped would split it into sub/superscript spans; one escaped for the
   // wrong mode would print its backslash.
-  for (const std::string label :
-       {"study_a^b{c}", "error_vs_reference.final.median", "kl_ratio_circuit_over_software", "corner_name",
-        "circuit.opamp.gbw_x", "tt_27", "ss_m40"})
+  for (const std::string label : {"study_a^b{c}", "error_vs_reference.final.median", "kl_ratio_circuit_over_software",
+                                  "corner_name", "circuit.opamp.gbw_x", "tt_27", "ss_m40"})
     CHECK_THAT(svg, Catch::Contains(">" + label + "<"));
   CHECK(svg.find('\\') == std::string::npos);
 }

@@ -76,9 +76,11 @@ TEST_CASE("prime data: the IDX reader reads a hand-made gzip file and names the 
   const std::string magic = input_error([] { (void)read_idx_images(data_path("prime/tiny-labels.idx1.gz")); });
   CHECK_THAT(magic, Catch::Contains("tiny-labels.idx1.gz") && Catch::Contains("bad magic number 0x00000801") &&
                         Catch::Contains("label file"));
-  const std::string dims = input_error([] { (void)read_idx_images(data_path("prime/tiny-images.idx3.gz"), {}, "", 28, 28); });
+  const std::string dims =
+      input_error([] { (void)read_idx_images(data_path("prime/tiny-images.idx3.gz"), {}, "", 28, 28); });
   CHECK_THAT(dims, Catch::Contains("tiny-images.idx3.gz") && Catch::Contains("images are 4 x 2, expected 28 x 28"));
-  CHECK_THAT(input_error([] { (void)read_idx_images("/nonexistent/images.gz"); }), Catch::Contains("/nonexistent/images.gz"));
+  CHECK_THAT(input_error([] { (void)read_idx_images("/nonexistent/images.gz"); }),
+             Catch::Contains("/nonexistent/images.gz"));
   TempDir dir("prime_idx");
   // An uncompressed file with a label above 9.
   write_bytes(dir / "labels.idx1", {0, 0, 8, 1, 0, 0, 0, 2, 3, 12});
@@ -121,10 +123,10 @@ TEST_CASE("prime training: top-k masks keep the largest |score|, and mask traini
   expect << 0, 1, 1, 0, 1, 0;
   CHECK(top_k_mask(s, 0.5) == expect);
 
-  config::Config cfg = config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
-                                           {"prime.data.train_limit=300", "prime.data.test_limit=100",
-                                            "prime.network.hidden=16", "prime.data.steps=6", "prime.train.epochs=2",
-                                            "prime.train.batch_size=50"});
+  config::Config cfg =
+      config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                          {"prime.data.train_limit=300", "prime.data.test_limit=100", "prime.network.hidden=16",
+                           "prime.data.steps=6", "prime.train.epochs=2", "prime.train.batch_size=50"});
   const Dataset train_set = load_split(cfg, true);
   REQUIRE(train_set.pixels.rows() == 196);
   REQUIRE(train_set.pixels.cols() == 300);
@@ -211,7 +213,8 @@ TEST_CASE("prime circuit: the crossbar's DC column currents equal the masked mat
   circuit::add_crossbar(c, 0, m, rows, names, false, cfg.circuit, env);
   auto& cols = c.block("virtual grounds");
   for (int j = 0; j < 4; ++j)
-    circuit::voltage(c, cols, "col" + std::to_string(j), "l1_c" + std::to_string(j), circuit::SourceValue{0.0, std::nullopt});
+    circuit::voltage(c, cols, "col" + std::to_string(j), "l1_c" + std::to_string(j),
+                     circuit::SourceValue{0.0, std::nullopt});
   spice::NgspiceSession session;
   session.load(spice::emit(c));
   session.run(30, "op");
@@ -260,7 +263,8 @@ TEST_CASE("prime circuit: early stop halts the transient at the step the softwar
   Eigen::VectorXf p = Eigen::VectorXf::LinSpaced(12, 0.2f, 0.9f);
   const Eigen::MatrixXf spikes = encode(p, config::SpikeCoding::rate, 12, 4, 0);
   const ImageResult sw = run_image(net, spikes, cfg.prime.early_stop);
-  INFO("software stops after " << sw.steps << " steps; confidences " << Eigen::Map<const Eigen::VectorXd>(sw.confidence.data(), 12).transpose());
+  INFO("software stops after " << sw.steps << " steps; confidences "
+                               << Eigen::Map<const Eigen::VectorXd>(sw.confidence.data(), 12).transpose());
   REQUIRE(sw.steps > 2);
   REQUIRE(sw.steps < 12);
   // Clear of the threshold on both sides, so that the circuit's small
@@ -284,7 +288,8 @@ TEST_CASE("prime circuit: early stop halts the transient at the step the softwar
   // And the outputs, in units.
   for (int t = 0; t < ck.steps; ++t)
     for (Eigen::Index k = 0; k < 10; ++k)
-      CHECK(ck.outputs[static_cast<std::size_t>(t)](k) == Approx(sw.outputs[static_cast<std::size_t>(t)](k)).margin(0.02));
+      CHECK(ck.outputs[static_cast<std::size_t>(t)](k) ==
+            Approx(sw.outputs[static_cast<std::size_t>(t)](k)).margin(0.02));
 
   // Without early stop the transient runs all 12 steps.
   cfg.prime.early_stop.enabled = false;
@@ -295,7 +300,8 @@ TEST_CASE("prime circuit: early stop halts the transient at the step the softwar
   CHECK(full.energy > ck.energy);
 }
 
-TEST_CASE("prime reference: the LIF solver matches the exponential solution and resets at the strobe", "[prime][reference]") {
+TEST_CASE("prime reference: the LIF solver matches the exponential solution and resets at the strobe",
+          "[prime][reference]") {
   // Constant current I: V(t) = I R (1 - exp(-t / RC)) until the strobe of the
   // first step where V > threshold, then 0 over the reset window (ideal switch).
   reference::LifNeuronModel m;
@@ -346,7 +352,8 @@ TEST_CASE("prime circuit: the transistor-level LIF neuron follows its continuous
   std::vector<double> it{0.0}, ii{0.0};
   for (int t = 0; t < T; ++t) {
     const double t0 = (t + 0.1) * D, a = units[static_cast<std::size_t>(t)] * i_unit;
-    for (auto [tt, v] : {std::pair{t0, 0.0}, {t0 + pc.edge, a}, {t0 + pc.pulse_width, a}, {t0 + pc.pulse_width + pc.edge, 0.0}}) {
+    for (auto [tt, v] :
+         {std::pair{t0, 0.0}, {t0 + pc.edge, a}, {t0 + pc.pulse_width, a}, {t0 + pc.pulse_width + pc.edge, 0.0}}) {
       it.push_back(tt);
       ii.push_back(v);
     }
@@ -412,7 +419,8 @@ TEST_CASE("prime circuit: the transistor-level LIF neuron follows its continuous
   std::vector<double> circuit_up;
   for (std::size_t k = 1; k < time.size(); ++k)
     if (mem[k - 1] <= d.v_threshold && mem[k] > d.v_threshold)
-      circuit_up.push_back(time[k - 1] + (d.v_threshold - mem[k - 1]) / (mem[k] - mem[k - 1]) * (time[k] - time[k - 1]));
+      circuit_up.push_back(time[k - 1] +
+                           (d.v_threshold - mem[k - 1]) / (mem[k] - mem[k - 1]) * (time[k] - time[k - 1]));
   std::vector<double> ref_up;
   for (const auto& x : ref.crossings)
     if (x.upward) ref_up.push_back(x.time);

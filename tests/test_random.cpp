@@ -3,8 +3,8 @@
 #include <cmath>
 #include <vector>
 
-#include "util/random.hpp"
 #include "sde/schedule.hpp"
+#include "util/random.hpp"
 
 using namespace memcosim;
 
@@ -27,7 +27,9 @@ TEST_CASE("Rng: normal moments match N(0,1)", "[util]") {
   double s1 = 0, s2 = 0, s4 = 0;
   for (int i = 0; i < n; ++i) {
     const double z = r.normal();
-    s1 += z; s2 += z * z; s4 += z * z * z * z;
+    s1 += z;
+    s2 += z * z;
+    s4 += z * z * z * z;
   }
   const double mean = s1 / n, var = s2 / n - mean * mean, kurt = s4 / n;
   // Standard errors: mean 1/sqrt(n)=0.0022, var sqrt(2/n)=0.0032, E z^4 sqrt(96/n)=0.022
@@ -52,7 +54,8 @@ TEST_CASE("counter_normal is a pure function with N(0,1) moments", "[util]") {
   double s1 = 0, s2 = 0;
   for (int i = 0; i < n; ++i) {
     const double z = counter_normal(99, static_cast<std::uint64_t>(i % 100), 0, static_cast<std::uint64_t>(i / 100));
-    s1 += z; s2 += z * z;
+    s1 += z;
+    s2 += z * z;
   }
   CHECK(std::abs(s1 / n) < 5 / std::sqrt(double(n)));
   CHECK(std::abs(s2 / n - 1.0) < 5 * std::sqrt(2.0 / n));

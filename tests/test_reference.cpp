@@ -34,15 +34,13 @@ namespace {
 
 class GaussianScore : public sde::ScoreModel {
  public:
-  GaussianScore(int dim, double s, sde::VpSchedule schedule)
-      : dim_(dim), s2_(s * s), schedule_(schedule) {}
+  GaussianScore(int dim, double s, sde::VpSchedule schedule) : dim_(dim), s2_(s * s), schedule_(schedule) {}
   int dim() const override { return dim_; }
   double v(double t) const {
     const double a = schedule_.alpha(t);
     return a * a * s2_ + schedule_.variance(t);
   }
-  void score(const Eigen::Ref<const MatrixXd>& x, double t,
-             Eigen::Ref<MatrixXd> out) const override {
+  void score(const Eigen::Ref<const MatrixXd>& x, double t, Eigen::Ref<MatrixXd> out) const override {
     out = x / (-v(t));
   }
 
@@ -116,8 +114,7 @@ class RandomMlpScore : public sde::ScoreModel {
     fill(freq_, 7, 1, 1.0);
   }
   int dim() const override { return 2; }
-  void score(const Eigen::Ref<const MatrixXd>& x, double t,
-             Eigen::Ref<MatrixXd> out) const override {
+  void score(const Eigen::Ref<const MatrixXd>& x, double t, Eigen::Ref<MatrixXd> out) const override {
     Eigen::VectorXd e(14);
     for (int k = 0; k < 7; ++k) {
       e(k) = std::sin(2.0 * std::numbers::pi * freq_(k) * t);
@@ -143,14 +140,13 @@ const sde::VpSchedule kTrained{};  // beta_min 0.001, beta_max 0.5
 // ---------------------------------------------------------------------------
 // PF-ODE
 
-TEST_CASE("PF-ODE with the exact Gaussian score follows the linear closed-form flow",
-          "[reference]") {
+TEST_CASE("PF-ODE with the exact Gaussian score follows the linear closed-form flow", "[reference]") {
   // Exact flow: x(t) = x(1) sqrt(v(t) / v(1)) for every sample, because
   // -1/2 beta (1 - 1/v) = v' / (2 v) with v' = -c beta e^{-B}.
   const double s = GENERATE(0.5, 2.0);
   const double k = GENERATE(1.0, 2.0);
-  const auto stepper = GENERATE(reference::OdeStepper::dopri5, reference::OdeStepper::cash_karp54,
-                                reference::OdeStepper::fehlberg78);
+  const auto stepper =
+      GENERATE(reference::OdeStepper::dopri5, reference::OdeStepper::cash_karp54, reference::OdeStepper::fehlberg78);
   const sde::VpSchedule S = kTrained.scaled(k);
   const GaussianScore score(2, s, S);
   CAPTURE(s, k, reference::to_string(stepper));
@@ -197,8 +193,7 @@ TEST_CASE("PF-ODE with the exact Gaussian score follows the linear closed-form f
   CHECK(mean.cwiseAbs().maxCoeff() <= 5.0 * std::sqrt(P / n));
 }
 
-TEST_CASE("PF-ODE solver reports max_steps and bad arguments instead of running on",
-          "[reference]") {
+TEST_CASE("PF-ODE solver reports max_steps and bad arguments instead of running on", "[reference]") {
   const sde::VpSchedule S = kTrained.scaled(2.0);
   const GaussianScore score(2, 0.5, S);
   MatrixXd x = sde::initial_states(1, 0, 2, 10);
@@ -216,11 +211,9 @@ TEST_CASE("PF-ODE solver reports max_steps and bad arguments instead of running 
   CHECK_THROWS_AS(reference::integrate_pf_ode(score, S, x, 1.0, 1e-4, o), InputError);
   o = reference::OdeOptions{};
   const std::vector<double> not_decreasing{0.5, 0.7};
-  CHECK_THROWS_AS(reference::integrate_pf_ode(score, S, x, 1.0, 1e-4, o, not_decreasing),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(reference::integrate_pf_ode(score, S, x, 1.0, 1e-4, o, not_decreasing), std::invalid_argument);
   const std::vector<double> outside{1.5};
-  CHECK_THROWS_AS(reference::integrate_pf_ode(score, S, x, 1.0, 1e-4, o, outside),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(reference::integrate_pf_ode(score, S, x, 1.0, 1e-4, o, outside), std::invalid_argument);
 
   reference::SamplerOptions so;
   so.n = -1;
@@ -232,16 +225,15 @@ TEST_CASE("PF-ODE solver reports max_steps and bad arguments instead of running 
   CHECK(diags[1].key_path == "sampling.ode.atol");
 }
 
-TEST_CASE("solve_batch_ode stops with ok = false on a non-finite right-hand side",
-          "[reference]") {
+TEST_CASE("solve_batch_ode stops with ok = false on a non-finite right-hand side", "[reference]") {
   // NaN from t < 0.5 on. odeint's step control does not reject a NaN error
   // estimate, so the solver checks the right-hand side and stops at once.
   const reference::BatchRhs rhs = [](const MatrixXd& x, MatrixXd& d, double t) {
     d = -x;
     if (t < 0.5) d(0, 0) = std::nan("");
   };
-  for (auto stepper : {reference::OdeStepper::dopri5, reference::OdeStepper::cash_karp54,
-                       reference::OdeStepper::fehlberg78}) {
+  for (auto stepper :
+       {reference::OdeStepper::dopri5, reference::OdeStepper::cash_karp54, reference::OdeStepper::fehlberg78}) {
     CAPTURE(reference::to_string(stepper));
     reference::OdeOptions o;
     o.stepper = stepper;
@@ -273,8 +265,8 @@ TEST_CASE("solve_batch_ode stops with ok = false on a non-finite right-hand side
 TEST_CASE("solve_batch_ode integrates forward and backward with every stepper", "[reference]") {
   // dx/dt = -x: x(t1) = x(t0) e^{-(t1 - t0)}, both directions.
   const reference::BatchRhs rhs = [](const MatrixXd& x, MatrixXd& d, double) { d = -x; };
-  for (auto stepper : {reference::OdeStepper::dopri5, reference::OdeStepper::cash_karp54,
-                       reference::OdeStepper::fehlberg78}) {
+  for (auto stepper :
+       {reference::OdeStepper::dopri5, reference::OdeStepper::cash_karp54, reference::OdeStepper::fehlberg78}) {
     for (auto [t0, t1] : {std::pair{0.0, 2.0}, std::pair{2.0, 0.0}}) {
       CAPTURE(reference::to_string(stepper), t0, t1);
       reference::OdeOptions o;
@@ -296,8 +288,7 @@ TEST_CASE("solve_batch_ode integrates forward and backward with every stepper", 
 // ---------------------------------------------------------------------------
 // Reverse SDE
 
-TEST_CASE("Reverse SDE with the exact Gaussian score matches the closed-form variance",
-          "[reference]") {
+TEST_CASE("Reverse SDE with the exact Gaussian score matches the closed-form variance", "[reference]") {
   // Reverse-time variance of the linear SDE dx = b x (1/v - 1/2) dt + sqrt(b) dW:
   //   dP/dt = b P (2/v - 1) - b,  and v solves it (v' = b (1 - v)).
   // D = P - v solves dD/dt = b (2/v - 1) D, and int b/v dt = ln(e^B + c), so
@@ -356,8 +347,7 @@ TEST_CASE("Reverse SDE with the exact Gaussian score matches the closed-form var
   }
 }
 
-TEST_CASE("Euler–Maruyama converges strongly when the same Brownian path is refined",
-          "[reference]") {
+TEST_CASE("Euler–Maruyama converges strongly when the same Brownian path is refined", "[reference]") {
   // Linear SDE (exact score, s = 0.5, beta x2). Reference: the same paths on
   // a fine grid of 4096 steps. Coarse runs step over 16..256 fine steps at a
   // time and receive the summed fine increments. The noise is additive, so
@@ -412,8 +402,7 @@ TEST_CASE("The EM stepper works under odeint's integrate_n_steps", "[reference]"
   reference::EulerMaruyama stepper(sde::BrownianNoise(path, 0));
   const auto system = std::make_pair(sde::ReverseSdeDrift(score, S), sde::ReverseSdeDiffusion(S));
   long observed = 0;
-  boost::numeric::odeint::integrate_n_steps(std::ref(stepper), system, b, 1.0,
-                                            (1e-4 - 1.0) / steps, steps,
+  boost::numeric::odeint::integrate_n_steps(std::ref(stepper), system, b, 1.0, (1e-4 - 1.0) / steps, steps,
                                             [&](const MatrixXd&, double) { ++observed; });
   CHECK(stepper.steps() == steps);
   CHECK(observed == steps + 1);
@@ -438,9 +427,7 @@ TEST_CASE("SDE observations are recorded on the grid and rejected off it", "[ref
   // The state at grid[50] is where a run stopped at grid[50] ends.
   MatrixXd half = reference::initial_states(opt, 2, 0, opt.n);
   const std::vector<double> first_half(grid.begin(), grid.begin() + 51);
-  REQUIRE(reference::integrate_reverse_sde(score, S, half, reference::brownian_path(opt), 0,
-                                           first_half)
-              .ok);
+  REQUIRE(reference::integrate_reverse_sde(score, S, half, reference::brownian_path(opt), 0, first_half).ok);
   CHECK((r.trajectory[1] - half).cwiseAbs().maxCoeff() == 0.0);
 
   opt.observe_times = {0.5 + 1e-3};  // between grid points (spacing ~0.01)
@@ -513,8 +500,7 @@ TEST_CASE("Sampler results do not depend on the block size - seeds matter", "[re
   }
 }
 
-TEST_CASE("BrownianPath: increments have variance |dt|, are regenerable and add up",
-          "[reference]") {
+TEST_CASE("BrownianPath: increments have variance |dt|, are regenerable and add up", "[reference]") {
   // A non-uniform decreasing grid: steps of very different sizes.
   std::vector<double> grid{1.0, 0.9, 0.5, 0.49, 0.2, 0.01, 1e-4};
   const sde::BrownianPath path(1234, grid);
@@ -550,8 +536,7 @@ TEST_CASE("BrownianPath: increments have variance |dt|, are regenerable and add 
   const MatrixXd w = path.cumulative(42, 2);
   REQUIRE(w.cols() == 7);
   CHECK(w.col(0).isZero(0.0));
-  for (Eigen::Index k = 0; k < 6; ++k)
-    CHECK((w.col(k + 1) - w.col(k) - inc.col(k)).cwiseAbs().maxCoeff() <= 1e-15);
+  for (Eigen::Index k = 0; k < 6; ++k) CHECK((w.col(k + 1) - w.col(k) - inc.col(k)).cwiseAbs().maxCoeff() <= 1e-15);
 
   // BrownianNoise: a step over several grid steps gets the summed increments
   // (W(t_5) - W(t_1)), a step off the grid is refused.
@@ -591,8 +576,7 @@ TEST_CASE("Dynamics: PF-ODE and reverse-SDE right-hand sides", "[reference]") {
 
 // ---------------------------------------------------------------------------
 
-TEST_CASE("Speed sanity: 10,000 samples (prints timings, asserts only success)",
-          "[reference][speed]") {
+TEST_CASE("Speed sanity: 10,000 samples (prints timings, asserts only success)", "[reference][speed]") {
   const sde::VpSchedule S = kTrained.scaled(2.0);
   const GaussianScore gaussian(2, 0.5, S);
   const RandomMlpScore mlp(99);
@@ -604,17 +588,17 @@ TEST_CASE("Speed sanity: 10,000 samples (prints timings, asserts only success)",
     const sde::ScoreModel* score;
     reference::Method method;
   };
-  for (const Case& c : {Case{"exact Gaussian", &gaussian, reference::Method::pf_ode},
-                        Case{"exact Gaussian", &gaussian, reference::Method::sde},
-                        Case{"MLP 2-14-14-2", &mlp, reference::Method::pf_ode},
-                        Case{"MLP 2-14-14-2", &mlp, reference::Method::sde}}) {
+  for (const Case& c :
+       {Case{"exact Gaussian", &gaussian, reference::Method::pf_ode},
+        Case{"exact Gaussian", &gaussian, reference::Method::sde},
+        Case{"MLP 2-14-14-2", &mlp, reference::Method::pf_ode}, Case{"MLP 2-14-14-2", &mlp, reference::Method::sde}}) {
     opt.method = c.method;
     const reference::SampleResult r = reference::sample(*c.score, S, opt);
     INFO(r.stats.message);
     REQUIRE(r.stats.ok);
     CHECK(r.samples.allFinite());
     std::printf("[speed] %-15s %-6s n=%ld: %.3f s, %ld steps, %ld rhs evals\n", c.name,
-                std::string(reference::to_string(c.method)).c_str(), opt.n,
-                r.stats.wall_seconds, r.stats.steps, r.stats.rhs_evals);
+                std::string(reference::to_string(c.method)).c_str(), opt.n, r.stats.wall_seconds, r.stats.steps,
+                r.stats.rhs_evals);
   }
 }

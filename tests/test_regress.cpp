@@ -54,8 +54,8 @@ std::string replace_line(const std::string& text, const std::string& prefix, con
 }  // namespace
 
 TEST_CASE("regress: unified diff names the changed block", "[regress]") {
-  const std::vector<std::string> golden = {"* title", "", "* ---- l1 TIAs ----", "Ra a b 1", "Rb b c 2", "Rc c d 3",
-                                           "", "* ---- l2 TIAs ----", "Rd d e 4", ".end"};
+  const std::vector<std::string> golden = {"* title",  "", "* ---- l1 TIAs ----", "Ra a b 1", "Rb b c 2",
+                                           "Rc c d 3", "", "* ---- l2 TIAs ----", "Rd d e 4", ".end"};
   std::vector<std::string> actual = golden;
   actual[4] = "Rb b c 2.02";
   const auto d = regress::diff_netlists(golden, actual, "golden.cir", "now", 1);
@@ -104,7 +104,8 @@ TEST_CASE("regress: golden files round-trip and malformed ones are located", "[r
     regress::read_golden(tmp / "bad.golden");
     FAIL("no error");
   } catch (const InputError& e) {
-    CHECK_THAT(std::string(e.what()), Catch::Contains("bad.golden:6:1") && Catch::Contains("expected 2 numbers, got 3"));
+    CHECK_THAT(std::string(e.what()),
+               Catch::Contains("bad.golden:6:1") && Catch::Contains("expected 2 numbers, got 3"));
   }
   write(tmp / "v2.golden", "memcosim-golden 2\n");
   CHECK_THROWS_WITH(regress::read_golden(tmp / "v2.golden"), Catch::Contains("version 2 is not supported"));
@@ -156,7 +157,8 @@ TEST_CASE("regress: bands, windows and the failure message", "[regress]") {
   shorter.vectors[0].re.resize(60);
   shorter.vectors[1].re.resize(60);
   c.probes[0].windows.clear();
-  CHECK_THAT(regress::compare(c, golden, shorter).at(0).message, Catch::Contains("the simulation covers time 0 .. 5.9e-05"));
+  CHECK_THAT(regress::compare(c, golden, shorter).at(0).message,
+             Catch::Contains("the simulation covers time 0 .. 5.9e-05"));
 }
 
 TEST_CASE("regress: AC measures match the closed form of a one-pole amplifier", "[regress]") {
@@ -268,8 +270,7 @@ TEST_CASE("regress: a 1% TIA resistor change fails its probe, reordering does no
     std::smatch m;
     REQUIRE(std::regex_search(original, m, rf));
     const double ohms = std::stod(m[1].str());
-    write(netlist, replace_line(original, "Rl1_tia0_f ",
-                                "Rl1_tia0_f l1_c0 l1_z0 " + std::to_string(ohms * 1.01)));
+    write(netlist, replace_line(original, "Rl1_tia0_f ", "Rl1_tia0_f l1_c0 l1_z0 " + std::to_string(ohms * 1.01)));
     const auto r = regress("rf");
     INFO(r.out << r.err);
     CHECK(r.exit_code == 1);

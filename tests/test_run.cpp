@@ -11,8 +11,8 @@
 #include "nn/score_net.hpp"
 #include "nn/weights.hpp"
 #include "spice/runner.hpp"
-#include "util/random.hpp"
 #include "support.hpp"
+#include "util/random.hpp"
 
 using namespace memcosim;
 using namespace memcosim::test;
@@ -74,7 +74,8 @@ TEST_CASE("run: ideal circuit, unquantised weights, 50 trajectories end within 5
   CHECK(read_json(dac / "summary.json").at("error_vs_reference").at("final").at("max").get<double>() < 5e-3);
 }
 
-TEST_CASE("run: behavioural defaults, 500 samples: KL within 1.5x of the software sampler's, pictures written", "[run]") {
+TEST_CASE("run: behavioural defaults, 500 samples: KL within 1.5x of the software sampler's, pictures written",
+          "[run]") {
   TempDir dir("run_behavioral");
   const auto r = run_cli("run configs/ring.yaml -n 500 -q -o " + dir.path().string());
   INFO(r.out << r.err);
@@ -111,8 +112,9 @@ TEST_CASE("netlist: deterministic, and the ngspice program gives the in-process 
   const auto row = read_samples(dir / "run/samples.csv").at(0);
   const double k_state = 0.03;  // circuit.scaling.state default
   // ... and the written netlist, unchanged, in the ngspice program.
-  std::ofstream(dir / "wrap.cir") << "wrapper\n.include " << (dir / "a.cir").string()
-                                  << "\n.control\nrun\nlet n = length(time) - 1\nprint v(x0)[n] v(x1)[n]\n.endc\n.end\n";
+  std::ofstream(dir / "wrap.cir")
+      << "wrapper\n.include " << (dir / "a.cir").string()
+      << "\n.control\nrun\nlet n = length(time) - 1\nprint v(x0)[n] v(x1)[n]\n.endc\n.end\n";
   // ngspice 39's program exits 1 after a .control block without .print
   // lines ("no simulations run") although the block ran: judge by the output.
   const std::string cmd = "cd '" + dir.path().string() + "' && ngspice -b wrap.cir > batch.log 2>&1";
@@ -227,8 +229,9 @@ double worst_vs_software(const fs::path& csv) {
 
 TEST_CASE("run: the variable-gain schedule form solves the same PF-ODE", "[run]") {
   TempDir dir("run_vargain");
-  const auto r = run_cli("run configs/ring.yaml -n 20 -q -o " + dir.path().string() +
-                         " --set circuit.level=ideal --set circuit.dac.points=0 --set circuit.schedule_form=variable_gain");
+  const auto r =
+      run_cli("run configs/ring.yaml -n 20 -q -o " + dir.path().string() +
+              " --set circuit.level=ideal --set circuit.dac.points=0 --set circuit.schedule_form=variable_gain");
   INFO(r.out << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(read_text(dir / "netlist.cir"), Catch::Contains("* ---- schedule multipliers ----"));
@@ -246,18 +249,21 @@ TEST_CASE("run: a conditional network's class embedding enters as DC sources", "
   nn::save_weights(model, net, sde::VpSchedule{0.001, 0.5}, nn::Provenance{});
   const std::string common = " -n 10 -q --set model.file=" + model +
                              " --set model.classes=3 --set circuit.level=ideal --set circuit.dac.points=0";
-  const auto c1 = run_cli("run configs/ring.yaml -o " + (dir / "c1").string() + common + " --set sampling.class_index=1");
+  const auto c1 =
+      run_cli("run configs/ring.yaml -o " + (dir / "c1").string() + common + " --set sampling.class_index=1");
   INFO(c1.out << c1.err);
   REQUIRE(c1.exit_code == 0);
   CHECK_THAT(read_text(dir / "c1/netlist.cir"), Catch::Contains("* ---- class-embedding sources ----"));
   CHECK(worst_vs_software(dir / "c1/samples.csv") < 5e-3);
   // Another class moves the samples: the DC sources do matter.
-  const auto c2 = run_cli("run configs/ring.yaml -o " + (dir / "c2").string() + common + " --set sampling.class_index=2");
+  const auto c2 =
+      run_cli("run configs/ring.yaml -o " + (dir / "c2").string() + common + " --set sampling.class_index=2");
   REQUIRE(c2.exit_code == 0);
   const auto a = read_samples(dir / "c1/samples.csv"), b = read_samples(dir / "c2/samples.csv");
   CHECK(std::abs(num(a[0], "circuit_x0") - num(b[0], "circuit_x0")) > 1e-3);
   // An out-of-range class is an input error.
-  const auto bad = run_cli("run configs/ring.yaml -o " + (dir / "c3").string() + common + " --set sampling.class_index=3");
+  const auto bad =
+      run_cli("run configs/ring.yaml -o " + (dir / "c3").string() + common + " --set sampling.class_index=3");
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("sampling.class_index"));
 }

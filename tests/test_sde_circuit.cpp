@@ -44,8 +44,10 @@ std::string samples_without_timing(const fs::path& p) {
     std::string out;
     for (std::size_t k = 0; k < cells.size(); ++k)
       if (static_cast<int>(k) != timing) out += cells[k] + ",";
-    if (row == 0) header = out;
-    else rows.emplace_back(std::stol(cells.at(0)), out);
+    if (row == 0)
+      header = out;
+    else
+      rows.emplace_back(std::stol(cells.at(0)), out);
   }
   REQUIRE(timing >= 0);
   std::sort(rows.begin(), rows.end());
@@ -93,7 +95,7 @@ TEST_CASE("noise: same seeds give byte-identical netlists and results in separat
     REQUIRE(p != std::string::npos);
     return text.substr(p + 1, text.find('\n', p + 1) - p - 1);
   };
-  CHECK(line_of(chip, "Vbw0") == line_of(a, "Vbw0"));             // the path does not depend on the chip
+  CHECK(line_of(chip, "Vbw0") == line_of(a, "Vbw0"));                // the path does not depend on the chip
   CHECK(line_of(path, "Bl2_p_r3_c4") == line_of(a, "Bl2_p_r3_c4"));  // the device does not depend on the path
   CHECK(line_of(path, "Vbw0") != line_of(a, "Vbw0"));
   CHECK(line_of(traj, "Bl2_p_r3_c4") != line_of(a, "Bl2_p_r3_c4"));  // read noise is per trajectory
@@ -134,11 +136,14 @@ TEST_CASE("SDE reference: the circuit's piecewise-linear path converges to Euler
   // linearly in the step for additive noise).
   std::vector<double> distance;
   for (int steps : {250, 1000, 4000}) {
-    const config::Config cfg = config::load_config(
-        source_path("configs/ring.yaml").string(),
-        {"circuit.level=ideal", "circuit.dac.points=0", "sampling.method=sde",
-         "sampling.sde.steps=" + std::to_string(steps), "circuit.diffusion.points=10000000" /* the bound; far finer than any Brownian step: every step stays a corner */,
-         "circuit.diffusion.resistance=0"});
+    const config::Config cfg =
+        config::load_config(source_path("configs/ring.yaml").string(),
+                            {"circuit.level=ideal", "circuit.dac.points=0", "sampling.method=sde",
+                             "sampling.sde.steps=" + std::to_string(steps),
+                             "circuit.diffusion.points=10000000" /* the bound; far finer than any Brownian step: every
+                                                                    step stays a corner */
+                             ,
+                             "circuit.diffusion.resistance=0"});
     const auto model = nn::load_weights(cfg.resolve(cfg.model.file).string());
     const auto path = flow::brownian_path_for(cfg);
     REQUIRE(path);
@@ -195,13 +200,15 @@ TEST_CASE("letters: points lie on their letter's strokes, classes balanced, repr
     for (const auto& st : nn::letter_strokes(letter)) {
       if (st.radius == 0) {
         const double ax = hw * st.x0, ay = hh * st.y0, bx = hw * st.x1, by = hh * st.y1;
-        const double t = std::clamp(((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) * (bx - ax) + (by - ay) * (by - ay)), 0.0, 1.0);
+        const double t = std::clamp(
+            ((x - ax) * (bx - ax) + (y - ay) * (by - ay)) / ((bx - ax) * (bx - ax) + (by - ay) * (by - ay)), 0.0, 1.0);
         best = std::min(best, std::hypot(x - ax - t * (bx - ax), y - ay - t * (by - ay)));
       } else {
         // The arc is of an ellipse after scaling; sample it densely.
         for (int k = 0; k <= 2000; ++k) {
           const double a = st.a0 + (st.a1 - st.a0) * k / 2000.0;
-          best = std::min(best, std::hypot(x - hw * (st.x0 + st.radius * std::cos(a)), y - hh * (st.y0 + st.radius * std::sin(a))));
+          best = std::min(
+              best, std::hypot(x - hw * (st.x0 + st.radius * std::cos(a)), y - hh * (st.y0 + st.radius * std::sin(a))));
         }
       }
     }
@@ -280,8 +287,9 @@ TEST_CASE("letters at behavioural level: every class's circuit KL within 1.5x of
 TEST_CASE("run --reference-only: the settled ideal circuit with exact weights samples what the software sampler does",
           "[run][reference]") {
   TempDir dir("reference_only");
-  const std::string common = "run configs/ring.yaml --reference-only -n 300 --set simulation.reference=circuit "
-                              "--set circuit.level=ideal --set circuit.dac.points=0 --set metrics.target_samples=2000";
+  const std::string common =
+      "run configs/ring.yaml --reference-only -n 300 --set simulation.reference=circuit "
+      "--set circuit.level=ideal --set circuit.dac.points=0 --set metrics.target_samples=2000";
   const auto exact = run_cli(common + " -o " + (dir / "exact").string());
   INFO(exact.out << exact.err);
   REQUIRE(exact.exit_code == 0);
@@ -293,6 +301,7 @@ TEST_CASE("run --reference-only: the settled ideal circuit with exact weights sa
   // A programmed chip samples something else.
   const auto chip = run_cli(common + " --set circuit.crossbar.programming_error=0.2 -o " + (dir / "chip").string());
   REQUIRE(chip.exit_code == 0);
-  const double kl_chip = read_json(dir / "chip/summary.json").at("metrics").at("reference").at("kl").at("value").get<double>();
+  const double kl_chip =
+      read_json(dir / "chip/summary.json").at("metrics").at("reference").at("kl").at("value").get<double>();
   CHECK(kl_chip > 1.5 * kl_soft);
 }

@@ -31,7 +31,6 @@ namespace {
 fs::path data_file(const std::string& name) { return test::data_path("spice/" + name); }
 using test::read_text;
 
-
 std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
   std::vector<std::vector<std::string>> rows;
   std::istringstream in(read_text(p));
@@ -88,14 +87,12 @@ TEST_CASE("Rawfiles written by the session read back to the same vectors", "[spi
   }
 }
 
-TEST_CASE("The ngspice program in batch mode gives the same final values as in-process",
-          "[spice]") {
+TEST_CASE("The ngspice program in batch mode gives the same final values as in-process", "[spice]") {
   REQUIRE(std::system("command -v ngspice > /dev/null 2>&1") == 0);  // the CLI is part of the setup
   test::TempDir dir("output");
   const fs::path raw = dir.path() / "batch.raw";
-  const std::string cmd = "cd '" + dir.path().string() + "' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '" +
-                          raw.string() + "' '" + data_file("rc_lowpass.cir").string() +
-                          "' > batch.log 2>&1";
+  const std::string cmd = "cd '" + dir.path().string() + "' && SPICE_ASCIIRAWFILE=1 ngspice -b -r '" + raw.string() +
+                          "' '" + data_file("rc_lowpass.cir").string() + "' > batch.log 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
   const std::vector<Plot> plots = read_raw_file(raw);
   REQUIRE(plots.size() == 1);
@@ -153,8 +150,7 @@ TEST_CASE("CSV: one file per plot, scale first, complex as re/im columns", "[spi
   CHECK(to_double(ac[1][4]) == p.at("out").im[0]);
 }
 
-TEST_CASE("Rawfile reader: ascii and binary, real and complex, errors with line numbers",
-          "[spice]") {
+TEST_CASE("Rawfile reader: ascii and binary, real and complex, errors with line numbers", "[spice]") {
   const std::string ascii =
       "Title: t\nDate: now\nPlotname: AC Analysis\nFlags: complex\nNo. Variables: 2\n"
       "No. Points: 2\nVariables:\n\t0\tfrequency\tfrequency\tgrid=3\n\t1\tv(out)\tvoltage\n"
@@ -170,8 +166,9 @@ TEST_CASE("Rawfile reader: ascii and binary, real and complex, errors with line 
   // Binary, two plots in one file (as batch mode writes op + tran).
   std::string bin;
   auto header = [&](const char* plotname, int points) {
-    bin += std::string("Title: t\nPlotname: ") + plotname + "\nFlags: real\nNo. Variables: 2\nNo. Points: " +
-           std::to_string(points) + "\nVariables:\n\t0\ttime\ttime\n\t1\tv(a)\tvoltage\nBinary:\n";
+    bin += std::string("Title: t\nPlotname: ") + plotname +
+           "\nFlags: real\nNo. Variables: 2\nNo. Points: " + std::to_string(points) +
+           "\nVariables:\n\t0\ttime\ttime\n\t1\tv(a)\tvoltage\nBinary:\n";
   };
   auto put = [&](double x) { bin.append(reinterpret_cast<const char*>(&x), sizeof x); };
   header("Operating Point", 1);
@@ -189,9 +186,10 @@ TEST_CASE("Rawfile reader: ascii and binary, real and complex, errors with line 
   CHECK(b[1].at("v(a)").re == std::vector<double>{1.0, 0.25});
 
   try {
-    parse_raw("Title: t\nFlags: real\nNo. Variables: 1\nNo. Points: 2\nVariables:\n\t0\ttime\ttime\n"
-              "Values:\n0\t1.0\n1\tnot-a-number\n",
-              "bad.raw");
+    parse_raw(
+        "Title: t\nFlags: real\nNo. Variables: 1\nNo. Points: 2\nVariables:\n\t0\ttime\ttime\n"
+        "Values:\n0\t1.0\n1\tnot-a-number\n",
+        "bad.raw");
     FAIL("a bad number was accepted");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).find("bad.raw:9") != std::string::npos);
@@ -220,13 +218,12 @@ std::vector<OutputLine> lines(std::initializer_list<std::pair<bool, const char*>
 
 TEST_CASE("Diagnostics: load failures as ngspice 39 and 46 print them", "[spice]") {
   SECTION("error on line (both)") {
-    const Problem p = analyze_load_output(
-        lines({{false, "Circuit: unknown elem"},
-               {true, "Error on line 5 or its substitute:"},
-               {true, "y1 out 0 5"},
-               {true, "model name is not found"},
-               {true, "Error: circuit not parsed."}}),
-        true);
+    const Problem p = analyze_load_output(lines({{false, "Circuit: unknown elem"},
+                                                 {true, "Error on line 5 or its substitute:"},
+                                                 {true, "y1 out 0 5"},
+                                                 {true, "model name is not found"},
+                                                 {true, "Error: circuit not parsed."}}),
+                                          true);
     CHECK(p.kind == ProblemKind::parse);
     CHECK(p.line == 5);
     CHECK(p.element == "y1");
@@ -234,8 +231,7 @@ TEST_CASE("Diagnostics: load failures as ngspice 39 and 46 print them", "[spice]
   }
   SECTION("unknown subcircuit: 46 adds the line number, 39 does not") {
     const Problem p46 = analyze_load_output(
-        lines({{true, "Error: unknown subckt: x1 out 0 nosuchsub"},
-               {true, "in line no. 4 from file circbyline"}}),
+        lines({{true, "Error: unknown subckt: x1 out 0 nosuchsub"}, {true, "in line no. 4 from file circbyline"}}),
         true);
     CHECK(p46.line == 4);
     CHECK(p46.element == "x1");
@@ -245,18 +241,17 @@ TEST_CASE("Diagnostics: load failures as ngspice 39 and 46 print them", "[spice]
     CHECK(p39.element == "x1");
   }
   SECTION("expression syntax: 46 exits, 39 reports the line") {
-    const Problem p46 = analyze_load_output(
-        lines({{true, "YYparse error, syntax error, in expression: parsing stopped at line 4"},
-               {true, "Error: ngspice.dll cannot recover and awaits to be reset or detached"}}),
-        true);
+    const Problem p46 =
+        analyze_load_output(lines({{true, "YYparse error, syntax error, in expression: parsing stopped at line 4"},
+                                   {true, "Error: ngspice.dll cannot recover and awaits to be reset or detached"}}),
+                            true);
     CHECK(p46.cannot_recover);
     CHECK(p46.line == 4);
-    const Problem p39 = analyze_load_output(
-        lines({{true, "PTerror: syntax error, parsing stopped at"},
-               {true, "Error on line 4 or its substitute:"},
-               {true, "b1 out 0 v= v(in) *"},
-               {true, "parameter value out of range or the wrong type"}}),
-        true);
+    const Problem p39 = analyze_load_output(lines({{true, "PTerror: syntax error, parsing stopped at"},
+                                                   {true, "Error on line 4 or its substitute:"},
+                                                   {true, "b1 out 0 v= v(in) *"},
+                                                   {true, "parameter value out of range or the wrong type"}}),
+                                            true);
     CHECK_FALSE(p39.cannot_recover);
     CHECK(p39.line == 4);
     CHECK(p39.element == "b1");
@@ -280,12 +275,11 @@ TEST_CASE("Diagnostics: run failures and what is not a failure", "[spice]") {
   CHECK(tran.element == "n");
   CHECK(tran.summary.find("Timestep too small") != std::string::npos);
 
-  const Problem op = analyze_run_output(lines(
-      {{true, "Warning: singular matrix:  check node v1#branch"},
-       {true, "Warning: Dynamic gmin stepping failed"},
-       {true, "Error: Transient op failed, timestep too small"},
-       {true, "doAnalyses: OP:  Timestep too small; cause unrecorded."},
-       {true, "run simulation(s) aborted"}}));
+  const Problem op = analyze_run_output(lines({{true, "Warning: singular matrix:  check node v1#branch"},
+                                               {true, "Warning: Dynamic gmin stepping failed"},
+                                               {true, "Error: Transient op failed, timestep too small"},
+                                               {true, "doAnalyses: OP:  Timestep too small; cause unrecorded."},
+                                               {true, "run simulation(s) aborted"}}));
   CHECK(op.kind == ProblemKind::convergence);
   CHECK(op.element == "v1#branch");  // from the singular-matrix warning
 
@@ -293,15 +287,14 @@ TEST_CASE("Diagnostics: run failures and what is not a failure", "[spice]") {
   CHECK_FALSE(analyze_run_output(lines({{true, "Warning: singular matrix:  check node x"},
                                         {true, "Warning: source stepping failed"},
                                         {true, "Note: Transient op finished successfully"}})));
-  CHECK(analyze_run_output(lines({{true, "Warning: No job (tran, ac, op etc.) defined:"},
-                                  {true, "run simulation not started"}}))
+  CHECK(analyze_run_output(
+            lines({{true, "Warning: No job (tran, ac, op etc.) defined:"}, {true, "run simulation not started"}}))
             .kind == ProblemKind::no_analysis);
-  CHECK(analyze_run_output(lines({{true, "doAnalyses: pause requested"},
-                                  {true, "run simulation interrupted"}}))
-            .kind == ProblemKind::interrupted);
-  const Problem ext = analyze_run_output(
-      lines({{true, "Error: No callback supplied for source v1"},
-             {true, "Error: ngspice.dll cannot recover and awaits to be reset or detached"}}));
+  CHECK(analyze_run_output(lines({{true, "doAnalyses: pause requested"}, {true, "run simulation interrupted"}})).kind ==
+        ProblemKind::interrupted);
+  const Problem ext =
+      analyze_run_output(lines({{true, "Error: No callback supplied for source v1"},
+                                {true, "Error: ngspice.dll cannot recover and awaits to be reset or detached"}}));
   CHECK(ext.cannot_recover);
   CHECK(ext.element == "v1");
 

@@ -36,8 +36,7 @@ namespace {
 
 std::string netlist(const std::string& name) { return test::read_text(test::data_path("spice/" + name)); }
 
-Job make_job(std::uint64_t id, const std::string& file, TestFault fault = TestFault::none,
-             double timeout_s = 30) {
+Job make_job(std::uint64_t id, const std::string& file, TestFault fault = TestFault::none, double timeout_s = 30) {
   Job j;
   j.id = id;
   j.netlist = netlist(file);
@@ -72,9 +71,8 @@ bool in_child(const std::string& key) {
 void expect_passes_in_child(const std::string& key, const fs::path& cwd) {
   const fs::path exe = fs::read_symlink("/proc/self/exe");
   const fs::path out = cwd / "child-output.txt";
-  const std::string cmd = "cd '" + cwd.string() + "' && MEMCOSIM_SPICE_CHILD='" + key + "' '" +
-                          exe.string() + "' --warn NoTests '" +
-                          Catch::getResultCapture().getCurrentTestName() + "' > '" +
+  const std::string cmd = "cd '" + cwd.string() + "' && MEMCOSIM_SPICE_CHILD='" + key + "' '" + exe.string() +
+                          "' --warn NoTests '" + Catch::getResultCapture().getCurrentTestName() + "' > '" +
                           out.string() + "' 2>&1";
   const int status = std::system(cmd.c_str());
   std::ifstream in(out);
@@ -85,7 +83,6 @@ void expect_passes_in_child(const std::string& key, const fs::path& cwd) {
   CHECK(contains(output.str(), "All tests passed"));
   CHECK(contains(output.str(), "in 1 test case"));  // the child really ran it
 }
-
 
 }  // namespace
 
@@ -129,8 +126,7 @@ TEST_CASE("WorkerPool: RC transient in a worker, identical to in-process", "[spi
     CHECK(local->plot.vectors[i].re == in_worker.plot.vectors[i].re);
   }
   // Test faults would take this process down: refused in-process.
-  CHECK_THROWS_AS(runner.submit(make_job(8, "rc_lowpass.cir", TestFault::segfault)),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(runner.submit(make_job(8, "rc_lowpass.cir", TestFault::segfault)), std::invalid_argument);
 }
 
 TEST_CASE("WorkerPool: parse and simulation errors come back as statuses", "[spice]") {
@@ -138,8 +134,8 @@ TEST_CASE("WorkerPool: parse and simulation errors come back as statuses", "[spi
   options.workers = 2;
   WorkerPool pool(options);
   std::map<std::uint64_t, Result> got;
-  pool.run({make_job(1, "unknown_element.cir"), make_job(2, "tan_blowup.cir"),
-            make_job(3, "bad_expression.cir"), make_job(4, "divider_op.cir")},
+  pool.run({make_job(1, "unknown_element.cir"), make_job(2, "tan_blowup.cir"), make_job(3, "bad_expression.cir"),
+            make_job(4, "divider_op.cir")},
            [&](Result&& r) { got[r.id] = std::move(r); });
   REQUIRE(got.size() == 4);
 
@@ -164,8 +160,7 @@ TEST_CASE("WorkerPool: parse and simulation errors come back as statuses", "[spi
   CHECK(got[4].plot.at("3").re.at(0) == Approx(292.0 / 115.0).epsilon(1e-9));
 }
 
-TEST_CASE("WorkerPool: crashes, exits and hangs are reported and the pool keeps going",
-          "[spice]") {
+TEST_CASE("WorkerPool: crashes, exits and hangs are reported and the pool keeps going", "[spice]") {
   PoolOptions options;
   options.workers = 2;
   options.kill_grace_s = 1;
@@ -298,8 +293,7 @@ TEST_CASE("WorkerPool: memory stays flat over 1000 simulations in one worker", "
   // Baseline: the mean over jobs 40..49, after allocator warm-up.
   const double early = std::accumulate(rss.begin() + 40, rss.begin() + 50, 0.0) / 10;
   const double last = rss.back();
-  INFO("RSS after ~45 jobs " << early / 1024 << " KiB, after " << runs << " jobs " << last / 1024
-                             << " KiB");
+  INFO("RSS after ~45 jobs " << early / 1024 << " KiB, after " << runs << " jobs " << last / 1024 << " KiB");
   CHECK(last < 1.05 * early);  // measured: +0.1% (ngspice 46), 0% (39)
 }
 
@@ -365,8 +359,7 @@ TEST_CASE("NgspiceSession: a user .spiceinit is refused unless allowed", "[spice
   CHECK(s.vector("2").re.at(0) == Approx(166.0 / 115.0).epsilon(1e-9));
 }
 
-TEST_CASE("NgspiceSession: after a controlled exit the session is unusable until recovered",
-          "[spice]") {
+TEST_CASE("NgspiceSession: after a controlled exit the session is unusable until recovered", "[spice]") {
   if (!in_child("exit")) {
     test::TempDir dir("controlled-exit");
     expect_passes_in_child("exit", dir.path());

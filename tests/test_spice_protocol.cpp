@@ -115,8 +115,7 @@ TEST_CASE("Worker protocol: jobs, results and hellos round-trip", "[spice]") {
 
 TEST_CASE("Worker protocol: frames in partial buffers - corrupt input is rejected", "[spice]") {
   const std::string payload = encode(sample_result(), false);
-  const std::string stream = encode_frame(MessageType::result, payload) +
-                             encode_frame(MessageType::shutdown, "");
+  const std::string stream = encode_frame(MessageType::result, payload) + encode_frame(MessageType::shutdown, "");
   // Fed one byte at a time, nothing is taken until a frame is complete.
   std::string buffer;
   std::size_t consumed = 0;

@@ -75,8 +75,7 @@ TEST_CASE("NgspiceSession: RC low-pass transient matches 1 - exp(-t/RC)", "[spic
   CHECK(worst < 5e-5);
 }
 
-TEST_CASE("NgspiceSession: operating point of a linear network equals the hand solution",
-          "[spice]") {
+TEST_CASE("NgspiceSession: operating point of a linear network equals the hand solution", "[spice]") {
   NgspiceSession s;
   s.load(netlist("divider_op.cir"));
   s.run(30);
@@ -252,8 +251,7 @@ TEST_CASE("NgspiceSession: AC analysis gives complex vectors equal to 1/(1 + j w
   }
 }
 
-TEST_CASE("KLU and Sparse solvers give the same transient and a missing KLU is reported",
-          "[spice]") {
+TEST_CASE("KLU and Sparse solvers give the same transient and a missing KLU is reported", "[spice]") {
   NgspiceSession s;
   Job job;
   job.netlist = netlist("rc_ladder.cir");
@@ -295,8 +293,7 @@ TEST_CASE("KLU and Sparse solvers give the same transient and a missing KLU is r
       REQUIRE(klu.plot.at(n).re[i] == Approx(sparse.plot.at(n).re[i]).margin(1e-9));
 }
 
-TEST_CASE("NgspiceSession: vectors can be read from another thread while an analysis runs",
-          "[spice]") {
+TEST_CASE("NgspiceSession: vectors can be read from another thread while an analysis runs", "[spice]") {
   NgspiceSession s;
   s.load(netlist("long_transient.cir"));
   std::string error;

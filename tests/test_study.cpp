@@ -132,11 +132,13 @@ std::map<long, std::map<std::string, std::string>> result_columns(const std::str
     std::string cell;
     bool quoted = false;
     for (char c : line) {
-      if (c == '"') quoted = !quoted;
+      if (c == '"')
+        quoted = !quoted;
       else if (c == ',' && !quoted) {
         cells.push_back(cell);
         cell.clear();
-      } else cell += c;
+      } else
+        cell += c;
     }
     cells.push_back(cell);
     return cells;
@@ -179,16 +181,16 @@ corners:
   std::ostringstream warn;
   const st::Study s = st::load_study((dir / "s.yaml").string(), warn, false);
   REQUIRE(s.jobs.size() == 2 * 3 * 2 * 2);
-  CHECK(s.parameter_names ==
-        std::vector<std::string>{"circuit.opamp.gbw", "circuit.opamp.a0", "circuit.integrator.r", "circuit.integrator.c", "supply"});
+  CHECK(s.parameter_names == std::vector<std::string>{"circuit.opamp.gbw", "circuit.opamp.a0", "circuit.integrator.r",
+                                                      "circuit.integrator.c", "supply"});
   // By hand: the first key varies slowest, the corners fastest.
   std::vector<std::string> expected;
   for (const char* gbw : {"1meg", "10meg"})
     for (const char* a0 : {"1k", "10k", "100k"})
       for (int z = 0; z < 2; ++z)
         for (const char* corner : {"nominal", "low"})
-          expected.push_back(std::string("gbw=") + gbw + " a0=" + a0 + " r=" + (z ? "50k" : "100k") + " c=" + (z ? "20n" : "10n") +
-                             " supply=" + corner);
+          expected.push_back(std::string("gbw=") + gbw + " a0=" + a0 + " r=" + (z ? "50k" : "100k") +
+                             " c=" + (z ? "20n" : "10n") + " supply=" + corner);
   for (std::size_t i = 0; i < expected.size(); ++i) {
     CHECK(s.jobs[i].index == static_cast<long>(i));
     CHECK(s.jobs[i].label() == expected[i]);
@@ -275,8 +277,9 @@ TEST_CASE("study: mistakes in a study file are reported at their line, every one
   CHECK_THAT(r.err, Catch::Contains("bad.yaml:7:29: circuit.opamp.gbw: must be > 0 (got -1) (in 2 jobs, e.g. job 2: "
                                     "gbw=-1 programing_error=0)"));
   // An unknown config key: at the key, with the config's suggestion.
-  CHECK_THAT(r.err, Catch::Contains("bad.yaml:8:3: circuit.crossbar.programing_error: unknown key 'programing_error'; did "
-                                    "you mean 'circuit.crossbar.programming_error'? (in every job)"));
+  CHECK_THAT(r.err,
+             Catch::Contains("bad.yaml:8:3: circuit.crossbar.programing_error: unknown key 'programing_error'; did "
+                             "you mean 'circuit.crossbar.programming_error'? (in every job)"));
   // A study key.
   CHECK_THAT(r.err, Catch::Contains("bad.yaml:10:6: plot.x: 'circuit.opamp.gwb' is not a parameter of this study; did "
                                     "you mean 'circuit.opamp.gbw'?"));
@@ -286,7 +289,8 @@ TEST_CASE("study: mistakes in a study file are reported at their line, every one
   INFO(t.err);
   CHECK(t.exit_code == 2);
   CHECK_THAT(t.err, Catch::Contains("typo.yaml:3:1: gird: unknown key 'gird'; did you mean 'grid'?"));
-  CHECK_THAT(t.err, Catch::Contains("typo.yaml:8:28: monte_carlo.vary.circuit.opamp.offset.gaussian: unknown key 'gaussian'"));
+  CHECK_THAT(t.err,
+             Catch::Contains("typo.yaml:8:28: monte_carlo.vary.circuit.opamp.offset.gaussian: unknown key 'gaussian'"));
   CHECK_THAT(t.err, Catch::Contains("2 errors in the input"));
 
   // Two jobs with one config.
@@ -307,7 +311,8 @@ TEST_CASE("study: the shipped GBW x programming-error study is valid and has at 
 }
 
 TEST_CASE("study: summaries flatten to dotted keys", "[study]") {
-  const auto j = nlohmann::json::parse(R"({"a": {"b": 1, "c": [2, 3], "d": {"e": "x"}}, "f": true, "g": [1, 2, 3, 4]})");
+  const auto j =
+      nlohmann::json::parse(R"({"a": {"b": 1, "c": [2, 3], "d": {"e": "x"}}, "f": true, "g": [1, 2, 3, 4]})");
   const auto f = st::flatten(j, 3);
   CHECK(f == nlohmann::json::parse(R"({"a.b": 1, "a.c[0]": 2, "a.c[1]": 3, "a.d.e": "x", "f": true, "g.length": 4})"));
   CHECK(st::Progress::duration(5) == "5s");
@@ -338,7 +343,8 @@ TEST_CASE("study: the database keeps one row per job, resets interrupted jobs, r
     store.mark_running(s.jobs[1].config_hash, "here", "d1", "d1/job.log");
     // The driver dies here.
   }
-  CHECK(sql(db, "SELECT job_index, status, attempts FROM jobs ORDER BY job_index") == "0|ok|1\n1|running|1\n2|pending|0\n");
+  CHECK(sql(db, "SELECT job_index, status, attempts FROM jobs ORDER BY job_index") ==
+        "0|ok|1\n1|running|1\n2|pending|0\n");
   CHECK(sql(db, "SELECT json_extract(metrics, '$.\"m.x\"') FROM jobs WHERE job_index = 0") == "0.25\n");
   {
     st::Store store(db, st::Store::Mode::read_write);
@@ -357,13 +363,14 @@ TEST_CASE("study: the database keeps one row per job, resets interrupted jobs, r
   CHECK_THROWS_WITH(store.sync(other, false), Catch::Contains("holds the results of study 'store', not 'other'"));
 }
 
-TEST_CASE("sweep: kill -9 of the driver halfway - the rerun runs only the missing jobs, each job is in the database once",
-          "[study][sweep]") {
+TEST_CASE(
+    "sweep: kill -9 of the driver halfway - the rerun runs only the missing jobs, each job is in the database once",
+    "[study][sweep]") {
   TempDir dir("sweep_kill");
   const fs::path out = dir / "out";
   const fs::path db = out / "study.db";
-  const pid_t driver = spawn_cli({"sweep", source_path(kTiny).string(), "-j", "2", "-o", out.string(), "--progress", "lines"},
-                                 dir / "first.log");
+  const pid_t driver = spawn_cli(
+      {"sweep", source_path(kTiny).string(), "-j", "2", "-o", out.string(), "--progress", "lines"}, dir / "first.log");
   // Kill it once a third of the 12 jobs are recorded.
   long done = 0;
   for (int i = 0; i < 6000 && done < 4; ++i) {
@@ -381,7 +388,8 @@ TEST_CASE("sweep: kill -9 of the driver halfway - the rerun runs only the missin
   // Its job processes die with it.
   CHECK(all_gone((out / "jobs").string(), 10));
 
-  const auto before = sql(db, "SELECT config_hash, finished_at, attempts FROM jobs WHERE status = 'ok' ORDER BY config_hash");
+  const auto before =
+      sql(db, "SELECT config_hash, finished_at, attempts FROM jobs WHERE status = 'ok' ORDER BY config_hash");
   const long finished = static_cast<long>(lines_of(before).size());
   REQUIRE(finished >= 4);
   REQUIRE(finished < 12);
@@ -392,11 +400,13 @@ TEST_CASE("sweep: kill -9 of the driver halfway - the rerun runs only the missin
   const auto again = run_cli("sweep " + kTiny + " -j 2 -o " + out.string() + " --progress lines");
   INFO(again.out << again.err);
   REQUIRE(again.exit_code == 0);
-  CHECK_THAT(again.out, Catch::Contains(std::to_string(finished) + " done earlier (skipped), " + std::to_string(12 - finished) +
-                                        " to run (" + std::to_string(running) + " of them interrupted last time)"));
+  CHECK_THAT(again.out,
+             Catch::Contains(std::to_string(finished) + " done earlier (skipped), " + std::to_string(12 - finished) +
+                             " to run (" + std::to_string(running) + " of them interrupted last time)"));
   // One progress line per job run, and only the missing ones.
   long ran = 0;
-  for (const auto& line : lines_of(again.out)) ran += line.rfind("[", 0) == 0 && line.find(" job ") != std::string::npos;
+  for (const auto& line : lines_of(again.out))
+    ran += line.rfind("[", 0) == 0 && line.find(" job ") != std::string::npos;
   CHECK(ran == 12 - finished);
 
   CHECK(sql_count(db, "SELECT count(*) FROM jobs") == 12);
@@ -407,7 +417,8 @@ TEST_CASE("sweep: kill -9 of the driver halfway - the rerun runs only the missin
   // Jobs finished before the kill were not run again.
   for (const auto& row : lines_of(before)) {
     const std::string hash = row.substr(0, row.find('|'));
-    CHECK(sql(db, "SELECT config_hash, finished_at, attempts FROM jobs WHERE config_hash = '" + hash + "'") == row + "\n");
+    CHECK(sql(db, "SELECT config_hash, finished_at, attempts FROM jobs WHERE config_hash = '" + hash + "'") ==
+          row + "\n");
   }
   // Interrupted jobs were started twice, the others once.
   CHECK(sql_count(db, "SELECT count(*) FROM jobs WHERE attempts = 2") == running);
@@ -432,7 +443,8 @@ TEST_CASE("sweep: a job that crashes and one that hangs are recorded as failed -
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("2 of 12 jobs failed"));
-  CHECK(sql(db, "SELECT job_index, status FROM jobs WHERE status != 'ok' ORDER BY job_index") == "1|failed\n4|failed\n");
+  CHECK(sql(db, "SELECT job_index, status FROM jobs WHERE status != 'ok' ORDER BY job_index") ==
+        "1|failed\n4|failed\n");
   CHECK(sql_count(db, "SELECT count(*) FROM jobs WHERE status = 'ok'") == 10);
   const std::string crash = sql(db, "SELECT message FROM jobs WHERE job_index = 1");
   CHECK_THAT(crash, Catch::StartsWith("crashed: signal 11 (SIGSEGV"));
@@ -476,7 +488,8 @@ TEST_CASE("sweep: a job that crashes and one that hangs are recorded as failed -
 }
 
 #ifdef MEMCOSIM_MPIEXEC
-TEST_CASE("sweep: mpirun -np 2 gives the metrics of -j 2 for the same seeds, and both ranks run jobs", "[study][sweep][mpi]") {
+TEST_CASE("sweep: mpirun -np 2 gives the metrics of -j 2 for the same seeds, and both ranks run jobs",
+          "[study][sweep][mpi]") {
   TempDir dir("sweep_mpi");
   // Six jobs of the tiny study are enough to see both ranks work.
   write_file(dir / "six.yaml", "name: six\nconfig: " + source_path("configs/ring.yaml").string() + R"(
@@ -495,9 +508,10 @@ grid:
   const std::string study = (dir / "six.yaml").string();
   // CI runs as root; OpenMPI refuses that unless told. Single-copy (CMA)
   // transfers are not allowed in every container; messages are small.
-  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
-                             "OMPI_MCA_btl_vader_single_copy_mechanism=none '" MEMCOSIM_MPIEXEC "' -np 2 --oversubscribe '" +
-                             std::string(MEMCOSIM_CLI) + "'";
+  const std::string mpirun =
+      "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+      "OMPI_MCA_btl_vader_single_copy_mechanism=none '" MEMCOSIM_MPIEXEC "' -np 2 --oversubscribe '" +
+      std::string(MEMCOSIM_CLI) + "'";
   const auto m = run_shell(mpirun + " sweep " + study + " -o " + (dir / "mpi").string() + " --progress lines");
   INFO(m.out << m.err);
   REQUIRE(m.exit_code == 0);

@@ -102,10 +102,14 @@ TEST_CASE("model library: the shipped corners follow the rule stated in the file
         REQUIRE(c.params[k].first == key);
         const double got = c.params[k].second;
         INFO(key);
-        if (key == "vth0") CHECK(got == Approx(v + (device == 0 ? -1 : 1) * speed * 0.05).margin(1e-7));
-        else if (key == "u0") CHECK(got == Approx(v * (1 + speed * 0.06)).epsilon(1e-7));
-        else if (key == "tox") CHECK(got == Approx(v * (1 - speed * 0.04)).epsilon(1e-3));
-        else CHECK(got == v);
+        if (key == "vth0")
+          CHECK(got == Approx(v + (device == 0 ? -1 : 1) * speed * 0.05).margin(1e-7));
+        else if (key == "u0")
+          CHECK(got == Approx(v * (1 + speed * 0.06)).epsilon(1e-7));
+        else if (key == "tox")
+          CHECK(got == Approx(v * (1 - speed * 0.04)).epsilon(1e-3));
+        else
+          CHECK(got == v);
       }
     }
   }
@@ -144,8 +148,10 @@ TEST_CASE("emitter: MOSFETs, model cards, inductors, AC sources and saved curren
   Circuit c;
   c.title = "t";
   c.model_notes = {"cards"};
-  c.model(ModelCard{"nch", "nmos", {{"level", 49}, {"version", 3.3}, {"vth0", 0.37}, {"k1", 0.58}, {"u0", 293},
-                                     {"tox", 4.1e-9}, {"nch", 2.35e17}}});
+  c.model(ModelCard{
+      "nch",
+      "nmos",
+      {{"level", 49}, {"version", 3.3}, {"vth0", 0.37}, {"k1", 0.58}, {"u0", 293}, {"tox", 4.1e-9}, {"nch", 2.35e17}}});
   auto& b = c.block("b");
   c.add(b, VoltageSource{"Vdd", "vdd", "0", SourceValue{0.9}});
   c.add(b, VoltageSource{"Vin", "in", "0", SourceValue{0.0, std::nullopt, 1.0}});
@@ -271,7 +277,8 @@ TEST_CASE("loop gain by double injection equals the closed form of a three-pole 
   CHECK(pm < 80);
 }
 
-TEST_CASE("loop margins: a zero at the origin (integrator) and a loop that never reaches unity", "[transistor][stability]") {
+TEST_CASE("loop margins: a zero at the origin (integrator) and a loop that never reaches unity",
+          "[transistor][stability]") {
   // T = A0 s tau / ((1 + s tau)(1 + s/wp)): rises through 1 at low f, peaks, falls through 1 near A0 wp.
   const double a0 = 1e4, tau = 1e-3, wp = 2 * std::numbers::pi * 100.0;
   std::vector<double> f;
@@ -300,7 +307,8 @@ TEST_CASE("step metrics: a second-order step response against its closed-form ov
   for (double x = 0; x <= 11e-6; x += 1e-9) {
     const double u = x - t0;
     double y = 0;
-    if (u > 0) y = 1 - std::exp(-zeta * wn * u) * (std::cos(wd * u) + zeta / std::sqrt(1 - zeta * zeta) * std::sin(wd * u));
+    if (u > 0)
+      y = 1 - std::exp(-zeta * wn * u) * (std::cos(wd * u) + zeta / std::sqrt(1 - zeta * zeta) * std::sin(wd * u));
     t.push_back(x);
     d.push_back(1e-3 * (y + (u > 0 ? 50.0 * u : 0.0)));
   }
@@ -383,8 +391,12 @@ TEST_CASE("supplies are found by role, not by name: energy meters, rails and the
   c.add(k, VoltageSource{"Vss_cells", "x", "0", SourceValue{0.0}});
   std::map<std::string, bool> supply;
   for (const auto& m : flow::energy_meters(c)) supply[m.current] = m.supply;
-  CHECK(supply == std::map<std::string, bool>{{"i(Vpos)", true},     {"i(Vneg)", true},  {"i(Vdd_amps)", false},
-                                              {"i(Vgate)", true},    {"i(Vbody)", true}, {"i(Vss_cells)", false}});
+  CHECK(supply == std::map<std::string, bool>{{"i(Vpos)", true},
+                                              {"i(Vneg)", true},
+                                              {"i(Vdd_amps)", false},
+                                              {"i(Vgate)", true},
+                                              {"i(Vbody)", true},
+                                              {"i(Vss_cells)", false}});
   // The rails pair within a block.
   const auto rails = flow::supply_rails(c);
   REQUIRE(rails.size() == 1);
@@ -512,14 +524,17 @@ TEST_CASE("stability: the shipped transistor config passes its specs, and with C
   CHECK(cond.at("loops").size() == 9);  // one per op-amp block and per rectifier block
   for (const auto& l : cond.at("loops")) {
     INFO(l.dump());
-    if (l.at("kind") == "rectifier" && l.at("margins").at("dc_gain_db").get<double>() < 0) continue;  // off at this state
+    if (l.at("kind") == "rectifier" && l.at("margins").at("dc_gain_db").get<double>() < 0)
+      continue;  // off at this state
     CHECK(l.at("margins").at("phase_margin_deg").get<double>() >= 60.0);
   }
   CHECK(cond.at("rectifier").at("loop_phase_margin_deg").get<double>() >= 60.0);
   CHECK(cond.at("steps").size() == 1);
 
-  const auto bad = run_cli("stability configs/ring_transistor.yaml --loops int0,l2_tia0 --no-steps "
-                           "--set circuit.transistor.opamp.cc=0.2p -o " + (dir / "bad").string());
+  const auto bad = run_cli(
+      "stability configs/ring_transistor.yaml --loops int0,l2_tia0 --no-steps "
+      "--set circuit.transistor.opamp.cc=0.2p -o " +
+      (dir / "bad").string());
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
   CHECK(bad.out.find("FAIL") != std::string::npos);
@@ -533,15 +548,18 @@ TEST_CASE("config: circuit.level transistor means every block, only variable_gai
   const auto all = run_cli("check configs/ring.yaml --set circuit.level=transistor");
   INFO(all.out << all.err);
   CHECK(all.exit_code == 0);
-  const auto mult = run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain");
+  const auto mult =
+      run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain");
   CHECK(mult.exit_code == 2);
   CHECK(mult.err.find("circuit.level") != std::string::npos);
   CHECK(mult.err.find("multipliers") != std::string::npos);
-  const auto ok = run_cli("check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain "
-                          "--set circuit.blocks.multiplier=behavioral");
+  const auto ok = run_cli(
+      "check configs/ring.yaml --set circuit.level=transistor --set circuit.schedule_form=variable_gain "
+      "--set circuit.blocks.multiplier=behavioral");
   CHECK(ok.exit_code == 0);
-  const auto clamp = run_cli("check configs/ring_transistor.yaml --set circuit.transistor.relu.clamp=true "
-                             "--set circuit.transistor.relu.topology=common_source");
+  const auto clamp = run_cli(
+      "check configs/ring_transistor.yaml --set circuit.transistor.relu.clamp=true "
+      "--set circuit.transistor.relu.topology=common_source");
   CHECK(clamp.exit_code == 2);
   CHECK(clamp.err.find("circuit.transistor.relu.clamp") != std::string::npos);
   CHECK(run_cli("check configs/ring_transistor.yaml --set circuit.transistor.relu.clamp=true").exit_code == 0);
@@ -595,7 +613,7 @@ TEST_CASE("run: transistor-level smoke run - trajectories, energy per sample, pr
   std::stringstream rs(row0);
   for (std::string cell; std::getline(rs, cell, ',');) cells.push_back(cell);
   const double circuit_x0 = std::stod(cells.at(4));  // index,status,start_x0,start_x1,circuit_x0
-  const double k_state = 0.03;                      // circuit.scaling.state (default)
+  const double k_state = 0.03;                       // circuit.scaling.state (default)
   CHECK(plots[0].at("v(x0)").re.back() / k_state == Approx(circuit_x0).margin(1e-4));
 }
 

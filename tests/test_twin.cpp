@@ -39,9 +39,7 @@ nn::Mlp random_mlp(int in, std::vector<int> hidden, int out, std::uint64_t seed)
 }
 
 // A scalar loss of the network output: sum of c .* y.
-double weighted_sum(const nn::Mlp& net, const MatrixXd& x, const MatrixXd& c) {
-  return net(x).cwiseProduct(c).sum();
-}
+double weighted_sum(const nn::Mlp& net, const MatrixXd& x, const MatrixXd& c) { return net(x).cwiseProduct(c).sum(); }
 
 reference::OdeOptions tight() {
   reference::OdeOptions o;
@@ -505,7 +503,8 @@ TEST_CASE("twin: the shipped Lorenz96 twin meets the software acceptance", "[twi
   CHECK(ev.median_vpt >= 1.5);
 }
 
-TEST_CASE("twin: memcosim train on a twin config writes the ground truth, the weights and the evaluation", "[twin][cli]") {
+TEST_CASE("twin: memcosim train on a twin config writes the ground truth, the weights and the evaluation",
+          "[twin][cli]") {
   test::TempDir dir("twin_train");
   const std::string model = (dir / "twin.yaml").string();
   const auto r = test::run_cli(

@@ -60,8 +60,9 @@ TEST_CASE("run: a relative results folder gets its pictures (gnuplot starts insi
   fs::remove_all(abs);
 }
 
-TEST_CASE("twin stability: a transistor-level twin passes the loop analysis with stability.loops, and fails with Cc cut",
-          "[twin][transistor][stability]") {
+TEST_CASE(
+    "twin stability: a transistor-level twin passes the loop analysis with stability.loops, and fails with Cc cut",
+    "[twin][transistor][stability]") {
   // The HP twin at transistor level (the same blocks as the Lorenz96 twin,
   // 16 wide instead of 64): stability.loops=first from the config, one loop
   // per op-amp block: integrator, state inverter, three TIA layers, two row
@@ -79,8 +80,10 @@ TEST_CASE("twin stability: a transistor-level twin passes the loop analysis with
     INFO(l.dump());
     CHECK(l.at("margins").at("phase_margin_deg").get<double>() >= 60.0);
   }
-  const auto bad = run_cli("stability configs/hp_memristor_transistor.yaml --loops int0,l2_tia0 --no-steps "
-                           "--set circuit.transistor.opamp.cc=0.2p -o " + (dir.path() / "bad").string());
+  const auto bad = run_cli(
+      "stability configs/hp_memristor_transistor.yaml --loops int0,l2_tia0 --no-steps "
+      "--set circuit.transistor.opamp.cc=0.2p -o " +
+      (dir.path() / "bad").string());
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("stability specs not met") != std::string::npos);

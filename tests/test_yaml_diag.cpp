@@ -81,7 +81,8 @@ TEST_CASE("yaml diagnostics: a duplicate key names both lines in a config, a stu
 
   // Study: at top level and inside a section.
   write(tmp / "study.yaml", study_file("grid:\n  sampling.n: [10, 20]\ngrid:\n  sampling.n: [30]\n"));
-  CHECK_THAT(load_study_error(tmp / "study.yaml"), Catch::Contains("study.yaml:4:1: grid: duplicate key (first given on line 2)"));
+  CHECK_THAT(load_study_error(tmp / "study.yaml"),
+             Catch::Contains("study.yaml:4:1: grid: duplicate key (first given on line 2)"));
   write(tmp / "study_set.yaml", study_file("set:\n  sampling.n: 5\n  sampling.n: 6\n"));
   CHECK_THAT(load_study_error(tmp / "study_set.yaml"),
              Catch::Contains("study_set.yaml:4:3: set.sampling.n: duplicate key (first given on line 3)"));
@@ -177,7 +178,8 @@ TEST_CASE("config rules: the key reference lists each section's rules under it",
   CHECK(section < rule);
   CHECK(rule < key);
   CHECK_THAT(md, Catch::Contains("| *rule* (top level) | | | sampling.class_index < model.classes |"));
-  CHECK_THAT(md, Catch::Contains("| *rule* | | | with system hp_memristor: hp.r_off > hp.r_on | Checked when task is twin. |"));
+  CHECK_THAT(md, Catch::Contains(
+                     "| *rule* | | | with system hp_memristor: hp.r_off > hp.r_on | Checked when task is twin. |"));
   CHECK_THAT(md, Catch::Contains("| *rule* | | | downsample divides 28 | Checked when task is prime. |"));
 }
 
@@ -195,8 +197,9 @@ TEST_CASE("cli: --class is applied to the loaded config and checked against its 
              Catch::Contains("--class 3: sampling.class_index: must be < model.classes (3)"));
   CHECK_THAT(error_of([&] { flow::select_class(cfg, "99999999999"); }),
              Catch::Contains("--class 99999999999: sampling.class_index: is out of range"));
-  CHECK_THAT(error_of([&] { flow::select_class(cfg, "Q"); }),
-             Catch::Contains("--class Q: sampling.class_index: expected a class name (H, K, U), a class index or 'all'"));
+  CHECK_THAT(
+      error_of([&] { flow::select_class(cfg, "Q"); }),
+      Catch::Contains("--class Q: sampling.class_index: expected a class name (H, K, U), a class index or 'all'"));
 }
 
 }  // namespace memcosim

@@ -9,9 +9,8 @@
 namespace memcosim::analysis {
 
 TrajectoryError compare_trajectory(std::span<const double> sim_times,
-                                   const std::vector<std::vector<double>>& sim_values,
-                                   std::span<const double> grid, const Eigen::Ref<const Eigen::MatrixXd>& reference,
-                                   Eigen::MatrixXd* resampled) {
+                                   const std::vector<std::vector<double>>& sim_values, std::span<const double> grid,
+                                   const Eigen::Ref<const Eigen::MatrixXd>& reference, Eigen::MatrixXd* resampled) {
   const auto dim = static_cast<Eigen::Index>(sim_values.size());
   const auto n = static_cast<Eigen::Index>(grid.size());
   if (reference.rows() != dim || reference.cols() != n)
@@ -25,8 +24,8 @@ TrajectoryError compare_trajectory(std::span<const double> sim_times,
     for (Eigen::Index d = 0; d < dim; ++d) {
       const auto& v = sim_values[static_cast<std::size_t>(d)];
       if (v.size() != sim_times.size())
-        throw std::invalid_argument("state " + std::to_string(d) + " has " + std::to_string(v.size()) +
-                                    " values for " + std::to_string(sim_times.size()) + " time points");
+        throw std::invalid_argument("state " + std::to_string(d) + " has " + std::to_string(v.size()) + " values for " +
+                                    std::to_string(sim_times.size()) + " time points");
       for (std::size_t k = 0; k < v.size(); ++k)
         if (!std::isfinite(v[k]))
           throw std::invalid_argument("state " + std::to_string(d) + " is not finite at point " + std::to_string(k));

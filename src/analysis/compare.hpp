@@ -23,8 +23,8 @@ struct TrajectoryError {
 // that the caller fails that trajectory alone; std::invalid_argument for a
 // reference of the wrong shape or an empty grid (the caller's mistake).
 TrajectoryError compare_trajectory(std::span<const double> sim_times,
-                                   const std::vector<std::vector<double>>& sim_values,
-                                   std::span<const double> grid, const Eigen::Ref<const Eigen::MatrixXd>& reference,
+                                   const std::vector<std::vector<double>>& sim_values, std::span<const double> grid,
+                                   const Eigen::Ref<const Eigen::MatrixXd>& reference,
                                    Eigen::MatrixXd* resampled = nullptr);
 
 }  // namespace memcosim::analysis

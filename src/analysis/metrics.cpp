@@ -19,8 +19,8 @@ namespace {
 
 void require_2d(const Eigen::Ref<const Eigen::MatrixXd>& points, const char* who) {
   if (points.rows() != 2)
-    throw std::invalid_argument(std::string(who) + ": points must be 2 x N (got " +
-                                std::to_string(points.rows()) + " rows)");
+    throw std::invalid_argument(std::string(who) + ": points must be 2 x N (got " + std::to_string(points.rows()) +
+                                " rows)");
 }
 
 // Separable Gaussian blur of a square grid, zero outside, then renormalised
@@ -80,8 +80,7 @@ double sq_dist(const Eigen::MatrixXd& a, Eigen::Index i, const Eigen::MatrixXd& 
 
 // ---------------------------------------------------------------------------
 
-Histogram2d histogram2d(const Eigen::Ref<const Eigen::MatrixXd>& points, int bins, double lo,
-                        double hi) {
+Histogram2d histogram2d(const Eigen::Ref<const Eigen::MatrixXd>& points, int bins, double lo, double hi) {
   require_2d(points, "histogram2d");
   if (bins < 1) throw std::invalid_argument("histogram2d: bins must be >= 1");
   if (!(lo < hi) || !std::isfinite(lo) || !std::isfinite(hi))
@@ -98,8 +97,10 @@ Histogram2d histogram2d(const Eigen::Ref<const Eigen::MatrixXd>& points, int bin
     int k = static_cast<int>(std::floor((v - lo) / width));
     k = std::clamp(k, 0, bins - 1);
     // Settle points within rounding of an edge as numpy's searchsorted would.
-    if (v < edge(k)) --k;
-    else if (k + 1 < bins && v >= edge(k + 1)) ++k;
+    if (v < edge(k))
+      --k;
+    else if (k + 1 < bins && v >= edge(k + 1))
+      ++k;
     return k;
   };
   for (Eigen::Index j = 0; j < points.cols(); ++j) {
@@ -128,8 +129,8 @@ KlResult histogram_kl(const Eigen::Ref<const Eigen::MatrixXd>& generated,
   if (hg.inside == 0 || ht.inside == 0) {
     r.ok = false;
     r.kl = std::numeric_limits<double>::quiet_NaN();
-    r.message = hg.inside == 0 ? "no generated point inside the histogram range"
-                               : "no target point inside the histogram range";
+    r.message =
+        hg.inside == 0 ? "no generated point inside the histogram range" : "no target point inside the histogram range";
     return r;
   }
   auto smooth = [&](const Histogram2d& h) {
@@ -161,15 +162,13 @@ L2Result histogram_l2(const Eigen::Ref<const Eigen::MatrixXd>& generated,
   L2Result r;
   r.outside_generated = static_cast<double>(hg.outside) / hg.total();
   r.outside_target = static_cast<double>(ht.outside) / ht.total();
-  r.l2 = (hg.counts / static_cast<double>(hg.total()) - ht.counts / static_cast<double>(ht.total()))
-             .norm();
+  r.l2 = (hg.counts / static_cast<double>(hg.total()) - ht.counts / static_cast<double>(ht.total())).norm();
   return r;
 }
 
-MmdResult mmd_rbf(const Eigen::Ref<const Eigen::MatrixXd>& generated,
-                  const Eigen::Ref<const Eigen::MatrixXd>& target, const MmdOptions& options) {
-  if (generated.rows() != target.rows())
-    throw std::invalid_argument("mmd_rbf: the sets have different dimensions");
+MmdResult mmd_rbf(const Eigen::Ref<const Eigen::MatrixXd>& generated, const Eigen::Ref<const Eigen::MatrixXd>& target,
+                  const MmdOptions& options) {
+  if (generated.rows() != target.rows()) throw std::invalid_argument("mmd_rbf: the sets have different dimensions");
   if (generated.cols() < 2 || target.cols() < 2)
     throw std::invalid_argument("mmd_rbf: each set needs at least 2 points");
   if (options.max_points < 2) throw std::invalid_argument("mmd_rbf: max_points must be >= 2");
@@ -284,8 +283,7 @@ std::vector<Diagnostic> MetricsOptions::check(const std::string& prefix) const {
     bad("kl.epsilon", "must be in [0, 1) (got " + text_number(kl.epsilon) + ")");
   if (l2.bins < 1) bad("l2.bins", "must be >= 1 (got " + std::to_string(l2.bins) + ")");
   if (!(l2.lo < l2.hi)) bad("l2.hi", "must be > l2.lo (got " + text_number(l2.hi) + " <= " + text_number(l2.lo) + ")");
-  if (mmd.max_points < 2)
-    bad("mmd.max_points", "must be >= 2 (got " + std::to_string(mmd.max_points) + ")");
+  if (mmd.max_points < 2) bad("mmd.max_points", "must be >= 2 (got " + std::to_string(mmd.max_points) + ")");
   if (!(mmd.bandwidth >= 0.0))
     bad("mmd.bandwidth", "must be >= 0, 0 = median heuristic (got " + text_number(mmd.bandwidth) + ")");
   if (ring.sectors < 2) bad("ring.sectors", "must be >= 2 (got " + std::to_string(ring.sectors) + ")");
@@ -293,8 +291,7 @@ std::vector<Diagnostic> MetricsOptions::check(const std::string& prefix) const {
 }
 
 Metrics compute_metrics(const Eigen::Ref<const Eigen::MatrixXd>& generated,
-                        const Eigen::Ref<const Eigen::MatrixXd>& target,
-                        const MetricsOptions& options) {
+                        const Eigen::Ref<const Eigen::MatrixXd>& target, const MetricsOptions& options) {
   if (auto diags = options.check(); !diags.empty()) throw InputError(std::move(diags));
   require_2d(generated, "compute_metrics");
   require_2d(target, "compute_metrics");
@@ -332,25 +329,23 @@ nlohmann::json ring_json(const std::optional<RingStats>& r) {
 }  // namespace
 
 nlohmann::json Metrics::to_json() const {
-  return {{"n_generated", n_generated},
-          {"n_target", n_target},
-          {"kl",
-           {{"ok", kl.ok},
-            {"message", kl.message},
-            {"value", kl.kl},
-            {"outside_generated", kl.outside_generated},
-            {"outside_target", kl.outside_target}}},
-          {"l2",
-           {{"value", l2.l2},
-            {"outside_generated", l2.outside_generated},
-            {"outside_target", l2.outside_target}}},
-          {"mmd",
-           {{"mmd2", mmd.mmd2},
-            {"bandwidth", mmd.bandwidth},
-            {"n_generated", mmd.n_generated},
-            {"n_target", mmd.n_target}}},
-          {"ring_generated", ring_json(ring_generated)},
-          {"ring_target", ring_json(ring_target)}};
+  return {
+      {"n_generated", n_generated},
+      {"n_target", n_target},
+      {"kl",
+       {{"ok", kl.ok},
+        {"message", kl.message},
+        {"value", kl.kl},
+        {"outside_generated", kl.outside_generated},
+        {"outside_target", kl.outside_target}}},
+      {"l2", {{"value", l2.l2}, {"outside_generated", l2.outside_generated}, {"outside_target", l2.outside_target}}},
+      {"mmd",
+       {{"mmd2", mmd.mmd2},
+        {"bandwidth", mmd.bandwidth},
+        {"n_generated", mmd.n_generated},
+        {"n_target", mmd.n_target}}},
+      {"ring_generated", ring_json(ring_generated)},
+      {"ring_target", ring_json(ring_target)}};
 }
 
 std::string Metrics::summary() const {

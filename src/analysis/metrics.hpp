@@ -42,35 +42,34 @@ struct Histogram2d {
   long total() const { return inside + outside; }
 };
 // Throws std::invalid_argument unless points has 2 rows, bins >= 1, lo < hi.
-Histogram2d histogram2d(const Eigen::Ref<const Eigen::MatrixXd>& points, int bins, double lo,
-                        double hi);
+Histogram2d histogram2d(const Eigen::Ref<const Eigen::MatrixXd>& points, int bins, double lo, double hi);
 
 // ---------------------------------------------------------------------------
 // Options
 
 struct KlOptions {
-  int bins = 50;             // per axis, >= 1
-  double lo = -4.0;          // range [lo, hi] on both axes, lo < hi
+  int bins = 50;     // per axis, >= 1
+  double lo = -4.0;  // range [lo, hi] on both axes, lo < hi
   double hi = 4.0;
-  double blur_sigma = 1.0;   // Gaussian blur sigma in bins; 0 = no blur. >= 0
-  double epsilon = 1e-6;     // weight of the uniform mixture, in [0, 1)
+  double blur_sigma = 1.0;  // Gaussian blur sigma in bins; 0 = no blur. >= 0
+  double epsilon = 1e-6;    // weight of the uniform mixture, in [0, 1)
 };
 
 struct L2Options {
-  int bins = 100;            // per axis, >= 1
-  double lo = -1.0;          // range [lo, hi] on both axes, lo < hi
+  int bins = 100;    // per axis, >= 1
+  double lo = -1.0;  // range [lo, hi] on both axes, lo < hi
   double hi = 1.0;
 };
 
 struct MmdOptions {
-  long max_points = 2000;     // points per set used (subsampled without replacement), >= 2
-  double bandwidth = 0.0;     // RBF sigma; 0 = median heuristic. >= 0
-  std::uint64_t seed = 0;     // for the subsampling
+  long max_points = 2000;  // points per set used (subsampled without replacement), >= 2
+  double bandwidth = 0.0;  // RBF sigma; 0 = median heuristic. >= 0
+  std::uint64_t seed = 0;  // for the subsampling
 };
 
 struct RingOptions {
-  bool enabled = true;        // compute ring statistics (meaningful for the ring task)
-  int sectors = 12;           // angular sectors, >= 2
+  bool enabled = true;  // compute ring statistics (meaningful for the ring task)
+  int sectors = 12;     // angular sectors, >= 2
 };
 
 struct MetricsOptions {
@@ -87,10 +86,10 @@ struct MetricsOptions {
 
 struct KlResult {
   bool ok = false;
-  std::string message;            // "ok" or why the value is NaN
-  double kl = 0.0;                // KL(target || generated), nats
-  double outside_generated = 0.0; // fraction of generated points outside the range
-  double outside_target = 0.0;    // fraction of target points outside the range
+  std::string message;             // "ok" or why the value is NaN
+  double kl = 0.0;                 // KL(target || generated), nats
+  double outside_generated = 0.0;  // fraction of generated points outside the range
+  double outside_target = 0.0;     // fraction of target points outside the range
 };
 // Both histograms are normalised to probabilities over the in-range points,
 // blurred by a separable Gaussian (sigma = blur_sigma bins, truncated at
@@ -112,9 +111,9 @@ L2Result histogram_l2(const Eigen::Ref<const Eigen::MatrixXd>& generated,
                       const Eigen::Ref<const Eigen::MatrixXd>& target, const L2Options& options = {});
 
 struct MmdResult {
-  double mmd2 = 0.0;        // unbiased estimate (may be slightly negative)
-  double bandwidth = 0.0;   // the RBF sigma used
-  long n_generated = 0;     // points used
+  double mmd2 = 0.0;       // unbiased estimate (may be slightly negative)
+  double bandwidth = 0.0;  // the RBF sigma used
+  long n_generated = 0;    // points used
   long n_target = 0;
 };
 // k(a, b) = exp(-|a - b|^2 / (2 sigma^2)); sigma = options.bandwidth, or the
@@ -122,18 +121,18 @@ struct MmdResult {
 // MMD^2_u = mean_{i!=j} k(x_i,x_j) + mean_{i!=j} k(y_i,y_j) - 2 mean_{i,j} k(x_i,y_j).
 // Throws std::invalid_argument if a set has fewer than 2 points or the
 // dimensions differ.
-MmdResult mmd_rbf(const Eigen::Ref<const Eigen::MatrixXd>& generated,
-                  const Eigen::Ref<const Eigen::MatrixXd>& target, const MmdOptions& options = {});
+MmdResult mmd_rbf(const Eigen::Ref<const Eigen::MatrixXd>& generated, const Eigen::Ref<const Eigen::MatrixXd>& target,
+                  const MmdOptions& options = {});
 
 struct RingStats {
   long n = 0;
   double radius_mean = 0.0;
-  double radius_std = 0.0;           // population std (divides by n)
-  std::vector<long> sector_counts;   // sector k covers angles [k, k+1) * 2 pi / sectors from +x
-  double max_sector_deviation = 0.0; // max_k |count_k - n/sectors| / (n/sectors)
-  double chi2 = 0.0;                 // Pearson: sum_k (count_k - n/sectors)^2 / (n/sectors)
-  int dof = 0;                       // sectors - 1
-  double chi2_p_value = 0.0;         // P(X >= chi2), X ~ chi^2(dof)
+  double radius_std = 0.0;            // population std (divides by n)
+  std::vector<long> sector_counts;    // sector k covers angles [k, k+1) * 2 pi / sectors from +x
+  double max_sector_deviation = 0.0;  // max_k |count_k - n/sectors| / (n/sectors)
+  double chi2 = 0.0;                  // Pearson: sum_k (count_k - n/sectors)^2 / (n/sectors)
+  int dof = 0;                        // sectors - 1
+  double chi2_p_value = 0.0;          // P(X >= chi2), X ~ chi^2(dof)
 };
 // Points with a non-finite coordinate are skipped. Throws
 // std::invalid_argument unless points has 2 rows and sectors >= 2.
@@ -161,7 +160,6 @@ struct Metrics {
 // Throws InputError for invalid options and std::invalid_argument unless
 // both sets are 2 x N with N >= 2.
 Metrics compute_metrics(const Eigen::Ref<const Eigen::MatrixXd>& generated,
-                        const Eigen::Ref<const Eigen::MatrixXd>& target,
-                        const MetricsOptions& options = {});
+                        const Eigen::Ref<const Eigen::MatrixXd>& target, const MetricsOptions& options = {});
 
 }  // namespace memcosim::analysis

@@ -7,8 +7,7 @@
 
 namespace memcosim::analysis {
 
-std::vector<double> interpolate_linear(std::span<const double> times,
-                                       std::span<const double> values,
+std::vector<double> interpolate_linear(std::span<const double> times, std::span<const double> values,
                                        std::span<const double> at) {
   if (times.empty() || times.size() != values.size())
     throw std::invalid_argument("interpolate_linear: need as many values as times, at least one");
@@ -17,8 +16,8 @@ std::vector<double> interpolate_linear(std::span<const double> times,
   for (std::size_t k = 0; k + 1 < n; ++k) {
     const bool ok = decreasing ? times[k + 1] <= times[k] : times[k + 1] >= times[k];
     if (!ok || !std::isfinite(times[k]))
-      throw std::invalid_argument("interpolate_linear: times must be finite and monotone (at " +
-                                  std::to_string(k) + ")");
+      throw std::invalid_argument("interpolate_linear: times must be finite and monotone (at " + std::to_string(k) +
+                                  ")");
   }
   // Work on an increasing view: position u = dir * t.
   const double dir = decreasing ? -1.0 : 1.0;
@@ -47,8 +46,10 @@ std::vector<double> interpolate_linear(std::span<const double> times,
     std::size_t lo = 0, hi = n - 1;  // invariant: u_of(lo) <= u < u_of(hi)
     while (hi - lo > 1) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (u_of(mid) <= u) lo = mid;
-      else hi = mid;
+      if (u_of(mid) <= u)
+        lo = mid;
+      else
+        hi = mid;
     }
     const double u0 = u_of(lo), u1 = u_of(hi);
     const double w = (u - u0) / (u1 - u0);

@@ -13,8 +13,7 @@ namespace memcosim::analysis {
 // least one point, values.size() == times.size(). Points of `at` outside the
 // range of times by more than 1e-12 of its span throw std::invalid_argument;
 // within that they take the end value.
-std::vector<double> interpolate_linear(std::span<const double> times,
-                                       std::span<const double> values,
+std::vector<double> interpolate_linear(std::span<const double> times, std::span<const double> values,
                                        std::span<const double> at);
 
 // Error between two equally long series a and b (e.g. a resampled waveform

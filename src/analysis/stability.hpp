@@ -32,13 +32,13 @@ std::vector<Complex> tian_loop_gain(std::span<const Complex> va_run1, std::span<
 struct LoopMargins {
   double dc_gain_db = std::numeric_limits<double>::quiet_NaN();  // |T| at the first frequency
   double peak_gain_db = std::numeric_limits<double>::quiet_NaN();
-  bool crosses = false;  // |T| falls through 1 after its peak
-  double ugf = std::numeric_limits<double>::quiet_NaN();           // Hz, the last downward unity crossing
-  double phase_margin = std::numeric_limits<double>::quiet_NaN();  // deg, 180 + arg T there
-  bool phase_crosses = false;  // arg T crosses -180 deg above the peak
-  double gain_margin = std::numeric_limits<double>::infinity();    // dB, -20 log|T| at the first such crossing
+  bool crosses = false;                                               // |T| falls through 1 after its peak
+  double ugf = std::numeric_limits<double>::quiet_NaN();              // Hz, the last downward unity crossing
+  double phase_margin = std::numeric_limits<double>::quiet_NaN();     // deg, 180 + arg T there
+  bool phase_crosses = false;                                         // arg T crosses -180 deg above the peak
+  double gain_margin = std::numeric_limits<double>::infinity();       // dB, -20 log|T| at the first such crossing
   double phase_crossover = std::numeric_limits<double>::quiet_NaN();  // Hz
-  std::string note;  // e.g. "|T| < 1 everywhere"
+  std::string note;                                                   // e.g. "|T| < 1 everywhere"
 };
 
 // Margins of a loop gain sampled at increasing frequencies. The phase is
@@ -49,10 +49,10 @@ struct LoopMargins {
 LoopMargins loop_margins(std::span<const double> f, std::span<const Complex> t);
 
 struct StepMetrics {
-  double overshoot = std::numeric_limits<double>::quiet_NaN();  // (peak - settled) / step, >= 0
-  double settling = std::numeric_limits<double>::quiet_NaN();   // s after the step until within band for good
+  double overshoot = std::numeric_limits<double>::quiet_NaN();    // (peak - settled) / step, >= 0
+  double settling = std::numeric_limits<double>::quiet_NaN();     // s after the step until within band for good
   double final_value = std::numeric_limits<double>::quiet_NaN();  // settled value at the end, / step
-  bool settled = false;  // inside the band over the last fit window
+  bool settled = false;                                           // inside the band over the last fit window
 };
 
 // Response d(t) to a step of height `step` applied at t0 (d = the output

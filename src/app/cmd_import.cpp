@@ -8,8 +8,9 @@ namespace memcosim::app {
 
 void add_import_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "import", "Check a network exported to ONNX (torch.onnx.export), print what was recognised and write it as a "
-                "memcosim weight file");
+      "import",
+      "Check a network exported to ONNX (torch.onnx.export), print what was recognised and write it as a "
+      "memcosim weight file");
   auto model = std::make_shared<std::string>();
   auto output = std::make_shared<std::string>();
   auto task = std::make_shared<std::string>();
@@ -30,8 +31,7 @@ void add_import_command(CLI::App& app) {
     options.model = *model;
     options.output = *output;
     if (!args->path.empty()) options.config.emplace(args->load());
-    if (!task->empty())
-      options.task = *task == "neural_ode" ? nn::ImportTask::neural_ode : nn::ImportTask::diffusion;
+    if (!task->empty()) options.task = *task == "neural_ode" ? nn::ImportTask::neural_ode : nn::ImportTask::diffusion;
     flow::import_model(options, std::cout);
   });
 }

@@ -18,7 +18,8 @@ void add_netlist_command(CLI::App& app) {
   auto klu = std::make_shared<bool>(false);
   add_config_args(*cmd, *args);
   cmd->add_option("-o,--output", *out, "File to write (default: standard output)")->check(NonEmptyPath);
-  cmd->add_option("--sample", *sample, "Which trajectory's start x_T (diffusion) or which test case (twin) the netlist holds (default 0)")
+  cmd->add_option("--sample", *sample,
+                  "Which trajectory's start x_T (diffusion) or which test case (twin) the netlist holds (default 0)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--klu", *klu, "Write .options klu (for ngspice >= 42 built with KLU)");
   cmd->callback([=] {

@@ -18,7 +18,8 @@ void add_regress_command(CLI::App& app) {
   cmd->add_flag("--update", opts->update,
                 "Rewrite the golden netlists and golden waveforms from this build (review the diff before committing)");
   cmd->add_option("-o,--output", *out, "Results folder: junit.xml, each case's new waveforms and netlist diffs")
-      ->capture_default_str()->check(NonEmptyPath);
+      ->capture_default_str()
+      ->check(NonEmptyPath);
   cmd->add_option("-j,--workers", opts->workers, "Worker processes (0: one per core)")->capture_default_str();
   cmd->add_flag("--in-process", *in_process, "Simulate in this process (debugging; a simulator crash ends the run)");
   cmd->callback([=] {
@@ -27,7 +28,8 @@ void add_regress_command(CLI::App& app) {
     o.in_process = *in_process;
     const auto cases = regress::load_cases(*target);
     const auto report = regress::run_regression(cases, o, std::cout);
-    if (!report.passed()) throw Error("regression failed (details above; JUnit XML in " + (o.out_dir / "junit.xml").string() + ")");
+    if (!report.passed())
+      throw Error("regression failed (details above; JUnit XML in " + (o.out_dir / "junit.xml").string() + ")");
   });
 }
 

@@ -11,7 +11,8 @@
 namespace memcosim::app {
 
 void add_run_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("run", "Circuit sampling in ngspice against the Boost.Odeint reference (the main job)");
+  auto* cmd =
+      app.add_subcommand("run", "Circuit sampling in ngspice against the Boost.Odeint reference (the main job)");
   auto args = std::make_shared<ConfigArgs>();
   auto n = std::make_shared<long>(0);
   auto out = std::make_shared<std::string>();

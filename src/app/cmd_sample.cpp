@@ -22,7 +22,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--engine", *engine, "Sampler: reference (the circuit engine is `memcosim run`)")
       ->check(CLI::IsMember({"reference"}));
   cmd->add_option("-n", *n, "Number of samples (default: sampling.n)")->check(count_range(limits::kMaxSamples));
-  cmd->add_option("--method", *method, "pf_ode or sde (default: sampling.method)")->check(CLI::IsMember({"pf_ode", "sde"}));
+  cmd->add_option("--method", *method, "pf_ode or sde (default: sampling.method)")
+      ->check(CLI::IsMember({"pf_ode", "sde"}));
   cmd->add_option("-o,--output", *out, "Results folder (default: out/<name>-reference)")->check(NonEmptyPath);
   cmd->callback([=] {
     ConfigArgs a = *args;

@@ -58,9 +58,10 @@ void throw_failure(const spice::Deck& deck, const spice::Result& r) {
       throw InputError(Diagnostic{located(deck, r.message), "", r.message});
     case spice::JobStatus::crashed:
     case spice::JobStatus::exited:
-      throw SimulationError(file + ": the simulator " + status + " (" + r.message + "); its last output:" +
-                            tail(r.log, 8));
-    default: throw SimulationError(file + ": " + status + ": " + r.message);
+      throw SimulationError(file + ": the simulator " + status + " (" + r.message +
+                            "); its last output:" + tail(r.log, 8));
+    default:
+      throw SimulationError(file + ": " + status + ": " + r.message);
   }
 }
 
@@ -168,7 +169,8 @@ void run_sim(const SimArgs& a) {
 }  // namespace
 
 void add_sim_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sim", "Run any SPICE netlist through libngspice; all vectors to CSV (and a raw file)");
+  auto* cmd =
+      app.add_subcommand("sim", "Run any SPICE netlist through libngspice; all vectors to CSV (and a raw file)");
   auto a = std::make_shared<SimArgs>();
   cmd->add_option("netlist", a->netlist, "SPICE netlist (its .tran/.ac/.op/.dc analyses are run)")->required();
   cmd->add_option("-o,--output", a->out, "Results folder (default: out/sim)")->check(NonEmptyPath)->check(NonEmptyPath);
@@ -185,8 +187,10 @@ void add_sim_command(CLI::App& app) {
       ->check(CLI::IsMember({"refuse", "allow"}));
   cmd->callback([a] {
     if (a->control && a->in_process)
-      throw InputError(Diagnostic{{}, "--control", "runs only in a worker process (not with --in-process): "
-                                                   "control commands are not bound by the analysis timeout"});
+      throw InputError(Diagnostic{{},
+                                  "--control",
+                                  "runs only in a worker process (not with --in-process): "
+                                  "control commands are not bound by the analysis timeout"});
     run_sim(*a);
   });
 }

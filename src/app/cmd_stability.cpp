@@ -3,9 +3,9 @@
 #include <sstream>
 
 #include "app/cli.hpp"
-#include "flow/task.hpp"
 #include "flow/common.hpp"
 #include "flow/stability.hpp"
+#include "flow/task.hpp"
 #include "util/error.hpp"
 
 namespace memcosim::app {
@@ -38,7 +38,9 @@ void add_stability_command(CLI::App& app) {
   add_config_args(*cmd, *args);
   cmd->add_option("--corner", *corners, "Process corners, e.g. tt,ff,ss (default: circuit.transistor.corner)");
   cmd->add_option("--temp", *temps, "Temperatures in C, e.g. -40,27,125 (default: circuit.transistor.temperature)");
-  cmd->add_option("--loops", *loops, "Op-amps to measure, e.g. int0,l1_tia3, 'first' (one per block) or 'all'; default stability.loops (empty: all)");
+  cmd->add_option(
+      "--loops", *loops,
+      "Op-amps to measure, e.g. int0,l1_tia3, 'first' (one per block) or 'all'; default stability.loops (empty: all)");
   cmd->add_flag("--no-steps", *no_steps, "Skip the integrators' step responses");
   cmd->add_option("--mismatch", *mismatch,
                   "Device-mismatch Monte Carlo over N draws: offsets and margins per loop, their distributions and the "
@@ -57,8 +59,9 @@ void add_stability_command(CLI::App& app) {
           found = true;
         }
       if (!found)
-        throw InputError(Diagnostic{SourceLocation{"--corner"}, "", "unknown corner '" + c + "' (one of " +
-                                                                       config::enum_choices<config::Corner>() + ")"});
+        throw InputError(
+            Diagnostic{SourceLocation{"--corner"}, "",
+                       "unknown corner '" + c + "' (one of " + config::enum_choices<config::Corner>() + ")"});
     }
     for (const auto& t : split_list(*temps)) {
       const auto parsed = config::parse_si(t);

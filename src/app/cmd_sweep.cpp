@@ -26,7 +26,8 @@ void add_sweep(CLI::App& app) {
   auto dry_run = std::make_shared<bool>(false);
   cmd->add_option("study", *file, "Study file (YAML)")->required();
   cmd->add_option("-j,--jobs", o->jobs, "Jobs at a time (default: one per core; one per rank under mpirun)");
-  cmd->add_option("-o,--output", *out, "Output folder with study.db and the jobs' results (default: out/<study name>)")->check(NonEmptyPath);
+  cmd->add_option("-o,--output", *out, "Output folder with study.db and the jobs' results (default: out/<study name>)")
+      ->check(NonEmptyPath);
   cmd->add_flag("--retry-failed", o->retry_failed, "Run jobs that failed before again");
   cmd->add_option("--timeout", *timeout, "Seconds one job may take (default: the study's timeout)")
       ->check(FinitePositive);
@@ -39,13 +40,17 @@ void add_sweep(CLI::App& app) {
     study::SweepOptions opt = *o;
     opt.out_dir = *out;
     if (*timeout > 0) opt.timeout = *timeout;
-    if (*progress == "bar") opt.progress = study::SweepOptions::ProgressStyle::bar;
-    else if (*progress == "lines") opt.progress = study::SweepOptions::ProgressStyle::lines;
-    else if (*progress == "none") opt.progress = study::SweepOptions::ProgressStyle::none;
+    if (*progress == "bar")
+      opt.progress = study::SweepOptions::ProgressStyle::bar;
+    else if (*progress == "lines")
+      opt.progress = study::SweepOptions::ProgressStyle::lines;
+    else if (*progress == "none")
+      opt.progress = study::SweepOptions::ProgressStyle::none;
     if (*dry_run) {
       const study::Study s = study::load_study(*file, std::cerr);
       std::cout << "study " << s.name << ": " << s.jobs.size() << " jobs, base config " << s.config << "\n";
-      for (const auto& job : s.jobs) std::cout << "  job " << job.index << "  " << job.config_hash << "  " << job.label() << "\n";
+      for (const auto& job : s.jobs)
+        std::cout << "  job " << job.index << "  " << job.config_hash << "  " << job.label() << "\n";
       return;
     }
     study::SweepResult r;

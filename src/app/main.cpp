@@ -4,10 +4,10 @@
 // 2 bad input (config, weights, netlist, command line).
 #include <clocale>
 #include <cmath>
-#include <optional>
-#include <string>
 #include <cstdio>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "app/cli.hpp"
 #include "spice/session.hpp"
@@ -81,7 +81,8 @@ std::string version_text() {
     text += std::string("ngspice: cannot start: ") + e.what() + "\n";
   }
   const auto data = data_dir();
-  text += "data " + (data.empty() ? std::string("not found (no configs/ and models/ next to this program)") : data.string());
+  text += "data " +
+          (data.empty() ? std::string("not found (no configs/ and models/ next to this program)") : data.string());
   return text;
 }
 

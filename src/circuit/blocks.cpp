@@ -33,12 +33,12 @@ void define_behavioral_opamp(Circuit& c, const Environment& env) {
   const double r1 = 1e3;
   const double gm = o.a0 / r1;
   const double c1 = o.a0 / (2.0 * std::numbers::pi * o.gbw * r1);
-  auto& sub = c.subcircuit(
-      kBehavioralOpamp, {"inp", "inn", "out"},
-      {"Behavioral op-amp: A0 = " + spice_number(o.a0) + ", GBW = " + spice_number(o.gbw) +
-           " Hz (pole at " + spice_number(o.gbw / o.a0) + " Hz), offset " + spice_number(o.offset) + " V,",
-       "swing [" + spice_number(env.v_low()) + ", " + spice_number(env.v_high()) + "] V, Rout " +
-           spice_number(o.rout) + " ohm."});
+  auto& sub =
+      c.subcircuit(kBehavioralOpamp, {"inp", "inn", "out"},
+                   {"Behavioral op-amp: A0 = " + spice_number(o.a0) + ", GBW = " + spice_number(o.gbw) +
+                        " Hz (pole at " + spice_number(o.gbw / o.a0) + " Hz), offset " + spice_number(o.offset) + " V,",
+                    "swing [" + spice_number(env.v_low()) + ", " + spice_number(env.v_high()) + "] V, Rout " +
+                        spice_number(o.rout) + " ohm."});
   c.add(sub, VoltageSource{"Vos", "inp", "ip", {o.offset, std::nullopt}});
   c.add(sub, Vccs{"Gin", "0", "n1", "ip", "inn", gm});
   c.add(sub, Resistor{"R1", "n1", "0", r1});
@@ -127,9 +127,9 @@ void multiplier(Circuit& c, Block& b, const std::string& name, const std::string
     c.add(b, BehavioralVoltage{"B" + name, out, "0", product});
     return;
   }
-  c.add(b, BehavioralVoltage{"B" + name, out, "0",
-                             Expr::call("max", {Expr::call("min", {product, Expr::num(env.v_high())}),
-                                                Expr::num(env.v_low())})});
+  c.add(b, BehavioralVoltage{
+               "B" + name, out, "0",
+               Expr::call("max", {Expr::call("min", {product, Expr::num(env.v_high())}), Expr::num(env.v_low())})});
 }
 
 double cell_gap(double g, const config::CellConfig& cell) {

@@ -12,7 +12,8 @@ namespace memcosim::circuit {
 
 bool is_identifier(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 bool is_node_name(std::string_view s) { return s == "0" || is_identifier(s); }
@@ -76,16 +77,26 @@ char type_letter(const Element& e) {
   return std::visit(
       [](const auto& x) -> char {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, Resistor>) return 'r';
-        else if constexpr (std::is_same_v<T, Capacitor>) return 'c';
-        else if constexpr (std::is_same_v<T, VoltageSource>) return 'v';
-        else if constexpr (std::is_same_v<T, CurrentSource>) return 'i';
-        else if constexpr (std::is_same_v<T, Vcvs>) return 'e';
-        else if constexpr (std::is_same_v<T, Vccs>) return 'g';
-        else if constexpr (std::is_same_v<T, BehavioralVoltage> || std::is_same_v<T, BehavioralCurrent>) return 'b';
-        else if constexpr (std::is_same_v<T, Inductor>) return 'l';
-        else if constexpr (std::is_same_v<T, Mosfet>) return 'm';
-        else return 'x';
+        if constexpr (std::is_same_v<T, Resistor>)
+          return 'r';
+        else if constexpr (std::is_same_v<T, Capacitor>)
+          return 'c';
+        else if constexpr (std::is_same_v<T, VoltageSource>)
+          return 'v';
+        else if constexpr (std::is_same_v<T, CurrentSource>)
+          return 'i';
+        else if constexpr (std::is_same_v<T, Vcvs>)
+          return 'e';
+        else if constexpr (std::is_same_v<T, Vccs>)
+          return 'g';
+        else if constexpr (std::is_same_v<T, BehavioralVoltage> || std::is_same_v<T, BehavioralCurrent>)
+          return 'b';
+        else if constexpr (std::is_same_v<T, Inductor>)
+          return 'l';
+        else if constexpr (std::is_same_v<T, Mosfet>)
+          return 'm';
+        else
+          return 'x';
       },
       e);
 }
@@ -100,7 +111,8 @@ void check_source(const std::string& name, const SourceValue& s) {
   if (s.ac) check_value(name, *s.ac, false);
   if (!s.pwl) return;
   const Pwl& p = *s.pwl;
-  if (p.t.size() != p.v.size() || p.t.empty()) throw std::invalid_argument(name + ": PWL needs equal, non-empty t and v");
+  if (p.t.size() != p.v.size() || p.t.empty())
+    throw std::invalid_argument(name + ": PWL needs equal, non-empty t and v");
   for (std::size_t i = 0; i < p.t.size(); ++i) {
     check_value(name, p.t[i], false);
     check_value(name, p.v[i], false);
@@ -121,16 +133,32 @@ void check_element(const Element& e) {
           for (auto n : ns)
             if (!is_node_name(n)) throw std::invalid_argument(name + ": invalid node name '" + std::string(n) + "'");
         };
-        if constexpr (std::is_same_v<T, Resistor>) { nodes({x.a, x.b}); check_value(name, x.ohms, true); }
-        else if constexpr (std::is_same_v<T, Capacitor>) { nodes({x.a, x.b}); check_value(name, x.farads, true); }
-        else if constexpr (std::is_same_v<T, VoltageSource>) { nodes({x.plus, x.minus}); check_source(name, x.value); }
-        else if constexpr (std::is_same_v<T, CurrentSource>) { nodes({x.from, x.to}); check_source(name, x.value); }
-        else if constexpr (std::is_same_v<T, Vcvs>) { nodes({x.plus, x.minus, x.ctrl_plus, x.ctrl_minus}); check_value(name, x.gain, false); }
-        else if constexpr (std::is_same_v<T, Vccs>) { nodes({x.from, x.to, x.ctrl_plus, x.ctrl_minus}); check_value(name, x.transconductance, false); }
-        else if constexpr (std::is_same_v<T, BehavioralVoltage>) { nodes({x.plus, x.minus}); }
-        else if constexpr (std::is_same_v<T, BehavioralCurrent>) { nodes({x.from, x.to}); }
-        else if constexpr (std::is_same_v<T, Inductor>) { nodes({x.a, x.b}); check_value(name, x.henries, true); }
-        else if constexpr (std::is_same_v<T, Mosfet>) {
+        if constexpr (std::is_same_v<T, Resistor>) {
+          nodes({x.a, x.b});
+          check_value(name, x.ohms, true);
+        } else if constexpr (std::is_same_v<T, Capacitor>) {
+          nodes({x.a, x.b});
+          check_value(name, x.farads, true);
+        } else if constexpr (std::is_same_v<T, VoltageSource>) {
+          nodes({x.plus, x.minus});
+          check_source(name, x.value);
+        } else if constexpr (std::is_same_v<T, CurrentSource>) {
+          nodes({x.from, x.to});
+          check_source(name, x.value);
+        } else if constexpr (std::is_same_v<T, Vcvs>) {
+          nodes({x.plus, x.minus, x.ctrl_plus, x.ctrl_minus});
+          check_value(name, x.gain, false);
+        } else if constexpr (std::is_same_v<T, Vccs>) {
+          nodes({x.from, x.to, x.ctrl_plus, x.ctrl_minus});
+          check_value(name, x.transconductance, false);
+        } else if constexpr (std::is_same_v<T, BehavioralVoltage>) {
+          nodes({x.plus, x.minus});
+        } else if constexpr (std::is_same_v<T, BehavioralCurrent>) {
+          nodes({x.from, x.to});
+        } else if constexpr (std::is_same_v<T, Inductor>) {
+          nodes({x.a, x.b});
+          check_value(name, x.henries, true);
+        } else if constexpr (std::is_same_v<T, Mosfet>) {
           nodes({x.drain, x.gate, x.source, x.bulk});
           if (!is_identifier(x.model)) throw std::invalid_argument(name + ": invalid model name '" + x.model + "'");
           check_value(name, x.w, true);
@@ -141,11 +169,11 @@ void check_element(const Element& e) {
           }
           check_value(name, x.delvto, false);
           check_value(name, x.mulu0, true);
-        }
-        else {
+        } else {
           for (const auto& n : x.nodes)
             if (!is_node_name(n)) throw std::invalid_argument(name + ": invalid node name '" + n + "'");
-          if (!is_identifier(x.subckt)) throw std::invalid_argument(name + ": invalid subcircuit name '" + x.subckt + "'");
+          if (!is_identifier(x.subckt))
+            throw std::invalid_argument(name + ": invalid subcircuit name '" + x.subckt + "'");
         }
       },
       e);
@@ -171,11 +199,16 @@ bool is_node_path(std::string_view s) {
 
 std::string_view to_string(Role role) {
   switch (role) {
-    case Role::none: return "none";
-    case Role::supply_positive: return "supply_positive";
-    case Role::supply_negative: return "supply_negative";
-    case Role::word_line: return "word_line";
-    case Role::bulk: return "bulk";
+    case Role::none:
+      return "none";
+    case Role::supply_positive:
+      return "supply_positive";
+    case Role::supply_negative:
+      return "supply_negative";
+    case Role::word_line:
+      return "word_line";
+    case Role::bulk:
+      return "bulk";
   }
   return "none";
 }
@@ -322,7 +355,8 @@ void check_model_card(const ModelCard& card) {
   if (type != "nmos" && type != "pmos")
     throw std::invalid_argument("model " + card.name + ": type must be nmos or pmos (got '" + card.type + "')");
   for (const auto& [key, value] : card.params) {
-    if (!is_identifier(key)) throw std::invalid_argument("model " + card.name + ": invalid parameter name '" + key + "'");
+    if (!is_identifier(key))
+      throw std::invalid_argument("model " + card.name + ": invalid parameter name '" + key + "'");
     check_value("model " + card.name + " parameter " + key, value, false);
   }
 }

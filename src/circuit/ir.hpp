@@ -30,9 +30,9 @@ bool is_node_name(std::string_view s);
 class Expr {
  public:
   static Expr num(double x);
-  static Expr v(std::string_view node);                        // V(node)
+  static Expr v(std::string_view node);                          // V(node)
   static Expr v(std::string_view plus, std::string_view minus);  // V(plus, minus)
-  static Expr time();                                          // simulation time
+  static Expr time();                                            // simulation time
   // fn in {exp, ln, sqrt, sinh, cosh, tanh, sin, cos, abs, uramp, u, min, max, pow}
   static Expr call(std::string_view fn, std::vector<Expr> args);
   // pwl(x, t0, v0, t1, v1, ...): piecewise linear in x, constant outside.
@@ -67,16 +67,47 @@ struct SourceValue {
 };
 
 // Elements. `name` is the full SPICE name; its first letter is the type.
-struct Resistor { std::string name, a, b; double ohms; };
-struct Capacitor { std::string name, a, b; double farads; };
-struct VoltageSource { std::string name, plus, minus; SourceValue value; };
-struct CurrentSource { std::string name, from, to; SourceValue value; };  // current flows from -> to through the source
-struct Vcvs { std::string name, plus, minus, ctrl_plus, ctrl_minus; double gain; };          // E
-struct Vccs { std::string name, from, to, ctrl_plus, ctrl_minus; double transconductance; };  // G
-struct BehavioralVoltage { std::string name, plus, minus; Expr expr; };                      // B ... V=
-struct BehavioralCurrent { std::string name, from, to; Expr expr; };                         // B ... I=
-struct Instance { std::string name; std::vector<std::string> nodes; std::string subckt; };   // X
-struct Inductor { std::string name, a, b; double henries; };                                  // L
+struct Resistor {
+  std::string name, a, b;
+  double ohms;
+};
+struct Capacitor {
+  std::string name, a, b;
+  double farads;
+};
+struct VoltageSource {
+  std::string name, plus, minus;
+  SourceValue value;
+};
+struct CurrentSource {
+  std::string name, from, to;
+  SourceValue value;
+};  // current flows from -> to through the source
+struct Vcvs {
+  std::string name, plus, minus, ctrl_plus, ctrl_minus;
+  double gain;
+};  // E
+struct Vccs {
+  std::string name, from, to, ctrl_plus, ctrl_minus;
+  double transconductance;
+};  // G
+struct BehavioralVoltage {
+  std::string name, plus, minus;
+  Expr expr;
+};  // B ... V=
+struct BehavioralCurrent {
+  std::string name, from, to;
+  Expr expr;
+};  // B ... I=
+struct Instance {
+  std::string name;
+  std::vector<std::string> nodes;
+  std::string subckt;
+};  // X
+struct Inductor {
+  std::string name, a, b;
+  double henries;
+};  // L
 // M: a MOSFET of a model card in Circuit::models (W, L in metres; drain and
 // source areas/perimeters are written only when > 0). delvto (V, ngspice's
 // BSIM3 instance parameter DELVTO: the card's VTH0 + delvto) and mulu0 (mobility factor MULU0) carry a device's
@@ -95,8 +126,8 @@ using Element = std::variant<Resistor, Capacitor, VoltageSource, CurrentSource, 
 // parameters exist, so a card cannot carry an expression, a path or a
 // control word; circuit/models.hpp reads them from a model library.
 struct ModelCard {
-  std::string name;  // identifier
-  std::string type;  // nmos | pmos
+  std::string name;                                    // identifier
+  std::string type;                                    // nmos | pmos
   std::vector<std::pair<std::string, double>> params;  // identifier = finite number
 };
 // Throws std::invalid_argument naming the card on a bad name, type, key or value.
@@ -173,7 +204,7 @@ class Subcircuit {
 };
 
 struct TranAnalysis {
-  double step = 0.0;      // print step
+  double step = 0.0;  // print step
   double stop = 0.0;
   double max_step = 0.0;  // 0: simulator default
 };
@@ -195,8 +226,12 @@ class Circuit {
   const std::deque<Block>& blocks() const { return blocks_; }
   // Device model cards, written after the header (with model_notes).
   const std::vector<ModelCard>& models() const { return models_; }
-  const std::vector<std::pair<std::string, std::optional<std::string>>>& options() const { return options_; }  // .options name[=value]
-  const std::vector<std::pair<std::string, double>>& initial_conditions() const { return initial_conditions_; }  // node -> volts (.ic)
+  const std::vector<std::pair<std::string, std::optional<std::string>>>& options() const {
+    return options_;
+  }  // .options name[=value]
+  const std::vector<std::pair<std::string, double>>& initial_conditions() const {
+    return initial_conditions_;
+  }                                                                 // node -> volts (.ic)
   const std::vector<std::string>& saves() const { return saves_; }  // nodes whose voltages are saved
   // Elements whose current is saved too: voltage sources (i(name)) and
   // behavioural sources (@name[i]); written after the voltages.

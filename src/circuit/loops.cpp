@@ -6,11 +6,16 @@ namespace memcosim::circuit {
 
 std::string to_string(LoopKind kind) {
   switch (kind) {
-    case LoopKind::integrator: return "integrator";
-    case LoopKind::tia: return "TIA";
-    case LoopKind::inverter: return "inverter";
-    case LoopKind::rectifier: return "rectifier";
-    case LoopKind::other: return "other";
+    case LoopKind::integrator:
+      return "integrator";
+    case LoopKind::tia:
+      return "TIA";
+    case LoopKind::inverter:
+      return "inverter";
+    case LoopKind::rectifier:
+      return "rectifier";
+    case LoopKind::other:
+      return "other";
   }
   return "other";
 }
@@ -49,7 +54,8 @@ struct Found {
 Found find(const Circuit& c, const std::string& name) {
   for (const auto& b : c.blocks())
     for (const auto& e : b.elements()) {
-      if (auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->name == "X" + name) return {&b, &e};
+      if (auto* x = std::get_if<Instance>(&e); x && is_opamp_subckt(x->subckt) && x->name == "X" + name)
+        return {&b, &e};
       if (auto* r = std::get_if<Resistor>(&e); r && r->name == "R" + name + "_out") return {&b, &e};
     }
   throw std::invalid_argument("no op-amp named '" + name + "' in the circuit");
@@ -79,8 +85,10 @@ void insert_loop_probe(Circuit& c, const OpampLoop& loop, double v_ac, double i_
   const Found f = find(c, loop.name);
   const std::string driven = loop.output + "_lb";
   Element moved = *f.element;
-  if (auto* x = std::get_if<Instance>(&moved)) x->nodes[2] = driven;
-  else std::get<Resistor>(moved).b = driven;
+  if (auto* x = std::get_if<Instance>(&moved))
+    x->nodes[2] = driven;
+  else
+    std::get<Resistor>(moved).b = driven;
   c.replace(std::move(moved));
   c.add(*f.block, VoltageSource{"Vlb_" + loop.name, loop.output, driven, SourceValue{0.0, std::nullopt, v_ac}});
   c.add(*f.block, CurrentSource{"Ilb_" + loop.name, "0", loop.output, SourceValue{0.0, std::nullopt, i_ac}});

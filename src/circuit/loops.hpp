@@ -22,11 +22,11 @@ enum class LoopKind { integrator, tia, inverter, rectifier, other };
 std::string to_string(LoopKind kind);
 
 struct OpampLoop {
-  std::string name;    // the op-amp's name as given to the builder: "int0", "l1_tia3"
-  std::string block;   // title of its block
+  std::string name;   // the op-amp's name as given to the builder: "int0", "l1_tia3"
+  std::string block;  // title of its block
   LoopKind kind = LoopKind::other;
-  std::string output;  // the node it drives
-  std::string plus;    // its non-inverting input node
+  std::string output;      // the node it drives
+  std::string plus;        // its non-inverting input node
   std::string minus = {};  // its inverting input node
 };
 

@@ -97,7 +97,8 @@ std::vector<ModelCard> parse_model_library(std::string_view text, const std::str
       }
     }
     if (joined.empty() || lower(joined[0]) != ".model")
-      fail(source, st.line, "only .model statements are allowed in a model library (got '" + st.text.substr(0, 40) + "')");
+      fail(source, st.line,
+           "only .model statements are allowed in a model library (got '" + st.text.substr(0, 40) + "')");
     if (joined.size() < 3) fail(source, st.line, ".model needs a name and a type");
     ModelCard card;
     card.name = joined[1];
@@ -115,8 +116,9 @@ std::vector<ModelCard> parse_model_library(std::string_view text, const std::str
       if (!is_identifier(key)) fail(source, st.line, "model " + card.name + ": invalid parameter name '" + key + "'");
       const auto parsed = config::parse_si(value);
       if (!parsed.ok)
-        fail(source, st.line, "model " + card.name + ": parameter " + key + " must be a number (got '" + value +
-                                  "': " + parsed.error + ")");
+        fail(source, st.line,
+             "model " + card.name + ": parameter " + key + " must be a number (got '" + value + "': " + parsed.error +
+                 ")");
       for (const auto& [k, v] : card.params)
         if (k == key) fail(source, st.line, "model " + card.name + ": parameter " + key + " given twice");
       card.params.emplace_back(key, parsed.value);
@@ -134,7 +136,8 @@ std::vector<ModelCard> corner_cards(const std::vector<ModelCard>& library, std::
   std::vector<ModelCard> out;
   for (const auto& base : bases) {
     const std::string want = lower(base + "_" + std::string(corner));
-    const auto it = std::find_if(library.begin(), library.end(), [&](const ModelCard& c) { return lower(c.name) == want; });
+    const auto it =
+        std::find_if(library.begin(), library.end(), [&](const ModelCard& c) { return lower(c.name) == want; });
     if (it == library.end())
       throw InputError(Diagnostic{SourceLocation{source}, "",
                                   "no model card '" + base + "_" + std::string(corner) + "' (corner " +

@@ -33,8 +33,8 @@ LayerMapping map_layer(const nn::Dense& layer, double sign, double k_in, const c
   } else if (largest * m.g_unit > span * (1 + 1e-12)) {
     config_error(where, "circuit.crossbar.g_unit",
                  "layer " + std::to_string(index + 1) + " needs conductance differences up to " +
-                     exact_number(largest * m.g_unit) + " S but g_max - g_min = " +
-                     exact_number(span) + " S; lower g_unit or use 0 (auto)");
+                     exact_number(largest * m.g_unit) + " S but g_max - g_min = " + exact_number(span) +
+                     " S; lower g_unit or use 0 (auto)");
   }
   const DeviceSeeds seeds(device_seed);
   std::uint64_t cell = 0;
@@ -87,18 +87,18 @@ Block& crossbar_block(Circuit& c, const std::string& L, bool output, const std::
   std::string row_list;
   for (const auto& r : row_names) row_list += r + "+ " + r + "- ";
   const auto& xbc = cc.crossbar;
-  auto& xb = c.block(L + " crossbar" + (output ? " (output layer)" : ""),
-                     {"Rows: " + row_list + "bias+ bias-; " + std::to_string(n_out) + " columns " + L + "_c0..",
-                      "g_unit = " + spice_number(m.g_unit) + " S per unit weight, G in [" + spice_number(xbc.g_min) +
-                          ", " + spice_number(xbc.g_max) + "] S" +
-                          (xbc.levels >= 2 ? ", " + std::to_string(xbc.levels) + " levels" : "") +
-                          (xbc.programming_error > 0 ? ", programming error " + spice_number(xbc.programming_error)
-                                                     : "") +
-                          "."});
+  auto& xb = c.block(
+      L + " crossbar" + (output ? " (output layer)" : ""),
+      {"Rows: " + row_list + "bias+ bias-; " + std::to_string(n_out) + " columns " + L + "_c0..",
+       "g_unit = " + spice_number(m.g_unit) + " S per unit weight, G in [" + spice_number(xbc.g_min) + ", " +
+           spice_number(xbc.g_max) + "] S" + (xbc.levels >= 2 ? ", " + std::to_string(xbc.levels) + " levels" : "") +
+           (xbc.programming_error > 0 ? ", programming error " + spice_number(xbc.programming_error) : "") + "."});
   if (cc.level_of(cc.blocks.crossbar) == config::Level::behavioral) {
     const auto& cp = xbc.cell;
-    const double g_lo = std::min({m.g_plus.minCoeff(), m.g_minus.minCoeff(), m.gb_plus.minCoeff(), m.gb_minus.minCoeff()});
-    const double g_hi = std::max({m.g_plus.maxCoeff(), m.g_minus.maxCoeff(), m.gb_plus.maxCoeff(), m.gb_minus.maxCoeff()});
+    const double g_lo =
+        std::min({m.g_plus.minCoeff(), m.g_minus.minCoeff(), m.gb_plus.minCoeff(), m.gb_minus.minCoeff()});
+    const double g_hi =
+        std::max({m.g_plus.maxCoeff(), m.g_minus.maxCoeff(), m.gb_plus.maxCoeff(), m.gb_minus.maxCoeff()});
     xb.notes.push_back("Cells I = A sinh(V/" + spice_number(cp.v0) + "), A = " + spice_number(cp.i0) + " exp(-gap/" +
                        spice_number(cp.g0) + "); verified at " + spice_number(cp.verify_voltage) + " V: gaps from " +
                        spice_number(cell_gap(g_hi, cp)) + " m (G " + spice_number(g_hi) + " S) to " +
@@ -120,16 +120,18 @@ void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::st
   if (r_wire > 0) {
     std::vector<std::string> column_out;
     for (Eigen::Index j = 0; j < n_out; ++j) column_out.push_back(x.L + "_c" + idx(j));
-    auto& wb = x.c.block(x.L + " crossbar wires", {"Row r is driven at column 0 (nodes " + x.L + "_rwR_J), column J is read "
-                                                   "after its last row (nodes " + x.L + "_cwJ_R); " +
-                                                   spice_number(r_wire) + " ohm per segment."});
+    auto& wb = x.c.block(x.L + " crossbar wires", {"Row r is driven at column 0 (nodes " + x.L +
+                                                   "_rwR_J), column J is read "
+                                                   "after its last row (nodes " +
+                                                   x.L + "_cwJ_R); " + spice_number(r_wire) + " ohm per segment."});
     add_crossbar_wires(x.c, wb, wires, row_drivers, column_out, r_wire);
   }
   // One cell at crossbar row r, column j: with wires between its own row
   // and column nodes, with read noise a fluctuating conductance.
   std::uint64_t cell_number = 0;
   auto place = [&](const std::string& name, int r, Eigen::Index j, const std::string& col, double g) {
-    const std::string row_node = r_wire > 0 ? wires.row_node(r, static_cast<int>(j)) : row_drivers[static_cast<std::size_t>(r)];
+    const std::string row_node =
+        r_wire > 0 ? wires.row_node(r, static_cast<int>(j)) : row_drivers[static_cast<std::size_t>(r)];
     const std::string col_node = r_wire > 0 ? wires.column_node(static_cast<int>(j), r) : col;
     const std::uint64_t number = cell_number++;
     if (x.noise && x.noise->per_cell())
@@ -150,9 +152,11 @@ void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::st
       place(L + "_bn_c" + idx(j), static_cast<int>(2 * n_in + 1), j, col, m.gb_minus(j));
     }
     if (x.noise && x.cc.crossbar.read_noise.temperature > 0) {
-      const double g_sum = m.g_plus.row(j).sum() + m.g_minus.row(j).sum() + (with_bias ? m.gb_plus(j) + m.gb_minus(j) : 0.0);
-      x.c.add(x.block, BehavioralCurrent{"B" + L + "_thermal_c" + idx(j), "0", col,
-                                         x.noise->waveform(x.noise->column_current(x.index, static_cast<std::uint64_t>(j), g_sum))});
+      const double g_sum =
+          m.g_plus.row(j).sum() + m.g_minus.row(j).sum() + (with_bias ? m.gb_plus(j) + m.gb_minus(j) : 0.0);
+      x.c.add(x.block, BehavioralCurrent{
+                           "B" + L + "_thermal_c" + idx(j), "0", col,
+                           x.noise->waveform(x.noise->column_current(x.index, static_cast<std::uint64_t>(j), g_sum))});
     }
     for (const auto& add : additive)
       x.c.add(x.block, Resistor{"R" + L + "_" + add.tag + "_c" + idx(j), add.node(j, n_out), col, m.r_embedding});
@@ -220,7 +224,7 @@ NetworkCircuit add_network(Circuit& c, const std::vector<nn::Dense>& layers, con
     add_cells(context, m, row_drivers, output ? std::vector<AdditiveInput>{} : opt.additive);
 
     auto& tias = c.block(L + " TIAs", {"Rf = " + spice_number(m.rf) + " ohm" +
-                                           (output ? opt.output_note : "; V(" + L + "_zJ) = k_hidden z_J.")});
+                                       (output ? opt.output_note : "; V(" + L + "_zJ) = k_hidden z_J.")});
     for (Eigen::Index j = 0; j < n_out; ++j) {
       const std::string out = output ? opt.output_prefix + idx(j) : L + "_z" + idx(j);
       tia(c, tias, L + "_tia" + idx(j), L + "_c" + idx(j), out, m.rf, level(cc.blocks.tia), env);

@@ -85,7 +85,8 @@ std::uint64_t ReadNoise::uid(int layer, std::uint64_t cell) const {
 }
 
 bool ReadNoise::trap_active(int layer, std::uint64_t cell) const {
-  return cfg_.rtn_fraction > 0 && counter_uniform(seeds_.trap, static_cast<std::uint64_t>(layer), cell, 0) < cfg_.rtn_fraction;
+  return cfg_.rtn_fraction > 0 &&
+         counter_uniform(seeds_.trap, static_cast<std::uint64_t>(layer), cell, 0) < cfg_.rtn_fraction;
 }
 
 std::vector<double> ReadNoise::white(int layer, std::uint64_t cell) const {
@@ -106,7 +107,7 @@ std::vector<double> ReadNoise::flicker(int layer, std::uint64_t cell) const {
     const double tau = 1.0 / (2.0 * std::numbers::pi * corners_[m]);
     const double rho = std::exp(-step_ / tau);
     const double innovation = sd * std::sqrt(-std::expm1(-2.0 * step_ / tau));  // sd sqrt(1 - rho^2)
-    double n = sd * counter_normal(seeds_.flicker, trajectory_, id + m, 0);  // stationary start
+    double n = sd * counter_normal(seeds_.flicker, trajectory_, id + m, 0);     // stationary start
     v[0] += n;
     for (std::size_t k = 1; k < v.size(); ++k) {
       n = rho * n + innovation * counter_normal(seeds_.flicker, trajectory_, id + m, k);
@@ -125,7 +126,9 @@ std::vector<double> ReadNoise::telegraph(int layer, std::uint64_t cell) const {
   bool filled = counter_uniform(seeds_.rtn, trajectory_, id, 0) < tf / (te + tf);
   // Exponential dwell times (memoryless, so the first one from t = 0 too).
   std::uint64_t event = 1;
-  auto dwell = [&](bool state) { return -(state ? tf : te) * std::log1p(-counter_uniform(seeds_.rtn, trajectory_, id, event++)); };
+  auto dwell = [&](bool state) {
+    return -(state ? tf : te) * std::log1p(-counter_uniform(seeds_.rtn, trajectory_, id, event++));
+  };
   double next_switch = dwell(filled);
   for (std::size_t k = 0; k < v.size(); ++k) {
     const double t = static_cast<double>(k) * step_;
@@ -182,7 +185,8 @@ Expr ReadNoise::waveform(const std::vector<double>& values) const {
 std::vector<std::string> device_notes(const config::CrossbarConfig& xb, const ReadNoise* noise) {
   std::vector<std::string> notes;
   std::string p;
-  if (xb.programming_error_abs > 0) p += ", absolute programming error " + spice_number(xb.programming_error_abs) + " S";
+  if (xb.programming_error_abs > 0)
+    p += ", absolute programming error " + spice_number(xb.programming_error_abs) + " S";
   if (xb.programming_truncation > 0) p += ", errors truncated at " + spice_number(xb.programming_truncation) + " sigma";
   if (xb.stuck_at_min > 0 || xb.stuck_at_max > 0)
     p += ", stuck at g_min / g_max: " + spice_number(xb.stuck_at_min) + " / " + spice_number(xb.stuck_at_max);

@@ -21,7 +21,8 @@ SettledCircuit::SettledCircuit(const SolverCircuit& sc, const config::CircuitCon
   const auto& cell = cc.crossbar.cell;
   // Amplitude of a cell of conductance g: the netlist's i0 exp(-gap/g0),
   // which the verify condition makes g v_verify / sinh(v_verify / v0).
-  const double per_siemens = xb == Level::behavioral ? cell.verify_voltage / std::sinh(cell.verify_voltage / cell.v0) : 1.0;
+  const double per_siemens =
+      xb == Level::behavioral ? cell.verify_voltage / std::sinh(cell.verify_voltage / cell.v0) : 1.0;
   auto row_current = [&](double v) { return xb == Level::behavioral ? std::sinh(v / cell.v0) : v; };
   auto row_slope = [&](double v) { return xb == Level::behavioral ? std::cosh(v / cell.v0) / cell.v0 : 1.0; };
   const double vr = cc.crossbar.v_read;

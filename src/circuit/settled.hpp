@@ -50,7 +50,7 @@ class SettledCircuit {
 
  private:
   struct Layer {
-    Eigen::MatrixXd a_plus, a_minus;  // cell amplitudes (A), outputs x inputs
+    Eigen::MatrixXd a_plus, a_minus;                 // cell amplitudes (A), outputs x inputs
     Eigen::VectorXd bias_current, bias_conductance;  // bias rows at +-v_read, per column
     double rf = 0, r_embedding = 0;
     bool output = false;

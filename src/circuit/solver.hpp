@@ -75,25 +75,25 @@ Eigen::MatrixXd diffusion_path(const sde::BrownianPath& path, const sde::VpSched
 struct SolverCircuit {
   Circuit circuit;  // initial conditions set per sample by set_start()
   int dim = 0;
-  std::vector<std::string> state_nodes;           // x_d
-  std::vector<IntegratorNodes> integrators;       // one per dimension
-  std::vector<std::string> preactivation_nodes;   // every TIA output (hidden and score)
-  std::vector<std::string> saved_nodes;           // what the netlist .saves
+  std::vector<std::string> state_nodes;          // x_d
+  std::vector<IntegratorNodes> integrators;      // one per dimension
+  std::vector<std::string> preactivation_nodes;  // every TIA output (hidden and score)
+  std::vector<std::string> saved_nodes;          // what the netlist .saves
   std::vector<LayerMapping> layers;
 
   config::ScheduleForm form = config::ScheduleForm::time_warp;
   sde::VpSchedule schedule;  // the sampling schedule (trained x beta_scale)
   double t_start = 1.0, t_end = 1e-4;
   double k_state = 0, k_hidden = 0, k_score = 0;
-  double tau0 = 0;      // integrator time constant (s)
-  double duration = 0;  // physical time from t_start to t_end (s)
+  double tau0 = 0;               // integrator time constant (s)
+  double duration = 0;           // physical time from t_start to t_end (s)
   double v_high = 0, v_low = 0;  // signal limits the rail check uses
 
   // Embedding waveforms in units of e (not volts): sin_k and cos_k, k < E/2.
   // Empty when the sources are ideal (dac.points = 0).
   std::vector<Waveform> emb_sin, emb_cos;
-  Waveform gain_wave;             // m(tau) samples (variable_gain with a DAC)
-  Eigen::VectorXd frequencies;    // for ideal sources
+  Waveform gain_wave;           // m(tau) samples (variable_gain with a DAC)
+  Eigen::VectorXd frequencies;  // for ideal sources
   // The class embedding k(c) the DC sources apply (width E); empty for an
   // unconditional network.
   Eigen::VectorXd class_embedding;
@@ -132,9 +132,9 @@ struct SolverOptions {
   config::CircuitConfig circuit;
   config::SimulationConfig simulation;
   double t_start = 1.0, t_end = 1e-4;  // (circuit.diffusion.points is read from `circuit`)
-  int class_index = -1;       // conditional networks: the class, -1 = masked
-  bool use_klu = false;       // write ".options klu"
-  std::uint64_t seed = 1;     // device variation and read noise (programming error, stuck cells, traps)
+  int class_index = -1;                // conditional networks: the class, -1 = masked
+  bool use_klu = false;                // write ".options klu"
+  std::uint64_t seed = 1;              // device variation and read noise (programming error, stuck cells, traps)
   std::string title = "memcosim ring solver";
   // Models and measured access-transistor I-V (flow/transistor.hpp); needed
   // when a block is at transistor level.

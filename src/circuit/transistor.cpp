@@ -18,8 +18,8 @@ double TransistorEnvironment::access_drop(double current) const {
     throw std::invalid_argument("cell current " + spice_number(current) +
                                 " A is beyond the access transistor's measured I-V (up to " +
                                 spice_number(access_id.back()) + " A)");
-  const auto hi = static_cast<std::size_t>(std::upper_bound(access_id.begin(), access_id.end(), current) -
-                                           access_id.begin());
+  const auto hi =
+      static_cast<std::size_t>(std::upper_bound(access_id.begin(), access_id.end(), current) - access_id.begin());
   if (hi == 0) return access_vds.front();
   if (hi >= access_id.size()) return access_vds.back();
   const std::size_t lo = hi - 1;
@@ -31,8 +31,10 @@ std::string block_slug(const std::string& title) {
   std::string s;
   for (char ch : title) {
     const auto u = static_cast<unsigned char>(ch);
-    if (std::isalnum(u)) s += static_cast<char>(std::tolower(u));
-    else if (!s.empty() && s.back() != '_') s += '_';
+    if (std::isalnum(u))
+      s += static_cast<char>(std::tolower(u));
+    else if (!s.empty() && s.back() != '_')
+      s += '_';
   }
   while (!s.empty() && s.back() == '_') s.pop_back();
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "b_" + s;
@@ -62,7 +64,8 @@ void use_transistor_models(Circuit& c, const TransistorEnvironment& t) {
 namespace {
 
 const TransistorEnvironment& require_transistor(const Environment& env, const std::string& name) {
-  if (!env.transistor) throw std::invalid_argument(name + ": transistor level needs the transistor environment (models)");
+  if (!env.transistor)
+    throw std::invalid_argument(name + ": transistor level needs the transistor environment (models)");
   return *env.transistor;
 }
 
@@ -126,7 +129,8 @@ void define_relu(Circuit& c, const TransistorEnvironment& t, const std::string& 
   auto& sub = c.subcircuit(
       subckt, {"inp", "inn", "out", "vdd", "vss"},
       {std::string("Super-diode rectifier, 180 nm (src/circuit/transistor.hpp), ") +
-           (follower ? "two-stage amplifier + NMOS source follower Mo" : "one-stage amplifier + PMOS common source Mo") +
+           (follower ? "two-stage amplifier + NMOS source follower Mo"
+                     : "one-stage amplifier + PMOS common source Mo") +
            "; sources current only.",
        "Bias Iref = " + spice_number(r.i_ref) + " A into Mb: I_tail = " + spice_number(r.i_ref * r.w_tail / r.w_bias) +
            " A" + (follower ? ", I_M7 = " + spice_number(r.i_ref * r.w_sink / r.w_bias) + " A" : std::string()) +

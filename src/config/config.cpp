@@ -19,7 +19,8 @@ void Config::validate(Checker& c) const {
          "must be < model.classes (" + std::to_string(model.classes) + ") for a conditional model");
   const bool letters = dataset.kind == DatasetKind::letters;
   const int n_letters = static_cast<int>(dataset.letters.text.size());
-  c.rule("model.classes", "with dataset.kind letters: model.classes is 0 or the number of letters in dataset.letters.text",
+  c.rule("model.classes",
+         "with dataset.kind letters: model.classes is 0 or the number of letters in dataset.letters.text",
          !letters || model.classes == 0 || model.classes == n_letters,
          "must be 0 (unconditional) or the number of letters in dataset.letters.text (" + std::to_string(n_letters) +
              ") (got " + std::to_string(model.classes) + ")");
@@ -42,9 +43,7 @@ std::filesystem::path Config::resolve_input(const std::string& key, const std::s
   return std::filesystem::exists(shipped, ec) ? shipped : here;
 }
 
-std::uint64_t Config::sampling_seed() const {
-  return sampling.seed ? *sampling.seed : derive_seed(seed, "sampling");
-}
+std::uint64_t Config::sampling_seed() const { return sampling.seed ? *sampling.seed : derive_seed(seed, "sampling"); }
 
 namespace {
 

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "config/reflect.hpp"
-#include "config/transistor.hpp"
 #include "config/field.hpp"
 #include "config/prime.hpp"
+#include "config/reflect.hpp"
+#include "config/transistor.hpp"
 #include "config/twin.hpp"
 #include "util/limits.hpp"
 
@@ -47,7 +47,9 @@ struct EnumNames<SamplingMethod> {
 template <>
 struct EnumNames<OdeStepper> {
   static constexpr std::array<std::pair<OdeStepper, std::string_view>, 3> values{
-      {{OdeStepper::dopri5, "dopri5"}, {OdeStepper::cash_karp54, "cash_karp54"}, {OdeStepper::fehlberg78, "fehlberg78"}}};
+      {{OdeStepper::dopri5, "dopri5"},
+       {OdeStepper::cash_karp54, "cash_karp54"},
+       {OdeStepper::fehlberg78, "fehlberg78"}}};
 };
 
 template <>
@@ -157,16 +159,18 @@ struct ModelConfig {
     v("output_gain", output_gain, "Constant gain on the network output (5 in the published code).", gt(0));
     v("embedding_scale", embedding_scale, "Standard deviation of the random Fourier frequencies w_k ~ N(0, scale^2).",
       gt(0));
-    v("classes", classes, "Number of classes of a conditional model; 0 for an unconditional one.", ge(0), le(limits::kMaxClasses));
+    v("classes", classes, "Number of classes of a conditional model; 0 for an unconditional one.", ge(0),
+      le(limits::kMaxClasses));
   }
   void validate(Checker& c) const {
     c.rule("hidden", "hidden has at least one layer", !hidden.empty(), "needs at least one hidden layer");
-    c.rule_each("hidden", "every hidden width is even (h/2 sine and h/2 cosine time features)", hidden,
-                [](int h) { return h % 2 == 0; },
-                [](int h) {
-                  return "must be even (got " + std::to_string(h) +
-                         "): the time embedding adds h/2 sine and h/2 cosine features";
-                });
+    c.rule_each(
+        "hidden", "every hidden width is even (h/2 sine and h/2 cosine time features)", hidden,
+        [](int h) { return h % 2 == 0; },
+        [](int h) {
+          return "must be even (got " + std::to_string(h) +
+                 "): the time embedding adds h/2 sine and h/2 cosine features";
+        });
   }
 };
 
@@ -179,8 +183,9 @@ struct ScheduleConfig {
     v("beta_max", beta_max, "beta(1) of the linear VP schedule used in training.", gt(0));
   }
   void validate(Checker& c) const {
-    c.rule("beta_max", "beta_max > beta_min", beta_max > beta_min,
-           "must be > " + c.path("beta_min") + " (got " + exact_number(beta_max) + " <= " + exact_number(beta_min) + ")");
+    c.rule(
+        "beta_max", "beta_max > beta_min", beta_max > beta_min,
+        "must be > " + c.path("beta_min") + " (got " + exact_number(beta_max) + " <= " + exact_number(beta_min) + ")");
   }
 };
 
@@ -204,7 +209,8 @@ struct WeightNoiseConfig {
   void fields(V& v) {
     v("enabled", enabled, "Hardware-aware training: multiply every weight and bias by (1 + eta) in each forward pass.");
     v("sigma", sigma, "Standard deviation of eta.", ge(0));
-    v("clip", clip, "|eta| is kept below clip; draws beyond it are replaced by a uniform draw in (-clip, clip).", gt(0));
+    v("clip", clip, "|eta| is kept below clip; draws beyond it are replaced by a uniform draw in (-clip, clip).",
+      gt(0));
   }
 };
 
@@ -213,7 +219,8 @@ struct PenaltyConfig {
   double weight = 1e-7;
   template <class V>
   void fields(V& v) {
-    v("threshold", threshold, "Hidden activations above this value are penalised (keeps node voltages in range).", gt(0));
+    v("threshold", threshold, "Hidden activations above this value are penalised (keeps node voltages in range).",
+      gt(0));
     v("weight", weight, "Penalty weight on the sum of activations above the threshold.", ge(0));
   }
 };
@@ -242,8 +249,8 @@ struct TrainingConfig {
     v("learning_rate_final", learning_rate_final, "Final learning rate of the cosine schedule.", ge(0));
     v("weight_decay", weight_decay, "L2 weight decay added to the gradient (PyTorch Adam convention).", ge(0));
     v("grad_clip", grad_clip, "Clip the global gradient norm to this value; 0 disables.", ge(0));
-    v("ema_decay", ema_decay, "Decay of the exponential moving average of the weights; the average is saved. 0 disables.",
-      ge(0), lt(1));
+    v("ema_decay", ema_decay,
+      "Decay of the exponential moving average of the weights; the average is saved. 0 disables.", ge(0), lt(1));
     v("t_min", t_min, "Smallest diffusion time drawn in training, t ~ U(t_min, 1).", gt(0), lt(1));
     v("class_dropout", class_dropout, "Probability of masking the class label (conditional models).", ge(0), le(1));
     v("adam", adam, "Adam optimiser constants.");
@@ -302,11 +309,12 @@ struct SamplingConfig {
       "pf_ode: probability-flow ODE; sde: reverse-time SDE (in `run` the circuit gets the sampler's Brownian path as "
       "a PWL source at each integrator, circuit.diffusion).");
     v("n", n, "Number of samples.", ge(1), le(limits::kMaxSamples));
-    v("beta_scale", beta_scale, "beta(t) used for sampling = beta_scale x the trained schedule (2 for the published ring).",
-      gt(0));
+    v("beta_scale", beta_scale,
+      "beta(t) used for sampling = beta_scale x the trained schedule (2 for the published ring).", gt(0));
     v("t_start", t_start, "Diffusion time where sampling starts from x ~ N(0, I).", gt(0), le(1));
     v("t_end", t_end, "Diffusion time where sampling stops.", gt(0));
-    v("batch", batch, "Samples integrated together in one Eigen state; results do not depend on it.", ge(1), le(limits::kMaxSamples));
+    v("batch", batch, "Samples integrated together in one Eigen state; results do not depend on it.", ge(1),
+      le(limits::kMaxSamples));
     v("seed", seed, "Seed of the initial states and Brownian paths; null derives it from the top-level seed.");
     v("class_index", class_index,
       "Class to generate with a conditional model (0-based); null: the masked (unconditional) class. The circuit "
@@ -354,7 +362,8 @@ struct MmdConfig {
   double bandwidth = 0.0;
   template <class V>
   void fields(V& v) {
-    v("max_points", max_points, "At most this many points per set enter the (quadratic-cost) MMD.", ge(2), le(limits::kMaxSamples));
+    v("max_points", max_points, "At most this many points per set enter the (quadratic-cost) MMD.", ge(2),
+      le(limits::kMaxSamples));
     v("bandwidth", bandwidth, "RBF kernel bandwidth; 0 uses the median heuristic.", ge(0));
   }
 };
@@ -366,13 +375,13 @@ struct MetricsConfig {
   MmdConfig mmd;
   template <class V>
   void fields(V& v) {
-    v("target_samples", target_samples, "Fresh data points drawn as the target of every distribution metric.", ge(2), le(limits::kMaxSamples));
+    v("target_samples", target_samples, "Fresh data points drawn as the target of every distribution metric.", ge(2),
+      le(limits::kMaxSamples));
     v("kl", kl, "KL(target || generated) of smoothed 2-D histograms.");
     v("l2", l2, "L2 distance of 2-D histograms (published metric).");
     v("mmd", mmd, "Maximum mean discrepancy with an RBF kernel.");
   }
 };
-
 
 // ---------------------------------------------------------------------------
 // The circuit (DESIGN.md §3). Signals are voltages around a mid-rail ground:
@@ -431,7 +440,8 @@ struct CellConfig {
     v("g0", g0, "Characteristic gap length g0 (m).", gt(0));
     v("v0", v0, "Characteristic voltage v0 (V); sets the read nonlinearity.", gt(0));
     v("verify_voltage", verify_voltage,
-      "Program-and-verify read voltage: each cell's gap is set so I(verify_voltage) = G_target * verify_voltage.", gt(0));
+      "Program-and-verify read voltage: each cell's gap is set so I(verify_voltage) = G_target * verify_voltage.",
+      gt(0));
   }
 };
 
@@ -461,12 +471,13 @@ struct ReadNoiseConfig {
     v("flicker_fmin", flicker_fmin,
       "Lowest frequency of the 1/f noise (Hz); slower fluctuations are part of the programming error.", gt(0));
     v("rtn_fraction", rtn_fraction, "Fraction of cells with an active random-telegraph trap (per chip).", ge(0), le(1));
-    v("rtn_amplitude", rtn_amplitude, "Random telegraph noise: a filled trap lowers the cell conductance by this fraction.",
-      ge(0), lt(1));
+    v("rtn_amplitude", rtn_amplitude,
+      "Random telegraph noise: a filled trap lowers the cell conductance by this fraction.", ge(0), lt(1));
     v("rtn_tau_empty", rtn_tau_empty, "Mean dwell time of an empty trap (s).", gt(0));
     v("rtn_tau_filled", rtn_tau_filled, "Mean dwell time of a filled trap (s).", gt(0));
     v("temperature", temperature,
-      "Thermal (Johnson) current noise 4kTG of the cells at this temperature (K), one source per column; 0 = off.", ge(0));
+      "Thermal (Johnson) current noise 4kTG of the cells at this temperature (K), one source per column; 0 = off.",
+      ge(0));
     v("points", points,
       "Points of the shared time grid on which every noise waveform is sampled (linear interpolation between them). "
       "Netlist size and simulation time grow with it (README, RRAM non-idealities).",
@@ -496,7 +507,8 @@ struct CrossbarConfig {
     v("g_min", g_min, "Lowest programmable conductance (S).", gt(0));
     v("g_max", g_max, "Highest programmable conductance (S).", gt(0));
     v("g_unit", g_unit,
-      "Conductance per unit weight, G+ - G- = w g_unit (S). 0: per layer, the largest that fits |w| into [g_min, g_max].",
+      "Conductance per unit weight, G+ - G- = w g_unit (S). 0: per layer, the largest that fits |w| into [g_min, "
+      "g_max].",
       ge(0));
     v("levels", levels, "Conductance levels between g_min and g_max (quantisation); 0 = continuous.", ge(0));
     v("programming_error", programming_error,
@@ -555,7 +567,11 @@ struct ReluConfig {
   double knee = 1e-4;
   template <class V>
   void fields(V& v) {
-    v("knee", knee, "Behavioral rectifier: width of the rounded knee (V); output = min(0.5 (v + sqrt(v^2 + knee^2)), the positive swing): knee/2 at v = 0, and an off unit at v < 0 leaks knee^2 / (4 |v|). A wider knee lets the transient take longer steps where hidden units cross zero.", gt(0));
+    v("knee", knee,
+      "Behavioral rectifier: width of the rounded knee (V); output = min(0.5 (v + sqrt(v^2 + knee^2)), the positive "
+      "swing): knee/2 at v = 0, and an off unit at v < 0 leaks knee^2 / (4 |v|). A wider knee lets the transient take "
+      "longer steps where hidden units cross zero.",
+      gt(0));
   }
 };
 
@@ -575,7 +591,8 @@ struct DacConfig {
   template <class V>
   void fields(V& v) {
     v("points", points,
-      "Samples of each embedding/schedule waveform over the run (DAC updates); 0 = ideal continuous sources.", ge(0), le(limits::kMaxGridPoints));
+      "Samples of each embedding/schedule waveform over the run (DAC updates); 0 = ideal continuous sources.", ge(0),
+      le(limits::kMaxGridPoints));
     v("hold", hold, "true: zero-order hold (staircase, like a DAC); false: linear interpolation between samples.");
   }
   void validate(Checker& c) const {
@@ -668,9 +685,11 @@ struct SimulationConfig {
   template <class V>
   void fields(V& v) {
     v("n", n, "Circuit trajectories (one transient each) that `run` simulates.", ge(1), le(limits::kMaxTrajectories));
-    v("mode", mode, "worker: simulations in child processes (a crash or hang loses nothing else); in_process: in this process.");
+    v("mode", mode,
+      "worker: simulations in child processes (a crash or hang loses nothing else); in_process: in this process.");
     v("workers", workers, "Worker processes; 0 = one per core.", ge(0), le(1024));
-    v("timeout", timeout, "Seconds one transient may take before its worker is killed and the sample marked failed.", gt(0));
+    v("timeout", timeout, "Seconds one transient may take before its worker is killed and the sample marked failed.",
+      gt(0));
     v("solver", solver,
       "Linear solver: auto (KLU when the library has it, except for the reverse SDE: KLU's reused pivot order fails on "
       "some of its PWL breakpoints, Sparse does not), klu, sparse.");
@@ -678,9 +697,12 @@ struct SimulationConfig {
     v("reltol", reltol, "ngspice reltol.", gt(0));
     v("abstol", abstol, "ngspice abstol (A).", gt(0));
     v("vntol", vntol, "ngspice vntol (V).", gt(0));
-    v("min_points", min_points, "The transient's largest step is the run time divided by this.", ge(10), le(limits::kMaxGridPoints));
-    v("observe", observe, "Points of the common grid on which trajectories are compared.", ge(2), le(limits::kMaxGridPoints));
-    v("plot_trajectories", plot_trajectories, "Trajectories drawn in the SPICE-vs-reference picture.", ge(0), le(limits::kMaxTrajectories));
+    v("min_points", min_points, "The transient's largest step is the run time divided by this.", ge(10),
+      le(limits::kMaxGridPoints));
+    v("observe", observe, "Points of the common grid on which trajectories are compared.", ge(2),
+      le(limits::kMaxGridPoints));
+    v("plot_trajectories", plot_trajectories, "Trajectories drawn in the SPICE-vs-reference picture.", ge(0),
+      le(limits::kMaxTrajectories));
     v("reference", reference,
       "What the per-trajectory errors of `run` are measured against. network: the trained network the circuit is "
       "built to compute (with the DAC waveforms); circuit: what the circuit's blocks compute once settled "
@@ -708,9 +730,9 @@ struct Config {
   FieldConfig field;
 
   // Filled by the loader, not keys.
-  std::string source;               // the config file as given
-  std::filesystem::path base_dir;   // its directory; relative paths start here
-  Locations locations;              // where each key was given
+  std::string source;              // the config file as given
+  std::filesystem::path base_dir;  // its directory; relative paths start here
+  Locations locations;             // where each key was given
 
   template <class V>
   void fields(V& v) {
@@ -720,7 +742,8 @@ struct Config {
       "digital twin dx/dt = f(x, u) of the system in twin.system; keys under twin:), prime (the PRIME memristive "
       "spiking network with topology pruning and early stop on Fashion-MNIST; keys under prime:) or field (a neural "
       "field fitted to sparse-view CT projections; keys under field:).");
-    v("seed", seed, "Master seed. Every random stream (data, initial weights, training noise, samples) derives from it.");
+    v("seed", seed,
+      "Master seed. Every random stream (data, initial weights, training noise, samples) derives from it.");
     v("dataset", dataset, "Target distribution.");
     v("model", model, "Score network and its weight file.");
     v("schedule", schedule, "Variance-preserving SDE schedule the network is trained with.");
@@ -735,7 +758,8 @@ struct Config {
       when(task == Task::twin, "task is twin"));
     v("prime", prime, "PRIME spiking network (task: prime): data, network, topology training, early stop, circuit.",
       when(task == Task::prime, "task is prime"));
-    v("field", field, "Neural field for sparse-view CT (task: field): phantom, projections, RRAM encoder, training, "
+    v("field", field,
+      "Neural field for sparse-view CT (task: field): phantom, projections, RRAM encoder, training, "
       "quantisation, SPICE inference.");
   }
   // Rules across sections (each section's own rules are next to its struct).

@@ -170,7 +170,8 @@ struct PrimeCircuitConfig {
     c.rule("pulse_width", "an input pulse (0.1 step + pulse_width + 2 edge) ends before 0.4 step",
            0.1 * step + pulse_width + 2 * edge < 0.4 * step,
            "an input pulse (from 0.1 step, plus its edges) must end before 0.4 step, where the comparators decide "
-           "(got pulse_width " + num(pulse_width) + " with step " + num(step) + ")");
+           "(got pulse_width " +
+               num(pulse_width) + " with step " + num(step) + ")");
     c.rule("edge", "edge < pulse_width / 2", pulse_width > 2 * edge,
            "must be shorter than half the pulse width (got " + num(edge) + ")");
   }

@@ -65,20 +65,28 @@ std::string Writer::quote(const std::string& s) {
   // Plain when YAML would read it back as the same string; quoted otherwise.
   bool plain = !s.empty() && !parse_si(s).ok && s != "true" && s != "false" && s != "null" && s != "~";
   for (char c : s) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/'))
-      plain = false;
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == '/')) plain = false;
   }
   // ".nan"/".inf" and "-x" would not read back as plain strings.
-  if (plain && (s.front() == '-' || (s.front() == '.' && s.size() > 1 && std::isalpha(static_cast<unsigned char>(s[1])))))
+  if (plain &&
+      (s.front() == '-' || (s.front() == '.' && s.size() > 1 && std::isalpha(static_cast<unsigned char>(s[1])))))
     plain = false;
   if (plain) return s;
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];

@@ -79,10 +79,14 @@ struct Bound {
   double limit;
   bool ok(double v) const {
     switch (op) {
-      case kGt: return v > limit;
-      case kGe: return v >= limit;
-      case kLt: return v < limit;
-      case kLe: return v <= limit;
+      case kGt:
+        return v > limit;
+      case kGe:
+        return v >= limit;
+      case kLt:
+        return v < limit;
+      case kLe:
+        return v <= limit;
     }
     return false;
   }
@@ -112,7 +116,9 @@ inline std::string gate_text(const When& w) { return std::string(w.text); }
 }  // namespace detail
 
 template <class T>
-concept Reflected = requires(T& t, int& v) { t.fields(v); };
+concept Reflected = requires(T& t, int& v) {
+  t.fields(v);
+};
 template <class T>
 concept IsEnum = std::is_enum_v<T>;
 template <class T>
@@ -202,7 +208,9 @@ class Checker {
 };
 
 template <class T>
-concept Validated = requires(const T& t, Checker& c) { t.validate(c); };
+concept Validated = requires(const T& t, Checker& c) {
+  t.validate(c);
+};
 
 // ---------------------------------------------------------------------------
 // Reader: YAML -> struct, collecting every problem instead of stopping.
@@ -245,8 +253,8 @@ class Reader {
   void read(const YAML::Node& node, const std::string& path, T& value, Rules... rules);
 
   template <class... Rules>
-  bool check_bounds(const YAML::Node& node, const std::string& path, [[maybe_unused]] double v,
-                    const std::string& text, Rules... rules) const {
+  bool check_bounds(const YAML::Node& node, const std::string& path, [[maybe_unused]] double v, const std::string& text,
+                    Rules... rules) const {
     bool ok = true;
     (
         [&] {
@@ -284,8 +292,9 @@ void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rul
   } else if constexpr (Reflected<T>) {
     if (node.IsNull()) return;  // "section:" with nothing under it: defaults
     if (!node.IsMap()) {
-      error(node, path, "expected a mapping of keys (a section), got " +
-                            std::string(node.IsSequence() ? "a list" : "a single value"));
+      error(node, path,
+            "expected a mapping of keys (a section), got " +
+                std::string(node.IsSequence() ? "a list" : "a single value"));
       return;
     }
     Reader sub(ctx_, node, path);
@@ -293,7 +302,8 @@ void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rul
     sub.finish();
   } else if constexpr (IsVector<T>::value) {
     if (!node.IsSequence()) {
-      error(node, path, "expected a list such as [1, 2], got " + std::string(node.IsMap() ? "a mapping" : "a single value"));
+      error(node, path,
+            "expected a list such as [1, 2], got " + std::string(node.IsMap() ? "a mapping" : "a single value"));
       return;
     }
     T out;
@@ -311,9 +321,12 @@ void Reader::read(const YAML::Node& node, const std::string& path, T& value, Rul
   } else if constexpr (std::is_same_v<T, bool>) {
     if (!scalar(node, path, "true or false")) return;
     const std::string& s = node.Scalar();
-    if (s == "true") value = true;
-    else if (s == "false") value = false;
-    else error(node, path, "must be true or false (got '" + s + "')");
+    if (s == "true")
+      value = true;
+    else if (s == "false")
+      value = false;
+    else
+      error(node, path, "must be true or false (got '" + s + "')");
   } else if constexpr (std::is_same_v<T, std::string>) {
     if (!scalar(node, path, "a string")) return;
     value = node.Scalar();
@@ -451,13 +464,20 @@ class Documenter {
 
   template <class T>
   static std::string type_name() {
-    if constexpr (IsOptional<T>::value) return type_name<typename T::value_type>() + " or null";
-    else if constexpr (IsVector<T>::value) return "list of " + type_name<typename T::value_type>();
-    else if constexpr (std::is_same_v<T, bool>) return "bool";
-    else if constexpr (std::is_same_v<T, std::string>) return "string";
-    else if constexpr (IsEnum<T>) return "name";
-    else if constexpr (std::is_floating_point_v<T>) return "number";
-    else return "integer";
+    if constexpr (IsOptional<T>::value)
+      return type_name<typename T::value_type>() + " or null";
+    else if constexpr (IsVector<T>::value)
+      return "list of " + type_name<typename T::value_type>();
+    else if constexpr (std::is_same_v<T, bool>)
+      return "bool";
+    else if constexpr (std::is_same_v<T, std::string>)
+      return "string";
+    else if constexpr (IsEnum<T>)
+      return "name";
+    else if constexpr (std::is_floating_point_v<T>)
+      return "number";
+    else
+      return "integer";
   }
 
  private:

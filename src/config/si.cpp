@@ -17,8 +17,7 @@ std::string lower(std::string_view s) {
 }
 
 bool is_unit(std::string_view s) {
-  static constexpr std::array<std::string_view, 10> units = {"v", "a",   "s", "hz", "f",
-                                                              "h", "ohm", "w", "j",  "siemens"};
+  static constexpr std::array<std::string_view, 10> units = {"v", "a", "s", "hz", "f", "h", "ohm", "w", "j", "siemens"};
   const std::string l = lower(s);
   for (auto u : units)
     if (l == u) return true;
@@ -74,21 +73,38 @@ ParsedNumber parse_si(std::string_view text) {
     if (l.rfind("meg", 0) == 0) {
       scale = 1e6;
       rest.remove_prefix(3);
-    } else if (rest.front() == 'M' && (rest.size() == 1 || !std::isalpha(static_cast<unsigned char>(rest[1])) ||
-                                       is_unit(rest.substr(1)))) {
+    } else if (rest.front() == 'M' &&
+               (rest.size() == 1 || !std::isalpha(static_cast<unsigned char>(rest[1])) || is_unit(rest.substr(1)))) {
       return fail("ambiguous suffix 'M' in '" + std::string(text) +
                   "': write 'm' for milli (1e-3) or 'meg' for mega (1e6)");
     } else {
       switch (l.front()) {
-        case 'f': scale = 1e-15; break;
-        case 'p': scale = 1e-12; break;
-        case 'n': scale = 1e-9; break;
-        case 'u': scale = 1e-6; break;
-        case 'm': scale = 1e-3; break;
-        case 'k': scale = 1e3; break;
-        case 'g': scale = 1e9; break;
-        case 't': scale = 1e12; break;
-        default: scale = 0.0;
+        case 'f':
+          scale = 1e-15;
+          break;
+        case 'p':
+          scale = 1e-12;
+          break;
+        case 'n':
+          scale = 1e-9;
+          break;
+        case 'u':
+          scale = 1e-6;
+          break;
+        case 'm':
+          scale = 1e-3;
+          break;
+        case 'k':
+          scale = 1e3;
+          break;
+        case 'g':
+          scale = 1e9;
+          break;
+        case 't':
+          scale = 1e12;
+          break;
+        default:
+          scale = 0.0;
       }
       if (scale != 0.0) {
         rest.remove_prefix(1);

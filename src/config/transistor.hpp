@@ -52,8 +52,8 @@ struct OtaConfig {
       "offset near zero).",
       gt(0));
     v("w_out", w_out, "Width of the second-stage PMOS M6 (best w_load * I_out / (I_tail/2)).", gt(0));
-    v("w_sink", w_sink, "Width of the output sink M7: I_out = i_ref w_sink / w_bias (also the most current it can sink).",
-      gt(0));
+    v("w_sink", w_sink,
+      "Width of the output sink M7: I_out = i_ref w_sink / w_bias (also the most current it can sink).", gt(0));
     v("cc", cc, "Miller compensation capacitor (F).", gt(0));
     v("rz", rz, "Nulling resistor in series with cc (ohm); > 1/gm6 moves the Miller zero into the left half-plane.",
       gt(0));
@@ -96,7 +96,8 @@ struct RectifierConfig {
   template <class V>
   void fields(V& v) {
     v("topology", topology,
-      "follower = two-stage amplifier (NMOS pair, PMOS mirror, PMOS common-source stage M6 with sink M7) driving an NMOS "
+      "follower = two-stage amplifier (NMOS pair, PMOS mirror, PMOS common-source stage M6 with sink M7) driving an "
+      "NMOS "
       "source follower Mo (drain at vdd, source = out); common_source = one-stage amplifier driving a PMOS Mo "
       "(source at vdd, drain = out). Both only source current; follower is the measured better one (README).");
     v("i_ref", i_ref, "Reference current into the bias diode Mb (A).", gt(0));
@@ -112,17 +113,22 @@ struct RectifierConfig {
     v("w_out", w_out, "Width of the output device Mo (NMOS follower or PMOS common source).", gt(0));
     v("l_out", l_out, "Length of the output device Mo.", gt(0));
     v("clamp", clamp,
-      "Follower only: an NMOS Mc (drain vdd, gate out, source = Mo's gate) that holds Mo's gate one threshold below the "
+      "Follower only: an NMOS Mc (drain vdd, gate out, source = Mo's gate) that holds Mo's gate one threshold below "
+      "the "
       "output when the input is negative, instead of letting the sink M7 pull it to vss; off while the rectifier "
       "conducts (its gate-source voltage is then minus Mo's).");
     v("w_clamp", w_clamp, "Width of the clamp Mc.", gt(0));
     v("l_clamp", l_clamp, "Length of the clamp Mc.", gt(0));
-    v("cc", cc, "Compensation capacitor (F) in series with rz, from the first-stage output to the node Mo's gate "
-                "(follower) or to the output (common_source).", gt(0));
+    v("cc", cc,
+      "Compensation capacitor (F) in series with rz, from the first-stage output to the node Mo's gate "
+      "(follower) or to the output (common_source).",
+      gt(0));
     v("rz", rz, "Nulling resistor in series with cc (ohm).", gt(0));
     v("r_pulldown", r_pulldown,
-      "Resistor from the rectifier output to the signal ground (ohm): holds the output at 0 when the input is negative, "
-      "whatever the load.", gt(0));
+      "Resistor from the rectifier output to the signal ground (ohm): holds the output at 0 when the input is "
+      "negative, "
+      "whatever the load.",
+      gt(0));
   }
   void validate(Checker& c) const {
     c.rule("clamp", "clamp needs topology follower", !clamp || topology == RectifierTopology::follower,
@@ -169,7 +175,8 @@ struct LifConfig {
     v("w_logic_p", w_logic_p, "Inverters and transmission gate of the latch: PMOS width.", gt(0));
     v("l_logic", l_logic, "Inverters and transmission gate: length.", gt(0));
     v("c_hold", c_hold, "Latch storage capacitor behind the strobe transmission gate (F).", gt(0));
-    v("w_switch", w_switch, "Reset: width of each of the two series NMOS switches across the membrane capacitor.", gt(0));
+    v("w_switch", w_switch, "Reset: width of each of the two series NMOS switches across the membrane capacitor.",
+      gt(0));
     v("l_switch", l_switch, "Reset: length of the switches.", gt(0));
   }
 };
@@ -194,8 +201,10 @@ struct MismatchConfig {
     v("draw", draw,
       "Which mismatch draw (0, 1, 2, ...): one draw is one fabricated chip; a study sweeps it for a Monte Carlo.",
       ge(0));
-    v("seed", seed, "Seed of the mismatch draws (independent of the top-level seed, so the chip stays the same when "
-                    "the sampling seed changes).", ge(0));
+    v("seed", seed,
+      "Seed of the mismatch draws (independent of the top-level seed, so the chip stays the same when "
+      "the sampling seed changes).",
+      ge(0));
     v("avt_n", avt_n, "Pelgrom threshold coefficient of NMOS (V*m; 5e-9 = 5 mV*um).", ge(0));
     v("avt_p", avt_p, "Pelgrom threshold coefficient of PMOS (V*m).", ge(0));
     v("abeta_n", abeta_n, "Pelgrom current-factor coefficient of NMOS (relative * m; 0.01e-6 = 1 %*um).", ge(0));
@@ -214,7 +223,8 @@ struct AccessConfig {
     v("w", w, "Access transistor width (m).", gt(0));
     v("l", l, "Access transistor length (m).", gt(0));
     v("word_line", word_line,
-      "Word-line voltage during inference (V, against the mid-rail signal ground; the bulk sits at circuit.supply.vss). "
+      "Word-line voltage during inference (V, against the mid-rail signal ground; the bulk sits at "
+      "circuit.supply.vss). "
       "0.9 = the positive rail: no boosted word line, gate-bulk stays within the 1.8 V oxide rating.");
   }
 };
@@ -272,12 +282,14 @@ struct StabilityConfig {
     v("min_phase_margin", min_phase_margin, "Smallest phase margin (deg) of every op-amp loop at tt and 27 C.", ge(0));
     v("min_phase_margin_corners", min_phase_margin_corners,
       "Smallest phase margin (deg) at every other corner and temperature.", ge(0));
-    v("min_gain_margin", min_gain_margin, "Smallest gain margin (dB) of every loop whose phase crosses -180 deg.", ge(0));
+    v("min_gain_margin", min_gain_margin, "Smallest gain margin (dB) of every loop whose phase crosses -180 deg.",
+      ge(0));
     v("min_opamp_gain", min_opamp_gain,
       "Smallest open-loop DC gain (dB) of the op-amp alone, loaded by load_r || load_c.", ge(0));
     v("max_overshoot", max_overshoot,
       "Largest overshoot of the integrators' small-step response, as a fraction of the step.", ge(0));
-    v("max_settling", max_settling, "Longest settling time (s) of that response into +-settle_band of the step.", gt(0));
+    v("max_settling", max_settling, "Longest settling time (s) of that response into +-settle_band of the step.",
+      gt(0));
     v("settle_band", settle_band, "Settling band, as a fraction of the step.", gt(0), lt(1));
     v("step", step, "Small step (V) applied to each integrator's non-inverting input.", gt(0));
     v("f_min", f_min, "Lowest frequency of the loop-gain sweep (Hz).", gt(0));
@@ -299,7 +311,8 @@ struct StabilityConfig {
       "and rectifier benches meet their phase-margin and gain specs.",
       ge(0), le(1));
     v("loops", loops,
-      "Loops measured in place when the command line gives no --loops: op-amp names separated by commas (int0,l1_tia3), "
+      "Loops measured in place when the command line gives no --loops: op-amp names separated by commas "
+      "(int0,l1_tia3), "
       "'first' (one per block), or empty or 'all' for every loop (a 6-64-64-6 twin has 274).");
   }
   void validate(Checker& c) const {

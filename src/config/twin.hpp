@@ -74,7 +74,8 @@ struct TwinMultisineConfig {
   template <class V>
   void fields(V& v) {
     v("components", components, "Sines per training drive.", ge(1));
-    v("amplitude_min", amplitude_min, "Smallest peak amplitude (V) of a training drive (sum of the components).", gt(0));
+    v("amplitude_min", amplitude_min, "Smallest peak amplitude (V) of a training drive (sum of the components).",
+      gt(0));
     v("amplitude_max", amplitude_max, "Largest peak amplitude (V) of a training drive.", gt(0));
     v("f_min", f_min, "Lowest component frequency (Hz).", gt(0));
     v("f_max", f_max, "Highest component frequency (Hz).", gt(0));
@@ -172,7 +173,8 @@ struct TwinMetricsConfig {
       "Valid prediction time: the first time ||x_twin - x_true|| / sqrt(<||x_true - mean||^2>) exceeds this (the "
       "denominator over a long true trajectory on the attractor).",
       gt(0));
-    v("lyapunov_time", lyapunov_time, "Length of the Benettin run that estimates the largest Lyapunov exponent.", gt(0));
+    v("lyapunov_time", lyapunov_time, "Length of the Benettin run that estimates the largest Lyapunov exponent.",
+      gt(0));
     v("lyapunov_interval", lyapunov_interval, "Renormalisation interval of the Benettin run.", gt(0));
     v("lyapunov_delta", lyapunov_delta, "Size of the separation renormalised to.", gt(0));
     v("stats_horizon", stats_horizon, "Length of the long runs (after the transient) compared by attractor statistics.",
@@ -225,12 +227,13 @@ struct TwinConfig {
     const bool hp_system = system == TwinSystem::hp_memristor;
     const double step = stages.step > 0 ? stages.step : data.dt;
     c.rule("hidden", "hidden has at least one layer", !hidden.empty(), "needs at least one hidden layer");
-    c.rule("stages.step", "stages.step is 0 or a multiple of data.dt", stages.step == 0 || is_multiple(stages.step, data.dt),
+    c.rule("stages.step", "stages.step is 0 or a multiple of data.dt",
+           stages.step == 0 || is_multiple(stages.step, data.dt),
            "must be 0 or a multiple of " + c.path("data.dt") + " " + num(data.dt) + " (got " + num(stages.step) + ")");
     c.rule("data.duration", "data.duration > stages.window x the stage-2 step (stages.step, else data.dt)",
            data.duration > stages.window * step,
-           "must be longer than one stage-2 window (" + c.path("stages.window") + " x step = " + num(stages.window * step) +
-               ")");
+           "must be longer than one stage-2 window (" + c.path("stages.window") +
+               " x step = " + num(stages.window * step) + ")");
     // HP memristor.
     c.rule("hp.r_off", "with system hp_memristor: hp.r_off > hp.r_on", !hp_system || hp.r_off > hp.r_on,
            "must be > " + c.path("hp.r_on") + " (got " + num(hp.r_off) + " <= " + num(hp.r_on) + ")");
@@ -257,9 +260,10 @@ struct TwinConfig {
     c.rule("metrics.lyapunov_interval", "with system lorenz96: metrics.lyapunov_interval <= metrics.lyapunov_time",
            hp_system || metrics.lyapunov_interval <= metrics.lyapunov_time,
            "must be <= " + c.path("metrics.lyapunov_time"));
-    c.rule_each("metrics.lags", "with system lorenz96: every metrics.lags < metrics.stats_horizon", metrics.lags,
-                [&](double lag) { return hp_system || lag < metrics.stats_horizon; },
-                [&](double) { return "must be shorter than " + c.path("metrics.stats_horizon"); });
+    c.rule_each(
+        "metrics.lags", "with system lorenz96: every metrics.lags < metrics.stats_horizon", metrics.lags,
+        [&](double lag) { return hp_system || lag < metrics.stats_horizon; },
+        [&](double) { return "must be shorter than " + c.path("metrics.stats_horizon"); });
     c.rule("circuit_long_run_discard", "with system lorenz96: circuit_long_run_discard < circuit_long_run",
            hp_system || circuit_long_run_discard < circuit_long_run,
            "must be shorter than " + c.path("circuit_long_run") + " " + num(circuit_long_run) + " (got " +

@@ -60,9 +60,15 @@ reference::SamplerOptions sampler_options(const config::Config& cfg) {
   o.t_start = s.t_start;
   o.t_end = s.t_end;
   switch (s.ode.stepper) {
-    case config::OdeStepper::dopri5: o.ode.stepper = reference::OdeStepper::dopri5; break;
-    case config::OdeStepper::cash_karp54: o.ode.stepper = reference::OdeStepper::cash_karp54; break;
-    case config::OdeStepper::fehlberg78: o.ode.stepper = reference::OdeStepper::fehlberg78; break;
+    case config::OdeStepper::dopri5:
+      o.ode.stepper = reference::OdeStepper::dopri5;
+      break;
+    case config::OdeStepper::cash_karp54:
+      o.ode.stepper = reference::OdeStepper::cash_karp54;
+      break;
+    case config::OdeStepper::fehlberg78:
+      o.ode.stepper = reference::OdeStepper::fehlberg78;
+      break;
   }
   o.ode.rtol = s.ode.rtol;
   o.ode.atol = s.ode.atol;
@@ -146,9 +152,9 @@ void select_class(config::Config& cfg, const std::string& cls) {
   if (!index) {
     std::string known;
     for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-    throw InputError(Diagnostic{option, "sampling.class_index",
-                                "expected a class name" + (known.empty() ? std::string() : " (" + known + ")") +
-                                    ", a class index or 'all'"});
+    throw InputError(Diagnostic{
+        option, "sampling.class_index",
+        "expected a class name" + (known.empty() ? std::string() : " (" + known + ")") + ", a class index or 'all'"});
   }
   cfg.sampling.class_index = *index;
   cfg.locations.set("sampling.class_index", option);
@@ -164,11 +170,11 @@ Eigen::MatrixXd metrics_target(const config::Config& cfg, int class_index) {
 nn::LoadedModel load_model(const config::Config& cfg, std::ostream& warn) {
   const auto path = cfg.resolve_input("model.file", cfg.model.file);
   if (!std::filesystem::exists(path)) {
-    throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
-                                nn::is_onnx_path(path.string())
-                                    ? "ONNX model " + path.string() + " does not exist"
-                                    : "weight file " + path.string() + " does not exist; train it with `memcosim train " +
-                                          cfg.source + "`"});
+    throw InputError(Diagnostic{
+        cfg.locations.find("model.file"), "model.file",
+        nn::is_onnx_path(path.string())
+            ? "ONNX model " + path.string() + " does not exist"
+            : "weight file " + path.string() + " does not exist; train it with `memcosim train " + cfg.source + "`"});
   }
   const bool onnx = nn::is_onnx_path(path.string());
   check_input_file(path, cfg.locations.find("model.file"), "model.file", onnx ? "ONNX model" : "weight file");
@@ -194,9 +200,9 @@ SamplingScore::SamplingScore(const config::Config& cfg, const nn::ScoreNet& net)
     return;
   }
   if (cls && *cls >= net.arch().num_classes)
-    throw InputError(Diagnostic{cfg.locations.find("sampling.class_index"), "sampling.class_index",
-                                "the model has " + std::to_string(net.arch().num_classes) + " classes (got " +
-                                    std::to_string(*cls) + ")"});
+    throw InputError(Diagnostic{
+        cfg.locations.find("sampling.class_index"), "sampling.class_index",
+        "the model has " + std::to_string(net.arch().num_classes) + " classes (got " + std::to_string(*cls) + ")"});
   conditional_.emplace(net, cls ? *cls : -1);
 }
 
@@ -212,12 +218,14 @@ reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const re
   for (Eigen::Index i = 0; i < n; ++i) {
     const Eigen::MatrixXd yi =
         circuit::diffusion_path(path, sc.schedule, first + static_cast<std::uint64_t>(i), static_cast<int>(dim));
-    for (std::size_t j = 0; j < corners.size(); ++j) y[j].col(i) = yi.col(static_cast<Eigen::Index>(sc.diffusion_corners[j]));
+    for (std::size_t j = 0; j < corners.size(); ++j)
+      y[j].col(i) = yi.col(static_cast<Eigen::Index>(sc.diffusion_corners[j]));
   }
   const reference::PathSlope slope = [&](std::size_t j, Eigen::MatrixXd& f) {
     f = (y[j + 1] - y[j]) / (corners[j + 1] - corners[j]);
   };
-  if (sc.diffusion_rc <= 0) return reference::solve_forced_ode(drift, corners, slope, x, options, observe_times, observed);
+  if (sc.diffusion_rc <= 0)
+    return reference::solve_forced_ode(drift, corners, slope, x, options, observe_times, observed);
   // With the source's series resistor the integrators receive y_f, Y
   // low-passed with R C: integrate [x; y_f] with dy_f/dtau = (Y(tau) - y_f) / RC.
   const double rc = sc.diffusion_rc;
@@ -238,7 +246,8 @@ reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const re
     d.bottomRows(dim) = g;
   };
   std::vector<Eigen::MatrixXd> seen;
-  const auto st = reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
+  const auto st =
+      reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
   x = state.topRows(dim);
   if (observed) {
     observed->clear();
@@ -269,8 +278,8 @@ circuit::SolverCircuit build_circuit(const config::Config& cfg, const nn::Loaded
   return circuit::build_solver(model.net, sampling_schedule(cfg, model.schedule), o, &cfg.locations);
 }
 
-std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample,
-                           bool use_klu, circuit::SolverCircuit* out) {
+std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample, bool use_klu,
+                           circuit::SolverCircuit* out) {
   const auto path = brownian_path_for(cfg);
   circuit::SolverCircuit sc = build_circuit(cfg, model, use_klu, sample, path ? &*path : nullptr);
   const auto x0 = reference::initial_states(sampler_options(cfg), sc.dim, sample, 1);
@@ -288,17 +297,21 @@ std::filesystem::path create_folder(const std::string& dir) {
   if (dir.empty()) throw InputError(Diagnostic{{}, "", "the output folder is an empty path"});
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir)) throw Error("cannot create output folder " + dir + ": " + ec.message());
+  if (ec || !std::filesystem::is_directory(dir))
+    throw Error("cannot create output folder " + dir + ": " + ec.message());
   return std::filesystem::path(dir);
 }
 
 const std::vector<std::string>& result_file_names() {
   static const std::vector<std::string> names = {
-      "summary.json", "samples.csv", "trajectories.csv", "netlist.cir", "config.resolved.yaml", "metrics.json",
-      "stability.json", "samples.png", "trajectories.png", "classes.png", "samples.gp", "trajectories.gp",
-      "classes.gp", "plot_circuit.dat", "plot_software.dat", "plot_trajectories.dat", "gnuplot.log",
-      "hysteresis.png", "hysteresis.gp", "images.csv", "images.png", "images.gp", "plot_images.dat", "circuit.csv", "circuit_rows.csv",
-      "phantom.csv", "fbp.csv", "field.csv", "field_haq.csv", "field_ptq.csv"};
+      "summary.json",         "samples.csv",      "trajectories.csv",  "netlist.cir",
+      "config.resolved.yaml", "metrics.json",     "stability.json",    "samples.png",
+      "trajectories.png",     "classes.png",      "samples.gp",        "trajectories.gp",
+      "classes.gp",           "plot_circuit.dat", "plot_software.dat", "plot_trajectories.dat",
+      "gnuplot.log",          "hysteresis.png",   "hysteresis.gp",     "images.csv",
+      "images.png",           "images.gp",        "plot_images.dat",   "circuit.csv",
+      "circuit_rows.csv",     "phantom.csv",      "fbp.csv",           "field.csv",
+      "field_haq.csv",        "field_ptq.csv"};
   return names;
 }
 

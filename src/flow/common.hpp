@@ -110,8 +110,8 @@ std::optional<sde::BrownianPath> brownian_path_for(const config::Config& cfg);
 // The netlist `memcosim netlist` writes: the solver circuit with the .ic of
 // trajectory `sample`'s start x_T (the circuit is returned through `out`
 // when given).
-std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample,
-                           bool use_klu, circuit::SolverCircuit* out = nullptr);
+std::string solver_netlist(const config::Config& cfg, const nn::LoadedModel& model, std::uint64_t sample, bool use_klu,
+                           circuit::SolverCircuit* out = nullptr);
 
 // beta_scale x the schedule the model was trained with.
 sde::VpSchedule sampling_schedule(const config::Config& cfg, const sde::VpSchedule& trained);

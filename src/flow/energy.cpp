@@ -48,8 +48,8 @@ std::vector<std::string> save_energy_vectors(circuit::Circuit& c, const std::vec
   };
   for (const auto& m : meters) {
     // "i(name)" / "@name[i]" -> the element name for the .save line.
-    const std::string element = m.current[0] == '@' ? m.current.substr(1, m.current.size() - 4)
-                                                    : m.current.substr(2, m.current.size() - 3);
+    const std::string element =
+        m.current[0] == '@' ? m.current.substr(1, m.current.size() - 4) : m.current.substr(2, m.current.size() - 3);
     if (std::find(c.saved_currents().begin(), c.saved_currents().end(), element) == c.saved_currents().end())
       c.save_current(element);
     vectors.push_back(m.current);
@@ -132,52 +132,55 @@ Projection project(const config::Config& cfg, const AnalogFigures& a, const Digi
   const double analog_joules = a.supply_joules + a.source_joules;
   const double tau0 = cfg.circuit.integrator.r * cfg.circuit.integrator.c;
   Projection r;
-  r.json = {{"analog",
-             {{"seconds_per_sample", a.seconds},
-              {"joules_per_sample", analog_joules},
-              {"joules_per_sample_supply", a.supply_joules},
-              {"joules_per_sample_ideal_sources", a.source_joules},
-              {"samples", a.samples},
-              {"kl", a.kl},
-              {"software_kl_same_starts", a.software_kl_same_starts},
-              {"assumptions",
-               "physical time of one transient (t_start to t_end at tau0 = circuit.integrator.r * c = " +
-                   printf_number("%.4g s", tau0) +
-                   "), one sample at a time; energy = supply energy of the transistor-level blocks + energy "
-                   "delivered by the ideal sources that stand in for the rest (bias rows, DACs, behavioural "
-                   "rectifiers)"}}},
-            {"digital",
-             {{"seconds_per_sample", digital.seconds_per_sample},
-              {"joules_per_sample", digital_joules},
-              {"samples", digital.samples},
-              {"wall_seconds", digital.wall_seconds},
-              {"kl", digital.kl},
-              {"power_watts_assumed", p.digital_power},
-              {"platform", p.digital_platform},
-              {"assumptions", "reference sampler (" + digital.method +
-                                  ", sampling.ode tolerances) timed on this machine, one thread, one batch of " +
-                                  std::to_string(digital.samples) + " samples; energy = projection.digital_power x time"}}},
-            {"speedup", digital.seconds_per_sample / a.seconds},
-            {"energy_ratio", digital_joules / analog_joules}};
+  r.json = {
+      {"analog",
+       {{"seconds_per_sample", a.seconds},
+        {"joules_per_sample", analog_joules},
+        {"joules_per_sample_supply", a.supply_joules},
+        {"joules_per_sample_ideal_sources", a.source_joules},
+        {"samples", a.samples},
+        {"kl", a.kl},
+        {"software_kl_same_starts", a.software_kl_same_starts},
+        {"assumptions", "physical time of one transient (t_start to t_end at tau0 = circuit.integrator.r * c = " +
+                            printf_number("%.4g s", tau0) +
+                            "), one sample at a time; energy = supply energy of the transistor-level blocks + energy "
+                            "delivered by the ideal sources that stand in for the rest (bias rows, DACs, behavioural "
+                            "rectifiers)"}}},
+      {"digital",
+       {{"seconds_per_sample", digital.seconds_per_sample},
+        {"joules_per_sample", digital_joules},
+        {"samples", digital.samples},
+        {"wall_seconds", digital.wall_seconds},
+        {"kl", digital.kl},
+        {"power_watts_assumed", p.digital_power},
+        {"platform", p.digital_platform},
+        {"assumptions", "reference sampler (" + digital.method +
+                            ", sampling.ode tolerances) timed on this machine, one thread, one batch of " +
+                            std::to_string(digital.samples) + " samples; energy = projection.digital_power x time"}}},
+      {"speedup", digital.seconds_per_sample / a.seconds},
+      {"energy_ratio", digital_joules / analog_joules}};
   auto& L = r.lines;
   L.push_back("speed/energy projection (per sample; every assumption next to its figure):");
   L.push_back("  | | time per sample | energy per sample | quality (KL to data) | assumptions |");
   L.push_back("  |---|---|---|---|---|");
-  L.push_back("  | analogue (this circuit) | " + printf_number("%.4g s", a.seconds) + " | " + printf_number("%.4g J", analog_joules) + " (" +
-              printf_number("%.4g J", a.supply_joules) + " supply + " + printf_number("%.4g J", a.source_joules) + " ideal sources) | " +
-              printf_number("%.4g", a.kl) + " over " + std::to_string(a.samples) + " samples; software sampler on the same " +
-              "starts " + printf_number("%.4g", a.software_kl_same_starts) +
+  L.push_back("  | analogue (this circuit) | " + printf_number("%.4g s", a.seconds) + " | " +
+              printf_number("%.4g J", analog_joules) + " (" + printf_number("%.4g J", a.supply_joules) + " supply + " +
+              printf_number("%.4g J", a.source_joules) + " ideal sources) | " + printf_number("%.4g", a.kl) + " over " +
+              std::to_string(a.samples) + " samples; software sampler on the same " + "starts " +
+              printf_number("%.4g", a.software_kl_same_starts) +
               " | simulated physical time t_start -> t_end at tau0 = " + printf_number("%.4g s", tau0) +
               ", one sample at a time; supply energy of the transistor-level blocks + energy the ideal sources (bias "
               "rows, DACs, behavioural rectifiers) deliver |");
-  L.push_back("  | digital (" + p.digital_platform + ") | " + printf_number("%.4g s", digital.seconds_per_sample) + " | " +
-              printf_number("%.4g J", digital_joules) + " | " + printf_number("%.4g", digital.kl) + " over " +
-              std::to_string(digital.samples) + " samples | measured: " + std::to_string(digital.samples) + " samples (" +
-              digital.method + ", same tolerances, the sampler the analogue result is compared with) in " +
+  L.push_back("  | digital (" + p.digital_platform + ") | " + printf_number("%.4g s", digital.seconds_per_sample) +
+              " | " + printf_number("%.4g J", digital_joules) + " | " + printf_number("%.4g", digital.kl) + " over " +
+              std::to_string(digital.samples) + " samples | measured: " + std::to_string(digital.samples) +
+              " samples (" + digital.method +
+              ", same tolerances, the sampler the analogue result is compared with) in " +
               printf_number("%.3g s", digital.wall_seconds) + ", one thread, noisy shared machine; ASSUMED power " +
               printf_number("%.4g W", p.digital_power) + " (projection.digital_power) |");
-  L.push_back("  | ratio digital / analogue | " + printf_number("%.3g x", digital.seconds_per_sample / a.seconds) + " | " +
-              printf_number("%.3g x", digital_joules / analog_joules) + " | | > 1: the analogue solver is faster / uses less "
+  L.push_back("  | ratio digital / analogue | " + printf_number("%.3g x", digital.seconds_per_sample / a.seconds) +
+              " | " + printf_number("%.3g x", digital_joules / analog_joules) +
+              " | | > 1: the analogue solver is faster / uses less "
               "energy (published claim for the ring: 64.8x speed, 5.2x energy) |");
   return r;
 }

@@ -30,12 +30,12 @@
 namespace memcosim::flow {
 
 struct EnergyMeter {
-  std::string group;    // block title
-  bool supply = false;  // a source with a supply role (circuit::is_supply), else an ideal source
-  std::string current;  // vector of its current: "i(vdd_x)" or "@bname[i]"
+  std::string group;                  // block title
+  bool supply = false;                // a source with a supply role (circuit::is_supply), else an ideal source
+  std::string current;                // vector of its current: "i(vdd_x)" or "@bname[i]"
   std::string node_plus, node_minus;  // voltage across it when `constant` is false
   bool constant = true;
-  double volts = 0.0;   // its DC value when constant
+  double volts = 0.0;  // its DC value when constant
 };
 
 // The meters of a circuit (top-level blocks only).
@@ -61,9 +61,9 @@ std::map<std::string, double> energy_by_group(const spice::Plot& plot, const std
 // The digital baseline: the reference sampler timed on this machine.
 struct DigitalBaseline {
   long samples = 0;
-  double wall_seconds = 0;   // one thread, one batch
+  double wall_seconds = 0;  // one thread, one batch
   double seconds_per_sample = 0;
-  double kl = 0;             // its KL to the data, the quality the analogue result is compared at
+  double kl = 0;  // its KL to the data, the quality the analogue result is compared at
   std::string method;
 };
 DigitalBaseline measure_digital_baseline(const config::Config& cfg, const nn::LoadedModel& model);

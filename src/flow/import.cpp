@@ -20,8 +20,9 @@ nn::OnnxImport import_for(const config::Config& cfg, nn::ImportTask task) {
     return nn::import_onnx(path, task, schedule_of(cfg));
   } catch (const InputError& e) {
     std::vector<Diagnostic> d{Diagnostic{cfg.locations.find("model.file"), "model.file",
-                                         "the ONNX model " + path + " cannot be imported (details below; `memcosim "
-                                         "import` prints what it recognises)"}};
+                                         "the ONNX model " + path +
+                                             " cannot be imported (details below; `memcosim "
+                                             "import` prints what it recognises)"}};
     d.insert(d.end(), e.diagnostics().begin(), e.diagnostics().end());
     throw InputError(std::move(d));
   }
@@ -40,7 +41,8 @@ void import_model(const ImportOptions& options, std::ostream& out) {
   for (const auto& line : imported.recognised) out << line << "\n";
   if (imported.score) {
     out << "schedule written with it: vp-linear beta " << schedule.beta_min << " .. " << schedule.beta_max
-        << (options.config ? " (from " + options.config->source + ")" : std::string(" (memcosim's default; ONNX carries none)"))
+        << (options.config ? " (from " + options.config->source + ")"
+                           : std::string(" (memcosim's default; ONNX carries none)"))
         << "\n";
     nn::save_weights(options.output, imported.score->net, imported.score->schedule, imported.score->provenance);
     out << "wrote " << options.output << " (memcosim-score-network)\n";

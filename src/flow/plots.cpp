@@ -93,7 +93,8 @@ bool plot_trajectories(const std::filesystem::path& dir, const std::vector<Traje
   std::ostream& data = data_file.stream();
   for (const auto& t : trajectories) {
     for (const Eigen::MatrixXd* m : {&t.circuit, &t.reference}) {
-      for (Eigen::Index k = 0; k < m->cols(); ++k) data << csv_number((*m)(0, k)) << ' ' << csv_number((*m)(1, k)) << '\n';
+      for (Eigen::Index k = 0; k < m->cols(); ++k)
+        data << csv_number((*m)(0, k)) << ' ' << csv_number((*m)(1, k)) << '\n';
       data << "\n\n";
     }
     for (Eigen::Index k = 0; k < t.circuit.cols(); ++k) {

@@ -65,12 +65,18 @@ void measure_dc(const spice::Plot& p, RectifierFigures& r) {
 }  // namespace
 
 nlohmann::json RectifierFigures::json() const {
-  return {{"offset_volts", num(offset)},        {"knee_volts", num(knee)},
-          {"leak_volts", num(leak)},            {"linear_max_volts", num(linear_max)},
-          {"settle_rise_seconds", num(settle_rise)}, {"settle_fall_seconds", num(settle_fall)},
-          {"power_on_watts", num(power_on)},    {"power_off_watts", num(power_off)},
-          {"area_m2", num(area)},               {"loop_dc_gain_db", num(loop.dc_gain_db)},
-          {"loop_ugf_hz", num(loop.ugf)},       {"loop_phase_margin_deg", num(loop.phase_margin)},
+  return {{"offset_volts", num(offset)},
+          {"knee_volts", num(knee)},
+          {"leak_volts", num(leak)},
+          {"linear_max_volts", num(linear_max)},
+          {"settle_rise_seconds", num(settle_rise)},
+          {"settle_fall_seconds", num(settle_fall)},
+          {"power_on_watts", num(power_on)},
+          {"power_off_watts", num(power_off)},
+          {"area_m2", num(area)},
+          {"loop_dc_gain_db", num(loop.dc_gain_db)},
+          {"loop_ugf_hz", num(loop.ugf)},
+          {"loop_phase_margin_deg", num(loop.phase_margin)},
           {"error", error}};
 }
 
@@ -93,7 +99,8 @@ circuit::Circuit rectifier_bench(const config::Config& cfg, std::shared_ptr<cons
 }
 
 RectifierFigures characterise_rectifier(const config::Config& cfg,
-                                        std::shared_ptr<const circuit::TransistorEnvironment> t, spice::Runner& runner) {
+                                        std::shared_ptr<const circuit::TransistorEnvironment> t,
+                                        spice::Runner& runner) {
   RectifierFigures r;
   const circuit::Circuit base = rectifier_bench(cfg, t);
   r.area = circuit::gate_area(base, circuit::kCmosRectifier);
@@ -112,7 +119,7 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
   {
     circuit::Circuit c = base;
     set_input(c, circuit::SourceValue{-kStepV, circuit::Pwl{{0, kRise, kRise + 1e-9, kFall, kFall + 1e-9, kStop},
-                                                          {-kStepV, -kStepV, kStepV, kStepV, -kStepV, -kStepV}}});
+                                                            {-kStepV, -kStepV, kStepV, kStepV, -kStepV, -kStepV}}});
     c.tran = circuit::TranAnalysis{2e-9, kStop, 2e-9};
     c.save("out");
     submit(kTran, c, "run", {"v(out)"});
@@ -137,7 +144,8 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
     const auto it = results.find(id);
     if (it == results.end() || !it->second.ok())
       r.error += (r.error.empty() ? "" : "; ") + std::string("job ") + std::to_string(id) + ": " +
-                 (it == results.end() ? "no result" : std::string(spice::to_string(it->second.status)) + ": " + it->second.message);
+                 (it == results.end() ? "no result"
+                                      : std::string(spice::to_string(it->second.status)) + ": " + it->second.message);
   }
   if (!r.error.empty()) return r;
   try {

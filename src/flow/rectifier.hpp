@@ -39,9 +39,9 @@ namespace memcosim::flow {
 
 struct RectifierFigures {
   double offset = 0, knee = 0, leak = 0, linear_max = 0;  // V
-  double settle_rise = 0, settle_fall = 0;                 // s (NaN: never settled)
-  double power_on = 0, power_off = 0;                      // W
-  double area = 0;                                         // m^2
+  double settle_rise = 0, settle_fall = 0;                // s (NaN: never settled)
+  double power_on = 0, power_off = 0;                     // W
+  double area = 0;                                        // m^2
   analysis::LoopMargins loop;
   std::string error;  // a failed simulation, else empty
   nlohmann::json json() const;

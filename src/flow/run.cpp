@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -14,18 +14,18 @@
 #include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "flow/energy.hpp"
-#include "flow/transistor.hpp"
 #include "flow/plots.hpp"
 #include "flow/simulate.hpp"
+#include "flow/transistor.hpp"
 #include "reference/ode_solver.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
 #include "spice/runner.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
-#include "util/random.hpp"
 #include "util/files.hpp"
 #include "util/numbers.hpp"
+#include "util/random.hpp"
 
 namespace memcosim::flow {
 
@@ -67,8 +67,8 @@ void add_phase_timing(nlohmann::json& timing, const Phases& ph, const RunOptions
                       {"metrics", ph.metrics},
                       {"digital_baseline", ph.digital_baseline},
                       {"plots", ph.plots}};
-  const double overhead = opt.config_load_seconds + opt.model_load_seconds + ph.circuit_build +
-                          ph.netlist_generation + ph.vector_fetch + ph.comparison + ph.metrics;
+  const double overhead = opt.config_load_seconds + opt.model_load_seconds + ph.circuit_build + ph.netlist_generation +
+                          ph.vector_fetch + ph.comparison + ph.metrics;
   timing["wall_seconds_with_setup"] = wall;
   timing["framework_overhead"] = {
       {"seconds", overhead},
@@ -130,8 +130,8 @@ References integrate_references(const config::Config& cfg, const nn::LoadedModel
     r.x_soft = soft.samples;
     r.software_steps = soft.stats.steps;
   } else {
-    const auto soft_stats =
-        reference::integrate_pf_ode(score.model(), schedule, r.x_soft, cfg.sampling.t_start, cfg.sampling.t_end, so.ode);
+    const auto soft_stats = reference::integrate_pf_ode(score.model(), schedule, r.x_soft, cfg.sampling.t_start,
+                                                        cfg.sampling.t_end, so.ode);
     if (!soft_stats.ok) throw SimulationError("software sampler failed: " + soft_stats.message);
     r.software_steps = soft_stats.steps;
   }
@@ -151,7 +151,8 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   const Eigen::MatrixXd x0 = reference::initial_states(so, dim, 0, n);
   const std::optional<sde::BrownianPath> path = brownian_path_for(cfg);
   const circuit::SolverCircuit sc = build_circuit(cfg, model, false, 0, path ? &*path : nullptr);
-  const References refs = integrate_references(cfg, model, sc, schedule, so, x0, {0.0, sc.duration}, path ? &*path : nullptr);
+  const References refs =
+      integrate_references(cfg, model, sc, schedule, so, x0, {0.0, sc.duration}, path ? &*path : nullptr);
   const int cls = SamplingScore(cfg, model.net).class_index();
   const Eigen::MatrixXd target = metrics_target(cfg, cls);
   const auto mopt = metrics_options(cfg);
@@ -169,18 +170,21 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   summary["n"] = n;
   summary["sampling"] = {{"method", std::string(config::enum_name(cfg.sampling.method))},
                          {"class_index", cls < 0 ? nlohmann::json(nullptr) : nlohmann::json(cls)}};
-  summary["metrics"] = {{"reference", report.circuit_metrics.to_json()}, {"software", report.software_metrics.to_json()}};
+  summary["metrics"] = {{"reference", report.circuit_metrics.to_json()},
+                        {"software", report.software_metrics.to_json()}};
   summary["kl_ratio_reference_over_software"] = report.circuit_metrics.kl.kl / report.software_metrics.kl.kl;
   summary["wall_seconds"] = report.wall_seconds;
   write_file(dir / "summary.json", summary.dump(2) + "\n", "run summary");
   report.summary = summary;
-  log << "memcosim run " << cfg.name << " (reference only, no ngspice): " << n << " trajectories of the circuit-equivalent "
+  log << "memcosim run " << cfg.name << " (reference only, no ngspice): " << n
+      << " trajectories of the circuit-equivalent "
       << (refs.settled ? "reference (settled circuit: programmed conductances, block statics)" : "reference (network)")
       << ", " << refs.reference_steps << " steps, " << printf_number("%.2f", report.wall_seconds) << " s\n"
       << "  reference " << report.circuit_metrics.summary() << "\n"
       << "  software  " << report.software_metrics.summary() << "\n"
-      << "  KL ratio reference / software: " << printf_number("%.3f", summary["kl_ratio_reference_over_software"].get<double>())
-      << "\n  results in " << dir.string() << "/ (samples.csv, summary.json)\n";
+      << "  KL ratio reference / software: "
+      << printf_number("%.3f", summary["kl_ratio_reference_over_software"].get<double>()) << "\n  results in "
+      << dir.string() << "/ (samples.csv, summary.json)\n";
   return report;
 }
 
@@ -203,8 +207,7 @@ class DiffusionRun {
     integrate();
     open_outputs();
     ph_.simulation_loop = run_jobs(
-        sim_, n_, [&](long i) { return job(i); },
-        [&](spice::Result&& r) { handle(std::move(r)); }, opt_.quiet, log_);
+        sim_, n_, [&](long i) { return job(i); }, [&](spice::Result&& r) { handle(std::move(r)); }, opt_.quiet, log_);
     const auto metrics_start = Clock::now();
     compare_distributions();
     ph_.metrics = seconds_since(metrics_start);
@@ -217,7 +220,8 @@ class DiffusionRun {
     add_phase_timing(summary["timing"], ph_, opt_, seconds_since(start_));
     write_file(dir_ / "summary.json", summary.dump(2) + "\n", "run summary");
     report_.summary = summary;
-    log_ << "  results in " << dir_.string() << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
+    log_ << "  results in " << dir_.string()
+         << "/ (samples.csv, trajectories.csv, summary.json, netlist.cir, samples.png, "
             "trajectories.png)\n";
     return std::move(report_);
   }
@@ -249,7 +253,8 @@ class DiffusionRun {
     cls_ = SamplingScore(cfg_, model_.net).class_index();
     const auto names = class_names(cfg_);
     if (cls_ >= 0)
-      class_label_ = static_cast<std::size_t>(cls_) < names.size() ? names[static_cast<std::size_t>(cls_)] : std::to_string(cls_);
+      class_label_ =
+          static_cast<std::size_t>(cls_) < names.size() ? names[static_cast<std::size_t>(cls_)] : std::to_string(cls_);
     rails_.v_low = sc_.v_low;
     rails_.v_high = sc_.v_high;
     log_ << "memcosim run " << cfg_.name << ": " << n_ << " trajectories, circuit level "
@@ -274,7 +279,8 @@ class DiffusionRun {
 
   // ---- outputs that grow as results arrive -------------------------------------
   void open_outputs() {
-    timed(ph_.netlist_generation, [&] { write_file(dir_ / "netlist.cir", spice::emit(circuit_for(0).circuit), "netlist"); });
+    timed(ph_.netlist_generation,
+          [&] { write_file(dir_ / "netlist.cir", spice::emit(circuit_for(0).circuit), "netlist"); });
     std::vector<std::string> header = {"index", "status"};
     for (const char* what : {"start", "circuit", "reference", "software"})
       for (int d = 0; d < dim_; ++d) header.push_back(std::string(what) + "_x" + std::to_string(d));
@@ -296,7 +302,8 @@ class DiffusionRun {
   // SDE) one built for it (timed as circuit build).
   const circuit::SolverCircuit& circuit_for(long i) {
     if (sc_.per_trajectory)
-      timed(ph_.circuit_build, [&] { sc_ = build_circuit(cfg_, model_, sim_.use_klu, static_cast<std::uint64_t>(i), brownian_); });
+      timed(ph_.circuit_build,
+            [&] { sc_ = build_circuit(cfg_, model_, sim_.use_klu, static_cast<std::uint64_t>(i), brownian_); });
     sc_.set_start(x0_.col(i));
     return sc_;
   }
@@ -366,7 +373,8 @@ class DiffusionRun {
     if (i >= keep_traj_) return;
     plotted_.push_back({i, sim_i, ref_i, grid_});
     for (std::size_t k = 0; k < grid_.size(); ++k) {
-      std::vector<std::string> row = {std::to_string(i), csv_number(grid_[k]), csv_number(sc_.diffusion_time(grid_[k]))};
+      std::vector<std::string> row = {std::to_string(i), csv_number(grid_[k]),
+                                      csv_number(sc_.diffusion_time(grid_[k]))};
       for (int d = 0; d < dim_; ++d) row.push_back(csv_number(sim_i(d, static_cast<Eigen::Index>(k))));
       for (int d = 0; d < dim_; ++d) row.push_back(csv_number(ref_i(d, static_cast<Eigen::Index>(k))));
       traj_csv_->row(row);
@@ -377,7 +385,8 @@ class DiffusionRun {
     std::vector<std::string> row = {std::to_string(o.index), o.status};
     for (const Eigen::VectorXd* v : {&o.start, &o.circuit, &o.reference, &o.software})
       for (double x : column(*v)) row.push_back(csv_number(x));
-    for (double x : {o.error.final_error, o.error.max_error, o.error.rms_error, o.wall_seconds}) row.push_back(csv_number(x));
+    for (double x : {o.error.final_error, o.error.max_error, o.error.rms_error, o.wall_seconds})
+      row.push_back(csv_number(x));
     row.push_back(std::to_string(o.time_points));
     row.push_back(o.rail_hit ? "1" : "0");
     if (transistor_) {
@@ -392,12 +401,15 @@ class DiffusionRun {
   // ---- comparison of the distributions ---------------------------------------------
   void compare_distributions() {
     for (const auto& o : report_.trajectories) {
-      if (o.ok()) ok_idx_.push_back(o.index);
-      else ++report_.failures;
+      if (o.ok())
+        ok_idx_.push_back(o.index);
+      else
+        ++report_.failures;
     }
     circuit_final_.resize(dim_, static_cast<Eigen::Index>(ok_idx_.size()));
     for (std::size_t k = 0; k < ok_idx_.size(); ++k)
-      circuit_final_.col(static_cast<Eigen::Index>(k)) = report_.trajectories[static_cast<std::size_t>(ok_idx_[k])].circuit;
+      circuit_final_.col(static_cast<Eigen::Index>(k)) =
+          report_.trajectories[static_cast<std::size_t>(ok_idx_[k])].circuit;
     software_final_ = pick(refs_.x_soft, ok_idx_);
     // A class of a labelled data set is measured against that class's data.
     target_ = metrics_target(cfg_, cls_);
@@ -441,7 +453,8 @@ class DiffusionRun {
                          {"wall_seconds_per_sample_mean", walls.is_null() ? nlohmann::json(nullptr) : walls["mean"]},
                          {"throughput_seconds_per_sample", ph_.simulation_loop / static_cast<double>(n_)}};
     if (have_metrics_) {
-      summary["metrics"] = {{"circuit", report_.circuit_metrics.to_json()}, {"software", report_.software_metrics.to_json()}};
+      summary["metrics"] = {{"circuit", report_.circuit_metrics.to_json()},
+                            {"software", report_.software_metrics.to_json()}};
       summary["kl_ratio_circuit_over_software"] = report_.circuit_metrics.kl.kl / report_.software_metrics.kl.kl;
     }
     summary["rails"] = rails_.to_json();
@@ -472,9 +485,10 @@ class DiffusionRun {
                                     {"joules_ideal_sources", report_.energy_sources},
                                     {"mean_supply_watts", report_.energy_supply / sc_.duration},
                                     {"by_block", blocks},
-                                    {"note", "supply: rails of the transistor-level op-amps, word lines and bulks; "
-                                             "ideal_source: energy delivered by ideal sources (bias rows, DACs, "
-                                             "behavioural rectifiers), a lower bound for a real driver"}};
+                                    {"note",
+                                     "supply: rails of the transistor-level op-amps, word lines and bulks; "
+                                     "ideal_source: energy delivered by ideal sources (bias rows, DACs, "
+                                     "behavioural rectifiers), a lower bound for a real driver"}};
     DigitalBaseline digital;
     timed(ph_.digital_baseline, [&] { digital = measure_digital_baseline(cfg_, model_); });
     AnalogFigures analog;
@@ -494,15 +508,17 @@ class DiffusionRun {
     log_ << "\nresults: " << ok_idx_.size() << " of " << n_ << " transients ok"
          << (report_.failures ? ", " + std::to_string(report_.failures) + " FAILED" : std::string()) << "\n";
     const auto& per_sample = summary["timing"]["wall_seconds_per_sample_mean"];
-    log_ << "  simulated time per sample " << printf_number("%.4g", T) << " s (tau0 = " << printf_number("%.4g", sc_.tau0) << " s); wall time "
+    log_ << "  simulated time per sample " << printf_number("%.4g", T)
+         << " s (tau0 = " << printf_number("%.4g", sc_.tau0) << " s); wall time "
          << printf_number("%.3f", per_sample.is_null() ? 0.0 : per_sample.get<double>()) << " s per transient, "
          << printf_number("%.3f", ph_.simulation_loop / static_cast<double>(n_)) << " s per sample overall\n";
     if (!ok_idx_.empty()) {
       const auto& e = summary["error_vs_reference"];
-      log_ << "  error vs circuit-equivalent reference (x units): final max " << printf_number("%.3g", e["final"]["max"].get<double>())
-           << " median " << printf_number("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
-           << printf_number("%.3g", e["max"]["max"].get<double>()) << ", RMS median " << printf_number("%.3g", e["rms"]["median"].get<double>())
-           << "\n";
+      log_ << "  error vs circuit-equivalent reference (x units): final max "
+           << printf_number("%.3g", e["final"]["max"].get<double>()) << " median "
+           << printf_number("%.3g", e["final"]["median"].get<double>()) << "; trajectory max "
+           << printf_number("%.3g", e["max"]["max"].get<double>()) << ", RMS median "
+           << printf_number("%.3g", e["rms"]["median"].get<double>()) << "\n";
     }
     if (have_metrics_) {
       log_ << "  distribution vs data (" << target_.cols() << " points):\n"
@@ -514,7 +530,8 @@ class DiffusionRun {
     if (summary.contains("energy_per_sample")) {
       const auto& e = summary["energy_per_sample"];
       log_ << "  energy per sample " << printf_number("%.4g", e["joules_total"].get<double>()) << " J ("
-           << printf_number("%.4g", e["joules_supply"].get<double>()) << " J from the supplies of the transistor-level blocks, "
+           << printf_number("%.4g", e["joules_supply"].get<double>())
+           << " J from the supplies of the transistor-level blocks, "
            << printf_number("%.3g", e["mean_supply_watts"].get<double>() * 1e3) << " mW on average; "
            << printf_number("%.4g", e["joules_ideal_sources"].get<double>()) << " J delivered by ideal sources):\n";
       for (const auto& [group, v] : e["by_block"].items())
@@ -611,7 +628,8 @@ ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& 
     log << (c ? "\n" : "") << "=== class " << c << " (" << r.names[static_cast<std::size_t>(c)] << ") ===\n";
     RunReport run = run_circuit(one, model, o, log);
     r.failures += run.failures;
-    nlohmann::json entry = {{"class_index", c}, {"class", r.names[static_cast<std::size_t>(c)]},
+    nlohmann::json entry = {{"class_index", c},
+                            {"class", r.names[static_cast<std::size_t>(c)]},
                             {"folder", o.out_dir.string()},
                             {"trajectories", run.summary.value("trajectories", nlohmann::json(nullptr))},
                             {"error_vs_reference", run.summary.value("error_vs_reference", nlohmann::json(nullptr))}};
@@ -651,8 +669,10 @@ ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& 
                   fin.is_null() ? std::nan("") : fin.at("max").get<double>());
     log << line;
   }
-  plot_classes(dir, panels, cfg.name + ": circuit (" + std::string(config::enum_name(cfg.circuit.level)) +
-                                 ") over software samples, per class", log);
+  plot_classes(dir, panels,
+               cfg.name + ": circuit (" + std::string(config::enum_name(cfg.circuit.level)) +
+                   ") over software samples, per class",
+               log);
   log << "  results in " << dir.string() << "/ (summary.json, classes.png, one folder per class)\n";
   return r;
 }

@@ -22,8 +22,8 @@
 
 #include "analysis/compare.hpp"
 #include "analysis/metrics.hpp"
-#include "config/config.hpp"
 #include "circuit/solver.hpp"
+#include "config/config.hpp"
 #include "nn/weights.hpp"
 #include "reference/sampler.hpp"
 
@@ -49,10 +49,10 @@ struct TrajectoryOutcome {
   std::string status = "ok";  // spice::JobStatus name
   std::string message;
   Eigen::VectorXd start, circuit, reference, software;  // x_T and the three end points
-  analysis::TrajectoryError error;                       // circuit vs circuit-equivalent reference
+  analysis::TrajectoryError error;                      // circuit vs circuit-equivalent reference
   double wall_seconds = 0;
   long time_points = 0;
-  bool rail_hit = false;   // an op-amp output reached the swing limits
+  bool rail_hit = false;                 // an op-amp output reached the swing limits
   std::map<std::string, double> energy;  // J per block over the transient (transistor level; flow/energy.hpp)
   bool ok() const { return status == "ok"; }
 };

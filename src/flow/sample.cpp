@@ -33,8 +33,8 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
   r.result = reference::sample(score.model(), schedule, options);
   const auto& st = r.result.stats;
   log << "reference sampler (" << reference::to_string(options.method) << ", Boost.Odeint): " << options.n
-      << " samples in " << st.wall_seconds << " s, " << st.steps << " steps, " << st.rhs_evals
-      << " score evaluations" << (st.ok ? "" : " - FAILED: " + st.message) << "\n";
+      << " samples in " << st.wall_seconds << " s, " << st.steps << " steps, " << st.rhs_evals << " score evaluations"
+      << (st.ok ? "" : " - FAILED: " + st.message) << "\n";
   r.target = metrics_target(cfg, score.class_index());
   const Eigen::MatrixXd ok = finite_columns(r.result.samples);
   const bool have_metrics = ok.cols() >= 2;  // distribution metrics need two samples
@@ -56,7 +56,10 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
     j["n"] = options.n;
     j["beta_scale"] = cfg.sampling.beta_scale;
     j["sampling_schedule"] = {{"beta_min", schedule.beta_min}, {"beta_max", schedule.beta_max}};
-    j["solver"] = {{"ok", st.ok}, {"message", st.message}, {"steps", st.steps}, {"rhs_evals", st.rhs_evals},
+    j["solver"] = {{"ok", st.ok},
+                   {"message", st.message},
+                   {"steps", st.steps},
+                   {"rhs_evals", st.rhs_evals},
                    {"wall_seconds", st.wall_seconds}};
     j["metrics"] = have_metrics ? r.metrics.to_json() : nlohmann::json(nullptr);
     write_file(out_dir / "metrics.json", j.dump(2) + "\n", "metrics");

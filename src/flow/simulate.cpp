@@ -46,10 +46,14 @@ std::map<long, spice::TestFault> injected_faults() {
     if (colon == std::string::npos) continue;
     const long index = std::stol(item.substr(0, colon));
     const std::string kind = item.substr(colon + 1);
-    if (kind == "segfault") faults[index] = spice::TestFault::segfault;
-    else if (kind == "abort") faults[index] = spice::TestFault::abort;
-    else if (kind == "hang") faults[index] = spice::TestFault::hang;
-    else if (kind == "exit") faults[index] = spice::TestFault::exit;
+    if (kind == "segfault")
+      faults[index] = spice::TestFault::segfault;
+    else if (kind == "abort")
+      faults[index] = spice::TestFault::abort;
+    else if (kind == "hang")
+      faults[index] = spice::TestFault::hang;
+    else if (kind == "exit")
+      faults[index] = spice::TestFault::exit;
   }
   return faults;
 }
@@ -75,7 +79,8 @@ double run_jobs(Simulator& sim, long n, const std::function<spice::Job(long)>& m
     ++done;
     if (submitted < n) submit(submitted++);
     if (!quiet && (done % every == 0 || done == n))
-      log << "  " << done << "/" << n << " transients, " << printf_number("%.1f", seconds_since(start)) << " s\n" << std::flush;
+      log << "  " << done << "/" << n << " transients, " << printf_number("%.1f", seconds_since(start)) << " s\n"
+          << std::flush;
   }
   return seconds_since(start);
 }
@@ -113,8 +118,8 @@ void RailLog::warn(std::ostream& log) const {
   long most = 0;
   for (const auto& [node, count] : hits) most = std::max(most, count);
   log << "  WARNING: " << hits.size() << " node(s) reached the swing limits [" << printf_number("%.3g", v_low) << ", "
-      << printf_number("%.3g", v_high) << "] V (worst " << worst_node << ", " << printf_number("%.3g", worst) << " V, in up to " << most
-      << " trajectories): activations saturate; reduce circuit.scaling\n";
+      << printf_number("%.3g", v_high) << "] V (worst " << worst_node << ", " << printf_number("%.3g", worst)
+      << " V, in up to " << most << " trajectories): activations saturate; reduce circuit.scaling\n";
 }
 
 nlohmann::json summary_stats(std::vector<double> v) {

@@ -13,10 +13,10 @@
 #include "flow/common.hpp"
 #include "flow/energy.hpp"
 #include "flow/rectifier.hpp"
+#include "flow/simulate.hpp"
 #include "flow/transistor.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
-#include "flow/simulate.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -42,9 +42,12 @@ std::vector<analysis::Complex> complex_of(const spice::Vector& v) {
 nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 nlohmann::json margins_json(const analysis::LoopMargins& m) {
-  return {{"dc_gain_db", num(m.dc_gain_db)},       {"peak_gain_db", num(m.peak_gain_db)},
-          {"ugf_hz", num(m.ugf)},                  {"phase_margin_deg", num(m.phase_margin)},
-          {"gain_margin_db", num(m.gain_margin)},  {"phase_crossover_hz", num(m.phase_crossover)},
+  return {{"dc_gain_db", num(m.dc_gain_db)},
+          {"peak_gain_db", num(m.peak_gain_db)},
+          {"ugf_hz", num(m.ugf)},
+          {"phase_margin_deg", num(m.phase_margin)},
+          {"gain_margin_db", num(m.gain_margin)},
+          {"phase_crossover_hz", num(m.phase_crossover)},
           {"note", m.note}};
 }
 
@@ -85,8 +88,7 @@ bool ConditionReport::passed() const {
 
 std::string ac_command(const config::Config& cfg) {
   const auto& s = cfg.stability;
-  return "ac dec " + std::to_string(s.points_per_decade) + " " + spice_number(s.f_min) + " " +
-         spice_number(s.f_max);
+  return "ac dec " + std::to_string(s.points_per_decade) + " " + spice_number(s.f_min) + " " + spice_number(s.f_max);
 }
 
 circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t,
@@ -97,8 +99,8 @@ circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const ci
   circuit::Circuit c;
   c.title = "memcosim op-amp characterisation: unity-gain follower, loop probe at the output";
   c.header = {"Loop gain of a unity-gain follower = the op-amp's open-loop gain A(s).",
-              "Load " + spice_number(cfg.stability.load_r) + " ohm || " +
-                  spice_number(cfg.stability.load_c) + " F (stability.load_r, load_c)."};
+              "Load " + spice_number(cfg.stability.load_r) + " ohm || " + spice_number(cfg.stability.load_c) +
+                  " F (stability.load_r, load_c)."};
   auto& b = c.block("op-amp");
   circuit::opamp(c, b, "opamp", "0", "out", "out", cc.level_of(cc.blocks.integrator), env);
   auto& load = c.block("load");
@@ -133,8 +135,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
   if (temps.empty()) temps.push_back(cfg.circuit.transistor.temperature);
   for (double t : temps)
     if (t < -55 || t > 150)
-      throw InputError(Diagnostic{SourceLocation{"--temp"}, "", "temperature must be in [-55, 150] C (got " +
-                                                                     exact_number(t) + ")"});
+      throw InputError(Diagnostic{SourceLocation{"--temp"}, "",
+                                  "temperature must be in [-55, 150] C (got " + exact_number(t) + ")"});
 
   Simulator sim = start_simulator(cfg, false);
   spice::Runner& runner = *sim.runner;
@@ -176,7 +178,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
           for (const auto& name : opt.loops) {
             auto it = std::find_if(loops.begin(), loops.end(), [&](const auto& l) { return l.name == name; });
             if (it == loops.end())
-              throw InputError(Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
+              throw InputError(
+                  Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
             chosen.push_back(*it);
           }
         }
@@ -206,8 +209,9 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
         }
       }
       for (int run = 0; run < 2; ++run)
-        submit((run == 0 ? kBenchV : kBenchI) * kStride, opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0),
-               ac, run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"},
+        submit((run == 0 ? kBenchV : kBenchI) * kStride,
+               opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0), ac,
+               run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"},
                60);
       // Operating point: the supply power of the op-amps at the start state.
       const std::vector<circuit::SupplyPair> supplies = supply_rails(dc_base);
@@ -255,7 +259,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
           if (!(cr.opamp.margins.dc_gain_db >= st.min_opamp_gain)) {
             ok = false;
             verdict = (verdict == "ok" ? std::string() : verdict + "; ") + "A0 " +
-                      printf_number("%.1f", cr.opamp.margins.dc_gain_db) + " < " + printf_number("%.0f", st.min_opamp_gain) + " dB";
+                      printf_number("%.1f", cr.opamp.margins.dc_gain_db) + " < " +
+                      printf_number("%.0f", st.min_opamp_gain) + " dB";
           }
           cr.opamp.passed = ok;
           cr.opamp.verdict = verdict;
@@ -305,7 +310,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
               verdict += "overshoot " + printf_number("%.1f", 100 * sr.metrics.overshoot) + " % > " +
                          printf_number("%.0f", 100 * st.max_overshoot) + " %; ";
             if (!sr.metrics.settled || !(sr.metrics.settling <= st.max_settling))
-              verdict += "settling " + (sr.metrics.settled ? printf_number("%.3g s", sr.metrics.settling) : std::string("never")) +
+              verdict += "settling " +
+                         (sr.metrics.settled ? printf_number("%.3g s", sr.metrics.settling) : std::string("never")) +
                          " > " + printf_number("%.3g s", st.max_settling) + "; ";
             sr.passed = verdict.empty();
             sr.verdict = verdict.empty() ? "ok" : verdict.substr(0, verdict.size() - 2);
@@ -327,36 +333,40 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
           << " C; start state of trajectory " << st.sample << "; PM >= " << printf_number("%.0f", cr.min_phase_margin)
           << " deg, GM >= " << printf_number("%.0f", st.min_gain_margin) << " dB)\n";
       const auto& om = cr.opamp.margins;
-      log << "  op-amp alone (unity follower, load " << printf_number("%.3g", st.load_r) << " ohm || " << printf_number("%.3g", st.load_c)
-          << " F): A0 " << printf_number("%.1f", om.dc_gain_db) << " dB, UGF " << hz(om.ugf) << ", PM "
-          << printf_number("%.1f", om.phase_margin) << " deg -> " << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")")
-          << "\n";
+      log << "  op-amp alone (unity follower, load " << printf_number("%.3g", st.load_r) << " ohm || "
+          << printf_number("%.3g", st.load_c) << " F): A0 " << printf_number("%.1f", om.dc_gain_db) << " dB, UGF "
+          << hz(om.ugf) << ", PM " << printf_number("%.1f", om.phase_margin) << " deg -> "
+          << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")") << "\n";
       if (cr.supply_power > 0)
-        log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: " << printf_number("%.3g", cr.supply_power * 1e3) << " mW\n";
+        log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: "
+            << printf_number("%.3g", cr.supply_power * 1e3) << " mW\n";
       long fails = cr.opamp.passed ? 0 : 1;
       if (rectifier) {
         const auto [ok, verdict] = rf.error.empty() ? judge(rf.loop, cr.min_phase_margin, st.min_gain_margin, st.f_max)
                                                     : std::pair<bool, std::string>{false, rf.error};
         fails += !ok;
-        log << "  rectifier alone (load " << printf_number("%.3g", st.load_r) << " ohm || " << printf_number("%.3g", st.load_c)
-            << " F): offset " << printf_number("%.3g", rf.offset * 1e3) << " mV at +20 mV, knee " << printf_number("%.3g", rf.knee * 1e3)
-            << " mV at 0, linear to " << printf_number("%.3g", rf.linear_max * 1e3) << " mV, settling " 
-            << printf_number("%.3g", rf.settle_rise * 1e9) << " / " << printf_number("%.3g", rf.settle_fall * 1e9) << " ns (up / down), "
-            << printf_number("%.3g", rf.power_on * 1e6) << " / " << printf_number("%.3g", rf.power_off * 1e6) << " uW (on / off), "
-            << printf_number("%.3g", rf.area * 1e12) << " um2; loop UGF " << hz(rf.loop.ugf) << ", PM "
-            << printf_number("%.1f", rf.loop.phase_margin) << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
+        log << "  rectifier alone (load " << printf_number("%.3g", st.load_r) << " ohm || "
+            << printf_number("%.3g", st.load_c) << " F): offset " << printf_number("%.3g", rf.offset * 1e3)
+            << " mV at +20 mV, knee " << printf_number("%.3g", rf.knee * 1e3) << " mV at 0, linear to "
+            << printf_number("%.3g", rf.linear_max * 1e3) << " mV, settling "
+            << printf_number("%.3g", rf.settle_rise * 1e9) << " / " << printf_number("%.3g", rf.settle_fall * 1e9)
+            << " ns (up / down), " << printf_number("%.3g", rf.power_on * 1e6) << " / "
+            << printf_number("%.3g", rf.power_off * 1e6) << " uW (on / off), " << printf_number("%.3g", rf.area * 1e12)
+            << " um2; loop UGF " << hz(rf.loop.ugf) << ", PM " << printf_number("%.1f", rf.loop.phase_margin)
+            << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
       }
       log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
           << "  |---|---|---|---|---|---|---|\n";
       for (const auto& l : cr.loops) {
         const auto& m = l.margins;
-        log << "  | " << l.name << " | " << l.kind << " | " << printf_number("%.1f dB", m.dc_gain_db) << " | " << hz(m.ugf)
-            << " | " << (std::isfinite(m.phase_margin) ? printf_number("%.1f deg", m.phase_margin) : std::string("-")) << " | "
+        log << "  | " << l.name << " | " << l.kind << " | " << printf_number("%.1f dB", m.dc_gain_db) << " | "
+            << hz(m.ugf) << " | "
+            << (std::isfinite(m.phase_margin) ? printf_number("%.1f deg", m.phase_margin) : std::string("-")) << " | "
             << (m.phase_crosses ? printf_number("%.1f dB", m.gain_margin) : std::string("inf")) << " | "
             << (l.passed ? "PASS" : "FAIL: " + l.verdict) << " |\n";
       }
       if (!cr.steps.empty()) {
-        log << "  | integrator step (" << printf_number("%.3g", st.step) << " V at +input) | overshoot | settling (" 
+        log << "  | integrator step (" << printf_number("%.3g", st.step) << " V at +input) | overshoot | settling ("
             << printf_number("%.3g", 100 * st.settle_band) << " %) | result |\n  |---|---|---|---|\n";
         for (const auto& s : cr.steps)
           log << "  | " << s.name << " | " << printf_number("%.1f %%", 100 * s.metrics.overshoot) << " | "
@@ -367,27 +377,36 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
       for (const auto& s : cr.steps) fails += !s.passed;
       report.failures += fails;
       log << "  " << (fails == 0 ? "PASS" : "FAIL") << " at " << label << ": " << cr.loops.size() << " loops, "
-          << cr.steps.size() << " step responses, " << fails << " failing\n" << std::flush;
+          << cr.steps.size() << " step responses, " << fails << " failing\n"
+          << std::flush;
 
       nlohmann::json jl = nlohmann::json::array();
       for (const auto& l : cr.loops)
-        jl.push_back({{"name", l.name}, {"block", l.block}, {"kind", l.kind}, {"passed", l.passed},
-                      {"verdict", l.verdict}, {"margins", margins_json(l.margins)}});
+        jl.push_back({{"name", l.name},
+                      {"block", l.block},
+                      {"kind", l.kind},
+                      {"passed", l.passed},
+                      {"verdict", l.verdict},
+                      {"margins", margins_json(l.margins)}});
       nlohmann::json js = nlohmann::json::array();
       for (const auto& s : cr.steps)
-        js.push_back({{"name", s.name}, {"passed", s.passed}, {"verdict", s.verdict},
-                      {"overshoot", num(s.metrics.overshoot)}, {"settling_seconds", num(s.metrics.settling)},
+        js.push_back({{"name", s.name},
+                      {"passed", s.passed},
+                      {"verdict", s.verdict},
+                      {"overshoot", num(s.metrics.overshoot)},
+                      {"settling_seconds", num(s.metrics.settling)},
                       {"settled", s.metrics.settled}});
-      conditions.push_back({{"corner", std::string(config::enum_name(corner))},
-                            {"temperature", temp},
-                            {"min_phase_margin", cr.min_phase_margin},
-                            {"passed", fails == 0},
-                            {"opamp", {{"passed", cr.opamp.passed}, {"verdict", cr.opamp.verdict},
-                                       {"margins", margins_json(cr.opamp.margins)}}},
-                            {"opamp_supply_watts", cr.supply_power},
-                            {"rectifier", rectifier ? rf.json() : nlohmann::json(nullptr)},
-                            {"loops", jl},
-                            {"steps", js}});
+      conditions.push_back(
+          {{"corner", std::string(config::enum_name(corner))},
+           {"temperature", temp},
+           {"min_phase_margin", cr.min_phase_margin},
+           {"passed", fails == 0},
+           {"opamp",
+            {{"passed", cr.opamp.passed}, {"verdict", cr.opamp.verdict}, {"margins", margins_json(cr.opamp.margins)}}},
+           {"opamp_supply_watts", cr.supply_power},
+           {"rectifier", rectifier ? rf.json() : nlohmann::json(nullptr)},
+           {"loops", jl},
+           {"steps", js}});
       report.conditions.push_back(std::move(cr));
     }
   }

@@ -43,9 +43,9 @@ struct StabilityOptions {
   // Op-amps to measure by name ("int0", "l1_tia3"); empty: all; the single
   // word "first": the first op-amp of each block.
   std::vector<std::string> loops;
-  bool steps = true;                    // the integrators' step responses
-  long mismatch = 0;                    // > 0: run_stability_mismatch over this many draws
-  std::filesystem::path out_dir;        // stability.json; empty: not written
+  bool steps = true;              // the integrators' step responses
+  long mismatch = 0;              // > 0: run_stability_mismatch over this many draws
+  std::filesystem::path out_dir;  // stability.json; empty: not written
 };
 
 struct LoopReport {
@@ -75,7 +75,7 @@ struct ConditionReport {
   OpampReport opamp;
   std::vector<LoopReport> loops;
   std::vector<StepReport> steps;
-  double supply_power = 0;      // W drawn from the op-amp supplies at the operating point
+  double supply_power = 0;  // W drawn from the op-amp supplies at the operating point
   bool passed() const;
 };
 
@@ -101,8 +101,8 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
 // (AC). Reports per loop the median and 5th/95th percentiles and the
 // yield against the specs (stability.max_offset, phase margins, A0); the
 // run fails when the chip yield is below stability.min_yield.
-StabilityReport run_stability_mismatch(const config::Config& cfg, const Task& task,
-                                       const StabilityOptions& options, std::ostream& log);
+StabilityReport run_stability_mismatch(const config::Config& cfg, const Task& task, const StabilityOptions& options,
+                                       std::ostream& log);
 
 // The op-amp characterisation bench: one op-amp at the level of the
 // integrators, as a unity-gain follower (+ input at 0 V) loaded by

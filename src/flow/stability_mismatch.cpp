@@ -10,11 +10,11 @@
 #include "circuit/loops.hpp"
 #include "flow/common.hpp"
 #include "flow/rectifier.hpp"
+#include "flow/simulate.hpp"
 #include "flow/stability.hpp"
 #include "flow/transistor.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
-#include "flow/simulate.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -50,7 +50,7 @@ struct Series {
   std::vector<double> values;
   std::vector<bool> ok;
   double scale = 1.0;  // for printing
-  long skipped = 0;     // draws not counted (a rectifier that is off)
+  long skipped = 0;    // draws not counted (a rectifier that is off)
   nlohmann::json json() const {
     const long good = std::count(ok.begin(), ok.end(), true);
     return {{"name", name},
@@ -83,8 +83,8 @@ void set_input(circuit::Circuit& c, double v) {
 
 }  // namespace
 
-StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task& task,
-                                       const StabilityOptions& opt, std::ostream& log) {
+StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task& task, const StabilityOptions& opt,
+                                       std::ostream& log) {
   config::Config cfg = cfg_in;
   if (!opt.corners.empty()) cfg.circuit.transistor.corner = opt.corners.front();
   if (!opt.temperatures.empty()) cfg.circuit.transistor.temperature = opt.temperatures.front();
@@ -97,8 +97,8 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
   const bool use_klu = sim.use_klu;
   const bool rectifier = cfg.circuit.level_of(cfg.circuit.blocks.relu) == config::Level::transistor;
   const std::string ac = ac_command(cfg);
-  const bool nominal = cfg.circuit.transistor.corner == config::Corner::tt &&
-                       std::abs(cfg.circuit.transistor.temperature - 27.0) < 1e-9;
+  const bool nominal =
+      cfg.circuit.transistor.corner == config::Corner::tt && std::abs(cfg.circuit.transistor.temperature - 27.0) < 1e-9;
   const double min_pm = nominal ? st.min_phase_margin : st.min_phase_margin_corners;
 
   std::vector<circuit::OpampLoop> loops, in_situ;
@@ -137,8 +137,8 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
     const auto id = static_cast<std::uint64_t>(k);
     submit(kOp * kStride + id, dc, "op", op_vectors);
     for (int run = 0; run < 2; ++run)
-      submit((run == 0 ? kBenchV : kBenchI) * kStride + id, opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run),
-             ac, run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"});
+      submit((run == 0 ? kBenchV : kBenchI) * kStride + id, opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run), ac,
+             run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"});
     if (rectifier) {
       circuit::Circuit rb = rectifier_bench(c, tenv);
       set_input(rb, 0.02);
@@ -181,7 +181,8 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
   Series opamp_pm("op-amp alone: phase margin", "deg"), opamp_a0("op-amp alone: A0", "dB");
   Series rect_pm("rectifier alone: phase margin", "deg"), rect_off("rectifier alone: offset at +20 mV", "mV", 1e3);
   std::vector<Series> situ_pm(in_situ.size());
-  for (std::size_t i = 0; i < in_situ.size(); ++i) situ_pm[i] = Series(in_situ[i].name + " in place: phase margin", "deg");
+  for (std::size_t i = 0; i < in_situ.size(); ++i)
+    situ_pm[i] = Series(in_situ[i].name + " in place: phase margin", "deg");
   long chip_good = 0;
   for (long k = 0; k < n; ++k) {
     const auto id = static_cast<std::uint64_t>(k);
@@ -231,13 +232,16 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
   }
 
   const double yield = double(chip_good) / double(n);
-  log << "\nmismatch Monte Carlo: " << n << " draws (circuit.transistor.mismatch: A_VT " << printf_number("%.3g", cfg.circuit.transistor.mismatch.avt_n * 1e9)
-      << " / " << printf_number("%.3g", cfg.circuit.transistor.mismatch.avt_p * 1e9) << " mV*um, A_beta "
+  log << "\nmismatch Monte Carlo: " << n << " draws (circuit.transistor.mismatch: A_VT "
+      << printf_number("%.3g", cfg.circuit.transistor.mismatch.avt_n * 1e9) << " / "
+      << printf_number("%.3g", cfg.circuit.transistor.mismatch.avt_p * 1e9) << " mV*um, A_beta "
       << printf_number("%.3g", cfg.circuit.transistor.mismatch.abeta_n * 1e8) << " / "
       << printf_number("%.3g", cfg.circuit.transistor.mismatch.abeta_p * 1e8) << " %*um, NMOS / PMOS) at "
-      << config::enum_name(cfg.circuit.transistor.corner) << ", " << printf_number("%g", cfg.circuit.transistor.temperature)
-      << " C; specs |offset| <= " << printf_number("%.3g", st.max_offset * 1e3) << " mV, PM >= " << printf_number("%.0f", min_pm)
-      << " deg, A0 >= " << printf_number("%.0f", st.min_opamp_gain) << " dB\n"
+      << config::enum_name(cfg.circuit.transistor.corner) << ", "
+      << printf_number("%g", cfg.circuit.transistor.temperature)
+      << " C; specs |offset| <= " << printf_number("%.3g", st.max_offset * 1e3)
+      << " mV, PM >= " << printf_number("%.0f", min_pm) << " deg, A0 >= " << printf_number("%.0f", st.min_opamp_gain)
+      << " dB\n"
       << "  | quantity | median | 5th pct | 95th pct | yield |\n  |---|---|---|---|---|\n";
   nlohmann::json jseries = nlohmann::json::array();
   auto row = [&](const Series& s) {
@@ -248,8 +252,9 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
     }
     log << "  | " << s.name << (s.unit == "mV" && s.name.find(':') == std::string::npos ? " offset" : "") << " | "
         << printf_number("%.3g", quantile(s.values, 0.5) * s.scale) << " " << s.unit << " | "
-        << printf_number("%.3g", quantile(s.values, 0.05) * s.scale) << " | " << printf_number("%.3g", quantile(s.values, 0.95) * s.scale)
-        << " | " << printf_number("%.1f %%", 100.0 * double(std::count(s.ok.begin(), s.ok.end(), true)) / double(s.ok.size()))
+        << printf_number("%.3g", quantile(s.values, 0.05) * s.scale) << " | "
+        << printf_number("%.3g", quantile(s.values, 0.95) * s.scale) << " | "
+        << printf_number("%.1f %%", 100.0 * double(std::count(s.ok.begin(), s.ok.end(), true)) / double(s.ok.size()))
         << (s.skipped > 0 ? " (on in " + std::to_string(s.ok.size()) + " draws)" : std::string()) << " |\n";
     jseries.push_back(s.json());
   };
@@ -265,9 +270,9 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
   for (long k = 0; k < n; ++k) op_failed += !ok(kOp * kStride + static_cast<std::uint64_t>(k));
   if (op_failed > 0)
     log << "  " << op_failed << " draw(s) without an operating point of the whole circuit (counted as failing)\n";
-  log << "  chip yield (every spec in one draw): " << printf_number("%.1f %%", 100 * yield) << " (" << chip_good << " of " << n
-      << "), spec >= " << printf_number("%.0f %%", 100 * st.min_yield) << "; " << results.size() << " simulations in "
-      << printf_number("%.1f", seconds) << " s\n";
+  log << "  chip yield (every spec in one draw): " << printf_number("%.1f %%", 100 * yield) << " (" << chip_good
+      << " of " << n << "), spec >= " << printf_number("%.0f %%", 100 * st.min_yield) << "; " << results.size()
+      << " simulations in " << printf_number("%.1f", seconds) << " s\n";
 
   StabilityReport report;
   report.failures = yield >= st.min_yield ? 0 : 1;

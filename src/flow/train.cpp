@@ -51,8 +51,8 @@ TrainReport train_model(const config::Config& cfg, const std::string& output, st
   nn::save_weights(path.string(), net, options.schedule, p);
   report.weights = path;
   char line[160];
-  std::snprintf(line, sizeof line, "trained in %.1f s (%ld steps), final loss %.5f; wrote %s\n",
-                report.result.seconds, report.result.steps, report.result.final_loss, path.string().c_str());
+  std::snprintf(line, sizeof line, "trained in %.1f s (%ld steps), final loss %.5f; wrote %s\n", report.result.seconds,
+                report.result.steps, report.result.final_loss, path.string().c_str());
   log << line;
   return report;
 }

@@ -18,7 +18,6 @@ namespace memcosim::flow {
 
 namespace {
 
-
 // The access transistor alone: drain swept, source at 0, gate on the word
 // line, bulk at vss.
 circuit::Circuit access_testbench(const circuit::TransistorEnvironment& t, double vss) {
@@ -98,8 +97,9 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
     result = own.next();
   }
   if (!result || !result->ok())
-    throw SimulationError("measuring the access transistor's I-V failed: " +
-                          (result ? std::string(spice::to_string(result->status)) + ": " + result->message : "no result"));
+    throw SimulationError(
+        "measuring the access transistor's I-V failed: " +
+        (result ? std::string(spice::to_string(result->status)) + ": " + result->message : "no result"));
   const spice::Vector* scale = result->plot.scale_vector();
   const spice::Vector& i = result->plot.at("i(vd)");
   if (!scale || scale->size() != i.size() || scale->size() < 2)
@@ -115,8 +115,8 @@ std::shared_ptr<const circuit::TransistorEnvironment> transistor_environment(con
   for (std::size_t k = 0; k < i.size(); ++k) {
     const double id = round6(-i.re[k]);  // i(Vd) flows into Vd's + node: the drain current with a minus sign
     if (!t->access_id.empty() && !(id > t->access_id.back()))
-      throw SimulationError("the access transistor's measured I-V is not increasing at Vds = " +
-                            spice_number(scale->re[k]) + " V");
+      throw SimulationError(
+          "the access transistor's measured I-V is not increasing at Vds = " + spice_number(scale->re[k]) + " V");
     t->access_vds.push_back(scale->re[k]);
     t->access_id.push_back(k == 0 ? std::max(id, 0.0) : id);
   }

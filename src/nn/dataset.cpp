@@ -34,18 +34,25 @@ std::vector<LetterStroke> letter_strokes(char letter) {
   constexpr double pi = std::numbers::pi;
   auto seg = [](double x0, double y0, double x1, double y1) { return LetterStroke{x0, y0, x1, y1, 0, 0, 0}; };
   switch (letter) {
-    case 'H': return {seg(-1, -1, -1, 1), seg(1, -1, 1, 1), seg(-1, 0, 1, 0)};
+    case 'H':
+      return {seg(-1, -1, -1, 1), seg(1, -1, 1, 1), seg(-1, 0, 1, 0)};
     // The vertical, then the arm and the leg meeting it at mid-height.
-    case 'K': return {seg(-0.85, -1, -0.85, 1), seg(-0.85, -0.05, 0.95, 1), seg(-0.55, 0.15, 0.95, -1)};
+    case 'K':
+      return {seg(-0.85, -1, -0.85, 1), seg(-0.85, -0.05, 0.95, 1), seg(-0.55, 0.15, 0.95, -1)};
     // Two verticals down to mid-height, then the bowl (a half ellipse after scaling).
-    case 'U': return {seg(-1, 1, -1, 0), seg(1, 1, 1, 0), LetterStroke{0, 0, 0, 0, 1.0, pi, 2 * pi}};
-    case 'L': return {seg(-0.8, 1, -0.8, -1), seg(-0.8, -1, 0.9, -1)};
-    case 'T': return {seg(-1, 1, 1, 1), seg(0, 1, 0, -1)};
-    case 'X': return {seg(-1, 1, 1, -1), seg(-1, -1, 1, 1)};
-    default: break;
+    case 'U':
+      return {seg(-1, 1, -1, 0), seg(1, 1, 1, 0), LetterStroke{0, 0, 0, 0, 1.0, pi, 2 * pi}};
+    case 'L':
+      return {seg(-0.8, 1, -0.8, -1), seg(-0.8, -1, 0.9, -1)};
+    case 'T':
+      return {seg(-1, 1, 1, 1), seg(0, 1, 0, -1)};
+    case 'X':
+      return {seg(-1, 1, 1, -1), seg(-1, -1, 1, 1)};
+    default:
+      break;
   }
-  throw std::invalid_argument(std::string("letter_strokes: no strokes for '") + letter + "' (supported: " +
-                              std::string(kSupportedLetters) + ")");
+  throw std::invalid_argument(std::string("letter_strokes: no strokes for '") + letter +
+                              "' (supported: " + std::string(kSupportedLetters) + ")");
 }
 
 LetterSamples sample_letters(std::string_view letters, double height, double jitter, Eigen::Index n, Rng& rng,
@@ -59,7 +66,8 @@ LetterSamples sample_letters(std::string_view letters, double height, double jit
   std::vector<std::vector<LetterStroke>> strokes;
   std::vector<std::vector<double>> cumulative;
   for (std::size_t c = 0; c < letters.size(); ++c) {
-    if (letters.find(letters[c]) != c) throw std::invalid_argument("sample_letters: letter repeated in '" + std::string(letters) + "'");
+    if (letters.find(letters[c]) != c)
+      throw std::invalid_argument("sample_letters: letter repeated in '" + std::string(letters) + "'");
     strokes.push_back(letter_strokes(letters[c]));
     double total = 0;
     for (const auto& s : strokes.back()) total += s.length();

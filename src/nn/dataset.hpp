@@ -43,7 +43,7 @@ constexpr std::string_view kSupportedLetters = "HKULTX";
 std::vector<LetterStroke> letter_strokes(char letter);
 
 struct LetterSamples {
-  Eigen::MatrixXd points;  // 2 x n
+  Eigen::MatrixXd points;   // 2 x n
   std::vector<int> labels;  // n, in [0, letters.size())
 };
 

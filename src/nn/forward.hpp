@@ -41,8 +41,7 @@ void class_table(const Parameters& p, Eigen::Ref<Eigen::MatrixXd> U, Eigen::Ref<
 //   out: output_dim x n, the score gain * (W_out h_L + b_out).
 // No allocation when the sizes fit.
 void forward_pass(const Parameters& p, double gain, const Eigen::Ref<const Eigen::MatrixXd>& x,
-                  const Eigen::Ref<const Eigen::MatrixXd>& T,
-                  const Eigen::Ref<const Eigen::MatrixXd>& K, std::vector<Eigen::MatrixXd>& hidden,
-                  Eigen::Ref<Eigen::MatrixXd> out);
+                  const Eigen::Ref<const Eigen::MatrixXd>& T, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                  std::vector<Eigen::MatrixXd>& hidden, Eigen::Ref<Eigen::MatrixXd> out);
 
 }  // namespace memcosim::nn::detail

@@ -27,9 +27,9 @@
 namespace memcosim::nn {
 
 struct MlpShape {
-  int input_dim = 2;              // >= 1
+  int input_dim = 2;                   // >= 1
   std::vector<int> hidden = {16, 16};  // each >= 1; may be empty (an affine map)
-  int output_dim = 1;             // >= 1
+  int output_dim = 1;                  // >= 1
 
   // Every violated rule as (key, message); empty when valid.
   std::vector<std::pair<std::string, std::string>> problems() const;
@@ -42,8 +42,8 @@ class Mlp {
  public:
   // Intermediate values of one batched forward pass, kept for backward().
   struct Tape {
-    Eigen::MatrixXd input;                 // z_0, normalised input (input_dim x N)
-    std::vector<Eigen::MatrixXd> hidden;   // post-ReLU z_1 .. z_{L-1}
+    Eigen::MatrixXd input;                // z_0, normalised input (input_dim x N)
+    std::vector<Eigen::MatrixXd> hidden;  // post-ReLU z_1 .. z_{L-1}
   };
 
   // Validates the shape (std::invalid_argument). Parameters zero, identity
@@ -81,8 +81,8 @@ class Mlp {
   // `tape`, for the upstream gradient gy = dL/dy (output_dim x N):
   //   grad_params += dL/dtheta   (num_params(), flat order below), if not empty (size 0)
   //   *gx          = dL/dx       (input_dim x N, raw inputs), if gx is not null.
-  void backward(const Tape& tape, const Eigen::Ref<const Eigen::MatrixXd>& gy,
-                Eigen::Ref<Eigen::VectorXd> grad_params, Eigen::MatrixXd* gx) const;
+  void backward(const Tape& tape, const Eigen::Ref<const Eigen::MatrixXd>& gy, Eigen::Ref<Eigen::VectorXd> grad_params,
+                Eigen::MatrixXd* gx) const;
 
   // Flat trainable parameters: for each layer (hidden 1 .. L-1, output), W
   // column-major, then b. The normalisation is not included.

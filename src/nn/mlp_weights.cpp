@@ -60,7 +60,8 @@ void save_mlp(const std::string& path, const Mlp& net, const MlpProvenance& p) {
     out << YAML::EndMap << YAML::EndMap;
   }
   out << YAML::Key << "layers" << YAML::Value << YAML::BeginSeq;
-  for (std::size_t l = 0; l < net.layers().size(); ++l) emit_dense(out, layer_name(l, a.hidden.size()), net.layers()[l]);
+  for (std::size_t l = 0; l < net.layers().size(); ++l)
+    emit_dense(out, layer_name(l, a.hidden.size()), net.layers()[l]);
   out << YAML::EndSeq;
   out << YAML::Key << "training" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "config" << YAML::Value << p.config;
@@ -95,11 +96,13 @@ LoadedMlp load_mlp(const std::string& path) {
   if (const auto f = rd.field(root, "", "version")) {
     const auto v = rd.integer<long long>(*f);
     if (v && *v != kVersion)
-      rd.error(f->at(), f->path, "unsupported version " + std::to_string(*v) + " (this memcosim reads version " +
-                                     std::to_string(kVersion) + ")");
+      rd.error(f->at(), f->path,
+               "unsupported version " + std::to_string(*v) + " (this memcosim reads version " +
+                   std::to_string(kVersion) + ")");
   }
   if (!rd.diagnostics().empty()) fail();
-  rd.report().check_unknown_keys(root, "", {"format", "version", "architecture", "normalization", "system", "layers", "training"});
+  rd.report().check_unknown_keys(
+      root, "", {"format", "version", "architecture", "normalization", "system", "layers", "training"});
 
   // Architecture.
   MlpShape shape;
@@ -112,8 +115,10 @@ LoadedMlp load_mlp(const std::string& path) {
     auto read_int = [&](const char* key, int& dst) {
       const auto f = rd.field(A, P, key);
       const auto v = f ? rd.integer<int>(*f) : std::nullopt;
-      if (v) dst = *v;
-      else parsed = false;
+      if (v)
+        dst = *v;
+      else
+        parsed = false;
     };
     read_int("input_dim", shape.input_dim);
     read_int("output_dim", shape.output_dim);
@@ -127,8 +132,10 @@ LoadedMlp load_mlp(const std::string& path) {
       for (std::size_t l = 0; l < fh->value.size(); ++l) {
         const YAML::Node e = fh->value[l];
         const auto w = rd.integer<int>(e, e, fh->path + "[" + std::to_string(l) + "]");
-        if (w) shape.hidden.push_back(*w);
-        else parsed = false;
+        if (w)
+          shape.hidden.push_back(*w);
+        else
+          parsed = false;
       }
     } else {
       parsed = false;
@@ -136,8 +143,10 @@ LoadedMlp load_mlp(const std::string& path) {
     if (parsed) {
       for (const auto& [key, message] : shape.problems()) {
         YAML::Node at = A;
-        if (key.rfind("hidden[", 0) == 0) at = fh->value[std::stoul(key.substr(7))];
-        else if (const auto f = rd.field(A, P, key, false)) at = f->at();
+        if (key.rfind("hidden[", 0) == 0)
+          at = fh->value[std::stoul(key.substr(7))];
+        else if (const auto f = rd.field(A, P, key, false))
+          at = f->at();
         rd.error(at, P + "." + key, message);
       }
       shape_ok = shape.problems().empty();
@@ -156,8 +165,7 @@ LoadedMlp load_mlp(const std::string& path) {
         for (Eigen::Index i = 0; i < v->size(); ++i)
           if (!((*v)[i] > 0)) {
             const YAML::Node e = f->value[static_cast<std::size_t>(i)];
-            rd.error(e, f->path + "[" + std::to_string(i) + "]",
-                     "must be > 0 (got " + exact_number((*v)[i]) + ")");
+            rd.error(e, f->path + "[" + std::to_string(i) + "]", "must be > 0 (got " + exact_number((*v)[i]) + ")");
             v.reset();
             break;
           }
@@ -177,10 +185,12 @@ LoadedMlp load_mlp(const std::string& path) {
       if (const auto v = rd.text(*f)) prov.system = *v;
     if (const auto f = rd.field(fs->value, fs->path, "description", false))
       if (const auto v = rd.text(*f)) prov.system_description = *v;
-    if (const auto f = rd.field(fs->value, fs->path, "parameters", false); f && rd.expect_map(f->value, f->at(), f->path))
+    if (const auto f = rd.field(fs->value, fs->path, "parameters", false);
+        f && rd.expect_map(f->value, f->at(), f->path))
       for (auto it = f->value.begin(); it != f->value.end(); ++it) {
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : "?";
-        if (const auto v = rd.real(it->second, it->second, f->path + "." + key)) prov.system_parameters.emplace_back(key, *v);
+        if (const auto v = rd.real(it->second, it->second, f->path + "." + key))
+          prov.system_parameters.emplace_back(key, *v);
       }
   }
 
@@ -211,8 +221,10 @@ LoadedMlp load_mlp(const std::string& path) {
   if (const auto ft = rd.field(root, "", "training", false); ft && rd.expect_map(ft->value, ft->at(), ft->path)) {
     const YAML::Node& T = ft->value;
     const std::string& P = ft->path;
-    rd.report().check_unknown_keys(T, P, {"config", "seed", "derivative_epochs", "trajectory_steps", "steps", "derivative_loss",
-                                  "trajectory_loss", "train_seconds", "dataset", "memcosim_version"});
+    rd.report().check_unknown_keys(
+        T, P,
+        {"config", "seed", "derivative_epochs", "trajectory_steps", "steps", "derivative_loss", "trajectory_loss",
+         "train_seconds", "dataset", "memcosim_version"});
     auto str = [&](const char* key, std::string& dst) {
       if (const auto f = rd.field(T, P, key, false))
         if (const auto v = rd.text(*f)) dst = *v;

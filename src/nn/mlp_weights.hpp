@@ -26,16 +26,16 @@ namespace memcosim::nn {
 
 // What the network was trained for and how. Every field optional in a file.
 struct MlpProvenance {
-  std::string system;                                         // e.g. "hp_memristor"
-  std::string system_description;                             // human-readable, with the parameter values
+  std::string system;                                             // e.g. "hp_memristor"
+  std::string system_description;                                 // human-readable, with the parameter values
   std::vector<std::pair<std::string, double>> system_parameters;  // in file order
   std::string config;
   std::uint64_t seed = 0;
   int derivative_epochs = 0;
   int trajectory_steps = 0;
   long steps = 0;
-  double derivative_loss = 0.0;   // last epoch of stage 1
-  double trajectory_loss = 0.0;   // last step of stage 2
+  double derivative_loss = 0.0;  // last epoch of stage 1
+  double trajectory_loss = 0.0;  // last step of stage 2
   double train_seconds = 0.0;
   std::string dataset;
   std::string memcosim_version = MEMCOSIM_VERSION;

@@ -15,8 +15,21 @@ namespace memcosim::nn::onnx {
 
 // ONNX TensorProto.DataType values memcosim names.
 enum class DataType : int {
-  undefined = 0, float32 = 1, uint8 = 2, int8 = 3, uint16 = 4, int16 = 5, int32 = 6, int64 = 7,
-  string = 8, boolean = 9, float16 = 10, float64 = 11, uint32 = 12, uint64 = 13, bfloat16 = 16
+  undefined = 0,
+  float32 = 1,
+  uint8 = 2,
+  int8 = 3,
+  uint16 = 4,
+  int16 = 5,
+  int32 = 6,
+  int64 = 7,
+  string = 8,
+  boolean = 9,
+  float16 = 10,
+  float64 = 11,
+  uint32 = 12,
+  uint64 = 13,
+  bfloat16 = 16
 };
 // "FLOAT", "DOUBLE", "INT64", ... (ONNX's names), or "data type N".
 std::string type_name(int data_type);
@@ -73,9 +86,9 @@ struct ValueInfo {
 struct Graph {
   std::string file;  // for messages
   std::int64_t ir_version = 0;
-  std::string producer;  // "pytorch 1.13.0"
+  std::string producer;                                      // "pytorch 1.13.0"
   std::vector<std::pair<std::string, std::int64_t>> opsets;  // (domain, version); "" = ai.onnx
-  std::vector<ValueInfo> inputs, outputs;  // inputs without the initializers
+  std::vector<ValueInfo> inputs, outputs;                    // inputs without the initializers
   std::vector<Tensor> initializers;
   std::vector<Node> nodes;  // in the file's (topological) order
 };

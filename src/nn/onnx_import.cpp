@@ -30,7 +30,7 @@ struct Source {
   enum class Kind { input, hidden, sine, cosine, gelu } kind;
   std::string name;  // graph input name, or the Relu / Sin / Cos node
   Index width = 0;
-  VectorXd freq;      // sine, cosine: w_k (the phase is 2 pi w_k t)
+  VectorXd freq;        // sine, cosine: w_k (the phase is 2 pi w_k t)
   int time_input = -1;  // sine, cosine: the source index of t
   int layer = -1;       // hidden: index into layers
   int gelu = -1;        // gelu: index into gelus_
@@ -85,10 +85,11 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = ", 
 }
 
 bool is_activation(const std::string& op) {
-  static const std::set<std::string> a = {"Tanh", "Sigmoid", "Gelu", "Elu", "Selu", "LeakyRelu", "PRelu",
-                                          "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Mish",
-                                          "Celu", "ThresholdedRelu", "Erf", "Softmax", "LogSoftmax", "Clip",
-                                          "Exp", "Log", "Sqrt", "Abs", "Pow", "Max", "Min"};
+  static const std::set<std::string> a = {
+      "Tanh",     "Sigmoid",  "Gelu",        "Elu",       "Selu", "LeakyRelu", "PRelu",
+      "Softplus", "Softsign", "HardSigmoid", "HardSwish", "Mish", "Celu",      "ThresholdedRelu",
+      "Erf",      "Softmax",  "LogSoftmax",  "Clip",      "Exp",  "Log",       "Sqrt",
+      "Abs",      "Pow",      "Max",         "Min"};
   return a.count(op) > 0;
 }
 
@@ -109,9 +110,7 @@ class Recogniser {
   [[noreturn]] void refuse(const std::string& why) const {
     throw InputError(Diagnostic{SourceLocation{g_.file}, "", why});
   }
-  [[noreturn]] void refuse(const Node& n, const std::string& why) const {
-    refuse("node " + n.describe() + ": " + why);
-  }
+  [[noreturn]] void refuse(const Node& n, const std::string& why) const { refuse("node " + n.describe() + ": " + why); }
 
   // ---------------------------------------------------------------- setup
   void check_opsets() {
@@ -186,9 +185,8 @@ class Recogniser {
                     ": weights must be FLOAT or DOUBLE");
     for (std::size_t k = 0; k < t.values.size(); ++k)
       if (!std::isfinite(t.values[k]))
-        refuse(n, role + " '" + n.inputs[i] + "' " + dims_text(t.dims) + " holds " +
-                      exact_number(t.values[k]) + " at flat index " + std::to_string(k) +
-                      ": weights must be finite");
+        refuse(n, role + " '" + n.inputs[i] + "' " + dims_text(t.dims) + " holds " + exact_number(t.values[k]) +
+                      " at flat index " + std::to_string(k) + ": weights must be finite");
     return t;
   }
 
@@ -202,7 +200,8 @@ class Recogniser {
   const Lin& lin(const Node& n, std::size_t i) const {
     const Value& v = value(n, i);
     if (std::holds_alternative<GeluPart>(v))
-      refuse(n, "input '" + n.inputs[i] + "' is part of a GELU (x/2 (1 + erf(x / sqrt 2))) used other than as torch exports it");
+      refuse(n, "input '" + n.inputs[i] +
+                    "' is part of a GELU (x/2 (1 + erf(x / sqrt 2))) used other than as torch exports it");
     if (!std::holds_alternative<Lin>(v)) refuse(n, "input '" + n.inputs[i] + "' was expected to depend on the inputs");
     return std::get<Lin>(v);
   }
@@ -244,8 +243,9 @@ class Recogniser {
     if (op == "Concat") return concat(n);
     if (op == "Erf") return erf(n);
     if (op.rfind("Conv", 0) == 0 || op.find("Pool") != std::string::npos)
-      refuse(n, "a convolution or pooling layer cannot be put on memcosim's crossbars (dense layers only: Gemm, "
-                "MatMul + Add)");
+      refuse(n,
+             "a convolution or pooling layer cannot be put on memcosim's crossbars (dense layers only: Gemm, "
+             "MatMul + Add)");
     if (is_activation(op))
       refuse(n, "activation or function " + op +
                     " is not supported: memcosim's circuit has rectifiers only (Relu after each hidden layer)");
@@ -331,8 +331,10 @@ class Recogniser {
       std::int64_t known = 1, unknown = -1;
       for (std::size_t i = 0; i < shape.size(); ++i) {
         const std::int64_t d = shape[i] == 0 && i < t->dims.size() ? t->dims[i] : shape[i];
-        if (d == -1) unknown = static_cast<std::int64_t>(i);
-        else known *= d;
+        if (d == -1)
+          unknown = static_cast<std::int64_t>(i);
+        else
+          known *= d;
       }
       out.dims.clear();
       for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -372,8 +374,7 @@ class Recogniser {
     const Value& b = value(n, 1);
     if (std::holds_alternative<GeluPart>(a) || std::holds_alternative<GeluPart>(b)) return gelu_product(n, divide);
     if (std::holds_alternative<Tensor>(a) && std::holds_alternative<Tensor>(b))
-      return set(n, elementwise(n, real_constant(n, 0, "operand"), real_constant(n, 1, "operand"),
-                                divide ? '/' : '*'));
+      return set(n, elementwise(n, real_constant(n, 0, "operand"), real_constant(n, 1, "operand"), divide ? '/' : '*'));
     if (std::holds_alternative<Lin>(a) && std::holds_alternative<Lin>(b))
       refuse(n, "multiplies two signals: a product of signals is not a crossbar operation");
     if (divide && std::holds_alternative<Tensor>(a)) refuse(n, "divides a constant by a signal");
@@ -397,13 +398,13 @@ class Recogniser {
       l.b = cv.asDiagonal() * l.b;
       return set(n, std::move(l));
     }
-    if (l.features() == 1) {  // [N, 1] * [1, K] -> [N, K]
+    if (l.features() == 1) {                // [N, 1] * [1, K] -> [N, K]
       for (auto& [s, m] : l.A) m = cv * m;  // K x 1 times 1 x width
       l.b = cv * l.b[0];
       return set(n, std::move(l));
     }
-    refuse(n, "a factor of shape " + dims_text(c.dims) + " does not fit a signal of " +
-                  std::to_string(l.features()) + " features");
+    refuse(n, "a factor of shape " + dims_text(c.dims) + " does not fit a signal of " + std::to_string(l.features()) +
+                  " features");
   }
 
   // A constant that broadcasts along the batch: shape [K] or [1, K].
@@ -447,8 +448,8 @@ class Recogniser {
       return set(n, std::move(g));
     }
     if (std::holds_alternative<Tensor>(a) && std::holds_alternative<Tensor>(b))
-      return set(n, elementwise(n, real_constant(n, 0, "operand"), real_constant(n, 1, "operand"),
-                                sign > 0 ? '+' : '-'));
+      return set(n,
+                 elementwise(n, real_constant(n, 0, "operand"), real_constant(n, 1, "operand"), sign > 0 ? '+' : '-'));
     if (std::holds_alternative<Lin>(a) && std::holds_alternative<Lin>(b)) {
       Lin x = std::get<Lin>(a), y = std::get<Lin>(b);
       x.fold();
@@ -458,8 +459,10 @@ class Recogniser {
                       " features (rank " + std::to_string(x.rank) + " and " + std::to_string(y.rank) + ")");
       for (auto& [s, m] : y.A) {
         auto it = x.A.find(s);
-        if (it == x.A.end()) x.A[s] = sign * m;
-        else it->second += sign * m;
+        if (it == x.A.end())
+          x.A[s] = sign * m;
+        else
+          it->second += sign * m;
       }
       x.b += sign * y.b;
       x.trail.insert(x.trail.end(), y.trail.begin(), y.trail.end());
@@ -481,8 +484,8 @@ class Recogniser {
     } else {
       check_row_constant(n, c, ci);
       if (static_cast<Index>(c.values.size()) != l.features() || l.rank != 2)
-        refuse(n, "a bias of shape " + dims_text(c.dims) + " does not fit a signal of " +
-                      std::to_string(l.features()) + " features");
+        refuse(n, "a bias of shape " + dims_text(c.dims) + " does not fit a signal of " + std::to_string(l.features()) +
+                      " features");
       l.b += sign * Eigen::Map<const VectorXd>(c.values.data(), l.features());
     }
     set(n, std::move(l));
@@ -493,12 +496,11 @@ class Recogniser {
     x.fold();
     if (x.rank != 2) refuse(n, "a dense layer on a [batch] vector; the input must be [batch, features]");
     if (W.cols() != x.features())
-      refuse(n, "the weight has " + std::to_string(W.cols()) + " inputs, the signal " +
-                    std::to_string(x.features()) + " features");
+      refuse(n, "the weight has " + std::to_string(W.cols()) + " inputs, the signal " + std::to_string(x.features()) +
+                    " features");
     for (auto& [s, m] : x.A) {
       const auto k = sources_[static_cast<std::size_t>(s)].kind;
-      if ((k == Source::Kind::sine || k == Source::Kind::cosine) && x.mixed_time.empty())
-        x.mixed_time = n.describe();
+      if ((k == Source::Kind::sine || k == Source::Kind::cosine) && x.mixed_time.empty()) x.mixed_time = n.describe();
       m = W * m;
     }
     x.b = W * x.b;
@@ -552,8 +554,9 @@ class Recogniser {
     const Lin& v = lin(n, 0);
     constexpr double kSqrt2 = std::numbers::sqrt2;
     if (std::abs(v.gain * kSqrt2 - 1.0) > 1e-6 || v.rank != 2)
-      refuse(n, "Erf is supported only as part of a GELU, erf(x / sqrt 2) (memcosim's circuit has rectifiers; a "
-                "GELU is computed for the class embedding only)");
+      refuse(n,
+             "Erf is supported only as part of a GELU, erf(x / sqrt 2) (memcosim's circuit has rectifiers; a "
+             "GELU is computed for the class embedding only)");
     GeluPart g;
     g.u = v;
     g.u.gain = 1.0;  // v = u / sqrt(2) with sqrt(2) as stored (FLOAT 1.4142135)
@@ -588,7 +591,8 @@ class Recogniser {
         g.nodes.push_back(n.name);
         Lin pre = g.u;
         pre.fold();
-        const int s = add_source({Source::Kind::gelu, n.name, pre.features(), {}, -1, -1, static_cast<int>(gelus_.size())});
+        const int s =
+            add_source({Source::Kind::gelu, n.name, pre.features(), {}, -1, -1, static_cast<int>(gelus_.size())});
         gelus_.push_back({pre, join(g.nodes)});
         Lin y;
         y.A[s] = MatrixXd::Identity(pre.features(), pre.features());
@@ -616,13 +620,14 @@ class Recogniser {
     const Lin& x = lin(n, 0);
     int t = -1;
     for (const auto& [s, m] : x.A)
-      if (sources_[static_cast<std::size_t>(s)].kind == Source::Kind::input && sources_[static_cast<std::size_t>(s)].width == 1 &&
-          x.A.size() == 1)
+      if (sources_[static_cast<std::size_t>(s)].kind == Source::Kind::input &&
+          sources_[static_cast<std::size_t>(s)].width == 1 && x.A.size() == 1)
         t = s;
     if (t < 0)
       refuse(n, "the argument of " + n.op_type +
                     " must be one time input [batch] or [batch, 1] times constants (a Gaussian Fourier embedding)");
-    if (!x.b.isZero(0.0)) refuse(n, "the phase has a constant offset (only sin(2 pi w t) and cos(2 pi w t) are recognised)");
+    if (!x.b.isZero(0.0))
+      refuse(n, "the phase has a constant offset (only sin(2 pi w t) and cos(2 pi w t) are recognised)");
     const VectorXd coef = x.A.at(t).col(0);
     VectorXd freq(coef.size());
     const bool two_pi = std::abs(x.gain / kTwoPi - 1.0) <= 1e-6;
@@ -720,8 +725,9 @@ std::vector<int> Recogniser::chain(const Lin& out) const {
       if (src.kind == Source::Kind::input) inputs = true;
     }
     if (hidden.size() > 1 || (hidden.size() == 1 && inputs))
-      refuse(at_name + " takes signals from several layers (a skip or residual connection): memcosim's circuit "
-                       "chains its layers");
+      refuse(at_name +
+             " takes signals from several layers (a skip or residual connection): memcosim's circuit "
+             "chains its layers");
     if (hidden.empty()) break;
     order.push_back(hidden[0]);
     at = &layers_[static_cast<std::size_t>(hidden[0])].pre;
@@ -789,8 +795,7 @@ VectorXd Recogniser::time_frequencies(const std::vector<int>& order) const {
       const Row& row = rows[static_cast<std::size_t>(r)];
       const bool sine = r < h / 2;
       const double want = w[sine ? r : r - h / 2];
-      if (row.sine != sine || std::abs(row.w - want) > 1e-12 * std::max(1.0, std::abs(want)) ||
-          row.t != top[0].t)
+      if (row.sine != sine || std::abs(row.w - want) > 1e-12 * std::max(1.0, std::abs(want)) || row.t != top[0].t)
         refuse("hidden layer at Relu '" + layer.relu + "': unit " + std::to_string(r) + " receives " +
                (row.sine ? "sin" : "cos") + "(2 pi " + exact_number(row.w) + " t), memcosim's layout needs " +
                (sine ? "sin" : "cos") + "(2 pi " + exact_number(want) + " t) (the first h/2 units the sines, " +
@@ -816,7 +821,8 @@ std::optional<std::vector<Dense>> Recogniser::class_embedding(const std::vector<
   const Source& src = sources_[static_cast<std::size_t>(used)];
   const Layer& g = gelus_[static_cast<std::size_t>(src.gelu)];
   if (g.pre.A.size() != 1 || sources_[static_cast<std::size_t>(g.pre.A.begin()->first)].kind != Source::Kind::input)
-    refuse("the class embedding's GELU (" + g.relu + ") must take one class input (one-hot [batch, classes]) through "
+    refuse("the class embedding's GELU (" + g.relu +
+           ") must take one class input (one-hot [batch, classes]) through "
            "one dense layer");
   const MatrixXd& W1 = g.pre.A.begin()->second;
   Index E = 0;
@@ -842,10 +848,9 @@ std::optional<std::vector<Dense>> Recogniser::class_embedding(const std::vector<
              " (memcosim adds k(c)[0:h] of one embedding k(c) to every hidden layer)");
   }
   recognised_.push_back("input '" + sources_[static_cast<std::size_t>(g.pre.A.begin()->first)].name + "': " +
-                        std::to_string(W1.cols()) + " classes (one-hot); class embedding dense " +
-                        std::to_string(E) + "x" + std::to_string(W1.cols()) + ", GELU [" + g.relu + "], dense " +
-                        std::to_string(E) + "x" + std::to_string(E) +
-                        " added to every hidden layer (its bias summed into theirs)");
+                        std::to_string(W1.cols()) + " classes (one-hot); class embedding dense " + std::to_string(E) +
+                        "x" + std::to_string(W1.cols()) + ", GELU [" + g.relu + "], dense " + std::to_string(E) + "x" +
+                        std::to_string(E) + " added to every hidden layer (its bias summed into theirs)");
   return std::vector<Dense>{{W1, g.pre.b}, {W2, VectorXd::Zero(E)}};
 }
 
@@ -874,8 +879,8 @@ const Lin& Recogniser::output_value() const {
   for (const auto& [s, m] : out.A) {
     const Source& src = sources_[static_cast<std::size_t>(s)];
     if (src.kind != Source::Kind::hidden && src.kind != Source::Kind::input)
-      refuse("the " + std::string(src.kind == Source::Kind::gelu ? "class" : "time") + " embedding reaches the output '" +
-             name + "' directly; memcosim adds it to the hidden layers only");
+      refuse("the " + std::string(src.kind == Source::Kind::gelu ? "class" : "time") +
+             " embedding reaches the output '" + name + "' directly; memcosim adds it to the hidden layers only");
   }
   return out;
 }
@@ -907,8 +912,9 @@ Recogniser::Inputs Recogniser::classify_inputs(const Lin& first) const {
   if (!diffusion && !gelus_.empty())
     refuse("a class embedding (GELU at " + gelus_[0].relu + ") was found: a neural-ODE twin network has none");
   if (!diffusion && !in.time.empty())
-    refuse("a time embedding (sin/cos) was found: a neural-ODE twin network takes [state, drive] only; use --task "
-           "diffusion for a score network");
+    refuse(
+        "a time embedding (sin/cos) was found: a neural-ODE twin network takes [state, drive] only; use --task "
+        "diffusion for a score network");
   for (int s : in.state) in.width += sources_[static_cast<std::size_t>(s)].width;
   return in;
 }
@@ -947,9 +953,9 @@ void Recogniser::report(OnnxImport& result, const std::vector<int>& order, const
   rep.push_back(g_.file + ": ONNX IR " + std::to_string(g_.ir_version) + ", opset ai.onnx " + std::to_string(opset_) +
                 (g_.producer.empty() ? "" : ", from " + g_.producer));
   for (int s : in.state)
-    rep.push_back("input '" + sources_[static_cast<std::size_t>(s)].name + "': " +
-                  std::to_string(sources_[static_cast<std::size_t>(s)].width) + (diffusion ? " state" : " network") +
-                  " features");
+    rep.push_back("input '" + sources_[static_cast<std::size_t>(s)].name +
+                  "': " + std::to_string(sources_[static_cast<std::size_t>(s)].width) +
+                  (diffusion ? " state" : " network") + " features");
   auto shape = [](const Dense& d) { return std::to_string(d.W.rows()) + "x" + std::to_string(d.W.cols()); };
   for (std::size_t k = 0; k < order.size(); ++k) {
     const Layer& layer = layers_[static_cast<std::size_t>(order[k])];
@@ -957,11 +963,10 @@ void Recogniser::report(OnnxImport& result, const std::vector<int>& order, const
                                  "dense " + shape(dense[k]) + " + bias" + (diffusion ? " + time embedding" : "") +
                                      (in.cls.empty() ? "" : " + class embedding") + ", ReLU '" + layer.relu + "'"));
   }
-  rep.push_back(describe_layer("output", out,
-                               "dense " + shape(dense.back()) + " + bias" +
-                                   (out.gain != 1.0 ? ", gain " + exact_number(out.gain) + " (" +
-                                                          join(out.gain_nodes) + ")"
-                                                    : std::string())));
+  rep.push_back(describe_layer(
+      "output", out,
+      "dense " + shape(dense.back()) + " + bias" +
+          (out.gain != 1.0 ? ", gain " + exact_number(out.gain) + " (" + join(out.gain_nodes) + ")" : std::string())));
   for (const auto& r : recognised_) rep.push_back(r);
 }
 

@@ -50,16 +50,17 @@ Tensor convert_tensor(const pb::TensorProto& t, const std::string& path, const s
   out.name = t.name();
   out.data_type = t.data_type();
   for (auto d : t.dims()) {
-    if (d < 0 || d > (std::int64_t{1} << 31)) refuse(path, where + ": tensor '" + t.name() + "' has dimension " + std::to_string(d));
+    if (d < 0 || d > (std::int64_t{1} << 31))
+      refuse(path, where + ": tensor '" + t.name() + "' has dimension " + std::to_string(d));
     out.dims.push_back(d);
   }
   if (t.data_location() == pb::TensorProto::EXTERNAL || t.external_data_size() > 0)
     refuse(path, where + ": tensor '" + t.name() +
                      "' keeps its data in an external file; export with the weights inside the .onnx file");
-  if (t.has_segment())
-    refuse(path, where + ": tensor '" + t.name() + "' is segmented (not supported)");
+  if (t.has_segment()) refuse(path, where + ": tensor '" + t.name() + "' is segmented (not supported)");
   const std::int64_t n = out.size();
-  if (n > (std::int64_t{1} << 28)) refuse(path, where + ": tensor '" + t.name() + "' has " + std::to_string(n) + " values (too large)");
+  if (n > (std::int64_t{1} << 28))
+    refuse(path, where + ": tensor '" + t.name() + "' has " + std::to_string(n) + " values (too large)");
   const bool raw = t.has_raw_data();
   auto check_count = [&](std::size_t got) {
     if (static_cast<std::int64_t>(got) != n)
@@ -141,9 +142,18 @@ Attribute convert_attribute(const pb::AttributeProto& a, const std::string& path
   Attribute out;
   out.name = a.name();
   switch (a.type()) {
-    case pb::AttributeProto::FLOAT: out.kind = Attribute::Kind::real; out.f = a.f(); break;
-    case pb::AttributeProto::INT: out.kind = Attribute::Kind::integer; out.i = a.i(); break;
-    case pb::AttributeProto::STRING: out.kind = Attribute::Kind::text; out.s = a.s(); break;
+    case pb::AttributeProto::FLOAT:
+      out.kind = Attribute::Kind::real;
+      out.f = a.f();
+      break;
+    case pb::AttributeProto::INT:
+      out.kind = Attribute::Kind::integer;
+      out.i = a.i();
+      break;
+    case pb::AttributeProto::STRING:
+      out.kind = Attribute::Kind::text;
+      out.s = a.s();
+      break;
     case pb::AttributeProto::FLOATS:
       out.kind = Attribute::Kind::reals;
       out.floats.assign(a.floats().begin(), a.floats().end());
@@ -158,9 +168,12 @@ Attribute convert_attribute(const pb::AttributeProto& a, const std::string& path
       break;
     case pb::AttributeProto::GRAPH:
     case pb::AttributeProto::GRAPHS:
-      refuse(path, where + ": attribute '" + a.name() +
-                       "' holds a subgraph (control flow: If, Loop, Scan); memcosim imports feed-forward networks only");
-    default: out.kind = Attribute::Kind::other; break;
+      refuse(path,
+             where + ": attribute '" + a.name() +
+                 "' holds a subgraph (control flow: If, Loop, Scan); memcosim imports feed-forward networks only");
+    default:
+      out.kind = Attribute::Kind::other;
+      break;
   }
   return out;
 }
@@ -170,15 +183,14 @@ Attribute convert_attribute(const pb::AttributeProto& a, const std::string& path
 Graph read_graph(const std::string& path) {
   const std::string bytes = read_input_file(path, SourceLocation{path}, "", "ONNX model");
   pb::ModelProto model;
-  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) ||
-      !model.ParseFromString(bytes))
+  if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()) || !model.ParseFromString(bytes))
     refuse(path, "not a readable ONNX model (" + std::to_string(bytes.size()) +
                      " bytes that do not parse as an ONNX ModelProto: truncated, damaged or another format)");
   if (!model.has_graph() || model.graph().node_size() == 0)
     refuse(path, "the ONNX model holds no graph (or a graph without nodes): truncated or not an exported network");
   if (model.functions_size() > 0)
-    refuse(path, "the ONNX model defines local functions (" + model.functions(0).name() +
-                     ", ...); export without them");
+    refuse(path,
+           "the ONNX model defines local functions (" + model.functions(0).name() + ", ...); export without them");
   Graph g;
   g.file = path;
   g.ir_version = model.ir_version();
@@ -213,8 +225,9 @@ bool supported() { return false; }
 
 Graph read_graph(const std::string& path) {
   check_input_file(path, "ONNX model");
-  refuse(path, "this memcosim was built without ONNX support (configure with -DMEMCOSIM_WITH_ONNX=ON; needs "
-               "libonnx-dev and libprotobuf-dev)");
+  refuse(path,
+         "this memcosim was built without ONNX support (configure with -DMEMCOSIM_WITH_ONNX=ON; needs "
+         "libonnx-dev and libprotobuf-dev)");
 }
 
 #endif

@@ -8,11 +8,11 @@
 namespace memcosim::nn {
 
 struct AdamOptions {
-  double beta1 = 0.9;          // in [0, 1)
-  double beta2 = 0.999;        // in [0, 1)
-  double eps = 1e-8;           // > 0
-  double weight_decay = 0.0;   // coupled L2, >= 0
-  double grad_clip = 0.0;      // max global gradient 2-norm; 0 = no clipping
+  double beta1 = 0.9;         // in [0, 1)
+  double beta2 = 0.999;       // in [0, 1)
+  double eps = 1e-8;          // > 0
+  double weight_decay = 0.0;  // coupled L2, >= 0
+  double grad_clip = 0.0;     // max global gradient 2-norm; 0 = no clipping
 };
 
 class AdamState {

@@ -28,8 +28,8 @@ std::vector<std::pair<std::string, std::string>> Architecture::problems() const 
   if (input_dim > limits::kMaxWidth) too_big("input_dim", input_dim, limits::kMaxWidth);
   if (hidden.size() > 64) too_big("hidden", static_cast<double>(hidden.size()), 64);
   if (output_dim != input_dim)
-    p.emplace_back("output_dim", "must equal input_dim " + std::to_string(input_dim) +
-                                     ": the output is a score" + got(output_dim));
+    p.emplace_back("output_dim",
+                   "must equal input_dim " + std::to_string(input_dim) + ": the output is a score" + got(output_dim));
   if (hidden.empty()) p.emplace_back("hidden", "needs at least one hidden layer");
   for (std::size_t l = 0; l < hidden.size(); ++l) {
     const std::string key = "hidden[" + std::to_string(l) + "]";
@@ -38,8 +38,7 @@ std::vector<std::pair<std::string, std::string>> Architecture::problems() const 
     else if (hidden[l] > limits::kMaxWidth)
       too_big(key, hidden[l], limits::kMaxWidth);
     else if (hidden[l] % 2 != 0)
-      p.emplace_back(key, "must be even: the time embedding adds as many sines as cosines" +
-                              got(hidden[l]));
+      p.emplace_back(key, "must be even: the time embedding adds as many sines as cosines" + got(hidden[l]));
   }
   if (num_classes < 0) p.emplace_back("num_classes", "must be >= 0" + got(num_classes));
   if (num_classes > limits::kMaxClasses) too_big("num_classes", num_classes, limits::kMaxClasses);
@@ -68,8 +67,7 @@ Parameters Parameters::zeros(const Architecture& arch) {
     p.layers.push_back({Eigen::MatrixXd::Zero(h, fan_in), Eigen::VectorXd::Zero(h)});
     fan_in = h;
   }
-  p.layers.push_back({Eigen::MatrixXd::Zero(arch.output_dim, fan_in),
-                      Eigen::VectorXd::Zero(arch.output_dim)});
+  p.layers.push_back({Eigen::MatrixXd::Zero(arch.output_dim, fan_in), Eigen::VectorXd::Zero(arch.output_dim)});
   if (arch.num_classes > 0) {
     const int e = arch.embedding_width();
     p.class_layers.push_back({Eigen::MatrixXd::Zero(e, arch.num_classes), Eigen::VectorXd::Zero(e)});
@@ -167,9 +165,8 @@ void add_class_embedding(Block&& H, const Eigen::Ref<const Eigen::MatrixXd>& K) 
 }  // namespace
 
 void forward_pass(const Parameters& p, double gain, const Eigen::Ref<const Eigen::MatrixXd>& x,
-                  const Eigen::Ref<const Eigen::MatrixXd>& T,
-                  const Eigen::Ref<const Eigen::MatrixXd>& K, std::vector<Eigen::MatrixXd>& hidden,
-                  Eigen::Ref<Eigen::MatrixXd> out) {
+                  const Eigen::Ref<const Eigen::MatrixXd>& T, const Eigen::Ref<const Eigen::MatrixXd>& K,
+                  std::vector<Eigen::MatrixXd>& hidden, Eigen::Ref<Eigen::MatrixXd> out) {
   const Eigen::Index n = x.cols();
   const std::size_t L = hidden.size();
   for (std::size_t l = 0; l < L; ++l) {
@@ -220,8 +217,8 @@ Eigen::VectorXd ScoreNet::class_embedding(int cls) const {
   const int C = arch_.num_classes;
   if (C == 0) throw std::invalid_argument("class_embedding: the network is unconditional");
   if (cls < -1 || cls >= C)
-    throw std::invalid_argument("class_embedding: class " + std::to_string(cls) +
-                                " out of range [0, " + std::to_string(C) + ") and not -1 (masked)");
+    throw std::invalid_argument("class_embedding: class " + std::to_string(cls) + " out of range [0, " +
+                                std::to_string(C) + ") and not -1 (masked)");
   // The whole table is C+1 columns of E values; computing it all keeps one
   // implementation of the embedding.
   const int e = arch_.embedding_width();
@@ -233,21 +230,19 @@ Eigen::VectorXd ScoreNet::class_embedding(int cls) const {
 void ScoreNet::check_embeddings(Eigen::Index temb_size, const Eigen::VectorXd* cemb) const {
   const int e = arch_.embedding_width();
   if (temb_size != e)
-    throw std::invalid_argument("ScoreNet: time embedding has " + std::to_string(temb_size) +
-                                " entries, expected " + std::to_string(e));
+    throw std::invalid_argument("ScoreNet: time embedding has " + std::to_string(temb_size) + " entries, expected " +
+                                std::to_string(e));
   if (cemb && cemb->size() != e)
     throw std::invalid_argument("ScoreNet: class embedding has " + std::to_string(cemb->size()) +
                                 " entries, expected " + std::to_string(e));
 }
 
-void ScoreNet::forward(const Eigen::Ref<const Eigen::MatrixXd>& x,
-                       const Eigen::Ref<const Eigen::VectorXd>& temb, const Eigen::VectorXd* cemb,
-                       Eigen::Ref<Eigen::MatrixXd> out) const {
+void ScoreNet::forward(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::Ref<const Eigen::VectorXd>& temb,
+                       const Eigen::VectorXd* cemb, Eigen::Ref<Eigen::MatrixXd> out) const {
   check_embeddings(temb.size(), cemb);
   if (x.rows() != arch_.input_dim || out.rows() != arch_.output_dim || out.cols() != x.cols())
-    throw std::invalid_argument("ScoreNet::forward: x is " + std::to_string(x.rows()) + "x" +
-                                std::to_string(x.cols()) + " and out " +
-                                std::to_string(out.rows()) + "x" + std::to_string(out.cols()) +
+    throw std::invalid_argument("ScoreNet::forward: x is " + std::to_string(x.rows()) + "x" + std::to_string(x.cols()) +
+                                " and out " + std::to_string(out.rows()) + "x" + std::to_string(out.cols()) +
                                 ", expected " + std::to_string(arch_.input_dim) + "xN and " +
                                 std::to_string(arch_.output_dim) + "xN");
   // Scratch for the hidden activations, kept between calls: the samplers
@@ -262,31 +257,28 @@ void ScoreNet::forward(const Eigen::Ref<const Eigen::MatrixXd>& x,
     if (hidden[l].rows() != arch_.hidden[l] || hidden[l].cols() < x.cols()) hidden[l].resize(arch_.hidden[l], x.cols());
   const Eigen::MatrixXd none;
   detail::forward_pass(params_, arch_.output_gain, x, temb,
-                       cemb ? Eigen::Ref<const Eigen::MatrixXd>(*cemb)
-                            : Eigen::Ref<const Eigen::MatrixXd>(none),
+                       cemb ? Eigen::Ref<const Eigen::MatrixXd>(*cemb) : Eigen::Ref<const Eigen::MatrixXd>(none),
                        hidden, out);
 }
 
-std::vector<Eigen::MatrixXd> ScoreNet::hidden_activations(
-    const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::Ref<const Eigen::VectorXd>& temb,
-    const Eigen::VectorXd* cemb) const {
+std::vector<Eigen::MatrixXd> ScoreNet::hidden_activations(const Eigen::Ref<const Eigen::MatrixXd>& x,
+                                                          const Eigen::Ref<const Eigen::VectorXd>& temb,
+                                                          const Eigen::VectorXd* cemb) const {
   check_embeddings(temb.size(), cemb);
   if (x.rows() != arch_.input_dim)
-    throw std::invalid_argument("ScoreNet::hidden_activations: x has " + std::to_string(x.rows()) +
-                                " rows, expected " + std::to_string(arch_.input_dim));
+    throw std::invalid_argument("ScoreNet::hidden_activations: x has " + std::to_string(x.rows()) + " rows, expected " +
+                                std::to_string(arch_.input_dim));
   std::vector<Eigen::MatrixXd> hidden;
   for (int h : arch_.hidden) hidden.emplace_back(h, x.cols());
   Eigen::MatrixXd out(arch_.output_dim, x.cols());
   const Eigen::MatrixXd none;
   detail::forward_pass(params_, arch_.output_gain, x, temb,
-                       cemb ? Eigen::Ref<const Eigen::MatrixXd>(*cemb)
-                            : Eigen::Ref<const Eigen::MatrixXd>(none),
+                       cemb ? Eigen::Ref<const Eigen::MatrixXd>(*cemb) : Eigen::Ref<const Eigen::MatrixXd>(none),
                        hidden, out);
   return hidden;
 }
 
-void ScoreNet::score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t,
-                     Eigen::Ref<Eigen::MatrixXd> out) const {
+void ScoreNet::score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t, Eigen::Ref<Eigen::MatrixXd> out) const {
   const Eigen::VectorXd temb = time_embedding(t);
   if (arch_.num_classes > 0) {
     const Eigen::VectorXd cemb = class_embedding(-1);
@@ -316,8 +308,8 @@ ConditionalScore::ConditionalScore(const ScoreNet& net, int cls) : net_(&net), c
   const int C = net.arch().num_classes;
   if (C == 0) throw std::invalid_argument("ConditionalScore: the network is unconditional");
   if (cls < -1 || cls >= C)
-    throw std::invalid_argument("ConditionalScore: class " + std::to_string(cls) +
-                                " out of range [0, " + std::to_string(C) + ") and not -1 (masked)");
+    throw std::invalid_argument("ConditionalScore: class " + std::to_string(cls) + " out of range [0, " +
+                                std::to_string(C) + ") and not -1 (masked)");
 }
 
 void ConditionalScore::score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t,

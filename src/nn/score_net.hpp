@@ -35,12 +35,12 @@ namespace memcosim::nn {
 
 // Shape of the network. The defaults are the published ring network.
 struct Architecture {
-  int input_dim = 2;                // dimension of x
+  int input_dim = 2;                   // dimension of x
   std::vector<int> hidden = {14, 14};  // widths of the hidden layers; each even and >= 2
-  int output_dim = 2;               // must equal input_dim (the output is a score)
-  int num_classes = 0;              // C; 0 = unconditional network
-  double output_gain = 5.0;         // s = gain * (last affine layer), finite and > 0
-  double embedding_scale = 1.0;     // std of the Fourier frequencies (used by init only)
+  int output_dim = 2;                  // must equal input_dim (the output is a score)
+  int num_classes = 0;                 // C; 0 = unconditional network
+  double output_gain = 5.0;            // s = gain * (last affine layer), finite and > 0
+  double embedding_scale = 1.0;        // std of the Fourier frequencies (used by init only)
 
   // Width E of the time and class embeddings: the widest hidden layer.
   int embedding_width() const;
@@ -109,9 +109,8 @@ class ScoreNet final : public sde::ScoreModel {
   // optional class-embedding vector cemb (width E; nullptr = none). The
   // circuit comparison passes the waveform a DAC produces instead of the
   // exact e(t). x is input_dim x N, out output_dim x N and must not alias x.
-  void forward(const Eigen::Ref<const Eigen::MatrixXd>& x,
-               const Eigen::Ref<const Eigen::VectorXd>& temb, const Eigen::VectorXd* cemb,
-               Eigen::Ref<Eigen::MatrixXd> out) const;
+  void forward(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::Ref<const Eigen::VectorXd>& temb,
+               const Eigen::VectorXd* cemb, Eigen::Ref<Eigen::MatrixXd> out) const;
   // Post-ReLU activations of every hidden layer (hidden[l] x N each) for the
   // same inputs as forward().
   std::vector<Eigen::MatrixXd> hidden_activations(const Eigen::Ref<const Eigen::MatrixXd>& x,
@@ -121,8 +120,7 @@ class ScoreNet final : public sde::ScoreModel {
   // sde::ScoreModel. The unconditional score: for a conditional network the
   // masked class (-1) is used.
   int dim() const override { return arch_.input_dim; }
-  void score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t,
-             Eigen::Ref<Eigen::MatrixXd> out) const override;
+  void score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t, Eigen::Ref<Eigen::MatrixXd> out) const override;
 
   // Flat parameter vector (order documented at Parameters).
   Eigen::Index num_params() const { return params_.size(); }
@@ -149,8 +147,7 @@ class ConditionalScore final : public sde::ScoreModel {
 
   int class_index() const { return cls_; }
   int dim() const override { return net_->dim(); }
-  void score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t,
-             Eigen::Ref<Eigen::MatrixXd> out) const override;
+  void score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t, Eigen::Ref<Eigen::MatrixXd> out) const override;
 
  private:
   const ScoreNet* net_;

@@ -56,20 +56,17 @@ void TrainOptions::validate() const {
   if (!finite(adam_eps) || adam_eps <= 0) p.push_back("adam_eps must be finite and > 0" + fmt(adam_eps));
   if (!finite(weight_decay) || weight_decay < 0)
     p.push_back("weight_decay must be finite and >= 0" + fmt(weight_decay));
-  if (!finite(grad_clip) || grad_clip < 0)
-    p.push_back("grad_clip must be finite and >= 0 (0 = off)" + fmt(grad_clip));
+  if (!finite(grad_clip) || grad_clip < 0) p.push_back("grad_clip must be finite and >= 0 (0 = off)" + fmt(grad_clip));
   if (!(ema_decay >= 0 && ema_decay < 1)) p.push_back("ema_decay must be in [0, 1) (0 = off)" + fmt(ema_decay));
   if (!(t_min > 0 && t_min < 1)) p.push_back("t_min must be in (0, 1)" + fmt(t_min));
   if (!finite(weight_noise.sigma) || weight_noise.sigma < 0)
     p.push_back("weight_noise.sigma must be finite and >= 0" + fmt(weight_noise.sigma));
   if (!finite(weight_noise.clip) || weight_noise.clip <= 0)
     p.push_back("weight_noise.clip must be finite and > 0" + fmt(weight_noise.clip));
-  if (!finite(activation_threshold))
-    p.push_back("activation_threshold must be finite" + fmt(activation_threshold));
+  if (!finite(activation_threshold)) p.push_back("activation_threshold must be finite" + fmt(activation_threshold));
   if (!finite(activation_penalty) || activation_penalty < 0)
     p.push_back("activation_penalty must be finite and >= 0" + fmt(activation_penalty));
-  if (!(class_dropout >= 0 && class_dropout <= 1))
-    p.push_back("class_dropout must be in [0, 1]" + fmt(class_dropout));
+  if (!(class_dropout >= 0 && class_dropout <= 1)) p.push_back("class_dropout must be in [0, 1]" + fmt(class_dropout));
   if (!finite(schedule.beta_min) || schedule.beta_min < 0)
     p.push_back("schedule.beta_min must be finite and >= 0" + fmt(schedule.beta_min));
   if (!finite(schedule.beta_max) || schedule.beta_max <= 0 || schedule.beta_max < schedule.beta_min)
@@ -121,10 +118,9 @@ class Objective {
   // (n columns); labels: n labels in [-1, C) or nullptr; grad: receives
   // dL/dtheta if not null.
   LossTerms evaluate(const Eigen::VectorXd& theta, const Eigen::VectorXd* m,
-                     const Eigen::Ref<const Eigen::MatrixXd>& x0,
-                     const Eigen::Ref<const Eigen::VectorXd>& t,
-                     const Eigen::Ref<const Eigen::MatrixXd>& z, const int* labels,
-                     const TrainOptions& opt, Eigen::VectorXd* grad) {
+                     const Eigen::Ref<const Eigen::MatrixXd>& x0, const Eigen::Ref<const Eigen::VectorXd>& t,
+                     const Eigen::Ref<const Eigen::MatrixXd>& z, const int* labels, const TrainOptions& opt,
+                     Eigen::VectorXd* grad) {
     const Eigen::Index n = x0.cols(), D = x0.rows();
     const int C = arch_.num_classes;
     const std::size_t L = hidden_.size();
@@ -153,10 +149,10 @@ class Objective {
     }
 
     auto S = out_.leftCols(n);
-    detail::forward_pass(noisy_, arch_.output_gain, xt_.leftCols(n), T_.leftCols(n),
-                         C > 0 ? Eigen::Ref<const Eigen::MatrixXd>(Kg_.leftCols(n))
-                               : Eigen::Ref<const Eigen::MatrixXd>(none_),
-                         hidden_, S);
+    detail::forward_pass(
+        noisy_, arch_.output_gain, xt_.leftCols(n), T_.leftCols(n),
+        C > 0 ? Eigen::Ref<const Eigen::MatrixXd>(Kg_.leftCols(n)) : Eigen::Ref<const Eigen::MatrixXd>(none_), hidden_,
+        S);
 
     // Residual r = s sigma + z, kept in dout_ for the backward pass.
     auto R = dout_.leftCols(n);
@@ -173,9 +169,7 @@ class Objective {
     if (!grad) return loss;
 
     // Backward. dL/ds = 2 r sigma / (n D); s = gain * o, so dL/do = gain * dL/ds.
-    R = (R.array().rowwise() * sigma_.head(n).transpose().array() *
-         (2.0 * inv_count * arch_.output_gain))
-            .matrix();
+    R = (R.array().rowwise() * sigma_.head(n).transpose().array() * (2.0 * inv_count * arch_.output_gain)).matrix();
     Dense& g_out = grad_.layers[L];
     g_out.W.noalias() = R * hidden_[L - 1].leftCols(n).transpose();
     g_out.b.noalias() = R.rowwise().sum();
@@ -199,8 +193,7 @@ class Objective {
       // The class embedding's first h entries were added to this layer.
       if (C > 0) {
         const Eigen::Index h = dP.rows();
-        for (Eigen::Index j = 0; j < n; ++j)
-          dK_.col(col_[static_cast<std::size_t>(j)]).head(h) += dP.col(j);
+        for (Eigen::Index j = 0; j < n; ++j) dK_.col(col_[static_cast<std::size_t>(j)]).head(h) += dP.col(j);
       }
     }
 
@@ -229,13 +222,13 @@ class Objective {
   Eigen::MatrixXd xt_, T_, out_, dout_, Kg_;
   Eigen::VectorXd sigma_;
   std::vector<Eigen::MatrixXd> hidden_, dh_;
-  std::vector<Eigen::Index> col_;             // class-table column of each sample
-  Eigen::MatrixXd U_, G_, K_, dK_, dG_;       // class table and its gradients
-  const Eigen::MatrixXd none_;                // "no class embedding"
+  std::vector<Eigen::Index> col_;        // class-table column of each sample
+  Eigen::MatrixXd U_, G_, K_, dK_, dG_;  // class table and its gradients
+  const Eigen::MatrixXd none_;           // "no class embedding"
 };
 
-void check_labels(const ScoreNet& net, const std::vector<int>* labels, Eigen::Index n,
-                  bool allow_masked, const char* who) {
+void check_labels(const ScoreNet& net, const std::vector<int>* labels, Eigen::Index n, bool allow_masked,
+                  const char* who) {
   const int C = net.arch().num_classes;
   const std::string w(who);
   if (C == 0) {
@@ -244,14 +237,13 @@ void check_labels(const ScoreNet& net, const std::vector<int>* labels, Eigen::In
   }
   if (!labels) throw std::invalid_argument(w + ": a conditional network needs labels");
   if (static_cast<Eigen::Index>(labels->size()) != n)
-    throw std::invalid_argument(w + ": " + std::to_string(labels->size()) + " labels for " +
-                                std::to_string(n) + " samples");
+    throw std::invalid_argument(w + ": " + std::to_string(labels->size()) + " labels for " + std::to_string(n) +
+                                " samples");
   const int lo = allow_masked ? -1 : 0;
   for (std::size_t i = 0; i < labels->size(); ++i)
     if ((*labels)[i] < lo || (*labels)[i] >= C)
-      throw std::invalid_argument(w + ": label " + std::to_string(i) + " is " +
-                                  std::to_string((*labels)[i]) + ", must be in [" +
-                                  std::to_string(lo) + ", " + std::to_string(C) + ")");
+      throw std::invalid_argument(w + ": label " + std::to_string(i) + " is " + std::to_string((*labels)[i]) +
+                                  ", must be in [" + std::to_string(lo) + ", " + std::to_string(C) + ")");
 }
 
 }  // namespace
@@ -259,33 +251,28 @@ void check_labels(const ScoreNet& net, const std::vector<int>* labels, Eigen::In
 // ---------------------------------------------------------------------------
 
 LossTerms loss_and_gradient(const ScoreNet& net, const Eigen::Ref<const Eigen::MatrixXd>& x0,
-                            const Eigen::Ref<const Eigen::VectorXd>& t,
-                            const Eigen::Ref<const Eigen::MatrixXd>& z,
-                            const std::vector<int>* labels, const Eigen::VectorXd* multipliers,
-                            const TrainOptions& opt, Eigen::VectorXd* gradient) {
+                            const Eigen::Ref<const Eigen::VectorXd>& t, const Eigen::Ref<const Eigen::MatrixXd>& z,
+                            const std::vector<int>* labels, const Eigen::VectorXd* multipliers, const TrainOptions& opt,
+                            Eigen::VectorXd* gradient) {
   const Eigen::Index n = x0.cols(), D = net.arch().input_dim;
   if (x0.rows() != D || z.rows() != D || z.cols() != n || t.size() != n || n == 0)
-    throw std::invalid_argument("loss_and_gradient: need x0 and z of " + std::to_string(D) +
-                                " x n and t of n, n >= 1");
+    throw std::invalid_argument("loss_and_gradient: need x0 and z of " + std::to_string(D) + " x n and t of n, n >= 1");
   check_labels(net, labels, n, true, "loss_and_gradient");
   if (multipliers && multipliers->size() != net.num_params())
-    throw std::invalid_argument("loss_and_gradient: " + std::to_string(multipliers->size()) +
-                                " multipliers for " + std::to_string(net.num_params()) +
-                                " parameters");
+    throw std::invalid_argument("loss_and_gradient: " + std::to_string(multipliers->size()) + " multipliers for " +
+                                std::to_string(net.num_params()) + " parameters");
   Objective objective(net, n);
   if (gradient) gradient->resize(net.num_params());
-  return objective.evaluate(net.params(), multipliers, x0, t, z, labels ? labels->data() : nullptr,
-                            opt, gradient);
+  return objective.evaluate(net.params(), multipliers, x0, t, z, labels ? labels->data() : nullptr, opt, gradient);
 }
 
-TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<int>* labels,
-                  const TrainOptions& opt, const std::function<void(int, double)>& progress) {
+TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<int>* labels, const TrainOptions& opt,
+                  const std::function<void(int, double)>& progress) {
   opt.validate();
   const Eigen::Index D = net.arch().input_dim, n = data.cols();
   if (data.rows() != D || n == 0)
-    throw std::invalid_argument("train: data must be " + std::to_string(D) +
-                                " x n with n >= 1 (got " + std::to_string(data.rows()) + " x " +
-                                std::to_string(n) + ")");
+    throw std::invalid_argument("train: data must be " + std::to_string(D) + " x n with n >= 1 (got " +
+                                std::to_string(data.rows()) + " x " + std::to_string(n) + ")");
   if (!data.allFinite()) throw std::invalid_argument("train: data contains NaN or Inf");
   check_labels(net, labels, n, false, "train");
 
@@ -346,9 +333,8 @@ TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<
       noise_rng.fill_normal(zb);
       if (noisy) sample_weight_noise(opt.weight_noise, weight_rng, mult);
 
-      const LossTerms loss =
-          objective.evaluate(theta, noisy ? &mult : nullptr, x0.leftCols(nb), t.head(nb), zb,
-                             labels ? batch_labels.data() : nullptr, opt, &grad);
+      const LossTerms loss = objective.evaluate(theta, noisy ? &mult : nullptr, x0.leftCols(nb), t.head(nb), zb,
+                                                labels ? batch_labels.data() : nullptr, opt, &grad);
       loss_sum += loss.total * static_cast<double>(nb);
 
       adam.step(theta, grad, learning_rate(result.steps + 1), adam_options);
@@ -361,8 +347,7 @@ TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<
   }
   net.set_params(opt.ema_decay > 0 ? ema : theta);
   result.final_loss = result.epoch_loss.back();
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

@@ -45,28 +45,28 @@ struct WeightNoise {
 Eigen::Index sample_weight_noise(const WeightNoise& noise, Rng& rng, Eigen::Ref<Eigen::VectorXd> m);
 
 struct TrainOptions {
-  int epochs = 10000;             // passes over the data set, >= 1
-  int batch_size = 512;           // samples per step, >= 1; the last partial batch is used too
-  double learning_rate = 2e-4;    // Adam step size, > 0 (the initial one with a cosine schedule)
+  int epochs = 10000;           // passes over the data set, >= 1
+  int batch_size = 512;         // samples per step, >= 1; the last partial batch is used too
+  double learning_rate = 2e-4;  // Adam step size, > 0 (the initial one with a cosine schedule)
   // Learning-rate schedule over all optimiser steps: constant, or cosine
   // decay from learning_rate to learning_rate_final.
   enum class LrSchedule { constant, cosine };
   LrSchedule lr_schedule = LrSchedule::constant;
   double learning_rate_final = 0.0;  // >= 0, <= learning_rate; used by cosine
-  double adam_beta1 = 0.9;        // in [0, 1)
-  double adam_beta2 = 0.999;      // in [0, 1)
-  double adam_eps = 1e-8;         // > 0
-  double weight_decay = 3e-5;     // coupled L2 (PyTorch Adam weight_decay), >= 0
-  double grad_clip = 0.1;         // max global gradient 2-norm; 0 = no clipping
-  double ema_decay = 0.999;       // EMA of the parameters, in [0, 1); 0 = keep the last iterate
-  double t_min = 1e-5;            // t ~ U(t_min, 1), in (0, 1)
+  double adam_beta1 = 0.9;           // in [0, 1)
+  double adam_beta2 = 0.999;         // in [0, 1)
+  double adam_eps = 1e-8;            // > 0
+  double weight_decay = 3e-5;        // coupled L2 (PyTorch Adam weight_decay), >= 0
+  double grad_clip = 0.1;            // max global gradient 2-norm; 0 = no clipping
+  double ema_decay = 0.999;          // EMA of the parameters, in [0, 1); 0 = keep the last iterate
+  double t_min = 1e-5;               // t ~ U(t_min, 1), in (0, 1)
   WeightNoise weight_noise;
-  double activation_threshold = 1.5;   // penalised post-ReLU values are those above it
-  double activation_penalty = 1e-7;    // weight of the activation penalty, >= 0
-  double class_dropout = 0.1;     // probability that a label is masked (conditional nets), in [0, 1]
-  sde::VpSchedule schedule;       // the SDE whose marginals define x_t
-  std::uint64_t seed = 1;         // master seed of every random stream
-  bool initialize = true;         // re-initialise the network from the seed; false = continue from its parameters
+  double activation_threshold = 1.5;  // penalised post-ReLU values are those above it
+  double activation_penalty = 1e-7;   // weight of the activation penalty, >= 0
+  double class_dropout = 0.1;         // probability that a label is masked (conditional nets), in [0, 1]
+  sde::VpSchedule schedule;           // the SDE whose marginals define x_t
+  std::uint64_t seed = 1;             // master seed of every random stream
+  bool initialize = true;             // re-initialise the network from the seed; false = continue from its parameters
 
   // Throws std::invalid_argument naming every violated rule.
   void validate() const;
@@ -88,13 +88,13 @@ struct TrainResult {
 // Deterministic: the same net, data, labels and options give bit-identical
 // parameters. On return net holds the EMA parameters (or the last iterate
 // when ema_decay == 0). Throws std::invalid_argument for invalid inputs.
-TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<int>* labels,
-                  const TrainOptions& opt, const std::function<void(int, double)>& progress = {});
+TrainResult train(ScoreNet& net, const Eigen::MatrixXd& data, const std::vector<int>* labels, const TrainOptions& opt,
+                  const std::function<void(int, double)>& progress = {});
 
 struct LossTerms {
-  double total = 0.0;               // score_matching + activation_penalty * penalty_sum
-  double score_matching = 0.0;      // mean of (s sigma + z)^2
-  double penalty_sum = 0.0;         // sum of the post-ReLU values above the threshold
+  double total = 0.0;           // score_matching + activation_penalty * penalty_sum
+  double score_matching = 0.0;  // mean of (s sigma + z)^2
+  double penalty_sum = 0.0;     // sum of the post-ReLU values above the threshold
 };
 
 // The training objective of one batch, exactly as train() evaluates it, with
@@ -104,9 +104,8 @@ struct LossTerms {
 // opt.schedule, opt.activation_threshold and opt.activation_penalty. If
 // gradient is not null it receives dL/dtheta (num_params() values).
 LossTerms loss_and_gradient(const ScoreNet& net, const Eigen::Ref<const Eigen::MatrixXd>& x0,
-                            const Eigen::Ref<const Eigen::VectorXd>& t,
-                            const Eigen::Ref<const Eigen::MatrixXd>& z,
-                            const std::vector<int>* labels, const Eigen::VectorXd* multipliers,
-                            const TrainOptions& opt, Eigen::VectorXd* gradient);
+                            const Eigen::Ref<const Eigen::VectorXd>& t, const Eigen::Ref<const Eigen::MatrixXd>& z,
+                            const std::vector<int>* labels, const Eigen::VectorXd* multipliers, const TrainOptions& opt,
+                            Eigen::VectorXd* gradient);
 
 }  // namespace memcosim::nn

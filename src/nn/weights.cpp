@@ -44,8 +44,8 @@ std::string widths_text(const std::vector<int>& h) {
 
 // ---------------------------------------------------------------------------
 
-void save_weights(const std::string& path, const ScoreNet& net,
-                  const sde::VpSchedule& trained_schedule, const Provenance& provenance) {
+void save_weights(const std::string& path, const ScoreNet& net, const sde::VpSchedule& trained_schedule,
+                  const Provenance& provenance) {
   const Architecture& a = net.arch();
   if (!net.params().allFinite() || !net.frequencies().allFinite())
     throw std::invalid_argument("save_weights: the network has non-finite parameters");
@@ -53,8 +53,7 @@ void save_weights(const std::string& path, const ScoreNet& net,
     throw std::invalid_argument("save_weights: the schedule is not finite");
 
   YAML::Emitter out;
-  out << YAML::Comment(
-      "memcosim score network. weight rows are output neurons; see src/nn/weights.hpp");
+  out << YAML::Comment("memcosim score network. weight rows are output neurons; see src/nn/weights.hpp");
   out << YAML::BeginMap;
   out << YAML::Key << "format" << YAML::Value << kFormat;
   out << YAML::Key << "version" << YAML::Value << kVersion;
@@ -127,18 +126,19 @@ LoadedModel load_weights(const std::string& path) {
   // Format and version first: without them nothing else can be interpreted.
   if (const auto f = rd.field(root, "", "format")) {
     const auto s = rd.text(*f);
-    if (s && *s != kFormat)
-      rd.error(f->at(), f->path, "expected '" + std::string(kFormat) + "', got '" + *s + "'");
+    if (s && *s != kFormat) rd.error(f->at(), f->path, "expected '" + std::string(kFormat) + "', got '" + *s + "'");
   }
   if (const auto f = rd.field(root, "", "version")) {
     const auto v = rd.integer<long long>(*f);
     if (v && *v != kVersion)
-      rd.error(f->at(), f->path, "unsupported version " + std::to_string(*v) +
-                                     " (this memcosim reads version " + std::to_string(kVersion) + ")");
+      rd.error(f->at(), f->path,
+               "unsupported version " + std::to_string(*v) + " (this memcosim reads version " +
+                   std::to_string(kVersion) + ")");
   }
   if (!rd.diagnostics().empty()) fail();
-  rd.report().check_unknown_keys(root, "", {"format", "version", "architecture", "schedule", "time_embedding",
-                                    "layers", "class_embedding", "provenance"});
+  rd.report().check_unknown_keys(
+      root, "",
+      {"format", "version", "architecture", "schedule", "time_embedding", "layers", "class_embedding", "provenance"});
 
   // Architecture.
   Architecture arch;
@@ -146,8 +146,8 @@ LoadedModel load_weights(const std::string& path) {
   if (const auto fa = rd.field(root, "", "architecture"); fa && rd.expect_map(fa->value, fa->at(), fa->path)) {
     const YAML::Node& A = fa->value;
     const std::string& P = fa->path;
-    rd.report().check_unknown_keys(A, P, {"input_dim", "hidden", "output_dim", "num_classes", "output_gain",
-                                  "embedding_scale"});
+    rd.report().check_unknown_keys(
+        A, P, {"input_dim", "hidden", "output_dim", "num_classes", "output_gain", "embedding_scale"});
     bool parsed = true;
     auto read_int = [&](const char* key, int& dst) {
       const auto f = rd.field(A, P, key);
@@ -223,11 +223,10 @@ LoadedModel load_weights(const std::string& path) {
       have_max = true;
     }
     const std::string got_min = exact_number(schedule.beta_min);
-    if (have_min && schedule.beta_min < 0)
-      rd.error(fmin->at(), fmin->path, "must be >= 0 (got " + got_min + ")");
+    if (have_min && schedule.beta_min < 0) rd.error(fmin->at(), fmin->path, "must be >= 0 (got " + got_min + ")");
     if (have_min && have_max && (schedule.beta_max <= 0 || schedule.beta_max < schedule.beta_min))
-      rd.error(fmax->at(), fmax->path, "must be > 0 and >= beta_min " + got_min + " (got " +
-                                           exact_number(schedule.beta_max) + ")");
+      rd.error(fmax->at(), fmax->path,
+               "must be > 0 and >= beta_min " + got_min + " (got " + exact_number(schedule.beta_max) + ")");
   }
 
   // Time embedding.
@@ -274,8 +273,7 @@ LoadedModel load_weights(const std::string& path) {
       rd.error(fc->key, fc->path, "unexpected: architecture.num_classes is 0 (unconditional network)");
     } else if (arch_ok) {
       const Eigen::Index E = arch.embedding_width();
-      class_layers = read_dense_list(rd, *fc, {"class1", "class2"},
-                                     {{{E, arch.num_classes}}, {{E, E}}},
+      class_layers = read_dense_list(rd, *fc, {"class1", "class2"}, {{{E, arch.num_classes}}, {{E, E}}},
                                      "Linear(num_classes, E) and Linear(E, E)");
     } else {
       read_dense_list(rd, *fc, {"class1", "class2"}, {std::nullopt, std::nullopt},
@@ -283,19 +281,18 @@ LoadedModel load_weights(const std::string& path) {
     }
   } else if (arch_ok && arch.num_classes > 0) {
     rd.error(root, "class_embedding",
-             "missing required key 'class_embedding' (architecture.num_classes is " +
-                 std::to_string(arch.num_classes) + ")");
+             "missing required key 'class_embedding' (architecture.num_classes is " + std::to_string(arch.num_classes) +
+                 ")");
   }
 
   // Provenance: optional, every field optional.
   Provenance prov;
   prov.memcosim_version.clear();
-  if (const auto fp = rd.field(root, "", "provenance", false);
-      fp && rd.expect_map(fp->value, fp->at(), fp->path)) {
+  if (const auto fp = rd.field(root, "", "provenance", false); fp && rd.expect_map(fp->value, fp->at(), fp->path)) {
     const YAML::Node& Pn = fp->value;
     const std::string& P = fp->path;
-    rd.report().check_unknown_keys(Pn, P, {"config", "seed", "epochs", "steps", "final_loss", "train_seconds",
-                                   "dataset", "memcosim_version"});
+    rd.report().check_unknown_keys(
+        Pn, P, {"config", "seed", "epochs", "steps", "final_loss", "train_seconds", "dataset", "memcosim_version"});
     auto str = [&](const char* key, std::string& dst) {
       if (const auto f = rd.field(Pn, P, key, false))
         if (const auto v = rd.text(*f)) dst = *v;

@@ -34,13 +34,13 @@ namespace memcosim::nn {
 
 // Where a network came from. All fields are optional in a file.
 struct Provenance {
-  std::string config;            // the config (file name or description) it was trained from
-  std::uint64_t seed = 0;        // TrainOptions::seed
+  std::string config;      // the config (file name or description) it was trained from
+  std::uint64_t seed = 0;  // TrainOptions::seed
   int epochs = 0;
-  long steps = 0;                // optimiser steps
-  double final_loss = 0.0;       // TrainResult::final_loss
+  long steps = 0;           // optimiser steps
+  double final_loss = 0.0;  // TrainResult::final_loss
   double train_seconds = 0.0;
-  std::string dataset;           // description of the training data
+  std::string dataset;  // description of the training data
   std::string memcosim_version = MEMCOSIM_VERSION;
 
   bool operator==(const Provenance&) const = default;
@@ -48,8 +48,8 @@ struct Provenance {
 
 // Writes the network. Throws std::invalid_argument if a parameter, frequency
 // or the schedule is not finite, memcosim::Error if the file cannot be written.
-void save_weights(const std::string& path, const ScoreNet& net,
-                  const sde::VpSchedule& trained_schedule, const Provenance& provenance);
+void save_weights(const std::string& path, const ScoreNet& net, const sde::VpSchedule& trained_schedule,
+                  const Provenance& provenance);
 
 struct LoadedModel {
   ScoreNet net;

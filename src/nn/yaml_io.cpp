@@ -30,8 +30,8 @@ void emit_vector(YAML::Emitter& out, const Eigen::VectorXd& v) {
 void emit_dense(YAML::Emitter& out, const std::string& name, const Dense& d) {
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << name;
-  out << YAML::Key << "shape" << YAML::Value << YAML::Flow << YAML::BeginSeq << d.W.rows()
-      << d.W.cols() << YAML::EndSeq;
+  out << YAML::Key << "shape" << YAML::Value << YAML::Flow << YAML::BeginSeq << d.W.rows() << d.W.cols()
+      << YAML::EndSeq;
   out << YAML::Key << "weight" << YAML::Value << YAML::BeginSeq;
   for (Eigen::Index r = 0; r < d.W.rows(); ++r) emit_vector(out, d.W.row(r).transpose());
   out << YAML::EndSeq;
@@ -47,9 +47,8 @@ void write_yaml_document(const std::string& path, const YAML::Emitter& out, cons
 
 // One Dense layer: {name, shape, weight, bias}. expected_rows/cols come from
 // the architecture (or, if that is invalid, from the layer's own shape).
-std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::Node& at,
-                                const std::string& path, const std::string& name,
-                                LayerShape expected) {
+std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::Node& at, const std::string& path,
+                                const std::string& name, LayerShape expected) {
   if (!rd.expect_map(node, at, path)) return std::nullopt;
   rd.report().check_unknown_keys(node, path, {"name", "shape", "weight", "bias"});
   if (const auto f = rd.field(node, path, "name")) {
@@ -60,22 +59,22 @@ std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::
     std::optional<std::pair<Eigen::Index, Eigen::Index>> declared;
     if (rd.expect_sequence(f->value, f->at(), f->path)) {
       if (f->value.size() != 2) {
-        rd.error(f->at(), f->path, "expected [outputs, inputs], got " +
-                                       std::to_string(f->value.size()) + " values");
+        rd.error(f->at(), f->path, "expected [outputs, inputs], got " + std::to_string(f->value.size()) + " values");
       } else {
         const auto r = rd.integer<long long>(f->value[0], f->value[0], f->path + "[0]");
         const auto c = rd.integer<long long>(f->value[1], f->value[1], f->path + "[1]");
         if (r && c && (*r > limits::kMaxWidth || *c > limits::kMaxWidth || *r < 0 || *c < 0))
-          rd.error(f->at(), f->path, "each size must be 0.." + std::to_string(limits::kMaxWidth) + ", got " +
-                                         shape_text(static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)));
+          rd.error(f->at(), f->path,
+                   "each size must be 0.." + std::to_string(limits::kMaxWidth) + ", got " +
+                       shape_text(static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)));
         else if (r && c)
           declared = {{static_cast<Eigen::Index>(*r), static_cast<Eigen::Index>(*c)}};
       }
     }
     if (declared && expected && *declared != *expected)
       rd.error(f->at(), f->path,
-               "expected " + shape_text(expected->first, expected->second) +
-                   " (from the architecture), got " + shape_text(declared->first, declared->second));
+               "expected " + shape_text(expected->first, expected->second) + " (from the architecture), got " +
+                   shape_text(declared->first, declared->second));
     if (!expected && declared && declared->first >= 0 && declared->second >= 0) expected = declared;
   }
   const auto fw = rd.field(node, path, "weight");
@@ -91,14 +90,15 @@ std::optional<Dense> read_dense(Reader& rd, const YAML::Node& node, const YAML::
 
 // A sequence of Dense layers with the given names and expected shapes
 // (nullopt entries: shapes unknown because the architecture is invalid).
-std::optional<std::vector<Dense>> read_dense_list(
-    Reader& rd, const Reader::Field& f, const std::vector<std::string>& names,
-    const std::vector<LayerShape>& shapes,
-    const std::string& count_rule) {
+std::optional<std::vector<Dense>> read_dense_list(Reader& rd, const Reader::Field& f,
+                                                  const std::vector<std::string>& names,
+                                                  const std::vector<LayerShape>& shapes,
+                                                  const std::string& count_rule) {
   if (!rd.expect_sequence(f.value, f.at(), f.path)) return std::nullopt;
   if (f.value.size() != names.size()) {
-    rd.error(f.at(), f.path, "expected " + std::to_string(names.size()) + " layers (" +
-                                 count_rule + "), got " + std::to_string(f.value.size()));
+    rd.error(f.at(), f.path,
+             "expected " + std::to_string(names.size()) + " layers (" + count_rule + "), got " +
+                 std::to_string(f.value.size()));
   }
   std::vector<Dense> out;
   bool ok = f.value.size() == names.size();

@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Core>
 #include <yaml-cpp/yaml.h>
+#include <Eigen/Core>
 
 #include "nn/score_net.hpp"
 #include "util/error.hpp"
@@ -60,8 +60,8 @@ class Reader {
   };
 
   // map[key]; a missing required key is reported at the map.
-  std::optional<Field> field(const YAML::Node& map, const std::string& map_path,
-                             const std::string& key, bool required = true) {
+  std::optional<Field> field(const YAML::Node& map, const std::string& map_path, const std::string& key,
+                             bool required = true) {
     const std::string path = yamldiag::join_key(map_path, key);
     for (auto it = map.begin(); it != map.end(); ++it)
       if (it->first.IsScalar() && it->first.Scalar() == key) return Field{it->first, it->second, path};
@@ -134,8 +134,8 @@ class Reader {
 
   // A flow or block sequence of exactly `size` numbers. The length is
   // checked before anything is allocated.
-  std::optional<Eigen::VectorXd> vector(const YAML::Node& n, const YAML::Node& at,
-                                        const std::string& path, Eigen::Index size) {
+  std::optional<Eigen::VectorXd> vector(const YAML::Node& n, const YAML::Node& at, const std::string& path,
+                                        Eigen::Index size) {
     if (!expect_sequence(n, at, path)) return std::nullopt;
     if (static_cast<Eigen::Index>(n.size()) != size) {
       error(at, path, "expected " + std::to_string(size) + " values, got " + std::to_string(n.size()));
@@ -156,14 +156,13 @@ class Reader {
   }
 
   // A sequence of `rows` rows of `cols` numbers each.
-  std::optional<Eigen::MatrixXd> matrix(const YAML::Node& n, const YAML::Node& at,
-                                        const std::string& path, Eigen::Index rows,
-                                        Eigen::Index cols) {
+  std::optional<Eigen::MatrixXd> matrix(const YAML::Node& n, const YAML::Node& at, const std::string& path,
+                                        Eigen::Index rows, Eigen::Index cols) {
     if (!expect_sequence(n, at, path)) return std::nullopt;
     if (static_cast<Eigen::Index>(n.size()) != rows) {
-      error(at, path, "expected " + std::to_string(rows) + " rows of " + std::to_string(cols) +
-                          " values (shape " + shape_text(rows, cols) + "), got " +
-                          std::to_string(n.size()) + " rows");
+      error(at, path,
+            "expected " + std::to_string(rows) + " rows of " + std::to_string(cols) + " values (shape " +
+                shape_text(rows, cols) + "), got " + std::to_string(n.size()) + " rows");
       return std::nullopt;
     }
     Eigen::MatrixXd m(rows, cols);
@@ -183,11 +182,16 @@ class Reader {
  private:
   static std::string kind(const YAML::Node& n) {
     switch (n.Type()) {
-      case YAML::NodeType::Null: return "nothing (null)";
-      case YAML::NodeType::Scalar: return "'" + n.Scalar() + "'";
-      case YAML::NodeType::Sequence: return "a sequence";
-      case YAML::NodeType::Map: return "a mapping";
-      default: return "nothing";
+      case YAML::NodeType::Null:
+        return "nothing (null)";
+      case YAML::NodeType::Scalar:
+        return "'" + n.Scalar() + "'";
+      case YAML::NodeType::Sequence:
+        return "a sequence";
+      case YAML::NodeType::Map:
+        return "a mapping";
+      default:
+        return "nothing";
     }
   }
 
@@ -202,8 +206,7 @@ class Reader {
       v.remove_prefix(1);
     }
     if (v == ".inf" || v == ".Inf" || v == ".INF")
-      return negative ? -std::numeric_limits<double>::infinity()
-                      : std::numeric_limits<double>::infinity();
+      return negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
     if ((v == ".nan" || v == ".NaN" || v == ".NAN") && s.size() == v.size())
       return std::numeric_limits<double>::quiet_NaN();
     if (v.empty() || !(std::isdigit(static_cast<unsigned char>(v[0])) || v[0] == '.'))

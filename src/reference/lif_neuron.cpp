@@ -36,7 +36,8 @@ LifSolution solve_lif_neuron(const LifNeuronModel& m, const std::vector<double>&
   if (current_t.empty() || current_t.size() != current_i.size())
     throw std::invalid_argument("solve_lif_neuron: current corners and values differ in number (or are empty)");
   for (std::size_t k = 1; k < current_t.size(); ++k)
-    if (!(current_t[k] > current_t[k - 1])) throw std::invalid_argument("solve_lif_neuron: current corners must increase");
+    if (!(current_t[k] > current_t[k - 1]))
+      throw std::invalid_argument("solve_lif_neuron: current corners must increase");
   const double D = m.step, t_end = steps * D;
   for (std::size_t j = 0; j < observe_times.size(); ++j)
     if (!(observe_times[j] >= 0 && observe_times[j] <= t_end) || (j > 0 && !(observe_times[j] > observe_times[j - 1])))
@@ -92,7 +93,8 @@ LifSolution solve_lif_neuron(const LifNeuronModel& m, const std::vector<double>&
       ++*evals;
       dxdt = (ia + slope * (t - a) - g * x) / m.c;
     };
-    auto stepper = ode::make_dense_output(options.atol, options.rtol, options.dt_max, ode::runge_kutta_dopri5<double>());
+    auto stepper =
+        ode::make_dense_output(options.atol, options.rtol, options.dt_max, ode::runge_kutta_dopri5<double>());
     stepper.initialize(v, a, std::min(options.dt_initial, e - a));
     auto value_at = [&](double t) {
       double x = 0;

@@ -15,9 +15,12 @@ namespace ode = boost::numeric::odeint;
 
 std::string_view to_string(OdeStepper stepper) {
   switch (stepper) {
-    case OdeStepper::dopri5: return "dopri5";
-    case OdeStepper::cash_karp54: return "cash_karp54";
-    case OdeStepper::fehlberg78: return "fehlberg78";
+    case OdeStepper::dopri5:
+      return "dopri5";
+    case OdeStepper::cash_karp54:
+      return "cash_karp54";
+    case OdeStepper::fehlberg78:
+      return "fehlberg78";
   }
   return "?";
 }
@@ -45,8 +48,7 @@ std::vector<Diagnostic> OdeOptions::check(std::string_view prefix) const {
   if (!(rtol >= 0.0) || !std::isfinite(rtol)) bad("rtol", "must be >= 0 (got " + num(rtol) + ")");
   if (!(atol >= 0.0) || !std::isfinite(atol)) bad("atol", "must be >= 0 (got " + num(atol) + ")");
   if (rtol == 0.0 && atol == 0.0) bad("atol", "rtol and atol must not both be 0");
-  if (!(dt_initial > 0.0) || !std::isfinite(dt_initial))
-    bad("dt_initial", "must be > 0 (got " + num(dt_initial) + ")");
+  if (!(dt_initial > 0.0) || !std::isfinite(dt_initial)) bad("dt_initial", "must be > 0 (got " + num(dt_initial) + ")");
   if (!(dt_max >= 0.0) || !std::isfinite(dt_max))
     bad("dt_max", "must be >= 0, 0 = unlimited (got " + num(dt_max) + ")");
   if (max_steps < 1) bad("max_steps", "must be >= 1 (got " + std::to_string(max_steps) + ")");
@@ -100,18 +102,16 @@ struct CountingRhs {
 };
 
 template <class Stepper>
-std::size_t run(Stepper& stepper, const CountingRhs& system, State& x,
-                const std::vector<double>& times, double dt, Recorder& recorder,
-                TotalStepChecker& checker) {
-  return ode::integrate_times(std::ref(stepper), system, x, times.begin(), times.end(), dt,
-                              std::ref(recorder), std::ref(checker));
+std::size_t run(Stepper& stepper, const CountingRhs& system, State& x, const std::vector<double>& times, double dt,
+                Recorder& recorder, TotalStepChecker& checker) {
+  return ode::integrate_times(std::ref(stepper), system, x, times.begin(), times.end(), dt, std::ref(recorder),
+                              std::ref(checker));
 }
 
 }  // namespace
 
-OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, double t1,
-                         const OdeOptions& options, std::span<const double> observe_times,
-                         std::vector<Eigen::MatrixXd>* observed) {
+OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, double t1, const OdeOptions& options,
+                         std::span<const double> observe_times, std::vector<Eigen::MatrixXd>* observed) {
   if (auto diags = options.check(); !diags.empty()) throw InputError(std::move(diags));
   if (!rhs) throw std::invalid_argument("solve_batch_ode: empty right-hand side");
   const TimePoints points = make_time_points(t0, t1, observe_times, "solve_batch_ode");
@@ -135,20 +135,17 @@ OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, dou
     std::size_t steps = 0;
     switch (options.stepper) {
       case OdeStepper::dopri5: {
-        auto stepper = ode::make_dense_output(options.atol, options.rtol, max_dt,
-                                              ode::runge_kutta_dopri5<State>());
+        auto stepper = ode::make_dense_output(options.atol, options.rtol, max_dt, ode::runge_kutta_dopri5<State>());
         steps = run(stepper, system, x, points.times, dt, recorder, checker);
         break;
       }
       case OdeStepper::cash_karp54: {
-        auto stepper = ode::make_controlled(options.atol, options.rtol, max_dt,
-                                            ode::runge_kutta_cash_karp54<State>());
+        auto stepper = ode::make_controlled(options.atol, options.rtol, max_dt, ode::runge_kutta_cash_karp54<State>());
         steps = run(stepper, system, x, points.times, dt, recorder, checker);
         break;
       }
       case OdeStepper::fehlberg78: {
-        auto stepper = ode::make_controlled(options.atol, options.rtol, max_dt,
-                                            ode::runge_kutta_fehlberg78<State>());
+        auto stepper = ode::make_controlled(options.atol, options.rtol, max_dt, ode::runge_kutta_fehlberg78<State>());
         steps = run(stepper, system, x, points.times, dt, recorder, checker);
         break;
       }
@@ -157,8 +154,7 @@ OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, dou
   } catch (const StepLimitReached&) {
     stats.steps = checker.steps() - 1;
     std::ostringstream m;
-    m << "stopped: max_steps (" << options.max_steps << ") reached near t = " << last_t
-      << " before t1 = " << t1;
+    m << "stopped: max_steps (" << options.max_steps << ") reached near t = " << last_t << " before t1 = " << t1;
     return finish(false, m.str());
   } catch (const NonFiniteRhs& e) {
     stats.steps = checker.steps();
@@ -175,18 +171,14 @@ OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, dou
   return finish(true, "ok");
 }
 
-OdeStats integrate_pf_ode(const sde::ScoreModel& score, const sde::VpSchedule& schedule,
-                          Eigen::MatrixXd& x, double t_start, double t_end,
-                          const OdeOptions& options, std::span<const double> observe_times,
-                          std::vector<Eigen::MatrixXd>* observed) {
+OdeStats integrate_pf_ode(const sde::ScoreModel& score, const sde::VpSchedule& schedule, Eigen::MatrixXd& x,
+                          double t_start, double t_end, const OdeOptions& options,
+                          std::span<const double> observe_times, std::vector<Eigen::MatrixXd>* observed) {
   if (x.rows() != score.dim())
     throw std::invalid_argument("integrate_pf_ode: state has " + std::to_string(x.rows()) +
-                                " rows but the score model's dim is " +
-                                std::to_string(score.dim()));
+                                " rows but the score model's dim is " + std::to_string(score.dim()));
   const sde::PfOdeRhs pf(score, schedule);
-  const BatchRhs rhs = [&pf](const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double t) {
-    pf(s, d, t);
-  };
+  const BatchRhs rhs = [&pf](const Eigen::MatrixXd& s, Eigen::MatrixXd& d, double t) { pf(s, d, t); };
   return solve_batch_ode(rhs, x, t_start, t_end, options, observe_times, observed);
 }
 

@@ -53,9 +53,9 @@ struct OdeOptions {
 // Why and how a solve stopped.
 struct OdeStats {
   bool ok = false;
-  std::string message;       // "ok", or what went wrong
-  long steps = 0;            // accepted steps
-  long rhs_evals = 0;        // right-hand-side evaluations (batched calls)
+  std::string message;  // "ok", or what went wrong
+  long steps = 0;       // accepted steps
+  long rhs_evals = 0;   // right-hand-side evaluations (batched calls)
   double wall_seconds = 0.0;
 };
 
@@ -73,15 +73,13 @@ using BatchRhs = std::function<void(const Eigen::MatrixXd& x, Eigen::MatrixXd& d
 // Throws InputError for invalid options and std::invalid_argument for bad
 // times; numerical failure (step-size underflow, max_steps, a non-finite
 // state) is reported in the result, not thrown.
-OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, double t1,
-                         const OdeOptions& options, std::span<const double> observe_times = {},
-                         std::vector<Eigen::MatrixXd>* observed = nullptr);
+OdeStats solve_batch_ode(const BatchRhs& rhs, Eigen::MatrixXd& x, double t0, double t1, const OdeOptions& options,
+                         std::span<const double> observe_times = {}, std::vector<Eigen::MatrixXd>* observed = nullptr);
 
 // The PF-ODE dx/dt = -1/2 beta(t) [x + s(x, t)] of `schedule` from t_start
 // down to t_end, for the batch x (dim x N). Same contract as solve_batch_ode.
-OdeStats integrate_pf_ode(const sde::ScoreModel& score, const sde::VpSchedule& schedule,
-                          Eigen::MatrixXd& x, double t_start, double t_end,
-                          const OdeOptions& options, std::span<const double> observe_times = {},
-                          std::vector<Eigen::MatrixXd>* observed = nullptr);
+OdeStats integrate_pf_ode(const sde::ScoreModel& score, const sde::VpSchedule& schedule, Eigen::MatrixXd& x,
+                          double t_start, double t_end, const OdeOptions& options,
+                          std::span<const double> observe_times = {}, std::vector<Eigen::MatrixXd>* observed = nullptr);
 
 }  // namespace memcosim::reference

@@ -20,8 +20,7 @@
 namespace boost::numeric::odeint {
 
 template <class From, class To>
-struct copy_impl_sfinae<From, To,
-                        std::enable_if_t<std::is_base_of_v<Eigen::DenseBase<From>, From>>> {
+struct copy_impl_sfinae<From, To, std::enable_if_t<std::is_base_of_v<Eigen::DenseBase<From>, From>>> {
   static void copy(const From& from, To& to) { to = from; }
 };
 

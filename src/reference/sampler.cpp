@@ -13,8 +13,10 @@ namespace memcosim::reference {
 
 std::string_view to_string(Method method) {
   switch (method) {
-    case Method::pf_ode: return "pf_ode";
-    case Method::sde: return "sde";
+    case Method::pf_ode:
+      return "pf_ode";
+    case Method::sde:
+      return "sde";
   }
   return "?";
 }
@@ -53,12 +55,10 @@ std::vector<Diagnostic> SamplerOptions::check(std::string_view prefix) const {
     const double t = observe_times[j];
     if (!std::isfinite(t) || t > t_start || t < t_end)
       bad("observe_times[" + std::to_string(j) + "]",
-          "must be inside [t_end, t_start] = [" + num(t_end) + ", " + num(t_start) + "] (got " +
-              num(t) + ")");
+          "must be inside [t_end, t_start] = [" + num(t_end) + ", " + num(t_start) + "] (got " + num(t) + ")");
     else if (j > 0 && !(t < observe_times[j - 1]))
       bad("observe_times[" + std::to_string(j) + "]",
-          "must be strictly decreasing (got " + num(t) + " after " + num(observe_times[j - 1]) +
-              ")");
+          "must be strictly decreasing (got " + num(t) + " after " + num(observe_times[j - 1]) + ")");
   }
   return out;
 }
@@ -68,13 +68,11 @@ sde::BrownianPath brownian_path(const SamplerOptions& options) {
                            sde::uniform_grid(options.t_start, options.t_end, options.sde.steps));
 }
 
-Eigen::MatrixXd initial_states(const SamplerOptions& options, int dim, std::uint64_t first,
-                               Eigen::Index count) {
+Eigen::MatrixXd initial_states(const SamplerOptions& options, int dim, std::uint64_t first, Eigen::Index count) {
   return sde::initial_states(sde::initial_state_seed(options.seed), first, dim, count);
 }
 
-SampleResult sample(const sde::ScoreModel& score, const sde::VpSchedule& schedule,
-                    const SamplerOptions& options) {
+SampleResult sample(const sde::ScoreModel& score, const sde::VpSchedule& schedule, const SamplerOptions& options) {
   if (auto diags = options.check(); !diags.empty()) throw InputError(std::move(diags));
   const auto started = std::chrono::steady_clock::now();
   const int dim = score.dim();
@@ -101,8 +99,8 @@ SampleResult sample(const sde::ScoreModel& score, const sde::VpSchedule& schedul
     std::string message;
     long steps = 0;
     if (options.method == Method::pf_ode) {
-      const OdeStats s = integrate_pf_ode(score, schedule, x, options.t_start, options.t_end,
-                                          options.ode, options.observe_times, &observed);
+      const OdeStats s = integrate_pf_ode(score, schedule, x, options.t_start, options.t_end, options.ode,
+                                          options.observe_times, &observed);
       ok = s.ok;
       message = s.message;
       steps = s.steps;
@@ -128,8 +126,7 @@ SampleResult sample(const sde::ScoreModel& score, const sde::VpSchedule& schedul
     result.samples.middleCols(first, count) = x;
     for (std::size_t j = 0; j < n_obs; ++j) result.trajectory[j].middleCols(first, count) = observed[j];
   }
-  stats.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  stats.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return result;
 }
 

@@ -45,13 +45,13 @@ struct SdeOptions {
 
 struct SamplerOptions {
   Method method = Method::pf_ode;
-  long n = 10000;             // samples, >= 0
-  std::uint64_t seed = 0;     // master seed (initial states and Brownian paths derive from it)
-  double t_start = 1.0;       // > t_end
-  double t_end = 1e-4;        // >= 0
-  OdeOptions ode;             // used by pf_ode
-  SdeOptions sde;             // used by sde
-  long block_size = 10000;    // samples integrated together, >= 1 (bounds memory)
+  long n = 10000;           // samples, >= 0
+  std::uint64_t seed = 0;   // master seed (initial states and Brownian paths derive from it)
+  double t_start = 1.0;     // > t_end
+  double t_end = 1e-4;      // >= 0
+  OdeOptions ode;           // used by pf_ode
+  SdeOptions sde;           // used by sde
+  long block_size = 10000;  // samples integrated together, >= 1 (bounds memory)
   // Times at which to record the whole batch: strictly decreasing, inside
   // [t_end, t_start]. For the SDE each must be a point of the uniform grid
   // (to 1e-9 of the span).
@@ -64,11 +64,11 @@ struct SamplerOptions {
 
 struct SampleStats {
   bool ok = false;
-  std::string message;        // "ok", or the first block's failure
-  long blocks = 0;            // blocks integrated (stops at the first failure)
-  long steps = 0;             // accepted steps, summed over blocks
-  long max_block_steps = 0;   // the largest per-block step count
-  long rhs_evals = 0;         // batched right-hand-side (PF-ODE) or drift (SDE) evaluations
+  std::string message;       // "ok", or the first block's failure
+  long blocks = 0;           // blocks integrated (stops at the first failure)
+  long steps = 0;            // accepted steps, summed over blocks
+  long max_block_steps = 0;  // the largest per-block step count
+  long rhs_evals = 0;        // batched right-hand-side (PF-ODE) or drift (SDE) evaluations
   double wall_seconds = 0.0;
 };
 
@@ -84,13 +84,11 @@ struct SampleResult {
 // invalid options, std::invalid_argument for bad observation times; numerical
 // failure is reported in stats (ok = false, message says where), with the
 // samples of unfinished blocks left as NaN.
-SampleResult sample(const sde::ScoreModel& score, const sde::VpSchedule& schedule,
-                     const SamplerOptions& options);
+SampleResult sample(const sde::ScoreModel& score, const sde::VpSchedule& schedule, const SamplerOptions& options);
 
 // The Brownian path the SDE sampler uses for these options.
 sde::BrownianPath brownian_path(const SamplerOptions& options);
 // The initial states the sampler uses for samples first .. first + count - 1.
-Eigen::MatrixXd initial_states(const SamplerOptions& options, int dim, std::uint64_t first,
-                               Eigen::Index count);
+Eigen::MatrixXd initial_states(const SamplerOptions& options, int dim, std::uint64_t first, Eigen::Index count);
 
 }  // namespace memcosim::reference

@@ -35,13 +35,10 @@ struct CountingCall {
 }  // namespace
 
 SdeStats solve_batch_sde(const BatchRhs& drift, const BatchRhs& diffusion, Eigen::MatrixXd& x,
-                         const sde::BrownianPath& path, std::uint64_t first_sample,
-                         std::span<const double> step_grid, std::span<const double> observe_times,
-                         std::vector<Eigen::MatrixXd>* observed) {
+                         const sde::BrownianPath& path, std::uint64_t first_sample, std::span<const double> step_grid,
+                         std::span<const double> observe_times, std::vector<Eigen::MatrixXd>* observed) {
   if (!drift || !diffusion) throw std::invalid_argument("solve_batch_sde: empty drift or diffusion");
-  std::vector<double> grid = step_grid.empty()
-                                 ? path.grid()
-                                 : std::vector<double>(step_grid.begin(), step_grid.end());
+  std::vector<double> grid = step_grid.empty() ? path.grid() : std::vector<double>(step_grid.begin(), step_grid.end());
   if (grid.size() < 2) throw std::invalid_argument("solve_batch_sde: step grid needs >= 2 points");
   // Every step must start and end on points of the path's grid, in its
   // direction (BrownianNoise checks again per step; failing here is clearer).
@@ -64,43 +61,35 @@ SdeStats solve_batch_sde(const BatchRhs& drift, const BatchRhs& diffusion, Eigen
   Recorder recorder{&points.slot, observed, 0};
 
   EulerMaruyama stepper(sde::BrownianNoise(path, first_sample));
-  const auto system = std::make_pair(CountingCall{&drift, &stats.drift_evals, "drift"},
-                                     CountingCall{&diffusion, nullptr, "diffusion"});
+  const auto system =
+      std::make_pair(CountingCall{&drift, &stats.drift_evals, "drift"}, CountingCall{&diffusion, nullptr, "diffusion"});
   // A "maximum step" spanning the whole grid: integrate_times then takes
   // exactly one step per interval, from grid[k] to grid[k + 1].
   const double dt = grid.back() - grid.front();
   try {
-    const std::size_t steps = ode::integrate_times(std::ref(stepper), system, x, grid.begin(),
-                                                   grid.end(), dt, std::ref(recorder));
+    const std::size_t steps =
+        ode::integrate_times(std::ref(stepper), system, x, grid.begin(), grid.end(), dt, std::ref(recorder));
     stats.steps = static_cast<long>(steps);
   } catch (const NonFiniteTerm& e) {
     stats.steps = stepper.steps();
-    return finish(false, std::string("stopped: the ") + e.what + " is not finite at t = " +
-                             std::to_string(e.t));
+    return finish(false, std::string("stopped: the ") + e.what + " is not finite at t = " + std::to_string(e.t));
   }
   if (!x.allFinite()) return finish(false, "state became non-finite");
   return finish(true, "ok");
 }
 
-SdeStats integrate_reverse_sde(const sde::ScoreModel& score, const sde::VpSchedule& schedule,
-                               Eigen::MatrixXd& x, const sde::BrownianPath& path,
-                               std::uint64_t first_sample, std::span<const double> step_grid,
-                               std::span<const double> observe_times,
+SdeStats integrate_reverse_sde(const sde::ScoreModel& score, const sde::VpSchedule& schedule, Eigen::MatrixXd& x,
+                               const sde::BrownianPath& path, std::uint64_t first_sample,
+                               std::span<const double> step_grid, std::span<const double> observe_times,
                                std::vector<Eigen::MatrixXd>* observed) {
   if (x.rows() != score.dim())
     throw std::invalid_argument("integrate_reverse_sde: state has " + std::to_string(x.rows()) +
-                                " rows but the score model's dim is " +
-                                std::to_string(score.dim()));
+                                " rows but the score model's dim is " + std::to_string(score.dim()));
   const sde::ReverseSdeDrift f(score, schedule);
   const sde::ReverseSdeDiffusion g(schedule);
-  const BatchRhs drift = [&f](const Eigen::MatrixXd& s, Eigen::MatrixXd& out, double t) {
-    f(s, out, t);
-  };
-  const BatchRhs diffusion = [&g](const Eigen::MatrixXd& s, Eigen::MatrixXd& out, double t) {
-    g(s, out, t);
-  };
-  return solve_batch_sde(drift, diffusion, x, path, first_sample, step_grid, observe_times,
-                         observed);
+  const BatchRhs drift = [&f](const Eigen::MatrixXd& s, Eigen::MatrixXd& out, double t) { f(s, out, t); };
+  const BatchRhs diffusion = [&g](const Eigen::MatrixXd& s, Eigen::MatrixXd& out, double t) { g(s, out, t); };
+  return solve_batch_sde(drift, diffusion, x, path, first_sample, step_grid, observe_times, observed);
 }
 
 }  // namespace memcosim::reference

@@ -38,16 +38,14 @@ struct SdeStats {
 // reported in the result.
 SdeStats solve_batch_sde(const BatchRhs& drift, const BatchRhs& diffusion, Eigen::MatrixXd& x,
                          const sde::BrownianPath& path, std::uint64_t first_sample,
-                         std::span<const double> step_grid = {},
-                         std::span<const double> observe_times = {},
+                         std::span<const double> step_grid = {}, std::span<const double> observe_times = {},
                          std::vector<Eigen::MatrixXd>* observed = nullptr);
 
 // The reverse VP SDE dx = [-1/2 beta x - beta s(x, t)] dt + sqrt(beta) dW
 // of `schedule` along path.grid() (normally from t_start down to t_end).
-SdeStats integrate_reverse_sde(const sde::ScoreModel& score, const sde::VpSchedule& schedule,
-                               Eigen::MatrixXd& x, const sde::BrownianPath& path,
-                               std::uint64_t first_sample, std::span<const double> step_grid = {},
-                               std::span<const double> observe_times = {},
+SdeStats integrate_reverse_sde(const sde::ScoreModel& score, const sde::VpSchedule& schedule, Eigen::MatrixXd& x,
+                               const sde::BrownianPath& path, std::uint64_t first_sample,
+                               std::span<const double> step_grid = {}, std::span<const double> observe_times = {},
                                std::vector<Eigen::MatrixXd>* observed = nullptr);
 
 }  // namespace memcosim::reference

@@ -14,8 +14,7 @@ namespace {
 }
 }  // namespace
 
-TimePoints make_time_points(double t0, double t1, std::span<const double> observe_times,
-                            const char* who) {
+TimePoints make_time_points(double t0, double t1, std::span<const double> observe_times, const char* who) {
   if (!std::isfinite(t0) || !std::isfinite(t1) || t0 == t1) {
     std::ostringstream m;
     m << "start and end times must be finite and differ (got " << t0 << ", " << t1 << ")";
@@ -31,14 +30,14 @@ TimePoints make_time_points(double t0, double t1, std::span<const double> observ
     const bool inside = std::isfinite(t) && dir * (t - t0) >= 0.0 && dir * (t1 - t) >= 0.0;
     if (!inside) {
       std::ostringstream m;
-      m << "observation time " << j << " (" << t << ") is outside [" << std::min(t0, t1) << ", "
-        << std::max(t0, t1) << "]";
+      m << "observation time " << j << " (" << t << ") is outside [" << std::min(t0, t1) << ", " << std::max(t0, t1)
+        << "]";
       fail(who, m.str());
     }
     if (j > 0 && !(dir * (t - prev) > 0.0)) {
       std::ostringstream m;
-      m << "observation times must be strictly " << (dir > 0 ? "increasing" : "decreasing")
-        << " (time " << j << " = " << t << " after " << prev << ")";
+      m << "observation times must be strictly " << (dir > 0 ? "increasing" : "decreasing") << " (time " << j << " = "
+        << t << " after " << prev << ")";
       fail(who, m.str());
     }
     prev = t;
@@ -61,15 +60,13 @@ TimePoints make_time_points(double t0, double t1, std::span<const double> observ
   return p;
 }
 
-TimePoints grid_time_points(const std::vector<double>& grid, std::span<const double> observe_times,
-                            const char* who) {
+TimePoints grid_time_points(const std::vector<double>& grid, std::span<const double> observe_times, const char* who) {
   if (grid.size() < 2) fail(who, "the time grid needs at least two points");
   TimePoints p;
   p.times = grid;
   p.slot.assign(grid.size(), -1);
   double min_step = std::abs(grid[1] - grid[0]);
-  for (std::size_t k = 0; k + 1 < grid.size(); ++k)
-    min_step = std::min(min_step, std::abs(grid[k + 1] - grid[k]));
+  for (std::size_t k = 0; k + 1 < grid.size(); ++k) min_step = std::min(min_step, std::abs(grid[k + 1] - grid[k]));
   const double tol = std::min(1e-9 * std::abs(grid.back() - grid.front()), 0.25 * min_step);
   std::size_t from = 0;
   for (std::size_t j = 0; j < observe_times.size(); ++j) {

@@ -23,15 +23,13 @@ struct TimePoints {
 // [t0, observations..., t1] without duplicating t0 or t1. Observations must
 // be finite, strictly monotone in the direction t0 -> t1 and inside [t0, t1];
 // throws std::invalid_argument naming `who` otherwise.
-TimePoints make_time_points(double t0, double t1, std::span<const double> observe_times,
-                            const char* who);
+TimePoints make_time_points(double t0, double t1, std::span<const double> observe_times, const char* who);
 
 // The grid itself, with the observations matched to grid points (within
 // 1e-9 of the grid span, at most a quarter of the smallest step). Throws
 // std::invalid_argument if an observation is not a grid point or they are not
 // strictly monotone along the grid.
-TimePoints grid_time_points(const std::vector<double>& grid, std::span<const double> observe_times,
-                            const char* who);
+TimePoints grid_time_points(const std::vector<double>& grid, std::span<const double> observe_times, const char* who);
 
 // odeint observer: called once per entry of TimePoints::times, in order.
 struct Recorder {
@@ -41,8 +39,7 @@ struct Recorder {
 
   void operator()(const Eigen::MatrixXd& x, double /*t*/) {
     const std::size_t i = next++;
-    if (observed && i < slot->size() && (*slot)[i] >= 0)
-      (*observed)[static_cast<std::size_t>((*slot)[i])] = x;
+    if (observed && i < slot->size() && (*slot)[i] >= 0) (*observed)[static_cast<std::size_t>((*slot)[i])] = x;
   }
 };
 
@@ -62,7 +59,8 @@ class SolveRun {
 
   // Sizes `observed` (may be null) for n_observe observations and returns the
   // final stats when x needs no integration; nullopt otherwise.
-  std::optional<Stats> trivial(const Eigen::MatrixXd& x, std::size_t n_observe, std::vector<Eigen::MatrixXd>* observed) {
+  std::optional<Stats> trivial(const Eigen::MatrixXd& x, std::size_t n_observe,
+                               std::vector<Eigen::MatrixXd>* observed) {
     if (observed) observed->assign(n_observe, Eigen::MatrixXd());
     if (x.size() == 0) {
       if (observed)

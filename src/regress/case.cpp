@@ -50,16 +50,16 @@ Case load_case(const fs::path& file) {
   config::Checker check(c.locations, d);
   check.require(yamldiag::valid_name(c.name), "", "case file name " + yamldiag::name_rule_message(c.name));
   check.require(!c.netlist.empty(), "netlist", "is required: the netlist the case simulates");
-  if (!c.netlist.empty()) check.require(fs::exists(c.path_of(c.netlist)) || !c.generated_from.config.empty(), "netlist",
-                                        "no such file: " + c.path_of(c.netlist).string());
+  if (!c.netlist.empty())
+    check.require(fs::exists(c.path_of(c.netlist)) || !c.generated_from.config.empty(), "netlist",
+                  "no such file: " + c.path_of(c.netlist).string());
   if (!c.generated_from.config.empty())
     check.require(fs::exists(c.path_of(c.generated_from.config)), "generated_from.config",
                   "no such file: " + c.path_of(c.generated_from.config).string());
   check.require(analysis_spelling(c.analysis), "analysis",
                 "must be 'run' or one analysis card such as 'tran 1u 1m' (got '" + c.analysis + "')");
-  const bool probes_unread = std::any_of(d.begin(), d.end(), [](const Diagnostic& x) {
-    return x.key_path.rfind("probes", 0) == 0;
-  });
+  const bool probes_unread =
+      std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.key_path.rfind("probes", 0) == 0; });
   check.require(!c.probes.empty() || probes_unread, "probes", "needs at least one probe");
   std::set<std::string> names;
   for (std::size_t i = 0; i < c.probes.size(); ++i) {
@@ -69,9 +69,8 @@ Case load_case(const fs::path& file) {
     check.require(names.insert(p.name).second, key + ".name", "probe '" + p.name + "' is defined twice");
     check.require(vector_spelling(p.vector), key + ".vector",
                   "must be v(node), v(a,b), i(source) or a vector name (got '" + p.vector + "')");
-    check.require(p.abs > 0 || p.rel > 0 || std::any_of(p.windows.begin(), p.windows.end(), [](const Window& w) {
-                    return w.ignore;
-                  }),
+    check.require(p.abs > 0 || p.rel > 0 ||
+                      std::any_of(p.windows.begin(), p.windows.end(), [](const Window& w) { return w.ignore; }),
                   key + ".abs", "a probe needs a band: abs > 0 or rel > 0 (a zero band fails on any rounding)");
     for (std::size_t k = 0; k < p.windows.size(); ++k)
       check.require(p.windows[k].to >= p.windows[k].from, key + ".windows[" + std::to_string(k) + "].to",

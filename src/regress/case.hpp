@@ -33,9 +33,11 @@ namespace memcosim::regress {
 
 // What a probe compares.
 enum class Measure {
-  wave,          // the whole waveform on the golden's scale points
-  final,         // value at the last point
-  min, max, mean,
+  wave,   // the whole waveform on the golden's scale points
+  final,  // value at the last point
+  min,
+  max,
+  mean,
   at,            // value at scale = probe.at (interpolated)
   dc_gain_db,    // AC: 20 log10 |v| at the first frequency
   ugf,           // AC: frequency where |v| falls through 1 (Hz, log-interpolated)
@@ -46,9 +48,9 @@ enum class Measure {
 enum class Quantity { automatic, real, imag, mag, db, phase };
 
 struct Window {
-  double from = 0.0, to = 0.0;         // on the scale (s, Hz, ...), inclusive
-  std::optional<double> abs, rel;      // band inside the window (unset: the probe's)
-  bool ignore = false;                 // points inside are not compared
+  double from = 0.0, to = 0.0;     // on the scale (s, Hz, ...), inclusive
+  std::optional<double> abs, rel;  // band inside the window (unset: the probe's)
+  bool ignore = false;             // points inside are not compared
   template <class V>
   void fields(V& v) {
     v("from", from, "Start of the window on the plot's scale (s for transients, Hz for AC).");
@@ -70,7 +72,8 @@ struct Probe {
   std::vector<Window> windows;
   template <class V>
   void fields(V& v) {
-    v("name", name, "Probe name (letters, digits, _ - ., not starting with - or .), unique in the case; the JUnit testcase name.");
+    v("name", name,
+      "Probe name (letters, digits, _ - ., not starting with - or .), unique in the case; the JUnit testcase name.");
     v("vector", vector, "Simulator vector: v(node), i(vsource) or a plot vector name.");
     v("measure", measure, "wave, final, min, max, mean, at, dc_gain_db, ugf, phase_margin.");
     v("of", of, "Complex vectors: real, imag, mag, db, phase (deg); auto = db for complex, real otherwise.");
@@ -82,9 +85,9 @@ struct Probe {
 };
 
 struct GeneratedFrom {
-  std::string config;              // "" = the netlist is hand-written
-  std::vector<std::string> set;    // --set overrides
-  long sample = 0;                 // trajectory whose x_T the .ic holds
+  std::string config;            // "" = the netlist is hand-written
+  std::vector<std::string> set;  // --set overrides
+  long sample = 0;               // trajectory whose x_T the .ic holds
   template <class V>
   void fields(V& v) {
     v("config", config, "Config the netlist is generated from (relative to the case file); empty: hand-written.");
@@ -104,8 +107,8 @@ struct Case {
   std::vector<Probe> probes;
 
   // Filled by load_case.
-  std::string name;                 // file stem
-  std::filesystem::path file;       // the case file
+  std::string name;            // file stem
+  std::filesystem::path file;  // the case file
   config::Locations locations;
 
   template <class V>
@@ -113,7 +116,8 @@ struct Case {
     v("description", description, "What the case guards.");
     v("netlist", netlist, "Netlist simulated (relative to the case file).");
     v("generated_from", generated_from, "Golden netlist check: the config the netlist must be generated from.");
-    v("analysis", analysis, "run = the netlist's own analyses; or one analysis such as 'tran 1u 1m', 'ac dec 20 1 1g'.");
+    v("analysis", analysis,
+      "run = the netlist's own analyses; or one analysis such as 'tran 1u 1m', 'ac dec 20 1 1g'.");
     v("timeout", timeout, "Seconds the simulation may take.", config::gt(0));
     v("golden", golden, "Golden waveform file (relative to the case file); default <case>.golden.");
     v("points", points, "Most points of a golden waveform (longer plots are resampled).", config::ge(2));

@@ -135,8 +135,7 @@ NetlistDiff diff_netlists(const std::vector<std::string>& golden, const std::vec
     }
     const Edit& fe = script[first];
     const std::string& blk = fe.op == Op::del ? blocks_a[fe.a] : blocks_b[fe.b];
-    out << "@@ -" << range(a_start, a_count) << " +" << range(b_start, b_count) << " @@ " << blk << "\n"
-        << body.str();
+    out << "@@ -" << range(a_start, a_count) << " +" << range(b_start, b_count) << " @@ " << blk << "\n" << body.str();
   }
   d.unified = out.str();
   return d;

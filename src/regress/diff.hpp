@@ -10,8 +10,8 @@ namespace memcosim::regress {
 
 struct NetlistDiff {
   bool same = true;
-  std::string unified;               // "--- a\n+++ b\n@@ ... @@ block\n..." ("" when same)
-  std::vector<std::string> blocks;   // blocks with changes, in order, each once
+  std::string unified;              // "--- a\n+++ b\n@@ ... @@ block\n..." ("" when same)
+  std::vector<std::string> blocks;  // blocks with changes, in order, each once
   long added = 0, removed = 0;
 };
 

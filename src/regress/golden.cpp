@@ -59,7 +59,8 @@ std::vector<double> magnitude(const spice::Vector& v) {
 
 std::vector<double> scale_values(const spice::Plot& plot, const std::string& probe) {
   const spice::Vector* s = plot.scale_vector();
-  if (!s) throw SimulationError("probe '" + probe + "': the plot '" + plot.name + "' has no scale (an operating point?)");
+  if (!s)
+    throw SimulationError("probe '" + probe + "': the plot '" + plot.name + "' has no scale (an operating point?)");
   return s->re;  // the frequency of an AC plot is stored complex with im = 0
 }
 
@@ -79,7 +80,8 @@ std::vector<double> interpolate(const std::vector<double>& xs, const std::vector
 
 // Where |v| falls through 1 (first crossing from above), log-interpolated;
 // NaN when it never does.
-double unity_crossing(const std::vector<double>& f, const std::vector<double>& mag, double& fraction, std::size_t& index) {
+double unity_crossing(const std::vector<double>& f, const std::vector<double>& mag, double& fraction,
+                      std::size_t& index) {
   for (std::size_t k = 1; k < f.size(); ++k) {
     if (mag[k - 1] >= 1.0 && mag[k] < 1.0) {
       const double a = std::log(mag[k - 1]), b = std::log(mag[k]);
@@ -96,9 +98,12 @@ double measure_value(const Probe& p, const spice::Plot& plot) {
   if (v.size() == 0) throw SimulationError("probe '" + p.name + "': vector " + p.vector + " is empty");
   const std::vector<double> y = probe_values(p, v);
   switch (p.measure) {
-    case Measure::final: return y.back();
-    case Measure::min: return *std::min_element(y.begin(), y.end());
-    case Measure::max: return *std::max_element(y.begin(), y.end());
+    case Measure::final:
+      return y.back();
+    case Measure::min:
+      return *std::min_element(y.begin(), y.end());
+    case Measure::max:
+      return *std::max_element(y.begin(), y.end());
     case Measure::mean: {
       const auto x = scale_values(plot, p.name);
       if (y.size() == 1 || x.back() == x.front()) return y.front();
@@ -113,7 +118,8 @@ double measure_value(const Probe& p, const spice::Plot& plot) {
                               golden_number(x.front()) + ", " + golden_number(x.back()) + "]");
       return interpolate(x, y, {p.at}, is_log_scale(plot)).front();
     }
-    case Measure::dc_gain_db: return 20.0 * std::log10(magnitude(v).front());
+    case Measure::dc_gain_db:
+      return 20.0 * std::log10(magnitude(v).front());
     case Measure::ugf:
     case Measure::phase_margin: {
       const auto f = scale_values(plot, p.name);
@@ -131,7 +137,8 @@ double measure_value(const Probe& p, const spice::Plot& plot) {
       const double at_ugf = ph[k - 1] + fraction * (ph[k] - ph[k - 1]) - start;
       return 180.0 + at_ugf;
     }
-    case Measure::wave: break;
+    case Measure::wave:
+      break;
   }
   throw std::logic_error("measure_value: wave is not a measure");
 }
@@ -158,15 +165,19 @@ std::vector<double> probe_values(const Probe& probe, const spice::Vector& v) {
   std::vector<double> y(v.size());
   switch (effective(probe, v)) {
     case Quantity::automatic:
-    case Quantity::real: return v.re;
-    case Quantity::imag: return v.im.empty() ? std::vector<double>(v.size(), 0.0) : v.im;
-    case Quantity::mag: return magnitude(v);
+    case Quantity::real:
+      return v.re;
+    case Quantity::imag:
+      return v.im.empty() ? std::vector<double>(v.size(), 0.0) : v.im;
+    case Quantity::mag:
+      return magnitude(v);
     case Quantity::db: {
       const auto m = magnitude(v);
       std::transform(m.begin(), m.end(), y.begin(), [](double a) { return 20.0 * std::log10(a); });
       return y;
     }
-    case Quantity::phase: return unwrapped_phase(v);
+    case Quantity::phase:
+      return unwrapped_phase(v);
   }
   return y;
 }
@@ -213,7 +224,8 @@ Golden read_golden(const fs::path& file) {
   if (fs::exists(file, ec)) check_input_file(file, "golden file");
   std::ifstream in(file);
   if (!in)
-    throw InputError(Diagnostic{{file.string()}, "",
+    throw InputError(Diagnostic{{file.string()},
+                                "",
                                 "cannot open the golden file; create it with `memcosim regress --update` after "
                                 "checking the circuit"});
   Golden g;
@@ -283,8 +295,9 @@ std::vector<ProbeOutcome> compare(const Case& c, const Golden& golden, const spi
         const double lo = std::min(xs.front(), xs.back()), hi = std::max(xs.front(), xs.back());
         const double slack = 1e-9 * (hi - lo);
         if (golden.x.front() < lo - slack || golden.x.back() > hi + slack)
-          throw SimulationError("the simulation covers " + golden.scale + " " + golden_number(lo) + " .. " + golden_number(hi) +
-                                ", the golden " + golden_number(golden.x.front()) + " .. " + golden_number(golden.x.back()));
+          throw SimulationError("the simulation covers " + golden.scale + " " + golden_number(lo) + " .. " +
+                                golden_number(hi) + ", the golden " + golden_number(golden.x.front()) + " .. " +
+                                golden_number(golden.x.back()));
         const auto y = interpolate(xs, probe_values(p, plot.at(p.vector)), golden.x, golden.log_scale);
         double worst = -1;
         for (std::size_t k = 0; k < golden.x.size(); ++k) {
@@ -321,9 +334,10 @@ std::vector<ProbeOutcome> compare(const Case& c, const Golden& golden, const spi
                       ": |diff| " + golden_number(std::abs(o.value - o.golden)) + " <= " + golden_number(o.band);
         } else {
           o.message = std::to_string(o.violations) + " of " + std::to_string(o.compared) + " points of " + p.vector +
-                      " outside the band; worst at " + where + ": " + golden_number(o.value) + " vs golden " + golden_number(o.golden) +
-                      ", |diff| " + golden_number(std::abs(o.value - o.golden)) + " > band " + golden_number(o.band) + " (abs " +
-                      golden_number(p.abs) + " + rel " + golden_number(p.rel) + " x |golden|, or the window's)";
+                      " outside the band; worst at " + where + ": " + golden_number(o.value) + " vs golden " +
+                      golden_number(o.golden) + ", |diff| " + golden_number(std::abs(o.value - o.golden)) + " > band " +
+                      golden_number(o.band) + " (abs " + golden_number(p.abs) + " + rel " + golden_number(p.rel) +
+                      " x |golden|, or the window's)";
         }
       }
     } catch (const SimulationError& e) {

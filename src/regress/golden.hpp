@@ -29,11 +29,11 @@
 namespace memcosim::regress {
 
 struct Golden {
-  std::string scale;          // scale vector name ("time", "frequency"); "" when the plot has none
-  bool log_scale = false;     // interpolate in log(scale)
-  std::vector<double> x;      // scale points (empty when there are no wave probes)
-  std::vector<std::string> columns;            // wave probe names
-  std::vector<std::vector<double>> waves;      // one per column, x.size() values
+  std::string scale;                       // scale vector name ("time", "frequency"); "" when the plot has none
+  bool log_scale = false;                  // interpolate in log(scale)
+  std::vector<double> x;                   // scale points (empty when there are no wave probes)
+  std::vector<std::string> columns;        // wave probe names
+  std::vector<std::vector<double>> waves;  // one per column, x.size() values
   std::vector<std::pair<std::string, double>> measures;  // scalar probes
 
   const std::vector<double>* wave(const std::string& probe) const;
@@ -55,10 +55,10 @@ Golden read_golden(const std::filesystem::path& file);
 struct ProbeOutcome {
   std::string probe;
   bool passed = false;
-  std::string message;     // one line: why it failed, or what was compared
-  long compared = 0;       // points compared (1 for a measure)
-  long violations = 0;     // points outside the band
-  double worst_x = 0;      // scale value of the worst point
+  std::string message;                     // one line: why it failed, or what was compared
+  long compared = 0;                       // points compared (1 for a measure)
+  long violations = 0;                     // points outside the band
+  double worst_x = 0;                      // scale value of the worst point
   double value = 0, golden = 0, band = 0;  // at the worst point
 };
 

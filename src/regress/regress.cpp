@@ -12,8 +12,8 @@
 #include "config/config.hpp"
 #include "flow/common.hpp"
 #include "flow/task.hpp"
-#include "spice/emitter.hpp"
 #include "spice/deck.hpp"
+#include "spice/emitter.hpp"
 #include "spice/runner.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -128,7 +128,8 @@ SuiteReport run_regression(const std::vector<Case>& cases, const RegressOptions&
     job.id = i;
     job.netlist = netlists[i];
     for (const auto& p : cases[i].probes)
-      if (std::find(job.vectors.begin(), job.vectors.end(), p.vector) == job.vectors.end()) job.vectors.push_back(p.vector);
+      if (std::find(job.vectors.begin(), job.vectors.end(), p.vector) == job.vectors.end())
+        job.vectors.push_back(p.vector);
     job.analysis = cases[i].analysis;
     job.timeout_s = cases[i].timeout;
     runner.submit(std::move(job));
@@ -144,8 +145,7 @@ SuiteReport run_regression(const std::vector<Case>& cases, const RegressOptions&
     try {
       const Golden fresh = extract(c, result->plot);
       const std::vector<std::string> header = {
-          "memcosim golden waveforms (format: tests/regression/README.md)",
-          "case " + c.name + ": " + c.description,
+          "memcosim golden waveforms (format: tests/regression/README.md)", "case " + c.name + ": " + c.description,
           "netlist " + c.netlist + ", analysis '" + c.analysis + "'; simulator " + runner.simulator_info().version};
       write_text(options.out_dir / c.name / "actual.golden", format_golden(fresh, header));
       if (options.update) {
@@ -170,9 +170,12 @@ SuiteReport run_regression(const std::vector<Case>& cases, const RegressOptions&
   for (const auto& r : report.cases) {
     probes += static_cast<long>(r.probes.size());
     failed += r.failed_probes();
-    log << (r.passed() ? "PASS " : "FAIL ") << r.name << ": " << (r.probes.size() - static_cast<std::size_t>(r.failed_probes()))
-        << "/" << r.probes.size() << " probes";
-    if (r.netlist_checked) log << (options.update ? ", golden netlist written" : r.netlist.same ? ", netlist unchanged" : ", NETLIST CHANGED");
+    log << (r.passed() ? "PASS " : "FAIL ") << r.name << ": "
+        << (r.probes.size() - static_cast<std::size_t>(r.failed_probes())) << "/" << r.probes.size() << " probes";
+    if (r.netlist_checked)
+      log << (options.update   ? ", golden netlist written"
+              : r.netlist.same ? ", netlist unchanged"
+                               : ", NETLIST CHANGED");
     if (r.updated) log << ", golden updated";
     log << " (" << fixed3_number(r.seconds) << " s)\n";
     if (!r.error.empty()) log << "  error: " << r.error << "\n";
@@ -199,13 +202,27 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (unsigned char ch : s) {
     switch (ch) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\n': case '\t': out += static_cast<char>(ch); break;
-      default: out += ch < 0x20 ? ' ' : static_cast<char>(ch);  // not allowed in XML 1.0
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\n':
+      case '\t':
+        out += static_cast<char>(ch);
+        break;
+      default:
+        out += ch < 0x20 ? ' ' : static_cast<char>(ch);  // not allowed in XML 1.0
     }
   }
   return out;
@@ -246,9 +263,8 @@ std::string junit_xml(const SuiteReport& report) {
         ++f;
         std::string blocks;
         for (const auto& b : r.netlist.blocks) blocks += (blocks.empty() ? "" : ", ") + b;
-        cases << ">\n      <failure type=\"netlist\" message=\""
-              << xml_escape("golden netlist differs in: " + blocks) << "\">" << xml_escape(r.netlist.unified)
-              << "</failure>\n    </testcase>\n";
+        cases << ">\n      <failure type=\"netlist\" message=\"" << xml_escape("golden netlist differs in: " + blocks)
+              << "\">" << xml_escape(r.netlist.unified) << "</failure>\n    </testcase>\n";
       }
     }
     for (const auto& p : r.probes) {
@@ -263,13 +279,14 @@ std::string junit_xml(const SuiteReport& report) {
               << xml_escape(p.message) << "</error>\n    </testcase>\n";
       } else {
         ++f;
-        cases << ">\n      <failure type=\"band\" message=\"" << xml_escape(p.message) << "\">"
-              << xml_escape(p.message) << "</failure>\n    </testcase>\n";
+        cases << ">\n      <failure type=\"band\" message=\"" << xml_escape(p.message) << "\">" << xml_escape(p.message)
+              << "</failure>\n    </testcase>\n";
       }
     }
     suites << "  <testsuite name=\"" << xml_escape(r.name) << "\" tests=\"" << t << "\" failures=\"" << f
-           << "\" errors=\"" << e << "\" skipped=\"0\" time=\"" << fixed3_number(r.seconds) << "\" timestamp=\"" << stamp
-           << "\" hostname=\"" << xml_escape(host) << "\" id=\"" << id++ << "\" package=\"memcosim.regress\">\n"
+           << "\" errors=\"" << e << "\" skipped=\"0\" time=\"" << fixed3_number(r.seconds) << "\" timestamp=\""
+           << stamp << "\" hostname=\"" << xml_escape(host) << "\" id=\"" << id++
+           << "\" package=\"memcosim.regress\">\n"
            << "    <properties>\n      <property name=\"description\" value=\"" << xml_escape(r.description)
            << "\"/>\n    </properties>\n"
            << cases.str() << "    <system-out/>\n    <system-err/>\n  </testsuite>\n";

@@ -21,7 +21,7 @@ struct CaseReport {
   NetlistDiff netlist;           // golden netlist -> emitter output
   std::string error;             // the case could not be simulated or compared (every probe then errs)
   std::vector<ProbeOutcome> probes;
-  bool updated = false;          // --update wrote the goldens
+  bool updated = false;  // --update wrote the goldens
 
   bool netlist_failed() const { return netlist_checked && !netlist.same; }
   long failed_probes() const;
@@ -36,9 +36,9 @@ struct SuiteReport {
 
 struct RegressOptions {
   std::filesystem::path out_dir = "out/regress";  // junit.xml, and per case the new waveforms and diffs
-  bool update = false;    // rewrite golden netlists and golden waveforms
+  bool update = false;                            // rewrite golden netlists and golden waveforms
   bool in_process = false;
-  unsigned workers = 0;   // 0: one per core
+  unsigned workers = 0;  // 0: one per core
 };
 
 // Loads every case (and the configs and models the golden-netlist checks

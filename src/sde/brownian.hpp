@@ -35,10 +35,8 @@ inline constexpr std::uint64_t kInitialStateCounter = ~std::uint64_t{0};
 // Standard-normal initial states for samples first_sample, first_sample + 1,
 // ...: out(d, j) = counter_normal(seed, first_sample + j, d,
 // kInitialStateCounter). out is dim x count, one sample per column.
-void initial_states(std::uint64_t seed, std::uint64_t first_sample,
-                    Eigen::Ref<Eigen::MatrixXd> out);
-Eigen::MatrixXd initial_states(std::uint64_t seed, std::uint64_t first_sample, int dim,
-                               Eigen::Index count);
+void initial_states(std::uint64_t seed, std::uint64_t first_sample, Eigen::Ref<Eigen::MatrixXd> out);
+Eigen::MatrixXd initial_states(std::uint64_t seed, std::uint64_t first_sample, int dim, Eigen::Index count);
 
 // A Brownian path for every sample, on a fixed time grid
 // t_0 > t_1 > ... > t_K (reverse-time sampling; increasing grids work too).
@@ -66,8 +64,7 @@ class BrownianPath {
   void fill_step(std::uint64_t first_sample, std::size_t k, Eigen::Ref<Eigen::MatrixXd> dW) const;
   // W(t_k1) - W(t_k0) for k0 <= k1, i.e. the sum of the increments of steps
   // k0 .. k1 - 1 (summed in that order); dW is dim x count.
-  void fill_span(std::uint64_t first_sample, std::size_t k0, std::size_t k1,
-                 Eigen::Ref<Eigen::MatrixXd> dW) const;
+  void fill_span(std::uint64_t first_sample, std::size_t k0, std::size_t k1, Eigen::Ref<Eigen::MatrixXd> dW) const;
 
   // All increments of one sample: dim x K, column k = step k.
   Eigen::MatrixXd increments(std::uint64_t sample, int dim) const;
@@ -97,8 +94,7 @@ class BrownianPath {
 // and end on grid points or that runs against the grid's direction.
 class BrownianNoise {
  public:
-  BrownianNoise(const BrownianPath& path, std::uint64_t first_sample)
-      : path_(&path), first_(first_sample) {}
+  BrownianNoise(const BrownianPath& path, std::uint64_t first_sample) : path_(&path), first_(first_sample) {}
 
   // dW must already be dim x count (the stepper sizes it like the state).
   void operator()(double t, double dt, Eigen::MatrixXd& dW);

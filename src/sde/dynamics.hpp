@@ -19,19 +19,15 @@
 namespace memcosim::sde {
 
 // out = -1/2 beta(t) (x + s(x, t)). out has the shape of x and must not alias it.
-void pf_ode_rhs(const ScoreModel& score, const VpSchedule& schedule,
-                const Eigen::Ref<const Eigen::MatrixXd>& x, double t,
-                Eigen::Ref<Eigen::MatrixXd> out);
+void pf_ode_rhs(const ScoreModel& score, const VpSchedule& schedule, const Eigen::Ref<const Eigen::MatrixXd>& x,
+                double t, Eigen::Ref<Eigen::MatrixXd> out);
 
 // out = -1/2 beta(t) x - beta(t) s(x, t). out has the shape of x and must not alias it.
-void reverse_sde_drift(const ScoreModel& score, const VpSchedule& schedule,
-                       const Eigen::Ref<const Eigen::MatrixXd>& x, double t,
-                       Eigen::Ref<Eigen::MatrixXd> out);
+void reverse_sde_drift(const ScoreModel& score, const VpSchedule& schedule, const Eigen::Ref<const Eigen::MatrixXd>& x,
+                       double t, Eigen::Ref<Eigen::MatrixXd> out);
 
 // The diffusion coefficient sqrt(beta(t)) (the same for every element).
-inline double reverse_sde_diffusion(const VpSchedule& schedule, double t) {
-  return std::sqrt(schedule.beta(t));
-}
+inline double reverse_sde_diffusion(const VpSchedule& schedule, double t) { return std::sqrt(schedule.beta(t)); }
 
 // Function objects with the signature odeint systems use,
 // f(const state&, state& out, double t). They hold a pointer to the score
@@ -40,8 +36,7 @@ inline double reverse_sde_diffusion(const VpSchedule& schedule, double t) {
 // of x if needed.
 class PfOdeRhs {
  public:
-  PfOdeRhs(const ScoreModel& score, const VpSchedule& schedule)
-      : score_(&score), schedule_(schedule) {}
+  PfOdeRhs(const ScoreModel& score, const VpSchedule& schedule) : score_(&score), schedule_(schedule) {}
   void operator()(const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double t) const;
 
  private:
@@ -51,8 +46,7 @@ class PfOdeRhs {
 
 class ReverseSdeDrift {
  public:
-  ReverseSdeDrift(const ScoreModel& score, const VpSchedule& schedule)
-      : score_(&score), schedule_(schedule) {}
+  ReverseSdeDrift(const ScoreModel& score, const VpSchedule& schedule) : score_(&score), schedule_(schedule) {}
   void operator()(const Eigen::MatrixXd& x, Eigen::MatrixXd& f, double t) const;
 
  private:

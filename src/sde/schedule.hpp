@@ -29,9 +29,7 @@ struct VpSchedule {
   VpSchedule scaled(double k) const { return {beta_min * k, beta_max * k}; }
 
   // Warped time u(t) for a reverse integration that starts at t_start.
-  double warp(double t, double t_start) const {
-    return 0.5 * (integral(t_start) - integral(t));
-  }
+  double warp(double t, double t_start) const { return 0.5 * (integral(t_start) - integral(t)); }
   // Inverse of warp(): the diffusion time t at warped time u (u >= 0).
   double unwarp(double u, double t_start) const;
 };

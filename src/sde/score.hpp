@@ -15,8 +15,7 @@ class ScoreModel {
   virtual int dim() const = 0;
   // out = s(x, t) for every column of x. out has the shape of x and never
   // aliases it.
-  virtual void score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t,
-                     Eigen::Ref<Eigen::MatrixXd> out) const = 0;
+  virtual void score(const Eigen::Ref<const Eigen::MatrixXd>& x, double t, Eigen::Ref<Eigen::MatrixXd> out) const = 0;
 };
 
 }  // namespace memcosim::sde

@@ -29,8 +29,8 @@ void write_csv(const Plot& plot, std::ostream& out) {
 
   std::vector<Column> columns;
   for (const Vector* v : order) {
-    const bool real_scale = v == plot.scale_vector() &&
-                            std::all_of(v->im.begin(), v->im.end(), [](double x) { return x == 0; });
+    const bool real_scale =
+        v == plot.scale_vector() && std::all_of(v->im.begin(), v->im.end(), [](double x) { return x == 0; });
     const std::string name = raw_vector_name(*v);  // as the ngspice program's rawfile names it
     if (!v->is_complex || real_scale) {
       columns.push_back({name, &v->re});
@@ -75,8 +75,7 @@ std::vector<std::filesystem::path> write_plots_csv(const std::vector<Plot>& plot
   return written;
 }
 
-std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session,
-                                                   const std::filesystem::path& dir) {
+std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session, const std::filesystem::path& dir) {
   std::vector<Plot> plots;
   for (const std::string& name : session.plot_names())
     if (name != "const") plots.push_back(session.plot(name));

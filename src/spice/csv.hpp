@@ -20,8 +20,7 @@ void write_csv(const Plot& plot, std::ostream& out);
 // Throws memcosim::Error if the file cannot be written.
 void write_csv(const Plot& plot, const std::filesystem::path& path);
 // Every plot of the session except "const", as <dir>/<plot name>.csv.
-std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session,
-                                                   const std::filesystem::path& dir);
+std::vector<std::filesystem::path> write_plots_csv(const NgspiceSession& session, const std::filesystem::path& dir);
 // The same for plots returned by a job (Job::all_plots): dir/<plot name>.csv.
 std::vector<std::filesystem::path> write_plots_csv(const std::vector<Plot>& plots, const std::filesystem::path& dir);
 

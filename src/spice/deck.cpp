@@ -58,7 +58,8 @@ class Reader {
   std::vector<std::string> file_lines(const fs::path& file, const SourceLocation& named_at, std::string_view what) {
     const std::string content = read_input_file(file, named_at, "", what);
     if (const auto nul = content.find('\0'); nul != std::string::npos)
-      throw InputError(Diagnostic{{file.string()}, "",
+      throw InputError(Diagnostic{{file.string()},
+                                  "",
                                   std::string(what) + " is not a text file (a NUL byte at offset " +
                                       std::to_string(nul) + "): not a SPICE netlist"});
     deck_.files.push_back(file.string());
@@ -92,7 +93,8 @@ class Reader {
     const fs::path canon = fs::weakly_canonical(file, ec);
     const fs::path key = ec ? file : canon;
     if (std::find(stack_.begin(), stack_.end(), key) != stack_.end())
-      throw InputError(Diagnostic{here, "", "'" + file.string() + "' includes itself (directly or through other files)"});
+      throw InputError(
+          Diagnostic{here, "", "'" + file.string() + "' includes itself (directly or through other files)"});
     if (static_cast<int>(stack_.size()) > kMaxIncludeDepth)
       throw InputError(Diagnostic{here, "", "includes nest more than " + std::to_string(kMaxIncludeDepth) + " deep"});
     stack_.push_back(key);
@@ -139,8 +141,8 @@ class Reader {
       std::size_t end = i + 1;
       while (end < lines.size() && first_word(lines[end]) != ".endl") ++end;
       if (end == lines.size())
-        throw InputError(Diagnostic{{path.string(), static_cast<int>(i) + 1, 1}, ".lib " + section,
-                                    "library section has no .endl"});
+        throw InputError(
+            Diagnostic{{path.string(), static_cast<int>(i) + 1, 1}, ".lib " + section, "library section has no .endl"});
       enter(path, here);
       expand(path, lines, i + 1, end, 0);
       leave();

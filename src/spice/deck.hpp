@@ -34,10 +34,10 @@ struct DeckLine {
 };
 
 struct Deck {
-  std::vector<DeckLine> lines;        // the title first
-  std::vector<std::size_t> control;   // indices of the lines that open a .control block
-  bool script_title = false;          // title starts with *ng_script
-  std::vector<std::string> files;     // every file read, the top file first
+  std::vector<DeckLine> lines;       // the title first
+  std::vector<std::size_t> control;  // indices of the lines that open a .control block
+  bool script_title = false;         // title starts with *ng_script
+  std::vector<std::string> files;    // every file read, the top file first
 
   // The deck as one text, lines joined by '\n' (what ngspice is given).
   std::string text() const;

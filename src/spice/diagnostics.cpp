@@ -17,13 +17,9 @@ using text::trim;
 
 constexpr std::size_t kMaxQuote = 24;
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
-bool contains(std::string_view s, std::string_view part) {
-  return s.find(part) != std::string_view::npos;
-}
+bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
 // The first integer after `marker` in `s`, 0 if none.
 int int_after(std::string_view s, std::string_view marker) {
@@ -167,7 +163,7 @@ Problem analyze_load_output(const std::vector<OutputLine>& lines, bool strict) {
     }
   }
   if (p && !have_specific) {
-    p.summary = !generic.empty() ? generic
+    p.summary = !generic.empty()   ? generic
                 : p.cannot_recover ? "ngspice stopped while reading the netlist"
                                    : "ngspice could not parse the netlist";
   }
@@ -195,16 +191,15 @@ Problem analyze_run_output(const std::vector<OutputLine>& lines) {
     } else if (contains(l, "simulation(s) aborted")) {
       if (p.kind == ProblemKind::none) p.kind = ProblemKind::convergence;
       add_quote(p, text);
-    } else if (contains(l, "no job (tran, ac, op etc.) defined") ||
-               contains(l, "simulation not started")) {
+    } else if (contains(l, "no job (tran, ac, op etc.) defined") || contains(l, "simulation not started")) {
       if (p.kind == ProblemKind::none) p.kind = ProblemKind::no_analysis;
       add_quote(p, text);
     } else if (contains(l, "aren't any circuits loaded") || contains(l, "no circuit loaded")) {
       if (p.kind == ProblemKind::none) p.kind = ProblemKind::command;
       add_quote(p, text);
       if (first_error.empty()) first_error = squeeze(text);
-    } else if (starts_with(l, "error") || contains(l, "stepping failed") ||
-               contains(l, "timestep too small") || contains(l, "trouble with")) {
+    } else if (starts_with(l, "error") || contains(l, "stepping failed") || contains(l, "timestep too small") ||
+               contains(l, "trouble with")) {
       add_quote(p, text);
       if (first_error.empty() && starts_with(l, "error")) first_error = squeeze(text);
     } else if (contains(l, "singular matrix")) {
@@ -218,7 +213,7 @@ Problem analyze_run_output(const std::vector<OutputLine>& lines) {
   } else if (p.kind == ProblemKind::no_analysis) {
     p.summary = "the netlist defines no analysis (.tran, .op, .dc, .ac, ...)";
   } else {
-    p.summary = !doanalyses.empty()  ? doanalyses
+    p.summary = !doanalyses.empty()    ? doanalyses
                 : !first_error.empty() ? first_error
                 : p.cannot_recover     ? "ngspice stopped during the analysis"
                                        : "analysis aborted";
@@ -253,8 +248,10 @@ std::string solver_from_output(const std::vector<OutputLine>& lines) {
   for (const OutputLine& line : lines) {
     const std::string l = lower(line.text);
     if (!contains(l, "as direct linear solver")) continue;
-    if (contains(l, "using klu")) solver = "KLU";
-    else if (contains(l, "using sparse")) solver = "SPARSE";
+    if (contains(l, "using klu"))
+      solver = "KLU";
+    else if (contains(l, "using sparse"))
+      solver = "SPARSE";
   }
   return solver;
 }
@@ -280,9 +277,12 @@ int find_expanded_element_line(const std::vector<std::string>& lines, std::strin
     int depth = 0;
     for (std::size_t i = first; i < last; ++i) {
       const std::string w = first_word(lines[i]);
-      if (w == ".subckt") ++depth;
-      else if (w == ".ends") --depth;
-      else if ((!top || depth == 0) && w == name) return i;
+      if (w == ".subckt")
+        ++depth;
+      else if (w == ".ends")
+        --depth;
+      else if ((!top || depth == 0) && w == name)
+        return i;
     }
     return lines.size();
   };

@@ -25,20 +25,20 @@ struct OutputLine {
 
 enum class ProblemKind {
   none,
-  parse,            // netlist rejected (or, strict, an element silently dropped)
-  convergence,      // analysis aborted: timestep too small, gmin/source stepping failed, ...
-  interrupted,      // analysis stopped by bg_halt (our timeout)
-  no_analysis,      // nothing to run: no .tran/.op/... and no analysis command
-  command,          // a control command complained
+  parse,        // netlist rejected (or, strict, an element silently dropped)
+  convergence,  // analysis aborted: timestep too small, gmin/source stepping failed, ...
+  interrupted,  // analysis stopped by bg_halt (our timeout)
+  no_analysis,  // nothing to run: no .tran/.op/... and no analysis command
+  command,      // a control command complained
 };
 
 struct Problem {
   ProblemKind kind = ProblemKind::none;
-  std::string summary;              // one line: the most specific thing ngspice said
-  std::vector<std::string> quote;   // ngspice's own lines about it, verbatim, de-duplicated
-  int line = 0;                     // netlist line ngspice names (1-based), 0 if none
-  std::string element;              // element or node ngspice blames (lower case), "" if none
-  bool cannot_recover = false;      // ngspice announced a controlled exit
+  std::string summary;             // one line: the most specific thing ngspice said
+  std::vector<std::string> quote;  // ngspice's own lines about it, verbatim, de-duplicated
+  int line = 0;                    // netlist line ngspice names (1-based), 0 if none
+  std::string element;             // element or node ngspice blames (lower case), "" if none
+  bool cannot_recover = false;     // ngspice announced a controlled exit
 
   explicit operator bool() const { return kind != ProblemKind::none; }
 };

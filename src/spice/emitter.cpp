@@ -69,12 +69,17 @@ class Writer {
     std::visit(
         [&](const auto& x) {
           using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, Resistor>) line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.ohms));
-          else if constexpr (std::is_same_v<T, Capacitor>) line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.farads));
-          else if constexpr (std::is_same_v<T, VoltageSource>) source(x.name + " " + x.plus + " " + x.minus, x.value);
-          else if constexpr (std::is_same_v<T, CurrentSource>) source(x.name + " " + x.from + " " + x.to, x.value);
+          if constexpr (std::is_same_v<T, Resistor>)
+            line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.ohms));
+          else if constexpr (std::is_same_v<T, Capacitor>)
+            line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.farads));
+          else if constexpr (std::is_same_v<T, VoltageSource>)
+            source(x.name + " " + x.plus + " " + x.minus, x.value);
+          else if constexpr (std::is_same_v<T, CurrentSource>)
+            source(x.name + " " + x.from + " " + x.to, x.value);
           else if constexpr (std::is_same_v<T, Vcvs>)
-            line(x.name + " " + x.plus + " " + x.minus + " " + x.ctrl_plus + " " + x.ctrl_minus + " " + spice_number(x.gain));
+            line(x.name + " " + x.plus + " " + x.minus + " " + x.ctrl_plus + " " + x.ctrl_minus + " " +
+                 spice_number(x.gain));
           else if constexpr (std::is_same_v<T, Vccs>)
             line(x.name + " " + x.from + " " + x.to + " " + x.ctrl_plus + " " + x.ctrl_minus + " " +
                  spice_number(x.transconductance));
@@ -82,7 +87,8 @@ class Writer {
             wrapped(x.name + " " + x.plus + " " + x.minus + " V=" + x.expr.text());
           else if constexpr (std::is_same_v<T, BehavioralCurrent>)
             wrapped(x.name + " " + x.from + " " + x.to + " I=" + x.expr.text());
-          else if constexpr (std::is_same_v<T, Inductor>) line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.henries));
+          else if constexpr (std::is_same_v<T, Inductor>)
+            line(x.name + " " + x.a + " " + x.b + " " + spice_number(x.henries));
           else if constexpr (std::is_same_v<T, Mosfet>) {
             std::string s = x.name + " " + x.drain + " " + x.gate + " " + x.source + " " + x.bulk + " " + x.model +
                             " W=" + spice_number(x.w) + " L=" + spice_number(x.l);
@@ -93,8 +99,7 @@ class Writer {
             if (x.delvto != 0.0) s += " delvto=" + spice_number(x.delvto);
             if (x.mulu0 != 1.0) s += " mulu0=" + spice_number(x.mulu0);
             line(s);
-          }
-          else {
+          } else {
             std::string s = x.name;
             for (const auto& n : x.nodes) s += " " + n;
             line(s + " " + x.subckt);

@@ -11,12 +11,18 @@ namespace memcosim::spice {
 
 std::string_view to_string(JobStatus status) {
   switch (status) {
-    case JobStatus::ok: return "ok";
-    case JobStatus::parse_error: return "parse_error";
-    case JobStatus::sim_error: return "sim_error";
-    case JobStatus::timeout: return "timeout";
-    case JobStatus::crashed: return "crashed";
-    case JobStatus::exited: return "exited";
+    case JobStatus::ok:
+      return "ok";
+    case JobStatus::parse_error:
+      return "parse_error";
+    case JobStatus::sim_error:
+      return "sim_error";
+    case JobStatus::timeout:
+      return "timeout";
+    case JobStatus::crashed:
+      return "crashed";
+    case JobStatus::exited:
+      return "exited";
   }
   return "unknown";
 }
@@ -55,9 +61,8 @@ Result run_job(NgspiceSession& session, const Job& job) {
   bool loading = false, loaded = false;
   try {
     if (job.solver == Solver::klu && !session.info().has_klu)
-      throw SpiceError(SpiceErrorKind::setup,
-                       "the job asks for the KLU solver, but ngspice-" + session.info().version +
-                           " was built without KLU (use Solver::sparse or as_netlist)");
+      throw SpiceError(SpiceErrorKind::setup, "the job asks for the KLU solver, but ngspice-" + session.info().version +
+                                                  " was built without KLU (use Solver::sparse or as_netlist)");
     loading = true;
     session.load(netlist_with_solver(job.netlist, job.solver), job.control_commands);
     loading = false;
@@ -80,16 +85,24 @@ Result run_job(NgspiceSession& session, const Job& job) {
     r.message = e.what();
     switch (e.kind()) {
       case SpiceErrorKind::parse:
-      case SpiceErrorKind::setup: r.status = JobStatus::parse_error; break;
+      case SpiceErrorKind::setup:
+        r.status = JobStatus::parse_error;
+        break;
       case SpiceErrorKind::simulation:
-      case SpiceErrorKind::command: r.status = JobStatus::sim_error; break;
-      case SpiceErrorKind::timeout: r.status = JobStatus::timeout; break;
+      case SpiceErrorKind::command:
+        r.status = JobStatus::sim_error;
+        break;
+      case SpiceErrorKind::timeout:
+        r.status = JobStatus::timeout;
+        break;
       // A controlled exit while reading the netlist is the netlist's fault
       // (ngspice 46 does that for a malformed B-source expression).
       case SpiceErrorKind::controlled_exit:
         r.status = loading ? JobStatus::parse_error : JobStatus::exited;
         break;
-      case SpiceErrorKind::unusable: r.status = JobStatus::exited; break;
+      case SpiceErrorKind::unusable:
+        r.status = JobStatus::exited;
+        break;
     }
     if ((r.status == JobStatus::sim_error || r.status == JobStatus::timeout) && session.usable()) {
       try {

@@ -40,7 +40,7 @@ struct Job {
   double timeout_s = 60;                   // wall-clock limit of the analysis; <= 0: none
   Solver solver = Solver::as_netlist;
   TestFault test_fault = TestFault::none;
-  bool all_plots = false;                  // also return every plot of the run in Result::plots
+  bool all_plots = false;  // also return every plot of the run in Result::plots
   // The netlist's .control block runs (`memcosim sim --control`): ngspice
   // executes it while loading, so `analysis` is not run afterwards. Only
   // for netlists whose user asked for it (spice/deck.hpp).
@@ -61,20 +61,20 @@ std::string_view to_string(JobStatus status);
 struct Result {
   std::uint64_t id = 0;
   JobStatus status = JobStatus::ok;
-  std::string message;            // "" if ok; else the simulator's own words or the signal
-  std::vector<std::string> log;   // simulator output of this job (bounded)
-  Plot plot;                      // final plot: scale first, then the vectors asked for.
-                                  // On sim_error/timeout: what was computed before it stopped.
-  std::vector<Plot> plots;        // with Job::all_plots and ok: every plot the run made (op1, tran1, ...)
-  double wall_seconds = 0;        // load + analysis + read-out, where it ran
+  std::string message;           // "" if ok; else the simulator's own words or the signal
+  std::vector<std::string> log;  // simulator output of this job (bounded)
+  Plot plot;                     // final plot: scale first, then the vectors asked for.
+                                 // On sim_error/timeout: what was computed before it stopped.
+  std::vector<Plot> plots;       // with Job::all_plots and ok: every plot the run made (op1, tran1, ...)
+  double wall_seconds = 0;       // load + analysis + read-out, where it ran
   // Its parts, where it ran: ngspice reading the netlist, the analysis (with
   // the pre/post commands), copying the vectors out of ngspice. In a worker
   // pool the parent adds the time it took to decode the worker's message.
   double load_seconds = 0, analysis_seconds = 0, fetch_seconds = 0;
   double decode_seconds = 0;
-  std::uint64_t rss_bytes = 0;    // resident set of the process that ran it, after the job
-  int pid = 0;                    // that process
-  std::string solver;             // "KLU" / "SPARSE" as ngspice reported it; "" if unknown
+  std::uint64_t rss_bytes = 0;  // resident set of the process that ran it, after the job
+  int pid = 0;                  // that process
+  std::string solver;           // "KLU" / "SPARSE" as ngspice reported it; "" if unknown
 
   bool ok() const { return status == JobStatus::ok; }
   const Vector* vector(std::string_view name) const { return plot.find(name); }

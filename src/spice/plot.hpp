@@ -15,20 +15,20 @@
 namespace memcosim::spice {
 
 struct Vector {
-  std::string name;         // as ngspice names it in the plot: "out", "v1#branch", "time"
-  std::string type;         // "time", "frequency", "voltage", "current", ... ("notype" if unknown)
+  std::string name;  // as ngspice names it in the plot: "out", "v1#branch", "time"
+  std::string type;  // "time", "frequency", "voltage", "current", ... ("notype" if unknown)
   bool is_complex = false;
-  std::vector<double> re;   // the values (the real parts if complex)
-  std::vector<double> im;   // imaginary parts; empty unless is_complex
+  std::vector<double> re;  // the values (the real parts if complex)
+  std::vector<double> im;  // imaginary parts; empty unless is_complex
 
   std::size_t size() const { return re.size(); }
 };
 
 struct Plot {
-  std::string name;         // ngspice's plot type name: "tran1", "op1", "ac1"; "" for rawfiles
-  std::string title;        // the circuit title (first netlist line)
-  std::string kind;         // "Transient Analysis", "Operating Point", "AC Analysis", ...
-  std::string scale;        // name of the scale vector; "" if the plot has none (op)
+  std::string name;             // ngspice's plot type name: "tran1", "op1", "ac1"; "" for rawfiles
+  std::string title;            // the circuit title (first netlist line)
+  std::string kind;             // "Transient Analysis", "Operating Point", "AC Analysis", ...
+  std::string scale;            // name of the scale vector; "" if the plot has none (op)
   std::vector<Vector> vectors;  // the scale (if any) first, then ngspice's creation order
 
   // The vector called `name`, or nullptr. Names compare case-insensitively

@@ -53,7 +53,7 @@ struct Frame {
 struct Hello {
   int pid = 0;
   bool ok = false;
-  std::string error;    // why the worker could not start ngspice (if !ok)
+  std::string error;  // why the worker could not start ngspice (if !ok)
   SimulatorInfo info;
 };
 

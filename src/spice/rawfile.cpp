@@ -76,12 +76,18 @@ class RawReader {
       any_key = true;
       const std::string key = lower(trim(line->substr(0, colon)));
       const std::string_view value = trim(line->substr(colon + 1));
-      if (key == "title") plot.title = value;
-      else if (key == "plotname") plot.kind = value;
-      else if (key == "flags") complex = lower(value).find("complex") != std::string::npos;
-      else if (key == "no. variables") nvars = parse_count(value);
-      else if (key == "no. points") npoints = parse_count(value);
-      else if (key == "variables") break;
+      if (key == "title")
+        plot.title = value;
+      else if (key == "plotname")
+        plot.kind = value;
+      else if (key == "flags")
+        complex = lower(value).find("complex") != std::string::npos;
+      else if (key == "no. variables")
+        nvars = parse_count(value);
+      else if (key == "no. points")
+        npoints = parse_count(value);
+      else if (key == "variables")
+        break;
       // Date, Command, Option: not needed
     }
     if (nvars < 1) throw error("missing or bad 'No. Variables'");
@@ -113,9 +119,8 @@ class RawReader {
     } else {
       throw error("expected 'Values:' or 'Binary:'");
     }
-    plot.scale = lower(plot.kind).find("operating point") != std::string::npos
-                     ? std::string()
-                     : plot.vectors.front().name;
+    plot.scale =
+        lower(plot.kind).find("operating point") != std::string::npos ? std::string() : plot.vectors.front().name;
     return plot;
   }
 
@@ -209,7 +214,8 @@ std::string raw_vector_name(const Vector& v) {
   // "v1#branch" -> "i(v1)"; XSPICE ports "aamp#branch_1_0" -> "i(aamp)".
   if (const auto at = n.find("#branch"); at != std::string::npos && at > 0) return "i(" + n.substr(0, at) + ")";
   // A vector saved as "V(1)" (.save V(1)) is "v(1)" in the rawfile.
-  if (n.size() > 2 && (n[0] == 'V' || n[0] == 'I') && n[1] == '(') return static_cast<char>(n[0] + ('a' - 'A')) + n.substr(1);
+  if (n.size() > 2 && (n[0] == 'V' || n[0] == 'I') && n[1] == '(')
+    return static_cast<char>(n[0] + ('a' - 'A')) + n.substr(1);
   // Every other voltage is wrapped, pole-zero results too ("v(zero(1))").
   if (v.type == "voltage" && n.rfind("v(", 0) != 0) return "v(" + n + ")";
   return n;
@@ -228,9 +234,9 @@ void write_plot(const Plot& plot, std::ostream& out, bool ascii) {
     points = std::max(points, v->size());
     complex = complex || v->is_complex;
   }
-  out << "Title: " << plot.title << "\nDate: memcosim\nPlotname: " << plot.kind << "\nFlags: "
-      << (complex ? "complex" : "real") << "\nNo. Variables: " << order.size() << "\nNo. Points: " << points
-      << "\nVariables:\n";
+  out << "Title: " << plot.title << "\nDate: memcosim\nPlotname: " << plot.kind
+      << "\nFlags: " << (complex ? "complex" : "real") << "\nNo. Variables: " << order.size()
+      << "\nNo. Points: " << points << "\nVariables:\n";
   for (std::size_t i = 0; i < order.size(); ++i)
     out << "\t" << i << "\t" << raw_vector_name(*order[i]) << "\t" << order[i]->type << "\n";
   auto value = [](const Vector& v, std::size_t k, bool imag) {

@@ -21,8 +21,7 @@ void Runner::submit(Job job) {
     return;
   }
   if (job.test_fault != TestFault::none)
-    throw std::invalid_argument("test faults are only staged by worker processes (job " +
-                                std::to_string(job.id) + ")");
+    throw std::invalid_argument("test faults are only staged by worker processes (job " + std::to_string(job.id) + ")");
   queue_.push_back(std::move(job));
 }
 
@@ -42,12 +41,8 @@ void Runner::run(std::vector<Job> jobs, const std::function<void(Result&&)>& on_
 
 unsigned Runner::parallelism() const { return pool_ ? pool_->size() : 1u; }
 
-std::size_t Runner::pending() const {
-  return pool_ ? pool_->pending() : queue_.size();
-}
+std::size_t Runner::pending() const { return pool_ ? pool_->pending() : queue_.size(); }
 
-const SimulatorInfo& Runner::simulator_info() const {
-  return pool_ ? pool_->simulator_info() : session_->info();
-}
+const SimulatorInfo& Runner::simulator_info() const { return pool_ ? pool_->simulator_info() : session_->info(); }
 
 }  // namespace memcosim::spice

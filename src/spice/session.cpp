@@ -36,13 +36,13 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------
 // Process-wide state of the library (not of one session).
 
-std::atomic<bool> g_alive{false};                     // a session exists
-std::atomic<NgspiceSession::Impl*> g_live{nullptr};   // the state callbacks may touch
-std::atomic<bool> g_initialized{false};  // ngSpice_Init has run in this process
-std::atomic<bool> g_needs_reset{false};  // controlled exit happened; reset before the next init
-std::mutex g_broken_mutex;  // guards the two strings below
-std::string g_broken_why;  // non-empty: no session can be started in this process any more
-std::string g_user_spiceinit;  // the .spiceinit the process's ngSpice_Init read
+std::atomic<bool> g_alive{false};                    // a session exists
+std::atomic<NgspiceSession::Impl*> g_live{nullptr};  // the state callbacks may touch
+std::atomic<bool> g_initialized{false};              // ngSpice_Init has run in this process
+std::atomic<bool> g_needs_reset{false};              // controlled exit happened; reset before the next init
+std::mutex g_broken_mutex;                           // guards the two strings below
+std::string g_broken_why;                            // non-empty: no session can be started in this process any more
+std::string g_user_spiceinit;                        // the .spiceinit the process's ngSpice_Init read
 
 // What the process is doing inside ngspice, for the exit() guard below.
 std::atomic<const char*> g_in_call{nullptr};
@@ -62,8 +62,7 @@ std::string library_broken_why() {
 void report_exit_inside_ngspice() {
   const char* what = g_in_call.load();
   if (!what) return;
-  const std::string msg =
-      std::string("memcosim: libngspice called exit() while ") + what + "\n";
+  const std::string msg = std::string("memcosim: libngspice called exit() while ") + what + "\n";
   const ssize_t ignored = ::write(STDERR_FILENO, msg.data(), msg.size());
   (void)ignored;
 }
@@ -124,12 +123,29 @@ std::string with_quote(std::string message, const std::vector<std::string>& quot
 
 // The type names ngspice uses in rawfiles (enum simvectype in sim.h).
 std::string vector_type_name(int type) {
-  static const char* const names[] = {
-      "notype",    "time",      "frequency", "voltage",     "current",      "voltage-density",
-      "current-density", "sqr-voltage-density", "sqr-current-density", "sqr-voltage",
-      "sqr-current", "pole",   "zero",      "s-param",     "temp-sweep",   "res-sweep",
-      "impedance", "admittance", "power",   "phase",       "decibel",      "capacitance",
-      "charge"};
+  static const char* const names[] = {"notype",
+                                      "time",
+                                      "frequency",
+                                      "voltage",
+                                      "current",
+                                      "voltage-density",
+                                      "current-density",
+                                      "sqr-voltage-density",
+                                      "sqr-current-density",
+                                      "sqr-voltage",
+                                      "sqr-current",
+                                      "pole",
+                                      "zero",
+                                      "s-param",
+                                      "temp-sweep",
+                                      "res-sweep",
+                                      "impedance",
+                                      "admittance",
+                                      "power",
+                                      "phase",
+                                      "decibel",
+                                      "capacitance",
+                                      "charge"};
   constexpr int count = static_cast<int>(sizeof names / sizeof names[0]);
   return type >= 0 && type < count ? names[type] : "notype";
 }
@@ -143,8 +159,7 @@ std::string find_user_spiceinit() {
   std::vector<char> buf(16384);
   passwd pw{};
   passwd* result = nullptr;
-  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &result) == 0 && result &&
-      result->pw_dir) {
+  if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &result) == 0 && result && result->pw_dir) {
     const fs::path p = fs::path(result->pw_dir) / ".spiceinit";
     if (::access(p.c_str(), F_OK) == 0) return p.string();
   }
@@ -177,20 +192,26 @@ VoidFn find_function(const char* name) {
 
 std::string_view to_string(SpiceErrorKind kind) {
   switch (kind) {
-    case SpiceErrorKind::parse: return "parse";
-    case SpiceErrorKind::simulation: return "simulation";
-    case SpiceErrorKind::timeout: return "timeout";
-    case SpiceErrorKind::controlled_exit: return "controlled_exit";
-    case SpiceErrorKind::unusable: return "unusable";
-    case SpiceErrorKind::command: return "command";
-    case SpiceErrorKind::setup: return "setup";
+    case SpiceErrorKind::parse:
+      return "parse";
+    case SpiceErrorKind::simulation:
+      return "simulation";
+    case SpiceErrorKind::timeout:
+      return "timeout";
+    case SpiceErrorKind::controlled_exit:
+      return "controlled_exit";
+    case SpiceErrorKind::unusable:
+      return "unusable";
+    case SpiceErrorKind::command:
+      return "command";
+    case SpiceErrorKind::setup:
+      return "setup";
   }
   return "unknown";
 }
 
-SpiceError::SpiceError(SpiceErrorKind kind, const std::string& message,
-                       std::vector<std::string> simulator_lines, int netlist_line,
-                       std::string element)
+SpiceError::SpiceError(SpiceErrorKind kind, const std::string& message, std::vector<std::string> simulator_lines,
+                       int netlist_line, std::string element)
     : SimulationError(message),
       kind_(kind),
       simulator_lines_(std::move(simulator_lines)),
@@ -200,8 +221,7 @@ SpiceError::SpiceError(SpiceErrorKind kind, const std::string& message,
 // ---------------------------------------------------------------------------
 
 struct NgspiceSession::Impl {
-  explicit Impl(SessionOptions o)
-      : opts(std::move(o)), job_log(opts.max_log_lines), phase_log(2048) {}
+  explicit Impl(SessionOptions o) : opts(std::move(o)), job_log(opts.max_log_lines), phase_log(2048) {}
 
   SessionOptions opts;
   SimulatorInfo info;
@@ -222,11 +242,11 @@ struct NgspiceSession::Impl {
   // before bg_run and cleared after the background thread has finished;
   // the flags are guarded by mu.
   std::atomic<const TransientWatch*> watch{nullptr};
-  std::vector<int> watch_index;   // positions of the watched nodes in the data callback (bg thread only)
-  std::string watch_missing;      // a watched node the analysis does not have
-  bool halt_requested = false;    // the watch asked to halt
-  bool halt_sent = false;         // run() has sent bg_halt
-  bool halted = false;            // the last run was halted by its watch
+  std::vector<int> watch_index;  // positions of the watched nodes in the data callback (bg thread only)
+  std::string watch_missing;     // a watched node the analysis does not have
+  bool halt_requested = false;   // the watch asked to halt
+  bool halt_sent = false;        // run() has sent bg_halt
+  bool halted = false;           // the last run was halted by its watch
   bool exit_on_quit = false;
   struct PlotMeta {
     std::string kind, title, scale;
@@ -272,8 +292,7 @@ struct NgspiceSession::Impl {
     return 0;
   }
 
-  static int on_controlled_exit(int status, NG_BOOL /*immediate*/, NG_BOOL on_quit, int /*id*/,
-                                void* user) {
+  static int on_controlled_exit(int status, NG_BOOL /*immediate*/, NG_BOOL on_quit, int /*id*/, void* user) {
     Impl* self = live(user);
     if (!self) return 0;
     {
@@ -372,8 +391,7 @@ struct NgspiceSession::Impl {
       if (all->veccount > 0 && all->vecs && all->vecs[0]) {
         const void* scale = all->vecs[0]->pdvecscale;
         for (int i = 0; i < all->veccount; ++i)
-          if (all->vecs[i] && all->vecs[i]->pdvec == scale && all->vecs[i]->vecname)
-            meta.scale = all->vecs[i]->vecname;
+          if (all->vecs[i] && all->vecs[i]->pdvec == scale && all->vecs[i]->vecname) meta.scale = all->vecs[i]->vecname;
       }
       std::lock_guard<std::mutex> lock(self->mu);
       self->plot_meta[all->type ? all->type : ""] = std::move(meta);
@@ -427,9 +445,8 @@ struct NgspiceSession::Impl {
     if (unusable_why.empty() && has_exited())
       mark_unusable("ngspice made a controlled exit (it cannot recover and awaits to be detached)");
     if (!unusable_why.empty())
-      throw SpiceError(SpiceErrorKind::unusable,
-                       "the ngspice session is unusable: " + unusable_why +
-                           "; recover() it (ngspice >= 44) or start a new process");
+      throw SpiceError(SpiceErrorKind::unusable, "the ngspice session is unusable: " + unusable_why +
+                                                     "; recover() it (ngspice >= 44) or start a new process");
   }
 
   void resolve_symbols() {
@@ -460,8 +477,8 @@ struct NgspiceSession::Impl {
     }
     g_live.store(this);
     if (fresh) {
-      if (ngSpice_Init(&on_send_char, nullptr, &on_controlled_exit, &on_send_data, &on_init_data,
-                       &on_bg_thread, this) != 0)
+      if (ngSpice_Init(&on_send_char, nullptr, &on_controlled_exit, &on_send_data, &on_init_data, &on_bg_thread,
+                       this) != 0)
         throw SpiceError(SpiceErrorKind::setup, "ngSpice_Init failed");
       g_initialized = true;
     } else {
@@ -491,8 +508,7 @@ struct NgspiceSession::Impl {
       info.version_major = std::atoi(info.version.c_str());
       break;
     }
-    if (has_exited())
-      throw SpiceError(SpiceErrorKind::setup, "ngspice made a controlled exit while starting");
+    if (has_exited()) throw SpiceError(SpiceErrorKind::setup, "ngspice made a controlled exit while starting");
   }
 
   // remcirc + destroy all, without logging ngspice's "no circuit loaded".
@@ -514,8 +530,7 @@ struct NgspiceSession::Impl {
     std::string element = p.element;
     if (!element.empty()) {
       const int found = find_element_line(netlist, element);
-      if (found > 0 && (line == 0 || first_word(netlist_line(netlist, line)) != element))
-        line = found;
+      if (found > 0 && (line == 0 || first_word(netlist_line(netlist, line)) != element)) line = found;
     } else if (line > 0) {
       element = first_word(netlist_line(netlist, line));
     }
@@ -544,15 +559,13 @@ struct NgspiceSession::Impl {
   void await_announced_exit(const std::vector<OutputLine>& lines) {
     bool announced = false;
     for (const OutputLine& l : lines)
-      if (l.is_stderr && lower(l.text).find("cannot recover") != std::string::npos)
-        announced = true;
+      if (l.is_stderr && lower(l.text).find("cannot recover") != std::string::npos) announced = true;
     if (!announced) return;
     std::unique_lock<std::mutex> lock(mu);
     cv.wait_for(lock, std::chrono::seconds(2), [&] { return exited; });
   }
 
-  SpiceError no_vector(const std::string& name, const std::string& plot,
-                       const std::vector<std::string>& have) const {
+  SpiceError no_vector(const std::string& name, const std::string& plot, const std::vector<std::string>& have) const {
     std::string list;
     for (const std::string& n : have) list += (list.empty() ? "" : ", ") + n;
     return SpiceError(SpiceErrorKind::command, "no vector '" + name + "' in plot '" + plot +
@@ -577,9 +590,9 @@ struct NgspiceSession::Impl {
     InCall in_call("reading a vector");
     const bool running = ngSpice_running();
     if (running && !info.has_lock_realloc)
-      throw SpiceError(SpiceErrorKind::setup,
-                       who() + " cannot lend vectors while an analysis runs "
-                               "(no ngSpice_LockRealloc); wait for the analysis to finish");
+      throw SpiceError(SpiceErrorKind::setup, who() +
+                                                  " cannot lend vectors while an analysis runs "
+                                                  "(no ngSpice_LockRealloc); wait for the analysis to finish");
     if (running) lock_realloc();
     std::optional<Vector> out;
     try {
@@ -618,9 +631,8 @@ thread_local int NgspiceSession::Impl::quiet_depth = 0;
 
 NgspiceSession::NgspiceSession(SessionOptions options) {
   if (const std::string why = library_broken_why(); !why.empty())
-    throw SpiceError(SpiceErrorKind::setup,
-                     "libngspice in this process cannot be used again: " + why +
-                         "; run simulations in worker processes instead");
+    throw SpiceError(SpiceErrorKind::setup, "libngspice in this process cannot be used again: " + why +
+                                                "; run simulations in worker processes instead");
   if (g_alive.exchange(true))
     throw SpiceError(SpiceErrorKind::setup,
                      "an NgspiceSession already exists in this process; libngspice keeps "
@@ -777,9 +789,7 @@ void NgspiceSession::load(std::string_view netlist, bool allow_control) {
   if (p) throw s.parse_error(p, SpiceErrorKind::parse);
 }
 
-void NgspiceSession::run(double timeout_s, std::string_view analysis) {
-  run(timeout_s, analysis, TransientWatch{});
-}
+void NgspiceSession::run(double timeout_s, std::string_view analysis) { run(timeout_s, analysis, TransientWatch{}); }
 
 bool NgspiceSession::halted_by_watch() const { return impl_->halted; }
 
@@ -798,8 +808,7 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
   std::string cmd = trimmed(analysis);
   if (cmd.empty()) cmd = "run";
   if (lower(cmd).rfind("bg_", 0) == 0) cmd.erase(0, 3);
-  if (cmd.size() > 1000)
-    throw SpiceError(SpiceErrorKind::setup, "analysis command longer than ngspice's 1024 bytes");
+  if (cmd.size() > 1000) throw SpiceError(SpiceErrorKind::setup, "analysis command longer than ngspice's 1024 bytes");
 
   CNumericLocale c_locale;
   InCall in_call("running an analysis");
@@ -812,9 +821,9 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
   const auto start = Clock::now();
   const bool limited = timeout_s > 0;
   const auto deadline =
-      limited ? start + std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(std::min(timeout_s, 1e7)))
-              : Clock::time_point::max();
+      limited
+          ? start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::min(timeout_s, 1e7)))
+          : Clock::time_point::max();
 
   const int rc = Impl::raw_command("bg_" + cmd);
   bool timed_out = false;
@@ -838,29 +847,25 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
         break;
       }
       s.cv.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(250)));
-      if (!s.bg_started && !s.bg_finished && !s.exited &&
-          Clock::now() - start > std::chrono::seconds(5)) {
+      if (!s.bg_started && !s.bg_finished && !s.exited && Clock::now() - start > std::chrono::seconds(5)) {
         lock.unlock();
         const bool running = ngSpice_running();
         lock.lock();
         if (!running && !s.bg_started && !s.bg_finished)
-          throw SpiceError(SpiceErrorKind::simulation,
-                           s.who() + " did not start the analysis '" + cmd + "'");
+          throw SpiceError(SpiceErrorKind::simulation, s.who() + " did not start the analysis '" + cmd + "'");
       }
     }
   }
 
   if (timed_out) {
     Impl::raw_command("bg_halt");  // waits up to ~1 s for the thread to stop between steps
-    for (int i = 0; i < 200 && ngSpice_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 200 && ngSpice_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (ngSpice_running()) {
       s.stuck = true;
       s.mark_unusable("an analysis ran past its timeout and could not be halted");
-      throw SpiceError(SpiceErrorKind::timeout,
-                       s.who() + " analysis '" + cmd + "' did not finish within " +
-                           text_number(timeout_s) +
-                           " s and could not be halted; the session is unusable");
+      throw SpiceError(SpiceErrorKind::timeout, s.who() + " analysis '" + cmd + "' did not finish within " +
+                                                    text_number(timeout_s) +
+                                                    " s and could not be halted; the session is unusable");
     }
     const Problem p = analyze_run_output(s.phase_lines());
     if (p.kind == ProblemKind::interrupted || !p) {
@@ -878,10 +883,10 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
       } catch (const SimulationError&) {
       }
       if (p.kind == ProblemKind::interrupted)
-        throw SpiceError(SpiceErrorKind::timeout,
-                         s.who() + " analysis '" + cmd + "' did not finish within " +
-                             text_number(timeout_s) + " s" + where,
-                         p.quote);
+        throw SpiceError(
+            SpiceErrorKind::timeout,
+            s.who() + " analysis '" + cmd + "' did not finish within " + text_number(timeout_s) + " s" + where,
+            p.quote);
       // Finished in the same instant as the deadline: fall through as a success.
     }
   }
@@ -891,7 +896,8 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
   Problem p = analyze_run_output(out);
   if (s.halted && p.kind == ProblemKind::interrupted) p = Problem{};  // the watch's own halt
   if (!s.watch_missing.empty())
-    throw SpiceError(SpiceErrorKind::setup, "the watched node '" + s.watch_missing + "' is not in the data of '" + cmd + "'");
+    throw SpiceError(SpiceErrorKind::setup,
+                     "the watched node '" + s.watch_missing + "' is not in the data of '" + cmd + "'");
   s.solver = solver_from_output(out);
   if (s.solver.empty() && !s.info.has_klu) s.solver = "SPARSE";  // the only solver it has
   if (rc != 0 || s.has_exited()) {
@@ -909,12 +915,9 @@ void NgspiceSession::run(double timeout_s, std::string_view analysis, const Tran
   const std::string cur = current_plot();
   bool has_data = false;
   if (cur != "const") {
-    for (const std::string& name : vector_names(cur))
-      has_data = has_data || s.peek(cur + "." + name).length > 0;
+    for (const std::string& name : vector_names(cur)) has_data = has_data || s.peek(cur + "." + name).length > 0;
   }
-  if (!has_data)
-    throw SpiceError(SpiceErrorKind::simulation,
-                     s.who() + " analysis '" + cmd + "' produced no data");
+  if (!has_data) throw SpiceError(SpiceErrorKind::simulation, s.who() + " analysis '" + cmd + "' produced no data");
 }
 
 void NgspiceSession::command(std::string_view command) {
@@ -923,10 +926,8 @@ void NgspiceSession::command(std::string_view command) {
   const std::string cmd = trimmed(command);
   if (cmd.empty()) return;
   if (lower(cmd).rfind("bg_", 0) == 0)
-    throw SpiceError(SpiceErrorKind::setup,
-                     "background commands go through run(), not command(): " + cmd);
-  if (cmd.size() > 1000)
-    throw SpiceError(SpiceErrorKind::setup, "command longer than ngspice's 1024 bytes");
+    throw SpiceError(SpiceErrorKind::setup, "background commands go through run(), not command(): " + cmd);
+  if (cmd.size() > 1000) throw SpiceError(SpiceErrorKind::setup, "command longer than ngspice's 1024 bytes");
   CNumericLocale c_locale;
   InCall in_call("running a control command");
   s.begin_phase();
@@ -937,8 +938,7 @@ void NgspiceSession::command(std::string_view command) {
   if (rc != 0 || s.has_exited()) {
     s.mark_unusable("ngspice made a controlled exit during the command '" + cmd + "'");
     if (p.summary.empty()) p.summary = "controlled exit";
-    throw s.run_error(p, SpiceErrorKind::controlled_exit,
-                      "made a controlled exit during the command '" + cmd + "'");
+    throw s.run_error(p, SpiceErrorKind::controlled_exit, "made a controlled exit during the command '" + cmd + "'");
   }
   if (p) throw s.run_error(p, SpiceErrorKind::command, "command '" + cmd + "' failed");
 }
@@ -1030,8 +1030,8 @@ Plot NgspiceSession::plot(std::string_view plot, const std::vector<std::string>&
     for (const std::string& n : all) add(n);
   } else {
     for (const std::string& n : names) {
-      const auto it = std::find_if(all.begin(), all.end(),
-                                   [&](const std::string& a) { return same_vector_name(a, n); });
+      const auto it =
+          std::find_if(all.begin(), all.end(), [&](const std::string& a) { return same_vector_name(a, n); });
       if (it == all.end()) throw s.no_vector(n, out.name, all);
       add(*it);
     }
@@ -1045,16 +1045,13 @@ std::vector<std::string> raw_write_commands(const std::string& path, RawFormat f
                                             const std::vector<std::string>& names) {
   if (path.empty() || path.find_first_of(" \t\"'\n") != std::string::npos)
     throw SpiceError(SpiceErrorKind::setup,
-                     "ngspice's write cannot take this path (empty, blanks or quotes): '" +
-                         path + "'");
+                     "ngspice's write cannot take this path (empty, blanks or quotes): '" + path + "'");
   std::string cmd = "write " + path;
   for (const std::string& n : names) cmd += " " + n;
-  return {format == RawFormat::ascii ? "set filetype=ascii" : "set filetype=binary", cmd,
-          "set filetype=binary"};
+  return {format == RawFormat::ascii ? "set filetype=ascii" : "set filetype=binary", cmd, "set filetype=binary"};
 }
 
-void NgspiceSession::write_raw(const std::string& path, RawFormat format,
-                               const std::vector<std::string>& names) {
+void NgspiceSession::write_raw(const std::string& path, RawFormat format, const std::vector<std::string>& names) {
   const auto cmds = raw_write_commands(path, format, names);
   command(cmds[0]);
   try {

@@ -63,9 +63,8 @@ std::string_view to_string(SpiceErrorKind kind);
 // is complete on its own: it names the line/element and quotes ngspice.
 class SpiceError : public SimulationError {
  public:
-  SpiceError(SpiceErrorKind kind, const std::string& message,
-             std::vector<std::string> simulator_lines = {}, int netlist_line = 0,
-             std::string element = {});
+  SpiceError(SpiceErrorKind kind, const std::string& message, std::vector<std::string> simulator_lines = {},
+             int netlist_line = 0, std::string element = {});
 
   SpiceErrorKind kind() const { return kind_; }
   // ngspice's own lines about the failure, verbatim.
@@ -110,15 +109,15 @@ struct SessionOptions {
 };
 
 struct SimulatorInfo {
-  std::string version;          // as in the banner "ngspice-46": "46", "39"
-  int version_major = 0;        // 46, 39
+  std::string version;              // as in the banner "ngspice-46": "46", "39"
+  int version_major = 0;            // 46, 39
   std::vector<std::string> banner;  // output of the `version` command
-  bool has_klu = false;         // built with the KLU solver (".options klu" works)
-  bool has_lock_realloc = false;  // ngSpice_LockRealloc / ngSpice_UnlockRealloc exported
-  bool has_reset = false;       // ngSpice_Reset exported (ngspice >= 44; recover() possible)
-  bool has_nospiceinit = false; // ngSpice_nospiceinit exported (not called; see above)
-  std::string user_spiceinit;   // the .spiceinit this process's ngSpice_Init read, "" if none
-  std::string library;          // the libngspice file loaded at run time ("" if unknown)
+  bool has_klu = false;             // built with the KLU solver (".options klu" works)
+  bool has_lock_realloc = false;    // ngSpice_LockRealloc / ngSpice_UnlockRealloc exported
+  bool has_reset = false;           // ngSpice_Reset exported (ngspice >= 44; recover() possible)
+  bool has_nospiceinit = false;     // ngSpice_nospiceinit exported (not called; see above)
+  std::string user_spiceinit;       // the .spiceinit this process's ngSpice_Init read, "" if none
+  std::string library;              // the libngspice file loaded at run time ("" if unknown)
 };
 
 // A watch on a running analysis (early stop inside the simulation): after

@@ -58,8 +58,7 @@ class BoundedLog {
   }
   std::vector<OutputLine> lines() const {
     std::vector<OutputLine> out(head_.begin(), head_.end());
-    if (dropped_ > 0)
-      out.push_back({false, "[memcosim: " + std::to_string(dropped_) + " lines dropped]"});
+    if (dropped_ > 0) out.push_back({false, "[memcosim: " + std::to_string(dropped_) + " lines dropped]"});
     out.insert(out.end(), tail_.begin(), tail_.end());
     return out;
   }

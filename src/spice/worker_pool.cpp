@@ -16,8 +16,8 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -72,8 +72,7 @@ std::string signal_description(int sig) {
 namespace {
 
 Clock::duration to_duration(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(std::clamp(seconds, 0.0, 1e7)));
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::clamp(seconds, 0.0, 1e7)));
 }
 
 // ---------------------------------------------------------------------------
@@ -81,10 +80,10 @@ Clock::duration to_duration(double seconds) {
 
 // How a worker ends on its own. 1 is left to exit() calls inside ngspice
 // (the simulated one, TestFault::exit, uses it too).
-constexpr int kExitNormally = 0;            // parent closed the socket or said shutdown
-constexpr int kExitNoSimulator = 2;         // could not start ngspice (told in hello)
-constexpr int kExitAfterControlledExit = 3; // after sending the result
-constexpr int kExitInternalError = 4;       // protocol or other error in the worker loop
+constexpr int kExitNormally = 0;             // parent closed the socket or said shutdown
+constexpr int kExitNoSimulator = 2;          // could not start ngspice (told in hello)
+constexpr int kExitAfterControlledExit = 3;  // after sending the result
+constexpr int kExitInternalError = 4;        // protocol or other error in the worker loop
 
 [[noreturn]] void stage_fault(NgspiceSession& session, const Job& job) {
   try {
@@ -96,11 +95,14 @@ constexpr int kExitInternalError = 4;       // protocol or other error in the wo
       ::signal(SIGSEGV, SIG_DFL);
       ::raise(SIGSEGV);
       break;
-    case TestFault::abort: std::abort();
+    case TestFault::abort:
+      std::abort();
     case TestFault::hang:
       for (;;) ::pause();
-    case TestFault::exit: std::exit(1);  // as ngspice would
-    case TestFault::none: break;
+    case TestFault::exit:
+      std::exit(1);  // as ngspice would
+    case TestFault::none:
+      break;
   }
   ::_exit(kExitInternalError);
 }
@@ -196,10 +198,9 @@ void check_fork_preconditions() {
     threads = thread_count();
   }
   if (threads > 1)
-    throw SimulationError(
-        "cannot fork ngspice worker processes: this process runs " + std::to_string(threads) +
-        " threads and fork() copies only the calling one (locks held by the others would stay "
-        "locked in the child); create the WorkerPool before starting threads");
+    throw SimulationError("cannot fork ngspice worker processes: this process runs " + std::to_string(threads) +
+                          " threads and fork() copies only the calling one (locks held by the others would stay "
+                          "locked in the child); create the WorkerPool before starting threads");
 }
 
 // ---------------------------------------------------------------------------
@@ -216,7 +217,7 @@ struct WorkerPool::Impl {
     Clock::time_point deadline;  // busy: when the parent kills it
     std::uint64_t job_id = 0;
     double job_timeout = 0;
-    text::BoundedLog log{0};       // streamed lines of the running job
+    text::BoundedLog log{0};  // streamed lines of the running job
   };
 
   PoolOptions options;
@@ -303,14 +304,13 @@ struct WorkerPool::Impl {
         r.message = verdict->message;
       } else if (WIFSIGNALED(status)) {
         r.status = JobStatus::crashed;
-        r.message = "worker process " + std::to_string(pid) + " was killed by " +
-                    signal_description(WTERMSIG(status)) + " while running job " +
-                    std::to_string(w.job_id);
+        r.message = "worker process " + std::to_string(pid) + " was killed by " + signal_description(WTERMSIG(status)) +
+                    " while running job " + std::to_string(w.job_id);
       } else {
         const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         r.status = JobStatus::exited;
-        r.message = "worker process " + std::to_string(pid) + " exited with status " +
-                    std::to_string(code) + " while running job " + std::to_string(w.job_id) +
+        r.message = "worker process " + std::to_string(pid) + " exited with status " + std::to_string(code) +
+                    " while running job " + std::to_string(w.job_id) +
                     (code == kExitInternalError ? " (an internal error in the worker; see its stderr)"
                                                 : " (something called exit() inside the simulator)");
       }
@@ -343,8 +343,7 @@ struct WorkerPool::Impl {
       }
       case wire::MessageType::log: {
         const wire::LogLine line = wire::decode_log(frame.payload);
-        if (w.state == State::busy && line.job_id == w.job_id)
-          w.log.push(line.line);
+        if (w.state == State::busy && line.job_id == w.job_id) w.log.push(line.line);
         break;
       }
       case wire::MessageType::result: {
@@ -396,8 +395,8 @@ struct WorkerPool::Impl {
       ::kill(w.pid, SIGKILL);
       const int status = reap(w.pid);
       on_death(w, status,
-               Verdict{JobStatus::crashed, "worker process " + std::to_string(pid) +
-                                               " sent malformed data (" + e.what() + "); killed"});
+               Verdict{JobStatus::crashed,
+                       "worker process " + std::to_string(pid) + " sent malformed data (" + e.what() + "); killed"});
       return;
     }
     w.inbuf.erase(0, used);
@@ -424,8 +423,8 @@ struct WorkerPool::Impl {
       w.job_id = job.id;
       w.job_timeout = job.timeout_s;
       w.since = Clock::now();
-      w.deadline = job.timeout_s > 0 ? w.since + to_duration(job.timeout_s + options.kill_grace_s)
-                                     : Clock::time_point::max();
+      w.deadline =
+          job.timeout_s > 0 ? w.since + to_duration(job.timeout_s + options.kill_grace_s) : Clock::time_point::max();
       w.log = text::BoundedLog(options.max_log_lines);
     }
   }
@@ -437,13 +436,11 @@ struct WorkerPool::Impl {
         ::kill(w.pid, SIGKILL);
         const int status = reap(w.pid);
         on_death(w, status,
-                 Verdict{JobStatus::timeout,
-                         "job " + std::to_string(w.job_id) + " ran past its timeout of " +
-                             short_number(w.job_timeout) + " s and its worker (pid " +
-                             std::to_string(w.pid) + ") did not answer within " +
-                             short_number(options.kill_grace_s) + " s more; killed with SIGKILL"});
-      } else if (w.state == State::starting &&
-                 now - w.since >= to_duration(options.startup_timeout_s)) {
+                 Verdict{JobStatus::timeout, "job " + std::to_string(w.job_id) + " ran past its timeout of " +
+                                                 short_number(w.job_timeout) + " s and its worker (pid " +
+                                                 std::to_string(w.pid) + ") did not answer within " +
+                                                 short_number(options.kill_grace_s) + " s more; killed with SIGKILL"});
+      } else if (w.state == State::starting && now - w.since >= to_duration(options.startup_timeout_s)) {
         ::kill(w.pid, SIGKILL);
         on_death(w, reap(w.pid));
       }
@@ -461,15 +458,13 @@ struct WorkerPool::Impl {
   }
 
   bool busy() const {
-    return std::any_of(workers.begin(), workers.end(),
-                       [](const Worker& w) { return w.state == State::busy; });
+    return std::any_of(workers.begin(), workers.end(), [](const Worker& w) { return w.state == State::busy; });
   }
 
   void wait_for_all_started() {
     const auto until = Clock::now() + to_duration(options.startup_timeout_s + 1);
-    while (!have_info || std::any_of(workers.begin(), workers.end(), [](const Worker& w) {
-             return w.state == State::starting;
-           })) {
+    while (!have_info ||
+           std::any_of(workers.begin(), workers.end(), [](const Worker& w) { return w.state == State::starting; })) {
       if (Clock::now() > until) throw SimulationError("ngspice worker processes did not start");
       step();
     }

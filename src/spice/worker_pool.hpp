@@ -39,11 +39,11 @@
 namespace memcosim::spice {
 
 struct PoolOptions {
-  unsigned workers = 0;             // 0: one per available core
-  SessionOptions session;           // each worker's session (on_output is the pool's)
-  double kill_grace_s = 2.0;        // the parent kills a busy worker at timeout_s + this
-  double startup_timeout_s = 30.0;  // a new worker must have started ngspice by then
-  std::size_t max_log_lines = 4000; // log kept of a job whose worker died (first and last lines)
+  unsigned workers = 0;              // 0: one per available core
+  SessionOptions session;            // each worker's session (on_output is the pool's)
+  double kill_grace_s = 2.0;         // the parent kills a busy worker at timeout_s + this
+  double startup_timeout_s = 30.0;   // a new worker must have started ngspice by then
+  std::size_t max_log_lines = 4000;  // log kept of a job whose worker died (first and last lines)
 };
 
 class WorkerPool {

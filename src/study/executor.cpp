@@ -17,8 +17,8 @@
 
 #include "config/config.hpp"
 #include "flow/common.hpp"
-#include "flow/task.hpp"
 #include "flow/run.hpp"
+#include "flow/task.hpp"
 #include "spice/worker_pool.hpp"
 #include "study/study.hpp"
 #include "util/error.hpp"
@@ -135,7 +135,8 @@ std::string LocalExecutor::start(const JobTicket& ticket) {
   const int rc = ::posix_spawn(&pid, exe.c_str(), &fa, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) throw Error("cannot start " + exe + " for study job " + std::to_string(ticket.index) + ": " + std::strerror(rc));
+  if (rc != 0)
+    throw Error("cannot start " + exe + " for study job " + std::to_string(ticket.index) + ": " + std::strerror(rc));
 
   Running r;
   r.ticket = ticket;

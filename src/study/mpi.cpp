@@ -61,9 +61,9 @@ std::optional<MpiWorld::Message> MpiWorld::receive_nowait() {
   m.source = status.MPI_SOURCE;
   m.tag = status.MPI_TAG;
   m.payload.resize(static_cast<std::size_t>(count));
-  check(MPI_Recv(m.payload.data(), count, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
-                 MPI_STATUS_IGNORE),
-        "MPI_Recv");
+  check(
+      MPI_Recv(m.payload.data(), count, MPI_CHAR, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+      "MPI_Recv");
   return m;
 }
 

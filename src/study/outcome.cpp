@@ -7,14 +7,8 @@
 namespace memcosim::study {
 
 nlohmann::json JobTicket::to_json() const {
-  return {{"index", index},
-          {"config_hash", config_hash},
-          {"label", label},
-          {"config", config},
-          {"overrides", overrides},
-          {"exec_overrides", exec_overrides},
-          {"dir", dir.string()},
-          {"timeout", timeout}};
+  return {{"index", index},         {"config_hash", config_hash},       {"label", label},      {"config", config},
+          {"overrides", overrides}, {"exec_overrides", exec_overrides}, {"dir", dir.string()}, {"timeout", timeout}};
 }
 
 JobTicket JobTicket::from_json(const nlohmann::json& j) {
@@ -74,7 +68,8 @@ void flatten_into(const nlohmann::json& j, const std::string& prefix, std::size_
       out[prefix + ".length"] = j.size();
       return;
     }
-    for (std::size_t i = 0; i < j.size(); ++i) flatten_into(j[i], prefix + "[" + std::to_string(i) + "]", max_array, out);
+    for (std::size_t i = 0; i < j.size(); ++i)
+      flatten_into(j[i], prefix + "[" + std::to_string(i) + "]", max_array, out);
   } else if (!prefix.empty()) {
     out[prefix] = j;
   }

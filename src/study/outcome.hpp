@@ -29,14 +29,14 @@ struct JobTicket {
 struct JobOutcome {
   long index = 0;
   std::string config_hash;
-  std::string status = "failed";  // ok, partial (some trajectories failed), failed
-  std::string message;            // why it failed or is partial
-  std::string worker;             // host, rank and pid of the job's process
+  std::string status = "failed";        // ok, partial (some trajectories failed), failed
+  std::string message;                  // why it failed or is partial
+  std::string worker;                   // host, rank and pid of the job's process
   std::string started_at, finished_at;  // ISO 8601, UTC
   double wall_seconds = 0;
   double cpu_seconds = 0;  // user + system of the job's process and its simulator workers
   std::string output_dir, log_file;
-  std::string log_tail;          // the end of a failed job's log
+  std::string log_tail;                               // the end of a failed job's log
   nlohmann::json metrics = nlohmann::json::object();  // the flattened summary.json
 
   nlohmann::json to_json() const;

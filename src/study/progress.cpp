@@ -19,9 +19,12 @@ std::string Progress::duration(double s) {
   if (!(s >= 0) || !std::isfinite(s)) return "?";
   const long t = std::lround(s);
   char buf[32];
-  if (t < 60) std::snprintf(buf, sizeof buf, "%lds", t);
-  else if (t < 3600) std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+  if (t < 60)
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  else if (t < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
   return buf;
 }
 
@@ -56,13 +59,17 @@ void Progress::finished(const JobOutcome& o, const std::string& label) {
   --running_;
   ++finished_;
   job_seconds_ += o.wall_seconds;
-  if (o.status == "ok") ++ok_;
-  else if (o.status == "partial") ++partial_;
-  else ++failed_;
+  if (o.status == "ok")
+    ++ok_;
+  else if (o.status == "partial")
+    ++partial_;
+  else
+    ++failed_;
   char wall[32];
   std::snprintf(wall, sizeof wall, "%.1f s", o.wall_seconds);
   switch (style_) {
-    case Style::none: return;
+    case Style::none:
+      return;
     case Style::lines: {
       char head[48];
       std::snprintf(head, sizeof head, "[%*ld/%ld] %-7s", static_cast<int>(std::to_string(total_).size()),

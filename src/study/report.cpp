@@ -120,8 +120,10 @@ void write_csv(std::ostream& out, const std::vector<JobRecord>& rows, const Stud
   for (const auto& r : rows) {
     std::vector<std::string> c = {r.index ? std::to_string(*r.index) : std::string(), r.status};
     for (const auto& p : params) {
-      if (auto n = parameter_number(r, p)) c.push_back(csv_number(*n));
-      else c.push_back(csv_field(parameter_text(r, p)));
+      if (auto n = parameter_number(r, p))
+        c.push_back(csv_number(*n));
+      else
+        c.push_back(csv_field(parameter_text(r, p)));
     }
     c.push_back(csv_field(r.label));
     c.push_back(csv_field(r.message));
@@ -136,11 +138,16 @@ void write_csv(std::ostream& out, const std::vector<JobRecord>& rows, const Stud
     c.push_back(r.config_hash);
     for (const auto& m : metrics) {
       const auto it = r.metrics.find(m);
-      if (it == r.metrics.end() || it->is_null()) c.emplace_back();
-      else if (it->is_number()) c.push_back(csv_number(it->get<double>()));
-      else if (it->is_boolean()) c.push_back(it->get<bool>() ? "true" : "false");
-      else if (it->is_string()) c.push_back(csv_field(it->get<std::string>()));
-      else c.push_back(csv_field(it->dump()));
+      if (it == r.metrics.end() || it->is_null())
+        c.emplace_back();
+      else if (it->is_number())
+        c.push_back(csv_number(it->get<double>()));
+      else if (it->is_boolean())
+        c.push_back(it->get<bool>() ? "true" : "false");
+      else if (it->is_string())
+        c.push_back(csv_field(it->get<std::string>()));
+      else
+        c.push_back(csv_field(it->dump()));
     }
     line(c);
   }
@@ -173,7 +180,8 @@ void write_table(std::ostream& out, const std::vector<JobRecord>& rows, const St
     std::string line;
     for (std::size_t k = 0; k < c.size(); ++k) {
       // Numbers right-aligned, words left-aligned.
-      const bool left = k == 1 || (k >= 2 && k < 2 + shown.size() && !c[k].empty() && std::isalpha(static_cast<unsigned char>(c[k][0])));
+      const bool left = k == 1 || (k >= 2 && k < 2 + shown.size() && !c[k].empty() &&
+                                   std::isalpha(static_cast<unsigned char>(c[k][0])));
       const std::string pad(width[k] - c[k].size(), ' ');
       line += (k ? "  " : "") + (left ? c[k] + pad : pad + c[k]);
     }
@@ -231,8 +239,10 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
   for (const auto* r : done) {
     const std::string s = spec.series.empty() ? std::string() : parameter_text(*r, spec.series);
     if (std::find(series.begin(), series.end(), s) == series.end()) series.push_back(s);
-    if (auto n = spec.series.empty() ? std::nullopt : parameter_number(*r, spec.series)) series_number[s] = *n;
-    else series_numeric = false;
+    if (auto n = spec.series.empty() ? std::nullopt : parameter_number(*r, spec.series))
+      series_number[s] = *n;
+    else
+      series_numeric = false;
   }
   if (series_numeric)
     std::stable_sort(series.begin(), series.end(),
@@ -250,8 +260,9 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
     panel.data = "sweep_" + std::to_string(m) + ".dat";
     AtomicFile data_file(dir / panel.data, "plot data");
     std::ostream& data = data_file.stream();
-    data << "# " << panel.metric << " against " << spec.x << (spec.series.empty() ? "" : ", one block per " + spec.series)
-         << "\n# x mean standard_deviation jobs" << (categorical ? " label" : "") << "\n";
+    data << "# " << panel.metric << " against " << spec.x
+         << (spec.series.empty() ? "" : ", one block per " + spec.series) << "\n# x mean standard_deviation jobs"
+         << (categorical ? " label" : "") << "\n";
     for (std::size_t s = 0; s < series.size(); ++s) {
       std::map<double, std::vector<double>> points;
       std::map<double, std::string> labels;
@@ -274,7 +285,8 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
         const double sd = vs.size() > 1 ? std::sqrt(var / static_cast<double>(vs.size() - 1)) : 0.0;
         panel.spread = panel.spread || vs.size() > 1;
         data << csv_number(x) << ' ' << csv_number(mean) << ' ' << csv_number(sd) << ' ' << vs.size();
-        if (categorical) data << " \"" << flow::plain_text(labels[x]) << "\"";  // for people; the ticks are in the script
+        if (categorical)
+          data << " \"" << flow::plain_text(labels[x]) << "\"";  // for people; the ticks are in the script
         data << "\n";
       }
       data << "\n\n";
@@ -303,7 +315,8 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
   if (!categorical) {
     double largest = 0;
     for (const auto* r : done) largest = std::max(largest, std::abs(*parameter_number(*r, spec.x)));
-    if (largest >= 1e4 || (largest > 0 && largest < 1e-2)) gp << "set format x '" << (spec.log_x ? "%.0s%c" : "%.1s%c") << "'\n";
+    if (largest >= 1e4 || (largest > 0 && largest < 1e-2))
+      gp << "set format x '" << (spec.log_x ? "%.0s%c" : "%.1s%c") << "'\n";
   }
   if (categorical) {
     gp << "set xrange [-0.5:" << static_cast<double>(categories.size()) - 0.5 << "]\nset xtics (";
@@ -318,8 +331,8 @@ bool plot_sweep(const fs::path& dir, const std::vector<JobRecord>& rows, const S
       const std::string& s = series[p.blocks[b]];
       const std::string using_cols = p.spread ? "1:2:3" : "1:2";
       gp << (b ? ", \\\n     " : "") << "'" << p.data << "' index " << b << " using " << using_cols << " with "
-         << (p.spread ? "yerrorlines" : "linespoints") << " lw 2 pt 7 ps 1.2 lc " << (p.blocks[b] % 8) + 1 << " title \""
-         << flow::safe_title(spec.series.empty() ? p.metric : s) << "\"";
+         << (p.spread ? "yerrorlines" : "linespoints") << " lw 2 pt 7 ps 1.2 lc " << (p.blocks[b] % 8) + 1
+         << " title \"" << flow::safe_title(spec.series.empty() ? p.metric : s) << "\"";
     }
     gp << "\n";
   }

@@ -210,14 +210,16 @@ std::optional<std::string> Store::meta(const std::string& key) {
 }
 
 void Store::set_meta(const std::string& key, const std::string& value) {
-  Statement s(db_, path_, "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  Statement s(db_, path_,
+              "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   s.bind(1, key).bind(2, value).run();
 }
 
 SyncCounts Store::sync(const Study& study, bool retry_failed) {
   Transaction tx(*this, &Store::exec);
   if (auto name = meta("study"); name && *name != study.name)
-    throw InputError(Diagnostic{{path_.string()}, "",
+    throw InputError(Diagnostic{{path_.string()},
+                                "",
                                 "this database holds the results of study '" + *name + "', not '" + study.name +
                                     "' (choose another output folder with -o)"});
   set_meta("study", study.name);
@@ -247,14 +249,16 @@ SyncCounts Store::sync(const Study& study, bool retry_failed) {
   }
   exec("UPDATE jobs SET status = 'pending' WHERE status = 'running'");
   if (retry_failed) exec("UPDATE jobs SET status = 'pending' WHERE status = 'failed' AND job_index IS NOT NULL");
-  Statement count(db_, path_,
-                  "SELECT status, count(*) FROM jobs WHERE job_index IS NOT NULL GROUP BY status");
+  Statement count(db_, path_, "SELECT status, count(*) FROM jobs WHERE job_index IS NOT NULL GROUP BY status");
   while (count.step()) {
     const std::string st = count.text(0);
     const long n = count.integer(1);
-    if (st == "ok" || st == "partial") c.done += n;
-    else if (st == "failed") c.failed += n;
-    else if (st == "pending") c.pending += n;
+    if (st == "ok" || st == "partial")
+      c.done += n;
+    else if (st == "failed")
+      c.failed += n;
+    else if (st == "pending")
+      c.pending += n;
   }
   Statement stale(db_, path_, "SELECT count(*) FROM jobs WHERE job_index IS NULL");
   stale.step();
@@ -264,7 +268,8 @@ SyncCounts Store::sync(const Study& study, bool retry_failed) {
 }
 
 std::vector<long> Store::pending_indices() {
-  Statement s(db_, path_, "SELECT job_index FROM jobs WHERE status = 'pending' AND job_index IS NOT NULL ORDER BY job_index");
+  Statement s(db_, path_,
+              "SELECT job_index FROM jobs WHERE status = 'pending' AND job_index IS NOT NULL ORDER BY job_index");
   std::vector<long> out;
   while (s.step()) out.push_back(s.integer(0));
   return out;
@@ -294,8 +299,10 @@ void Store::finish(const JobOutcome& o) {
       .bind(8, o.cpu_seconds)
       .bind(9, o.output_dir)
       .bind(10, o.log_file);
-  if (o.log_tail.empty()) s.bind_null(11);
-  else s.bind(11, o.log_tail);
+  if (o.log_tail.empty())
+    s.bind_null(11);
+  else
+    s.bind(11, o.log_tail);
   s.bind(12, o.metrics.dump());
   s.run();
   if (sqlite3_changes(db_) != 1)

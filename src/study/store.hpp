@@ -40,10 +40,10 @@ namespace memcosim::study {
 struct JobRecord {
   long id = 0;
   std::string config_hash;
-  std::optional<long> index;      // NULL: not a job of the study as last run
+  std::optional<long> index;  // NULL: not a job of the study as last run
   std::string label;
-  nlohmann::json parameters;      // [{name, text, number}]
-  nlohmann::json overrides;       // ["key=value", ...]
+  nlohmann::json parameters;  // [{name, text, number}]
+  nlohmann::json overrides;   // ["key=value", ...]
   std::string status;
   std::string message;
   long attempts = 0;
@@ -57,12 +57,12 @@ struct JobRecord {
 
 // How the jobs of a study stand after Store::sync.
 struct SyncCounts {
-  long jobs = 0;          // jobs of the study
-  long done = 0;          // ok or partial: skipped
-  long failed = 0;        // failed earlier (run again only when asked)
-  long pending = 0;       // to run
-  long interrupted = 0;   // were `running` when the last driver died
-  long stale = 0;         // rows of the database that are no job of the study now
+  long jobs = 0;         // jobs of the study
+  long done = 0;         // ok or partial: skipped
+  long failed = 0;       // failed earlier (run again only when asked)
+  long pending = 0;      // to run
+  long interrupted = 0;  // were `running` when the last driver died
+  long stale = 0;        // rows of the database that are no job of the study now
 };
 
 class Store {

@@ -63,7 +63,7 @@ class Parser {
     // A key given twice would be read once, silently: nothing else is read.
     report_.check_duplicate_keys(root, "", true);
     if (!diags_.empty()) return s;
-    static const std::vector<std::string> known = {"name", "config", "timeout", "set",   "grid",
+    static const std::vector<std::string> known = {"name", "config",  "timeout",     "set",   "grid",
                                                    "zip",  "corners", "monte_carlo", "table", "plot"};
     report_.check_unknown_keys(root, "", known);
 
@@ -88,8 +88,10 @@ class Parser {
     if (const auto n = root["timeout"]) {
       double t = s.timeout;
       if (read_number(n, "timeout", t)) {
-        if (t > 0) s.timeout = t;
-        else error(n, "timeout", "must be > 0 (got " + n.Scalar() + ")");
+        if (t > 0)
+          s.timeout = t;
+        else
+          error(n, "timeout", "must be > 0 (got " + n.Scalar() + ")");
       }
     }
 
@@ -316,7 +318,8 @@ class Parser {
       if (read_number(s, "monte_carlo.seed", v)) {
         if (v < 0 || v != std::floor(v) || v > 9.007199254740992e15)
           error(s, "monte_carlo.seed", "must be a whole number >= 0 (got " + s.Scalar() + ")");
-        else seed = static_cast<std::uint64_t>(v);
+        else
+          seed = static_cast<std::uint64_t>(v);
       }
     }
     add_parameter(n["draws"], "draw", "monte_carlo.draws");
@@ -388,8 +391,8 @@ class Parser {
         return;
       }
       for (long d = 0; d < draws; ++d) {
-        const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(u(d) * static_cast<double>(args.size())),
-                                                    args.size() - 1);
+        const std::size_t k =
+            std::min<std::size_t>(static_cast<std::size_t>(u(d) * static_cast<double>(args.size())), args.size() - 1);
         const std::string text = yaml_text(args[k]);
         put(d, text, number_of(text), text);
       }
@@ -406,9 +409,12 @@ class Parser {
     if (kind == "lognormal" && !(a > 0 && b >= 0)) return error(args, apath, "needs median > 0 and sigma >= 0");
     for (long d = 0; d < draws; ++d) {
       double v = 0;
-      if (kind == "normal") v = a + b * z(d);
-      else if (kind == "uniform") v = a + (b - a) * u(d);
-      else v = a * std::exp(b * z(d));
+      if (kind == "normal")
+        v = a + b * z(d);
+      else if (kind == "uniform")
+        v = a + (b - a) * u(d);
+      else
+        v = a * std::exp(b * z(d));
       put(d, exact_number(v), v, short_number(v));
     }
   }
@@ -446,7 +452,8 @@ class Parser {
     if (have_series) known(p.series, series_node, "plot.series");
     if (p.x.empty() && !names.empty()) p.x = names.front();
     if (!have_series && names.size() >= 2) p.series = names[1] == p.x ? names.front() : names[1];
-    if (have_series && !p.series.empty() && p.series == p.x) error(series_node, "plot.series", "must differ from plot.x");
+    if (have_series && !p.series.empty() && p.series == p.x)
+      error(series_node, "plot.series", "must differ from plot.x");
   }
 
   void expand(Study& s, const std::vector<Override>& common, const std::vector<Factor>& factors) {
@@ -527,7 +534,11 @@ nlohmann::json Study::describe() const {
           {"parameters", parameter_names},
           {"table", table_metrics},
           {"plot",
-           {{"metrics", plot.metrics}, {"x", plot.x}, {"series", plot.series}, {"log_x", plot.log_x}, {"log_y", plot.log_y}}},
+           {{"metrics", plot.metrics},
+            {"x", plot.x},
+            {"series", plot.series},
+            {"log_x", plot.log_x},
+            {"log_y", plot.log_y}}},
           {"jobs", jobs.size()}};
 }
 
@@ -538,7 +549,6 @@ const std::vector<std::string>& default_table_metrics() {
   return m;
 }
 
-
 std::string config_hash(const config::Config& cfg) {
   config::Config c = cfg;
   const config::SimulationConfig defaults;
@@ -548,8 +558,7 @@ std::string config_hash(const config::Config& cfg) {
   text += "\n# weight file bytes\n";
   text += read_bytes(cfg.resolve_input("model.file", cfg.model.file));
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx",
-                static_cast<unsigned long long>(derive_seed(0x6d656d636f73696dULL, text)));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(derive_seed(0x6d656d636f73696dULL, text)));
   return buf;
 }
 
@@ -596,8 +605,9 @@ std::vector<Diagnostic> check_job_configs(Study& study, std::ostream& warn, bool
       if (!inserted && check_duplicates) {
         const Job& first = study.jobs[static_cast<std::size_t>(it->second)];
         const SourceLocation where = job.overrides.empty() ? SourceLocation{study.file} : job.overrides.back().value_at;
-        add({where, "", "job " + std::to_string(job.index) + " (" + job.label() + ") resolves to the same config as job " +
-                            std::to_string(first.index) + " (" + first.label() + "); every job must differ"},
+        add({where, "",
+             "job " + std::to_string(job.index) + " (" + job.label() + ") resolves to the same config as job " +
+                 std::to_string(first.index) + " (" + first.label() + "); every job must differ"},
             job.index);
       }
     } catch (const InputError& e) {

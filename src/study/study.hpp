@@ -65,9 +65,9 @@ struct Override {
 // What tells a job apart from the others of its study (shown in tables and
 // plots): a swept key, a corner axis or the Monte Carlo draw.
 struct Parameter {
-  std::string name;               // dotted key, corner axis name, or "draw"
-  std::string text;               // the value (corner name, YAML text, drawn number)
-  std::optional<double> number;   // numeric value, when it is one
+  std::string name;              // dotted key, corner axis name, or "draw"
+  std::string text;              // the value (corner name, YAML text, drawn number)
+  std::optional<double> number;  // numeric value, when it is one
 };
 
 struct Job {
@@ -87,10 +87,10 @@ struct PlotSpec {
 };
 
 struct Study {
-  std::string file;      // the study file as given
+  std::string file;  // the study file as given
   std::string name;
-  std::string config;    // base config path (relative to the working directory, as the user would write it)
-  double timeout = 3600; // seconds per job
+  std::string config;     // base config path (relative to the working directory, as the user would write it)
+  double timeout = 3600;  // seconds per job
   std::vector<std::string> parameter_names;
   std::vector<std::string> table_metrics;
   PlotSpec plot;

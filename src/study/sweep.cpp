@@ -69,7 +69,8 @@ class FolderLock {
       char buf[32] = {};
       const ssize_t n = ::pread(fd_, buf, sizeof buf - 1, 0);
       ::close(fd_);
-      throw Error("another memcosim sweep" + (n > 0 ? " (pid " + std::string(buf, static_cast<std::size_t>(n)) + ")" : std::string()) +
+      throw Error("another memcosim sweep" +
+                  (n > 0 ? " (pid " + std::string(buf, static_cast<std::size_t>(n)) + ")" : std::string()) +
                   " is running in " + dir.string() + "; wait for it, or stop it (its finished jobs are kept)");
     }
     const std::string pid = std::to_string(::getpid());
@@ -130,7 +131,8 @@ std::string plural(long n, const char* word) { return std::to_string(n) + " " + 
 
 namespace {
 SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, const SyncCounts& counts,
-                        const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi, std::ostream& log);
+                        const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi,
+                        std::ostream& log);
 }  // namespace
 
 fs::path default_output_dir(const Study& study) { return fs::path("out") / study.name; }
@@ -172,7 +174,8 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
     if (distributed) {
       log << std::flush;
       std::cerr << "memcosim: error: " << e.what() << "\nmemcosim: stopping every MPI rank; finished jobs are in "
-                << store->path().string() << "\n" << std::flush;
+                << store->path().string() << "\n"
+                << std::flush;
       mpi.abort(1);
     }
     throw;
@@ -182,7 +185,8 @@ SweepResult run_sweep(const std::string& study_file, const SweepOptions& options
 namespace {
 
 SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, const SyncCounts& counts,
-                        const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi, std::ostream& log) {
+                        const std::vector<long>& pending, const SweepOptions& options, MpiWorld& mpi,
+                        std::ostream& log) {
   const bool distributed = mpi.size() > 1;
   const unsigned slots = slots_of(options, mpi);
   const double timeout = options.timeout.value_or(study.timeout);
@@ -215,20 +219,28 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, c
   log << ", " << pending.size() << " to run";
   if (counts.interrupted) log << " (" << counts.interrupted << " of them interrupted last time)";
   log << "\n";
-  if (counts.stale) log << "  " << counts.stale << " row(s) in the database belong to jobs this study no longer has (kept)\n";
+  if (counts.stale)
+    log << "  " << counts.stale << " row(s) in the database belong to jobs this study no longer has (kept)\n";
   log << "  " << slots << " job" << (slots == 1 ? "" : "s") << " at a time"
       << (distributed ? " on each of " + std::to_string(mpi.size()) + " MPI ranks" : std::string()) << ", "
       << plural(options.job_workers, "ngspice worker") << " per job, timeout " << timeout << " s per job\n"
-      << "  database " << store.path().string() << "\n" << std::flush;
+      << "  database " << store.path().string() << "\n"
+      << std::flush;
 
   Progress::Style style = Progress::Style::lines;
   switch (options.progress) {
     case SweepOptions::ProgressStyle::automatic:
       style = ::isatty(STDERR_FILENO) ? Progress::Style::bar : Progress::Style::lines;
       break;
-    case SweepOptions::ProgressStyle::bar: style = Progress::Style::bar; break;
-    case SweepOptions::ProgressStyle::lines: style = Progress::Style::lines; break;
-    case SweepOptions::ProgressStyle::none: style = Progress::Style::none; break;
+    case SweepOptions::ProgressStyle::bar:
+      style = Progress::Style::bar;
+      break;
+    case SweepOptions::ProgressStyle::lines:
+      style = Progress::Style::lines;
+      break;
+    case SweepOptions::ProgressStyle::none:
+      style = Progress::Style::none;
+      break;
   }
   Progress progress(style, style == Progress::Style::bar ? std::cerr : log, counts.jobs, result.skipped);
   progress.set_slots(slots);
@@ -242,8 +254,8 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, c
   auto record = [&](const JobOutcome& o) {
     const Job& job = study.jobs.at(static_cast<std::size_t>(o.index));
     if (job.config_hash != o.config_hash)
-      throw Error("internal: outcome of job " + std::to_string(o.index) + " with hash " + o.config_hash + ", expected " +
-                  job.config_hash);
+      throw Error("internal: outcome of job " + std::to_string(o.index) + " with hash " + o.config_hash +
+                  ", expected " + job.config_hash);
     store.finish(o);
     progress.finished(o, job.label());
     cpu_total += o.cpu_seconds;
@@ -293,7 +305,7 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, c
             const JobTicket t = ticket_of(queue.front());
             queue.pop_front();
             store.mark_running(t.config_hash, "rank " + std::to_string(rank), t.dir.string(),
-                                job_log_path(t.dir).string());
+                               job_log_path(t.dir).string());
             mpi.send(rank, kJob, t.to_json().dump());
             progress.started();
             ++remote_running;
@@ -332,7 +344,8 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, c
     for (const auto& t : stopped) store.mark_pending(t.config_hash);
     progress.close();
     result.interrupted = true;
-    log << "\ninterrupted (" << ::strsignal(g_interrupted) << "): " << plural(static_cast<long>(stopped.size()) + remote_running, "running job")
+    log << "\ninterrupted (" << ::strsignal(g_interrupted)
+        << "): " << plural(static_cast<long>(stopped.size()) + remote_running, "running job")
         << " stopped; they run again when the study is run again; finished jobs are in " << store.path().string()
         << "\n";
     write_results(out, store, log);
@@ -346,9 +359,12 @@ SweepResult drive_sweep(const Study& study, const fs::path& out, Store& store, c
 
   for (const auto& r : store.records()) {
     if (!r.index) continue;
-    if (r.status == "ok") ++result.ok;
-    else if (r.status == "partial") ++result.partial;
-    else if (r.status == "failed") ++result.failed;
+    if (r.status == "ok")
+      ++result.ok;
+    else if (r.status == "partial")
+      ++result.partial;
+    else if (r.status == "failed")
+      ++result.failed;
   }
   const double wall = std::chrono::duration<double>(Clock::now() - started).count();
   log << "\nstudy " << study.name << ": " << result.ok << " ok";

@@ -25,19 +25,19 @@
 namespace memcosim::study {
 
 struct SweepOptions {
-  std::filesystem::path out_dir;      // default: out/<study name>
-  unsigned jobs = 0;                  // jobs at a time in this process; 0: one per core (one per rank under MPI)
-  int job_workers = 1;                // ngspice worker processes of each job
+  std::filesystem::path out_dir;  // default: out/<study name>
+  unsigned jobs = 0;              // jobs at a time in this process; 0: one per core (one per rank under MPI)
+  int job_workers = 1;            // ngspice worker processes of each job
   bool retry_failed = false;
-  std::optional<double> timeout;      // seconds per job (default: the study's)
-  std::filesystem::path executable;   // memcosim for the job processes (default: this program)
+  std::optional<double> timeout;     // seconds per job (default: the study's)
+  std::filesystem::path executable;  // memcosim for the job processes (default: this program)
   enum class ProgressStyle { automatic, bar, lines, none } progress = ProgressStyle::automatic;
 };
 
 struct SweepResult {
-  long jobs = 0;       // of the study
-  long skipped = 0;    // done before this run
-  long ran = 0;        // finished in this run
+  long jobs = 0;                         // of the study
+  long skipped = 0;                      // done before this run
+  long ran = 0;                          // finished in this run
   long ok = 0, partial = 0, failed = 0;  // the whole study after this run
   bool interrupted = false;
   std::filesystem::path database;

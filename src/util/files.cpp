@@ -69,8 +69,7 @@ std::filesystem::path this_shared_object() {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::filesystem::path path, std::string_view what)
-    : path_(std::move(path)), what_(what) {
+AtomicFile::AtomicFile(std::filesystem::path path, std::string_view what) : path_(std::move(path)), what_(what) {
   temp_ = path_;
   temp_ += ".tmp." + std::to_string(::getpid());
   out_.open(temp_, std::ios::binary | std::ios::trunc);

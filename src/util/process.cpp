@@ -73,8 +73,8 @@ ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOpt
                 std::strerror(rc));
 
   using Clock = std::chrono::steady_clock;
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(options.timeout_s > 0 ? options.timeout_s : 0));
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                                           options.timeout_s > 0 ? options.timeout_s : 0));
   ProgramResult r;
   int status = 0;
   for (;;) {

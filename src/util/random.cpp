@@ -24,9 +24,7 @@ std::uint64_t derive_seed(std::uint64_t seed, std::string_view purpose) {
 
 namespace {
 inline std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-inline double to_unit(std::uint64_t bits) {
-  return static_cast<double>(bits >> 11) * 0x1.0p-53;
-}
+inline double to_unit(std::uint64_t bits) { return static_cast<double>(bits >> 11) * 0x1.0p-53; }
 }  // namespace
 
 Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
@@ -80,8 +78,7 @@ double Rng::normal() {
 }
 
 namespace {
-std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c,
-                           std::uint64_t lane) {
+std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c, std::uint64_t lane) {
   std::uint64_t h = mix64(seed ^ 0x5851f42d4c957f2dULL);
   h = mix64(h ^ a);
   h = mix64(h ^ (b + 0x14057b7ef767814fULL));

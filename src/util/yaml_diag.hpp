@@ -77,7 +77,8 @@ class Reporter {
 
   // Keys of map not in known: "unknown key 'k'; did you mean 'path.to.key'?",
   // or the known keys listed when none is close. Reported at the key.
-  void check_unknown_keys(const YAML::Node& map, std::string_view map_path, const std::vector<std::string>& known) const;
+  void check_unknown_keys(const YAML::Node& map, std::string_view map_path,
+                          const std::vector<std::string>& known) const;
   // A key given twice in one mapping (yaml-cpp keeps both and lookups see
   // only the first): reported at the second, naming the line of the first.
   // recursive: in every mapping below node too.

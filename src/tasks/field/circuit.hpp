@@ -48,8 +48,8 @@ struct FieldCircuitOptions {
 struct FieldCircuit {
   circuit::Circuit circuit;
   std::string source_x = "vcx", source_y = "vcy";  // coordinate DAC sources (names as ngspice sees them)
-  std::string output = "fneg0";                     // V = -k_out f
-  std::vector<std::string> phase_nodes;             // V(enc_zj) = -k_phase (B p)_j
+  std::string output = "fneg0";                    // V = -k_out f
+  std::vector<std::string> phase_nodes;            // V(enc_zj) = -k_phase (B p)_j
   double k_in = 0, k_out = 0, k_phase = 0, k_hidden = 0;
   double rf_encoder = 0;
   std::vector<circuit::LayerMapping> layers;

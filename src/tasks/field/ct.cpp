@@ -20,11 +20,11 @@ std::vector<Ellipse> phantom_ellipses(config::PhantomKind kind) {
     double a, b, x0, y0, phi, modified, original;
   };
   static constexpr Row rows[] = {
-      {0.69, 0.92, 0.0, 0.0, 0.0, 1.0, 2.0},           {0.6624, 0.8740, 0.0, -0.0184, 0.0, -0.8, -0.98},
-      {0.11, 0.31, 0.22, 0.0, -18.0, -0.2, -0.02},     {0.16, 0.41, -0.22, 0.0, 18.0, -0.2, -0.02},
-      {0.21, 0.25, 0.0, 0.35, 0.0, 0.1, 0.01},         {0.046, 0.046, 0.0, 0.1, 0.0, 0.1, 0.01},
-      {0.046, 0.046, 0.0, -0.1, 0.0, 0.1, 0.01},       {0.046, 0.023, -0.08, -0.605, 0.0, 0.1, 0.01},
-      {0.023, 0.023, 0.0, -0.606, 0.0, 0.1, 0.01},     {0.023, 0.046, 0.06, -0.605, 0.0, 0.1, 0.01},
+      {0.69, 0.92, 0.0, 0.0, 0.0, 1.0, 2.0},       {0.6624, 0.8740, 0.0, -0.0184, 0.0, -0.8, -0.98},
+      {0.11, 0.31, 0.22, 0.0, -18.0, -0.2, -0.02}, {0.16, 0.41, -0.22, 0.0, 18.0, -0.2, -0.02},
+      {0.21, 0.25, 0.0, 0.35, 0.0, 0.1, 0.01},     {0.046, 0.046, 0.0, 0.1, 0.0, 0.1, 0.01},
+      {0.046, 0.046, 0.0, -0.1, 0.0, 0.1, 0.01},   {0.046, 0.023, -0.08, -0.605, 0.0, 0.1, 0.01},
+      {0.023, 0.023, 0.0, -0.606, 0.0, 0.1, 0.01}, {0.023, 0.046, 0.06, -0.605, 0.0, 0.1, 0.01},
   };
   std::vector<Ellipse> e;
   for (const Row& r : rows)
@@ -94,12 +94,14 @@ Sinogram project(const std::vector<Ellipse>& e, const config::FieldProjectionCon
   sino.s = detector_positions(n);
   sino.p.resize(cfg.angles, n);
   for (int v = 0; v < cfg.angles; ++v)
-    for (int k = 0; k < n; ++k) sino.p(v, k) = line_integral(e, sino.theta[static_cast<std::size_t>(v)], sino.s[static_cast<std::size_t>(k)]);
+    for (int k = 0; k < n; ++k)
+      sino.p(v, k) = line_integral(e, sino.theta[static_cast<std::size_t>(v)], sino.s[static_cast<std::size_t>(k)]);
   if (cfg.noise > 0) {
     const double sd = cfg.noise * sino.p.cwiseAbs().maxCoeff();
     for (int v = 0; v < cfg.angles; ++v)
       for (int k = 0; k < n; ++k)
-        sino.p(v, k) += sd * counter_normal(noise_seed, static_cast<std::uint64_t>(v), static_cast<std::uint64_t>(k), 0);
+        sino.p(v, k) +=
+            sd * counter_normal(noise_seed, static_cast<std::uint64_t>(v), static_cast<std::uint64_t>(k), 0);
   }
   return sino;
 }
@@ -111,8 +113,10 @@ Eigen::MatrixXd filtered_back_projection(const Sinogram& sino, int resolution) {
   std::vector<double> h(static_cast<std::size_t>(2 * n - 1));
   for (Eigen::Index k = -(n - 1); k <= n - 1; ++k) {
     double v = 0;
-    if (k == 0) v = 1.0 / (4 * d * d);
-    else if (k % 2 != 0) v = -1.0 / (kPi * kPi * static_cast<double>(k * k) * d * d);
+    if (k == 0)
+      v = 1.0 / (4 * d * d);
+    else if (k % 2 != 0)
+      v = -1.0 / (kPi * kPi * static_cast<double>(k * k) * d * d);
     h[static_cast<std::size_t>(k + n - 1)] = v * d;
   }
   Eigen::MatrixXd q = Eigen::MatrixXd::Zero(views, n);
@@ -125,7 +129,8 @@ Eigen::MatrixXd filtered_back_projection(const Sinogram& sino, int resolution) {
   Eigen::MatrixXd img = Eigen::MatrixXd::Zero(resolution, resolution);
   const double s0 = sino.s.front();
   for (Eigen::Index v = 0; v < views; ++v) {
-    const double ct = std::cos(sino.theta[static_cast<std::size_t>(v)]), st = std::sin(sino.theta[static_cast<std::size_t>(v)]);
+    const double ct = std::cos(sino.theta[static_cast<std::size_t>(v)]),
+                 st = std::sin(sino.theta[static_cast<std::size_t>(v)]);
     for (int r = 0; r < resolution; ++r)
       for (int c = 0; c < resolution; ++c) {
         const double pos = (pixel_x(c, resolution) * ct + pixel_y(r, resolution) * st - s0) / d;

@@ -32,11 +32,11 @@ struct EnergyAssumptions {
 };
 
 struct EnergyReport {
-  double cell_power = 0;         // W, mean over pixels
+  double cell_power = 0;  // W, mean over pixels
   int opamps = 0;
-  double analog_joules = 0;      // per pixel
-  double digital_seconds = 0;    // per pixel (measured)
-  double digital_joules = 0;     // per pixel
+  double analog_joules = 0;        // per pixel
+  double digital_seconds = 0;      // per pixel (measured)
+  double digital_joules = 0;       // per pixel
   std::vector<std::string> lines;  // the report with its assumptions
   nlohmann::json json() const;
 };

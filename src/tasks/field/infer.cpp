@@ -24,7 +24,8 @@ InferenceResult infer_alter(spice::NgspiceSession& s, const FieldCircuit& fc, co
     s.command("alter " + fc.source_y + " = " + spice_number(fc.volts(points(1, k))));
     s.run(timeout_s, "op");
     const spice::Vector v = s.vector(fc.output);
-    if (v.size() != 1) throw SimulationError("operating point: " + fc.output + " has " + std::to_string(v.size()) + " values");
+    if (v.size() != 1)
+      throw SimulationError("operating point: " + fc.output + " has " + std::to_string(v.size()) + " values");
     r.values.push_back(fc.attenuation(v.re[0]));
     if (k % 200 == 199) s.command("destroy all");  // keep memory flat
   }
@@ -33,8 +34,7 @@ InferenceResult infer_alter(spice::NgspiceSession& s, const FieldCircuit& fc, co
 }
 
 InferenceResult infer_rows(spice::NgspiceSession& s, const FieldCircuit& fc, int n, int row_begin, int row_end,
-                           double timeout_s,
-                           const std::function<void(int, std::span<const double>)>& progress) {
+                           double timeout_s, const std::function<void(int, std::span<const double>)>& progress) {
   InferenceResult r;
   const auto t0 = Clock::now();
   const double x_first = fc.volts(pixel_x(0, n)), x_last = fc.volts(pixel_x(n - 1, n));
@@ -54,7 +54,8 @@ InferenceResult infer_rows(spice::NgspiceSession& s, const FieldCircuit& fc, int
       const double want = fc.volts(pixel_x(c, n));
       if (std::abs(scale->re[static_cast<std::size_t>(c)] - want) > 1e-9 * (1 + std::abs(want)))
         throw SimulationError("dc sweep of row " + std::to_string(row) + ": point " + std::to_string(c) + " at " +
-                              spice_number(scale->re[static_cast<std::size_t>(c)]) + " V, expected " + spice_number(want));
+                              spice_number(scale->re[static_cast<std::size_t>(c)]) + " V, expected " +
+                              spice_number(want));
       r.values.push_back(fc.attenuation(out.re[static_cast<std::size_t>(c)]));
     }
     s.command("destroy all");

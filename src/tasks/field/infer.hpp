@@ -37,7 +37,6 @@ InferenceResult infer_alter(spice::NgspiceSession& s, const FieldCircuit& fc, co
 // after each row, so that the caller can keep every finished row when a
 // later one fails.
 InferenceResult infer_rows(spice::NgspiceSession& s, const FieldCircuit& fc, int resolution, int row_begin, int row_end,
-                           double timeout_s,
-                           const std::function<void(int, std::span<const double>)>& progress = {});
+                           double timeout_s, const std::function<void(int, std::span<const double>)>& progress = {});
 
 }  // namespace memcosim::tasks::field

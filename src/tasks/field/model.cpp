@@ -92,9 +92,9 @@ Field load_field(const config::Config& cfg) {
     try {
       return nn::load_mlp(path);
     } catch (const InputError& e) {
-      std::vector<Diagnostic> d{Diagnostic{cfg.locations.find("model.file"), "model.file",
-                                           "the field's weight file " + path + " is not usable (run `memcosim train " +
-                                               cfg.source + "` to make it)"}};
+      std::vector<Diagnostic> d{Diagnostic{
+          cfg.locations.find("model.file"), "model.file",
+          "the field's weight file " + path + " is not usable (run `memcosim train " + cfg.source + "` to make it)"}};
       d.insert(d.end(), e.diagnostics().begin(), e.diagnostics().end());
       throw InputError(std::move(d));
     }
@@ -102,11 +102,12 @@ Field load_field(const config::Config& cfg) {
   Field f;
   f.encoder = make_encoder(cfg.field.encoder, encoder_seed(cfg));
   const Eigen::Index m = f.encoder.B.rows();
-  if (loaded.provenance.system != "field_ct") throw fail("not a neural-field weight file (system '" + loaded.provenance.system + "')");
+  if (loaded.provenance.system != "field_ct")
+    throw fail("not a neural-field weight file (system '" + loaded.provenance.system + "')");
   if (loaded.net.input_dim() != f.encoder.features() || loaded.net.output_dim() != 1)
-    throw fail("holds a network " + std::to_string(loaded.net.input_dim()) + " -> " + std::to_string(loaded.net.output_dim()) +
-               ", but field.encoder.frequencies = " + std::to_string(m) + " needs " +
-               std::to_string(f.encoder.features()) + " -> 1");
+    throw fail("holds a network " + std::to_string(loaded.net.input_dim()) + " -> " +
+               std::to_string(loaded.net.output_dim()) + ", but field.encoder.frequencies = " + std::to_string(m) +
+               " needs " + std::to_string(f.encoder.features()) + " -> 1");
   if (static_cast<Eigen::Index>(loaded.provenance.system_parameters.size()) != 2 * m)
     throw fail("records " + std::to_string(loaded.provenance.system_parameters.size()) + " encoder entries, not " +
                std::to_string(2 * m));

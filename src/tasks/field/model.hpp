@@ -34,8 +34,8 @@
 namespace memcosim::tasks::field {
 
 struct Encoder {
-  Eigen::MatrixXd B;                 // m x 2
-  Eigen::MatrixXd g_plus, g_minus;   // m x 2 programmed conductances (S)
+  Eigen::MatrixXd B;                // m x 2
+  Eigen::MatrixXd g_plus, g_minus;  // m x 2 programmed conductances (S)
   int features() const { return 2 + 2 * static_cast<int>(B.rows()); }
 };
 

@@ -9,9 +9,9 @@
 #include "tasks/field/quant.hpp"
 #include "tasks/field/train.hpp"
 #include "util/csv.hpp"
-#include "util/random.hpp"
 #include "util/files.hpp"
 #include "util/numbers.hpp"
+#include "util/random.hpp"
 
 namespace memcosim::tasks::field {
 
@@ -75,7 +75,8 @@ SoftwareImages software_images(const config::Config& cfg, const Problem& p, cons
                 n, n, cfg.field.projections.angles, fbp.psnr, fbp.ssim, fl.psnr, fl.ssim, fl.psnr - fbp.psnr, haq.psnr,
                 haq.ssim, haq.psnr - fl.psnr, ptq.psnr, ptq.ssim, ptq.psnr - fl.psnr);
   log << line;
-  std::snprintf(line, sizeof line, "  (%d cells per weight: HAQ ratio %g switches on %ld of %ld cells, PTQ %ld; cell noise %g)\n",
+  std::snprintf(line, sizeof line,
+                "  (%d cells per weight: HAQ ratio %g switches on %ld of %ld cells, PTQ %ld; cell noise %g)\n",
                 cfg.field.haq.cells, cfg.field.haq.ratio, haq_rep.cells_on, haq_rep.cells_total, ptq_rep.cells_on,
                 cfg.field.haq.cell_noise);
   log << line;
@@ -127,17 +128,20 @@ bool plot_images(const std::filesystem::path& dir, const std::string& name,
 
 void train_from_config(const config::Config& cfg, const std::string& weights_out, const std::string& results_dir,
                        std::ostream& log, int log_every) {
-  const std::filesystem::path results = flow::create_folder(results_dir.empty() ? "out/" + cfg.name + "-train" : results_dir);
-  const std::filesystem::path weights = weights_out.empty() ? cfg.resolve(cfg.model.file) : std::filesystem::path(weights_out);
+  const std::filesystem::path results =
+      flow::create_folder(results_dir.empty() ? "out/" + cfg.name + "-train" : results_dir);
+  const std::filesystem::path weights =
+      weights_out.empty() ? cfg.resolve(cfg.model.file) : std::filesystem::path(weights_out);
   if (weights.has_parent_path()) std::filesystem::create_directories(weights.parent_path());
   const Problem p = make_problem(cfg);
   Field f;
   f.encoder = make_encoder(cfg.field.encoder, encoder_seed(cfg));
   log << "training field " << cfg.name << ": " << p.sino.theta.size() << " views x " << p.sino.s.size()
       << " detectors; encoder B " << f.encoder.B.rows() << " x 2 from RRAM cells (std "
-      << exact_number(std::sqrt(f.encoder.B.squaredNorm() / static_cast<double>(f.encoder.B.size())))
-      << ", target " << exact_number(cfg.field.encoder.sigma) << ")\n";
-  const TrainReport rep = train_field(f, p.sino, cfg.field.train, derive_seed(cfg.seed, "field training"), log, log_every);
+      << exact_number(std::sqrt(f.encoder.B.squaredNorm() / static_cast<double>(f.encoder.B.size()))) << ", target "
+      << exact_number(cfg.field.encoder.sigma) << ")\n";
+  const TrainReport rep =
+      train_field(f, p.sino, cfg.field.train, derive_seed(cfg.seed, "field training"), log, log_every);
   nn::MlpProvenance prov;
   prov.config = cfg.source;
   prov.seed = cfg.seed;
@@ -162,7 +166,10 @@ void train_from_config(const config::Config& cfg, const std::string& weights_out
   summary["final_loss"] = rep.final_loss;
   write_file(results / "summary.json", summary.dump(2) + "\n", "training summary");
   plot_images(results, "images",
-              {{"phantom", p.phantom}, {"FBP", p.fbp}, {"field (float)", img.field}, {"field (HAQ)", img.haq},
+              {{"phantom", p.phantom},
+               {"FBP", p.fbp},
+               {"field (float)", img.field},
+               {"field (HAQ)", img.haq},
                {"field (PTQ)", img.ptq}},
               p.phantom.minCoeff(), p.phantom.maxCoeff(), log);
   log << "results in " << results.string() << "\n";

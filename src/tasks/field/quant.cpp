@@ -74,14 +74,16 @@ nn::Mlp quantise(const nn::Mlp& net, Quantiser q, const config::FieldHaqConfig& 
   QuantReport rep;
   for (std::size_t l = 0; l < out.layers().size(); ++l) {
     auto& layer = out.layers()[l];
-    const double largest = std::max(layer.W.cwiseAbs().maxCoeff(), layer.b.size() ? layer.b.cwiseAbs().maxCoeff() : 0.0);
+    const double largest =
+        std::max(layer.W.cwiseAbs().maxCoeff(), layer.b.size() ? layer.b.cwiseAbs().maxCoeff() : 0.0);
     const double span = q == Quantiser::haq ? haq_span(cfg.cells, cfg.ratio) : std::ldexp(1.0, cfg.cells) - 1;
     const double step = largest > 0 ? largest / span : 1.0;
     rep.steps.push_back(step);
     std::uint64_t index = 0;
     auto program = [&](double& w) {
       auto noise = [&](int k) {
-        return cfg.cell_noise > 0 ? cfg.cell_noise * counter_normal(noise_seed, l, index, static_cast<std::uint64_t>(k)) : 0.0;
+        return cfg.cell_noise > 0 ? cfg.cell_noise * counter_normal(noise_seed, l, index, static_cast<std::uint64_t>(k))
+                                  : 0.0;
       };
       auto none = [](int) { return 0.0; };
       double ideal = 0, real = 0;

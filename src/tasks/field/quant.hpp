@@ -53,10 +53,10 @@ double haq_span(int cells, double ratio);
 enum class Quantiser { haq, ptq };
 
 struct QuantReport {
-  std::vector<double> steps;   // Delta per layer
-  double max_error = 0;        // largest |w - quantised w| before noise
-  long cells_on = 0;           // switched-on cells over the network
-  long cells_total = 0;        // cells over the network (n per weight and bias)
+  std::vector<double> steps;  // Delta per layer
+  double max_error = 0;       // largest |w - quantised w| before noise
+  long cells_on = 0;          // switched-on cells over the network
+  long cells_total = 0;       // cells over the network (n per weight and bias)
 };
 
 // The network with every weight and bias quantised and (noise_seed, the

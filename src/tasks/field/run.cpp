@@ -37,7 +37,8 @@ nlohmann::json compare_methods(spice::NgspiceSession& s, const FieldCircuit& fc,
   pts = all.middleCols(static_cast<Eigen::Index>(r0) * n, pts.cols());
   const InferenceResult alter = infer_alter(s, fc, pts, timeout);
   double diff = 0;
-  for (std::size_t k = 0; k < alter.values.size(); ++k) diff = std::max(diff, std::abs(alter.values[k] - sweep.values[k]));
+  for (std::size_t k = 0; k < alter.values.size(); ++k)
+    diff = std::max(diff, std::abs(alter.values[k] - sweep.values[k]));
   char line[300];
   std::snprintf(line, sizeof line,
                 "methods on the same %zu pixels (rows %d..%d): dc_sweep %.1f coordinates/s, alter+op %.1f "
@@ -68,7 +69,8 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
   if (solver == config::LinearSolver::klu && !session.info().has_klu)
     throw InputError(Diagnostic{cfg.locations.find("simulation.solver"), "simulation.solver",
                                 "klu asked for, but the loaded libngspice has no KLU"});
-  const bool klu = solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && session.info().has_klu);
+  const bool klu =
+      solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && session.info().has_klu);
   if (klu) fc.circuit.option("klu");
   const std::string netlist = spice::emit(fc.circuit);
   write_file(dir / "netlist.cir", netlist, "netlist");
@@ -100,15 +102,17 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
     const auto now = std::chrono::steady_clock::now();
     row_rates.push_back(n / std::chrono::duration<double>(now - last).count());
     last = now;
-    if (!options.quiet && (done % 16 == 0 || done == rows)) log << "  rows " << done << "/" << rows << "\n" << std::flush;
+    if (!options.quiet && (done % 16 == 0 || done == rows))
+      log << "  rows " << done << "/" << rows << "\n" << std::flush;
   };
   try {
     if (cfg.field.circuit.method == config::FieldInference::dc_sweep) {
       res = infer_rows(session, fc, n, first, first + rows, timeout, progress);
     } else {
-      res = infer_alter(session, fc,
-                        pixel_points(n).middleCols(static_cast<Eigen::Index>(first) * n, static_cast<Eigen::Index>(rows) * n),
-                        timeout);
+      res = infer_alter(
+          session, fc,
+          pixel_points(n).middleCols(static_cast<Eigen::Index>(first) * n, static_cast<Eigen::Index>(rows) * n),
+          timeout);
     }
   } catch (const Error& e) {
     summary["circuit"] = {{"failed", e.what()}, {"rows_done", rows_done}, {"rows_file", "circuit_rows.csv"}};
@@ -134,12 +138,13 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
   const double dev_max = (circ - haq).cwiseAbs().maxCoeff();
   const double dev_rms = std::sqrt((circ - haq).squaredNorm() / static_cast<double>(circ.size()));
   char line[500];
-  std::snprintf(line, sizeof line,
-                "circuit (%s) on %d x %d pixels: PSNR %.2f dB SSIM %.4f; HAQ software on the same pixels PSNR %.2f dB "
-                "SSIM %.4f (circuit %+.2f dB); |circuit - HAQ| max %.3g rms %.3g; %.1f coordinates/s (%.1f s; median over "
-                "rows %.1f/s)\n",
-                std::string(config::enum_name(cfg.circuit.level)).c_str(), rows, n, sc.psnr, sc.ssim, sh.psnr, sh.ssim,
-                sc.psnr - sh.psnr, dev_max, dev_rms, res.rate(), res.seconds, median_rate);
+  std::snprintf(
+      line, sizeof line,
+      "circuit (%s) on %d x %d pixels: PSNR %.2f dB SSIM %.4f; HAQ software on the same pixels PSNR %.2f dB "
+      "SSIM %.4f (circuit %+.2f dB); |circuit - HAQ| max %.3g rms %.3g; %.1f coordinates/s (%.1f s; median over "
+      "rows %.1f/s)\n",
+      std::string(config::enum_name(cfg.circuit.level)).c_str(), rows, n, sc.psnr, sc.ssim, sh.psnr, sh.ssim,
+      sc.psnr - sh.psnr, dev_max, dev_rms, res.rate(), res.seconds, median_rate);
   log << line;
   summary["circuit"] = {{"rows", rows},
                         {"first_row", first},
@@ -164,7 +169,10 @@ flow::RunOutcome run_field(const config::Config& cfg, const Field& field, const 
   write_file(dir / "summary.json", summary.dump(2) + "\n", "run summary");
   if (rows == n)
     plot_images(dir, "images",
-                {{"phantom", p.phantom}, {"FBP", p.fbp}, {"field (float)", sw.field}, {"field (HAQ)", sw.haq},
+                {{"phantom", p.phantom},
+                 {"FBP", p.fbp},
+                 {"field (float)", sw.field},
+                 {"field (HAQ)", sw.haq},
                  {"circuit (SPICE)", circ}},
                 p.phantom.minCoeff(), p.phantom.maxCoeff(), log);
   log << "results in " << dir.string() << "\n";

@@ -21,7 +21,7 @@
 namespace memcosim::tasks::field {
 
 struct TrainReport {
-  double final_loss = 0;    // mean of the last 50 steps' losses
+  double final_loss = 0;  // mean of the last 50 steps' losses
   double seconds = 0;
   long steps = 0;
 };

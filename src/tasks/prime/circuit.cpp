@@ -51,19 +51,20 @@ double leak_factor(double t0, double width, double edge, double at, double tau) 
 
 // map_layer of the masked weights, then the pruned pairs at the off state.
 circuit::LayerMapping program_layer(const Eigen::MatrixXf& w, const Eigen::MatrixXf& mask, double amplitude,
-                                    const config::Config& cfg, Rng& programming, int index,
-                                    std::uint64_t device_seed) {
+                                    const config::Config& cfg, Rng& programming, int index, std::uint64_t device_seed) {
   const nn::Dense d{w.cwiseProduct(mask).cast<double>(), Eigen::VectorXd::Zero(w.rows())};
-  circuit::LayerMapping m = circuit::map_layer(d, -1.0, amplitude, cfg.circuit.crossbar, programming, index,
-                                               &cfg.locations, device_seed);
+  circuit::LayerMapping m =
+      circuit::map_layer(d, -1.0, amplitude, cfg.circuit.crossbar, programming, index, &cfg.locations, device_seed);
   const auto& pc = cfg.prime.circuit;
   const std::uint64_t seed = derive_seed(device_seed, "prime-off-state");
   for (Eigen::Index j = 0; j < w.rows(); ++j)
     for (Eigen::Index i = 0; i < w.cols(); ++i) {
       if (mask(j, i) != 0.0f) continue;
       const auto cell = static_cast<std::uint64_t>(j * w.cols() + i);
-      m.g_plus(j, i) = pc.g_off * std::exp(pc.g_off_spread * counter_normal(seed, static_cast<std::uint64_t>(index), cell, 0));
-      m.g_minus(j, i) = pc.g_off * std::exp(pc.g_off_spread * counter_normal(seed, static_cast<std::uint64_t>(index), cell, 1));
+      m.g_plus(j, i) =
+          pc.g_off * std::exp(pc.g_off_spread * counter_normal(seed, static_cast<std::uint64_t>(index), cell, 0));
+      m.g_minus(j, i) =
+          pc.g_off * std::exp(pc.g_off_spread * counter_normal(seed, static_cast<std::uint64_t>(index), cell, 1));
     }
   m.w_effective = -(m.g_plus - m.g_minus) / m.g_unit;
   return m;
@@ -97,8 +98,9 @@ void add_clocks(circuit::Circuit& c, const LifDesign& d, double pulse_width, int
                 const circuit::Environment& env) {
   const double D = d.step, edge = d.edge;
   const double lo = transistor ? env.vss : 0.0, hi = transistor ? env.vdd : 1.0;
-  auto& clocks = c.block("clocks", {std::string("clks: strobe 0.40-0.45 step; clko: spike pulse at 0.5 step; clkr: reset 0.5-0.95 step") +
-                                        (transistor ? "; rail levels, clksb = not clks." : ".")});
+  auto& clocks = c.block(
+      "clocks", {std::string("clks: strobe 0.40-0.45 step; clko: spike pulse at 0.5 step; clkr: reset 0.5-0.95 step") +
+                 (transistor ? "; rail levels, clksb = not clks." : ".")});
   // A clock between off and on with one window [start, end] (fractions of the step) per step.
   auto window = [&](double start, double end, double off, double on) {
     circuit::Pwl p;
@@ -135,8 +137,10 @@ LifNodes add_lif_neuron(circuit::Circuit& c, circuit::Block& b, const std::strin
   }
   const std::string cmp = "cmp" + j, hold = "lat" + j;
   const double c_hold = 1e-12, g_strobe = 20 * c_hold / (0.05 * d.step);  // settles in a twentieth of the strobe
-  c.add(b, circuit::BehavioralVoltage{"Bcmp" + j, cmp, "0",
-                                      Expr::num(0.5) + Expr::num(0.5) * Expr::call("tanh", {(Expr::v(mem) - Expr::num(d.v_threshold)) / Expr::num(pc.comparator_width)})});
+  c.add(b, circuit::BehavioralVoltage{
+               "Bcmp" + j, cmp, "0",
+               Expr::num(0.5) + Expr::num(0.5) * Expr::call("tanh", {(Expr::v(mem) - Expr::num(d.v_threshold)) /
+                                                                     Expr::num(pc.comparator_width)})});
   c.add(b, circuit::Capacitor{"Clat" + j, hold, "0", c_hold});
   // A DC path for the latch node (the strobe current is 0 at t = 0, so the
   // node floats at the operating point and ngspice's gmin and source stepping
@@ -145,8 +149,9 @@ LifNodes add_lif_neuron(circuit::Circuit& c, circuit::Block& b, const std::strin
   c.add(b, circuit::Resistor{"Rlat" + j, hold, "0", 1e9});
   c.add(b, circuit::BehavioralCurrent{"Blat" + j, "0", hold,
                                       Expr::num(g_strobe) * Expr::v("clks") * (Expr::v(cmp) - Expr::v(hold))});
-  c.add(b, circuit::BehavioralCurrent{"Brst" + j, mem, col,
-                                      Expr::num(pc.reset_conductance) * Expr::v(hold) * Expr::v("clkr") * Expr::v(mem, col)});
+  c.add(b, circuit::BehavioralCurrent{
+               "Brst" + j, mem, col,
+               Expr::num(pc.reset_conductance) * Expr::v(hold) * Expr::v("clkr") * Expr::v(mem, col)});
   return LifNodes{mem, hold, 0.0, 1.0};
 }
 
@@ -168,7 +173,8 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
                   std::to_string(net.outputs()) + ", " + std::to_string(T) + " steps of " + spice_number(D) +
                   " s; read pulses " + spice_number(A) + " V x " + spice_number(pw) + " s."};
 
-  const std::uint64_t device_seed = cc.crossbar.device_seed ? *cc.crossbar.device_seed : derive_seed(cfg.seed, "circuit");
+  const std::uint64_t device_seed =
+      cc.crossbar.device_seed ? *cc.crossbar.device_seed : derive_seed(cfg.seed, "circuit");
   Rng programming(derive_seed(device_seed, "programming"));
 
   // ---- input spikes as read pulses ---------------------------------------
@@ -183,8 +189,10 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
         add_pulse(pn, (t + 0.1) * D, pw, edge, -A);
       }
     const std::string p = "x" + idx(i) + "p", n = "x" + idx(i) + "n";
-    circuit::voltage(c, in, "in" + idx(i) + "p", p, pp.t.empty() ? circuit::SourceValue{} : circuit::SourceValue{0.0, pp});
-    circuit::voltage(c, in, "in" + idx(i) + "n", n, pn.t.empty() ? circuit::SourceValue{} : circuit::SourceValue{0.0, pn});
+    circuit::voltage(c, in, "in" + idx(i) + "p", p,
+                     pp.t.empty() ? circuit::SourceValue{} : circuit::SourceValue{0.0, pp});
+    circuit::voltage(c, in, "in" + idx(i) + "n", n,
+                     pn.t.empty() ? circuit::SourceValue{} : circuit::SourceValue{0.0, pn});
     rows.emplace_back(p, n);
     names.push_back("x" + idx(i));
   }
@@ -197,10 +205,9 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
   circuit::add_crossbar(c, 0, m1, rows, names, false, cc, env);
   pcirc.k_membrane = pc.v_threshold / net.threshold;
   auto& lif = c.block("LIF neurons",
-                      {"C_mem = " + spice_number(design.c_mem) + " F, R_leak = " +
-                       spice_number(design.r_leak) + " ohm (beta = " + spice_number(net.beta) +
-                       " per step), threshold " + spice_number(pc.v_threshold) + " V = " +
-                       spice_number(net.threshold) + " units" +
+                      {"C_mem = " + spice_number(design.c_mem) + " F, R_leak = " + spice_number(design.r_leak) +
+                       " ohm (beta = " + spice_number(net.beta) + " per step), threshold " +
+                       spice_number(pc.v_threshold) + " V = " + spice_number(net.threshold) + " units" +
                        (transistor ? "; transistor comparator, latch and reset (lif_cmos)." : "; latch C 1e-12 F.")});
   rows.clear();
   names.clear();
@@ -226,8 +233,8 @@ PrimeCircuit build_circuit(const config::Config& cfg, const SpikingNet& net, con
   circuit::add_crossbar(c, 1, m2, rows, names, false, cc, env);
   pcirc.k_output = pc.output_volts;
   const double c_out = m2.g_unit * A * pw / pcirc.k_output;
-  auto& outs = c.block("output integrators", {"C_out = " + spice_number(c_out) + " F; V(yK) = " +
-                                                   spice_number(pc.output_volts) + " V per unit of O_K."});
+  auto& outs = c.block("output integrators", {"C_out = " + spice_number(c_out) +
+                                              " F; V(yK) = " + spice_number(pc.output_volts) + " V per unit of O_K."});
   for (Eigen::Index k = 0; k < net.outputs(); ++k) {
     const std::string col = "l2_c" + idx(k), y = "y" + idx(k);
     circuit::opamp(c, outs, "oint" + idx(k), "0", col, y, cc.level_of(cc.blocks.integrator), env);

@@ -80,10 +80,10 @@ circuit::Environment prime_environment(const config::Config& cfg);
 
 struct PrimeCircuit {
   circuit::Circuit circuit;
-  circuit::LayerMapping hidden_layer, output_layer;  // as programmed (pruned pairs at their off-state draw)
+  circuit::LayerMapping hidden_layer, output_layer;   // as programmed (pruned pairs at their off-state draw)
   std::vector<std::string> membrane, latch, outputs;  // node names
   double latch_low = 0, latch_high = 1;               // latch levels (V): a spike when above their midpoint
-  double k_membrane = 0, k_output = 0;  // volts per unit
+  double k_membrane = 0, k_output = 0;                // volts per unit
   double step = 0;
   int steps = 0;
   // The output of step t (0-based) is read at output_time(t).

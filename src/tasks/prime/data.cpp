@@ -25,7 +25,10 @@ constexpr std::uint32_t kMaxSide = 4096;
 class GzFile {
  public:
   GzFile(const std::filesystem::path& file, const SourceLocation& where, const std::string& key, std::string what)
-      : file_(file), where_(where.file.empty() ? SourceLocation{file.string()} : where), key_(key), what_(std::move(what)) {
+      : file_(file),
+        where_(where.file.empty() ? SourceLocation{file.string()} : where),
+        key_(key),
+        what_(std::move(what)) {
     check_input_file(file, where_, key_, what_);
     gz_ = gzopen(file.c_str(), "rb");
     if (!gz_) fail("zlib cannot open it");
@@ -102,8 +105,8 @@ IdxImages read_idx_images(const std::filesystem::path& file, const SourceLocatio
            std::to_string(expected_rows) + " x " + std::to_string(expected_cols));
   const std::size_t per = std::size_t{rows} * cols;
   std::vector<unsigned char> bytes(per * count);
-  f.read(bytes.data(), bytes.size(), std::to_string(count) + " images of " + std::to_string(rows) + " x " +
-                                         std::to_string(cols));
+  f.read(bytes.data(), bytes.size(),
+         std::to_string(count) + " images of " + std::to_string(rows) + " x " + std::to_string(cols));
   IdxImages out;
   out.rows = static_cast<int>(rows);
   out.cols = static_cast<int>(cols);
@@ -161,8 +164,9 @@ Eigen::MatrixXf encode(const Eigen::Ref<const Eigen::VectorXf>& pixels, SpikeCod
     const double p = pixels(i);
     if (coding == SpikeCoding::rate) {
       for (int t = 0; t < steps; ++t)
-        if (counter_uniform(seed, image, static_cast<std::uint64_t>(t) * static_cast<std::uint64_t>(n) +
-                                             static_cast<std::uint64_t>(i), 0) < p)
+        if (counter_uniform(
+                seed, image,
+                static_cast<std::uint64_t>(t) * static_cast<std::uint64_t>(n) + static_cast<std::uint64_t>(i), 0) < p)
           s(i, t) = 1.0f;
     } else if (p >= latency_cutoff) {
       const int t = static_cast<int>(std::lround((1.0 - p) * (steps - 1)));

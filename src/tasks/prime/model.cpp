@@ -109,8 +109,9 @@ LoadedModel read_model(const std::string& path) {
   nn::detail::Reader rd(path);
   rd.report().check_duplicate_keys(doc, "", true);
   if (!rd.expect_map(doc, doc, "")) throw InputError(rd.diagnostics());
-  rd.report().check_unknown_keys(doc, "", {"format", "inputs", "hidden", "outputs", "beta", "threshold", "output_beta",
-                                   "sparsity", "layers", "masks", "training"});
+  rd.report().check_unknown_keys(doc, "",
+                                 {"format", "inputs", "hidden", "outputs", "beta", "threshold", "output_beta",
+                                  "sparsity", "layers", "masks", "training"});
   if (const auto f = rd.field(doc, "", "format")) {
     const auto v = rd.text(*f);
     if (v && *v != kFormat) rd.error(f->at(), f->path, "expected '" + std::string(kFormat) + "', got '" + *v + "'");
@@ -120,7 +121,8 @@ LoadedModel read_model(const std::string& path) {
     if (!f) return -1;
     const auto v = rd.integer<long long>(*f);
     if (v && (*v < 1 || *v > limits::kMaxWidth)) {
-      rd.error(f->at(), f->path, "must be 1.." + std::to_string(limits::kMaxWidth) + " (got " + std::to_string(*v) + ")");
+      rd.error(f->at(), f->path,
+               "must be 1.." + std::to_string(limits::kMaxWidth) + " (got " + std::to_string(*v) + ")");
       return -1;
     }
     return v ? static_cast<Eigen::Index>(*v) : -1;

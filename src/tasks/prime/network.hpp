@@ -40,14 +40,14 @@ SpikingNet random_network(const config::PrimeNetworkConfig& net, Eigen::Index in
 
 // One image through the network, step by step.
 struct ImageResult {
-  int predicted = -1;      // argmax of the output after the last step run
-  int predicted_full = -1; // argmax after all T steps (equal when not stopped early)
-  int steps = 0;           // steps run (T without early stop)
-  std::vector<Eigen::VectorXf> outputs;  // O_t for t = 1..T (all steps, also after an early stop)
-  std::vector<double> confidence;        // max softmax(O_t / temperature), t = 1..T
-  long input_spikes = 0, hidden_spikes = 0;        // over all T steps
-  long input_spikes_run = 0, hidden_spikes_run = 0; // over the steps run
-  Eigen::MatrixXf hidden_trace;  // H x T spikes
+  int predicted = -1;                                // argmax of the output after the last step run
+  int predicted_full = -1;                           // argmax after all T steps (equal when not stopped early)
+  int steps = 0;                                     // steps run (T without early stop)
+  std::vector<Eigen::VectorXf> outputs;              // O_t for t = 1..T (all steps, also after an early stop)
+  std::vector<double> confidence;                    // max softmax(O_t / temperature), t = 1..T
+  long input_spikes = 0, hidden_spikes = 0;          // over all T steps
+  long input_spikes_run = 0, hidden_spikes_run = 0;  // over the steps run
+  Eigen::MatrixXf hidden_trace;                      // H x T spikes
 };
 
 // The largest softmax(o / temperature).

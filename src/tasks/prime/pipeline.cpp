@@ -27,9 +27,9 @@ namespace {
 void print_evaluation(std::ostream& log, const std::string& what, const Evaluation& e, int steps) {
   log << std::fixed << std::setprecision(2) << what << ": test accuracy " << 100 * e.accuracy_full << " % on "
       << e.images << " images after " << steps << " steps; with early stop " << 100 * e.accuracy_early << " % in "
-      << e.mean_steps << " steps on average (" << 100 * e.steps_saved << " % of the steps and "
-      << 100 * e.load_saved << " % of the synaptic operations saved); spikes per image: input " << e.input_spikes
-      << ", hidden " << e.hidden_spikes << "\n";
+      << e.mean_steps << " steps on average (" << 100 * e.steps_saved << " % of the steps and " << 100 * e.load_saved
+      << " % of the synaptic operations saved); spikes per image: input " << e.input_spikes << ", hidden "
+      << e.hidden_spikes << "\n";
   log.unsetf(std::ios::floatfield);
   log << std::setprecision(6);
 }
@@ -43,8 +43,9 @@ nlohmann::json train_from_config(const config::Config& cfg, const std::string& w
   const Dataset train_set = load_split(cfg, true);
   const Dataset test_set = load_split(cfg, false);
   log << "Fashion-MNIST: " << train_set.pixels.cols() << " training, " << test_set.pixels.cols() << " test images, "
-      << train_set.rows << " x " << train_set.cols << " pixels, " << (p.data.coding == config::SpikeCoding::rate ? "rate" : "latency")
-      << " coding over " << p.data.steps << " steps\n";
+      << train_set.rows << " x " << train_set.cols << " pixels, "
+      << (p.data.coding == config::SpikeCoding::rate ? "rate" : "latency") << " coding over " << p.data.steps
+      << " steps\n";
   const SpikingNet start = random_network(p.network, train_set.pixels.rows(), 10, cfg.seed);
   const TrainOutcome pruned = train(cfg, start, train_set, TrainMode::topology, log);
   const Evaluation ep = evaluate(cfg, pruned.net, test_set);
@@ -66,8 +67,9 @@ nlohmann::json train_from_config(const config::Config& cfg, const std::string& w
     result["weight_trained"] = evaluation_json(ew);
     result["weight_trained_seconds"] = dense.seconds;
     result["weight_trained_epochs"] = p.train.weight_epochs;
-    log << std::fixed << std::setprecision(2) << "pruned - weight-trained accuracy: "
-        << 100 * (ep.accuracy_full - ew.accuracy_full) << " percentage points\n";
+    log << std::fixed << std::setprecision(2)
+        << "pruned - weight-trained accuracy: " << 100 * (ep.accuracy_full - ew.accuracy_full)
+        << " percentage points\n";
     log.unsetf(std::ios::floatfield);
   }
   write_model(out_path, pruned.net, p.network.sparsity, result);

@@ -15,8 +15,8 @@
 #include "tasks/prime/circuit.hpp"
 #include "tasks/prime/pipeline.hpp"
 #include "util/error.hpp"
-#include "util/random.hpp"
 #include "util/files.hpp"
+#include "util/random.hpp"
 
 namespace memcosim::tasks::prime {
 
@@ -65,8 +65,8 @@ CircuitImage simulate_image(const config::Config& cfg, const SpikingNet& net, co
   if (solver == config::LinearSolver::klu && !session.info().has_klu)
     throw InputError(Diagnostic{cfg.locations.find("simulation.solver"), "simulation.solver",
                                 "ngspice-" + session.info().version + " has no KLU solver (use auto or sparse)"});
-  const bool use_klu = solver == config::LinearSolver::klu ||
-                       (solver == config::LinearSolver::automatic && session.info().has_klu);
+  const bool use_klu =
+      solver == config::LinearSolver::klu || (solver == config::LinearSolver::automatic && session.info().has_klu);
   PrimeCircuit pc = build_circuit(cfg, net, spikes, use_klu);
   const std::vector<flow::EnergyMeter> meters = flow::energy_meters(pc.circuit);
   (void)flow::save_energy_vectors(pc.circuit, meters);
@@ -109,7 +109,8 @@ CircuitImage simulate_image(const config::Config& cfg, const SpikingNet& net, co
   for (int t = 0; t < r.steps; ++t) {
     Eigen::VectorXd o(static_cast<Eigen::Index>(pc.outputs.size()));
     for (std::size_t k = 0; k < pc.outputs.size(); ++k)
-      o(static_cast<Eigen::Index>(k)) = at_time(time->re, vec(pc.outputs[k]), std::min(pc.output_time(t), r.stop_time)) / pc.k_output;
+      o(static_cast<Eigen::Index>(k)) =
+          at_time(time->re, vec(pc.outputs[k]), std::min(pc.output_time(t), r.stop_time)) / pc.k_output;
     r.outputs.push_back(o);
   }
   r.hidden_spikes = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(pc.latch.size()), r.steps);
@@ -158,8 +159,7 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
          "supply_energy_j\n";
   flow::RunOutcome out;
   long sw_ok = 0, ck_ok = 0, agree = 0, done = 0;
-  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0,
-         supply = 0;
+  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0, supply = 0;
   std::vector<double> walls;
   const int T = cfg.prime.data.steps;
   for (std::size_t n = 0; n < images.size(); ++n) {
@@ -188,7 +188,8 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
       }
     for (int t = 0; t < sw.steps; ++t) sw_h += static_cast<long>(sw.hidden_trace.col(t).sum());
     ck_h = static_cast<long>(ck.hidden_spikes.sum());
-    const double m = steps_common > 0 ? static_cast<double>(same) / (static_cast<double>(steps_common) * net.hidden()) : 0;
+    const double m =
+        steps_common > 0 ? static_cast<double>(same) / (static_cast<double>(steps_common) * net.hidden()) : 0;
     sw_ok += sw.predicted == label;
     ck_ok += ck.predicted == label;
     agree += sw.predicted == ck.predicted;
@@ -235,14 +236,14 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
                  {"wall_seconds_median", median(walls)}};
   write_file(dir / "summary.json", out.summary.dump(2) + "\n", "run summary");
   log << std::fixed << std::setprecision(2) << "PRIME circuit on " << done << " test images"
-      << (es.enabled ? " with early stop" : " without early stop") << ": accuracy circuit "
-      << 100.0 * ck_ok / d << " %, software " << 100.0 * sw_ok / d << " %; class agreement " << 100.0 * agree / d
+      << (es.enabled ? " with early stop" : " without early stop") << ": accuracy circuit " << 100.0 * ck_ok / d
+      << " %, software " << 100.0 * sw_ok / d << " %; class agreement " << 100.0 * agree / d
       << " %; mean steps circuit " << ck_steps / d << ", software " << sw_steps / d << " of " << T
-      << "; hidden spikes per image circuit " << ck_hid / d << ", software " << sw_hid / d
-      << " (per neuron-step match " << 100 * (match_n > 0 ? match / match_n : 0.0) << " %); input spikes " << in_sp / d
-      << "; read-pulse energy " << std::scientific << std::setprecision(3) << energy / d << " J per image, supply energy (transistor-level neurons and op-amps) " << supply / d
-      << " J per image; median wall time "
-      << std::fixed << std::setprecision(2) << median(walls) << " s per image\n";
+      << "; hidden spikes per image circuit " << ck_hid / d << ", software " << sw_hid / d << " (per neuron-step match "
+      << 100 * (match_n > 0 ? match / match_n : 0.0) << " %); input spikes " << in_sp / d << "; read-pulse energy "
+      << std::scientific << std::setprecision(3) << energy / d
+      << " J per image, supply energy (transistor-level neurons and op-amps) " << supply / d
+      << " J per image; median wall time " << std::fixed << std::setprecision(2) << median(walls) << " s per image\n";
   log.unsetf(std::ios::floatfield);
   log << "results in " << dir.string() << "\n";
   return out;
@@ -259,7 +260,8 @@ class PrimeTask final : public flow::Task {
     const Dataset test = load_split(cfg, false);
     const auto images = run_images(cfg, test.pixels.cols(), static_cast<long>(test.pixels.cols()));
     if (sample >= images.size())
-      throw InputError(Diagnostic{SourceLocation{"--sample"}, "", "the test set has " + std::to_string(images.size()) + " images"});
+      throw InputError(
+          Diagnostic{SourceLocation{"--sample"}, "", "the test set has " + std::to_string(images.size()) + " images"});
     return build_circuit(cfg, model_.net, image_spikes(cfg, test, images[sample], false), use_klu).circuit;
   }
 
@@ -274,9 +276,9 @@ class PrimeTask final : public flow::Task {
       try {
         return read_model(path);
       } catch (const InputError& e) {
-        std::vector<Diagnostic> d{Diagnostic{cfg.locations.find("model.file"), "model.file",
-                                             "the PRIME model file " + path + " is not usable (run `memcosim train " +
-                                                 cfg.source + "` to make it)"}};
+        std::vector<Diagnostic> d{Diagnostic{
+            cfg.locations.find("model.file"), "model.file",
+            "the PRIME model file " + path + " is not usable (run `memcosim train " + cfg.source + "` to make it)"}};
         d.insert(d.end(), e.diagnostics().begin(), e.diagnostics().end());
         throw InputError(std::move(d));
       }

@@ -24,14 +24,14 @@ std::unique_ptr<flow::Task> load_prime_task(const config::Config& cfg, std::ostr
 // One image through the circuit.
 struct CircuitImage {
   int predicted = -1;
-  int steps = 0;            // steps simulated up to the stop (T without early stop)
-  bool halted = false;      // early stop halted the transient
-  double stop_time = 0;     // simulated time the result counts to (s)
-  double last_time = 0;     // last time point ngspice computed (s)
+  int steps = 0;                         // steps simulated up to the stop (T without early stop)
+  bool halted = false;                   // early stop halted the transient
+  double stop_time = 0;                  // simulated time the result counts to (s)
+  double last_time = 0;                  // last time point ngspice computed (s)
   std::vector<Eigen::VectorXd> outputs;  // O_t (units), t = 1..steps
   Eigen::MatrixXd hidden_spikes;         // H x steps (latch decisions)
-  double energy = 0;        // J delivered by the read-pulse sources (and clocks) up to stop_time
-  double supply_energy = 0; // J drawn from the rails of transistor-level blocks (neurons, op-amps) up to stop_time
+  double energy = 0;                     // J delivered by the read-pulse sources (and clocks) up to stop_time
+  double supply_energy = 0;  // J drawn from the rails of transistor-level blocks (neurons, op-amps) up to stop_time
   double wall_seconds = 0;
   long time_points = 0;
 };

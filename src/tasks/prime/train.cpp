@@ -73,8 +73,12 @@ struct Adam {
   double lr, b1, b2, eps;
   long t = 0;
   Adam(Eigen::Index rows, Eigen::Index cols, double lr_, const config::AdamConfig& a)
-      : m(Eigen::MatrixXf::Zero(rows, cols)), v(Eigen::MatrixXf::Zero(rows, cols)), lr(lr_), b1(a.beta1),
-        b2(a.beta2), eps(a.eps) {}
+      : m(Eigen::MatrixXf::Zero(rows, cols)),
+        v(Eigen::MatrixXf::Zero(rows, cols)),
+        lr(lr_),
+        b1(a.beta1),
+        b2(a.beta2),
+        eps(a.eps) {}
   void step(Eigen::MatrixXf& p, const Eigen::MatrixXf& g) {
     ++t;
     m = static_cast<float>(b1) * m + static_cast<float>(1 - b1) * g;
@@ -98,7 +102,8 @@ Grad batch_gradient(const Eigen::MatrixXf& w1, const Eigen::MatrixXf& w2, const 
   const Eigen::Index B = x[0].cols(), H = w1.rows(), K = w2.rows();
   const float beta = static_cast<float>(c.beta), th = static_cast<float>(c.threshold);
   const float bo = static_cast<float>(c.output_beta), a = static_cast<float>(c.surrogate_half_width);
-  std::vector<Eigen::MatrixXf> u(static_cast<std::size_t>(T)), s(static_cast<std::size_t>(T)), o_all(static_cast<std::size_t>(T));
+  std::vector<Eigen::MatrixXf> u(static_cast<std::size_t>(T)), s(static_cast<std::size_t>(T)),
+      o_all(static_cast<std::size_t>(T));
   Eigen::MatrixXf uu = Eigen::MatrixXf::Zero(H, B), ss = Eigen::MatrixXf::Zero(H, B), o = Eigen::MatrixXf::Zero(K, B);
   for (int t = 0; t < T; ++t) {
     uu = beta * uu.cwiseProduct((1.0f - ss.array()).matrix()) + w1 * x[static_cast<std::size_t>(t)];

@@ -65,13 +65,13 @@ TrainOutcome train(const config::Config& cfg, const SpikingNet& start, const Dat
 
 struct Evaluation {
   long images = 0;
-  double accuracy_full = 0;    // after all T steps
-  double accuracy_early = 0;   // at the early-stop step
-  double mean_steps = 0;       // steps run per image with early stop
-  double steps_saved = 0;      // 1 - mean_steps / T
+  double accuracy_full = 0;                            // after all T steps
+  double accuracy_early = 0;                           // at the early-stop step
+  double mean_steps = 0;                               // steps run per image with early stop
+  double steps_saved = 0;                              // 1 - mean_steps / T
   double input_spikes = 0, hidden_spikes = 0;          // per image, all T steps
   double input_spikes_run = 0, hidden_spikes_run = 0;  // per image, up to the stop
-  double load_saved = 0;  // 1 - synaptic operations run / all (spikes x fan-out)
+  double load_saved = 0;                               // 1 - synaptic operations run / all (spikes x fan-out)
 };
 
 // Runs every image of d (the test split) through net with the config's

@@ -41,8 +41,8 @@ void add_drive_sources(circuit::Circuit& c, const TwinCircuit& tc, const TwinCir
     };
     circuit::voltage(c, dacs, "dac_drv" + idx(static_cast<Eigen::Index>(k)), "drv" + idx(static_cast<Eigen::Index>(k)),
                      source(ku));
-    circuit::voltage(c, dacs, "dac_drvn" + idx(static_cast<Eigen::Index>(k)), "drvn" + idx(static_cast<Eigen::Index>(k)),
-                     source(-ku));
+    circuit::voltage(c, dacs, "dac_drvn" + idx(static_cast<Eigen::Index>(k)),
+                     "drvn" + idx(static_cast<Eigen::Index>(k)), source(-ku));
   }
 }
 

@@ -44,11 +44,11 @@ struct TwinScaling {
 struct TwinCircuitOptions {
   config::CircuitConfig circuit;
   config::SimulationConfig simulation;
-  double duration = 1.0;            // model time of one run
+  double duration = 1.0;                  // model time of one run
   std::vector<circuit::Waveform> drives;  // u_k(t) in model time, as the DAC holds it (one per drive input)
   bool use_klu = false;
-  std::uint64_t seed = 1;           // device variation and read noise
-  std::uint64_t trajectory = 0;     // whose read noise goes into the netlist
+  std::uint64_t seed = 1;        // device variation and read noise
+  std::uint64_t trajectory = 0;  // whose read noise goes into the netlist
   std::string title = "memcosim neural-ODE twin";
   std::vector<std::string> header;  // extra comment lines (what system, what network)
   std::shared_ptr<const circuit::TransistorEnvironment> transistor;

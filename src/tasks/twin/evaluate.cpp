@@ -67,7 +67,7 @@ reference::OdeOptions ode_options(const config::Config& cfg) {
   const auto& c = cfg.sampling.ode;
   o.stepper = c.stepper == config::OdeStepper::dopri5        ? reference::OdeStepper::dopri5
               : c.stepper == config::OdeStepper::cash_karp54 ? reference::OdeStepper::cash_karp54
-                                                              : reference::OdeStepper::fehlberg78;
+                                                             : reference::OdeStepper::fehlberg78;
   o.rtol = c.rtol;
   o.atol = c.atol;
   o.dt_initial = c.dt_initial;
@@ -99,7 +99,7 @@ std::vector<Drive> test_drives(const config::Config& cfg) {
 Eigen::MatrixXd test_starts(const config::Config& cfg) {
   // 10 time units apart: many Lyapunov times, so the starts are independent.
   return attractor_starts(system_from_config(cfg), derive_seed(cfg.seed, "twin-test-starts"), cfg.twin.test.starts,
-                         cfg.twin.lorenz96.transient, 10.0, ode_options(cfg));
+                          cfg.twin.lorenz96.transient, 10.0, ode_options(cfg));
 }
 
 Field twin_field(const nn::Mlp& net, int dim) {
@@ -146,11 +146,12 @@ SoftwareEvaluation evaluate_software(const config::Config& cfg, const nn::Mlp& n
   if (system.kind == SystemKind::lorenz96) {
     // Lyapunov exponent and attractor size from the true system, started
     // from the first test start (on the attractor).
-    const LyapunovResult ly = largest_lyapunov(truth, x0.col(0), tc.metrics.lyapunov_time,
-                                               tc.metrics.lyapunov_interval, tc.metrics.lyapunov_delta, ode);
+    const LyapunovResult ly = largest_lyapunov(truth, x0.col(0), tc.metrics.lyapunov_time, tc.metrics.lyapunov_interval,
+                                               tc.metrics.lyapunov_delta, ode);
     require_ok(ly.stats, "Lyapunov exponent");
     ev.lyapunov_exponent = ly.exponent;
-    const Eigen::MatrixXd xt = long_run(truth, x0.col(0), 0.0, tc.metrics.stats_horizon, tc.data.dt, ode, "true long run");
+    const Eigen::MatrixXd xt =
+        long_run(truth, x0.col(0), 0.0, tc.metrics.stats_horizon, tc.data.dt, ode, "true long run");
     const Eigen::MatrixXd xw =
         long_run(twin, x0.col(0), tc.lorenz96.transient, tc.metrics.stats_horizon, tc.data.dt, ode, "twin long run");
     ev.attractor_scale = attractor_scale(xt);
@@ -197,7 +198,8 @@ std::string format_evaluation(const SoftwareEvaluation& ev) {
                     100.0 * r.current_nrmse, r.state_max_error);
       s += line;
     }
-    std::snprintf(line, sizeof line, "  worst current NRMSE %.2f %%  (%.1f s)\n", 100.0 * ev.max_current_nrmse, ev.seconds);
+    std::snprintf(line, sizeof line, "  worst current NRMSE %.2f %%  (%.1f s)\n", 100.0 * ev.max_current_nrmse,
+                  ev.seconds);
     s += line;
     return s;
   }

@@ -39,16 +39,16 @@ Field twin_field(const nn::Mlp& net, int dim);
 
 // One test case, true and twin on a common time grid.
 struct CaseResult {
-  std::string label;          // "triangle 0.7 Hz 1.2 V", "start 12"
-  std::vector<double> t;      // the grid, t[0] = 0
-  Eigen::MatrixXd u;          // input_dim x T: the held drive at t (0 x T when autonomous)
-  Eigen::MatrixXd x_true;     // dim x T
-  Eigen::MatrixXd x_twin;     // dim x T
-  Eigen::MatrixXd y_true;     // readout x T: HP current (A), Lorenz96 the state
+  std::string label;       // "triangle 0.7 Hz 1.2 V", "start 12"
+  std::vector<double> t;   // the grid, t[0] = 0
+  Eigen::MatrixXd u;       // input_dim x T: the held drive at t (0 x T when autonomous)
+  Eigen::MatrixXd x_true;  // dim x T
+  Eigen::MatrixXd x_twin;  // dim x T
+  Eigen::MatrixXd y_true;  // readout x T: HP current (A), Lorenz96 the state
   Eigen::MatrixXd y_twin;
-  double state_max_error = 0; // max over t and components of |x_twin - x_true|
-  double current_nrmse = -1;  // HP: nrmse(y_twin, y_true) (metrics.hpp); -1 otherwise
-  double vpt = -1;            // Lorenz96: valid prediction time in Lyapunov times; -1 otherwise
+  double state_max_error = 0;  // max over t and components of |x_twin - x_true|
+  double current_nrmse = -1;   // HP: nrmse(y_twin, y_true) (metrics.hpp); -1 otherwise
+  double vpt = -1;             // Lorenz96: valid prediction time in Lyapunov times; -1 otherwise
 };
 
 struct SoftwareEvaluation {
@@ -57,11 +57,11 @@ struct SoftwareEvaluation {
   // HP
   double max_current_nrmse = -1;
   // Lorenz96
-  double lyapunov_exponent = 0;   // largest, of the true system (1 / time unit)
-  double attractor_scale = 0;     // sqrt(<||x - mean||^2>) of the true attractor
-  double median_vpt = -1;         // Lyapunov times
+  double lyapunov_exponent = 0;           // largest, of the true system (1 / time unit)
+  double attractor_scale = 0;             // sqrt(<||x - mean||^2>) of the true attractor
+  double median_vpt = -1;                 // Lyapunov times
   AttractorStats true_stats, twin_stats;  // long runs of stats_horizon after the transient
-  double seconds = 0;             // wall-clock time of the evaluation
+  double seconds = 0;                     // wall-clock time of the evaluation
 };
 
 // Runs every test case of the config with the true system and the software

@@ -44,10 +44,10 @@ LyapunovResult largest_lyapunov(const Field& field, const Eigen::VectorXd& x0, d
 
 // Long-run statistics of a trajectory sampled every dt (dim x T).
 struct AttractorStats {
-  Eigen::VectorXd mean, variance;  // per variable
-  std::vector<double> lags;        // in time units
-  Eigen::MatrixXd autocorrelation; // dim x lags: corr(x_i(t), x_i(t + lag))
-  Eigen::MatrixXd histogram;       // dim x bins, probabilities on [lo, hi]
+  Eigen::VectorXd mean, variance;   // per variable
+  std::vector<double> lags;         // in time units
+  Eigen::MatrixXd autocorrelation;  // dim x lags: corr(x_i(t), x_i(t + lag))
+  Eigen::MatrixXd histogram;        // dim x bins, probabilities on [lo, hi]
   double lo = 0, hi = 0;
 };
 AttractorStats attractor_stats(const Eigen::Ref<const Eigen::MatrixXd>& x, double dt, const std::vector<double>& lags,
@@ -55,10 +55,10 @@ AttractorStats attractor_stats(const Eigen::Ref<const Eigen::MatrixXd>& x, doubl
 
 // Comparison of two sets of statistics (same lags, bins and range).
 struct StatsComparison {
-  double max_mean_error = 0;       // max_i |mean_i - mean_ref_i| / sqrt(var_ref_i)
-  double max_variance_ratio_error = 0;  // max_i |var_i / var_ref_i - 1|
-  double max_autocorrelation_error = 0; // max over i and lags of |acf - acf_ref|
-  double max_histogram_tv = 0;     // max_i total-variation distance of the histograms
+  double max_mean_error = 0;             // max_i |mean_i - mean_ref_i| / sqrt(var_ref_i)
+  double max_variance_ratio_error = 0;   // max_i |var_i / var_ref_i - 1|
+  double max_autocorrelation_error = 0;  // max over i and lags of |acf - acf_ref|
+  double max_histogram_tv = 0;           // max_i total-variation distance of the histograms
 };
 StatsComparison compare_stats(const AttractorStats& s, const AttractorStats& ref);
 

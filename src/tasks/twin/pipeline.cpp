@@ -126,14 +126,13 @@ nn::MlpProvenance provenance(const config::Config& cfg, const TwinTrainResult& r
   p.system = std::string(config::enum_name(tc.system));
   p.system_description = s.describe();
   if (s.kind == SystemKind::hp_memristor) {
-    p.system_parameters = {{"r_on", s.hp.r_on}, {"r_off", s.hp.r_off}, {"thickness", s.hp.d},
-                           {"mobility", s.hp.mu_v}, {"window_p", s.hp.p}, {"update_period", tc.update_period}};
+    p.system_parameters = {{"r_on", s.hp.r_on},     {"r_off", s.hp.r_off}, {"thickness", s.hp.d},
+                           {"mobility", s.hp.mu_v}, {"window_p", s.hp.p},  {"update_period", tc.update_period}};
     p.dataset = std::to_string(tc.data.records) + " records of " + exact_number(tc.data.duration) +
                 " s, random multi-sines (" + std::to_string(tc.train_drives.components) + " components, " +
-                exact_number(tc.train_drives.f_min) + "-" + exact_number(tc.train_drives.f_max) +
-                " Hz, peak " + exact_number(tc.train_drives.amplitude_min) + "-" +
-                exact_number(tc.train_drives.amplitude_max) + " V), sampled every " +
-                exact_number(tc.data.dt) + " s";
+                exact_number(tc.train_drives.f_min) + "-" + exact_number(tc.train_drives.f_max) + " Hz, peak " +
+                exact_number(tc.train_drives.amplitude_min) + "-" + exact_number(tc.train_drives.amplitude_max) +
+                " V), sampled every " + exact_number(tc.data.dt) + " s";
   } else {
     p.system_parameters = {{"n", s.lorenz96.n}, {"forcing", s.lorenz96.forcing}};
     p.dataset = std::to_string(tc.data.records) + " records of " + exact_number(tc.data.duration) +
@@ -153,7 +152,8 @@ nn::MlpProvenance provenance(const config::Config& cfg, const TwinTrainResult& r
 TwinTrainReport train_from_config(const config::Config& cfg, const std::string& weights_out,
                                   const std::string& results_dir, std::ostream& log, int log_every) {
   TwinTrainReport report;
-  report.results = results_dir.empty() ? std::filesystem::path("out") / (cfg.name + "-train") : std::filesystem::path(results_dir);
+  report.results =
+      results_dir.empty() ? std::filesystem::path("out") / (cfg.name + "-train") : std::filesystem::path(results_dir);
   std::filesystem::create_directories(report.results);
   report.weights = weights_out.empty() ? cfg.resolve(cfg.model.file) : std::filesystem::path(weights_out);
   if (report.weights.has_parent_path()) std::filesystem::create_directories(report.weights.parent_path());
@@ -169,7 +169,8 @@ TwinTrainReport train_from_config(const config::Config& cfg, const std::string& 
     const int last = stage == 1 ? options.derivative_epochs : options.trajectory_steps;
     if (log_every > 0 && (it % log_every == 0 || it == last)) {
       char line[96];
-      std::snprintf(line, sizeof line, "  stage %d %s %6d  loss %.6g\n", stage, stage == 1 ? "epoch" : "step ", it, loss);
+      std::snprintf(line, sizeof line, "  stage %d %s %6d  loss %.6g\n", stage, stage == 1 ? "epoch" : "step ", it,
+                    loss);
       log << line << std::flush;
     }
   };

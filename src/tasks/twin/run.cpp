@@ -38,11 +38,11 @@ struct CaseOutcome {
   double wall_seconds = 0;
   long time_points = 0;
   bool rail_hit = false;
-  Eigen::MatrixXd x;            // the circuit's state on the case's grid (dim x T)
-  double max_error = nan;       // vs the software twin, max over time and components
-  double median_error = nan;    // median over time of the largest component error
-  double current_nrmse = nan;   // HP: circuit current vs the true current
-  double vpt = nan;             // Lorenz96: circuit vs truth, Lyapunov times
+  Eigen::MatrixXd x;           // the circuit's state on the case's grid (dim x T)
+  double max_error = nan;      // vs the software twin, max over time and components
+  double median_error = nan;   // median over time of the largest component error
+  double current_nrmse = nan;  // HP: circuit current vs the true current
+  double vpt = nan;            // Lorenz96: circuit vs truth, Lyapunov times
   std::map<std::string, double> energy;
   bool ok() const { return status == "ok"; }
 };
@@ -65,7 +65,6 @@ double median(std::vector<double> v) {
   std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
   return v[v.size() / 2];
 }
-
 
 // The published speed and energy ratios of the analogue twin over digital
 // hardware (DESIGN.md §7.1): preprint and journal versions.
@@ -101,36 +100,53 @@ flow::Projection twin_projection(const config::Config& cfg, double analog_second
   const double digital_j = p.digital_power * digital_s;
   const Published pub = published(hp);
   flow::Projection r;
-  r.json = {{"analog", {{"seconds_per_trajectory", analog_seconds}, {"joules_per_trajectory", analog_joules},
-                        {"assumptions", "physical time of one test trajectory at T = circuit.integrator.r * c seconds "
-                                        "per unit of model time; energy = supply energy of the transistor-level blocks "
-                                        "+ energy delivered by the ideal sources (bias rows, DACs)"}}},
-            {"digital", {{"seconds_per_trajectory", digital_s}, {"joules_per_trajectory", digital_j},
-                         {"power_watts_assumed", p.digital_power}, {"platform", p.digital_platform},
-                         {"assumptions", "the software twin (Boost.Odeint, sampling.ode tolerances, one thread) timed on "
-                                         "this machine on test case 0, median of 5; energy = projection.digital_power x time"}}},
+  r.json = {{"analog",
+             {{"seconds_per_trajectory", analog_seconds},
+              {"joules_per_trajectory", analog_joules},
+              {"assumptions",
+               "physical time of one test trajectory at T = circuit.integrator.r * c seconds "
+               "per unit of model time; energy = supply energy of the transistor-level blocks "
+               "+ energy delivered by the ideal sources (bias rows, DACs)"}}},
+            {"digital",
+             {{"seconds_per_trajectory", digital_s},
+              {"joules_per_trajectory", digital_j},
+              {"power_watts_assumed", p.digital_power},
+              {"platform", p.digital_platform},
+              {"assumptions",
+               "the software twin (Boost.Odeint, sampling.ode tolerances, one thread) timed on "
+               "this machine on test case 0, median of 5; energy = projection.digital_power x time"}}},
             {"speedup", digital_s / analog_seconds},
             {"energy_ratio", analog_joules > 0 ? nlohmann::json(digital_j / analog_joules) : nlohmann::json(nullptr)},
-            {"published", {{"speed_preprint", pub.speed_preprint}, {"energy_preprint", pub.energy_preprint},
-                           {"speed_journal", pub.speed_journal}, {"energy_journal", pub.energy_journal}}}};
+            {"published",
+             {{"speed_preprint", pub.speed_preprint},
+              {"energy_preprint", pub.energy_preprint},
+              {"speed_journal", pub.speed_journal},
+              {"energy_journal", pub.energy_journal}}}};
   auto& L = r.lines;
   L.push_back("speed/energy projection (per solved test trajectory; every assumption next to its figure):");
   L.push_back("  | | time per trajectory | energy per trajectory | assumptions |");
   L.push_back("  |---|---|---|---|");
-  L.push_back("  | analogue (this circuit) | " + printf_number("%.4g s", analog_seconds) + " | " +
-              (analog_joules > 0 ? printf_number("%.4g J", analog_joules) : std::string("not measured (behavioural level)")) +
-              " | simulated physical time at T = " + printf_number("%.4g s", cfg.circuit.integrator.r * cfg.circuit.integrator.c) +
-              " per unit of model time; supply energy of the transistor-level blocks + ideal sources |");
-  L.push_back("  | digital (" + p.digital_platform + ") | " + printf_number("%.4g s", digital_s) + " | " + printf_number("%.4g J", digital_j) +
+  L.push_back(
+      "  | analogue (this circuit) | " + printf_number("%.4g s", analog_seconds) + " | " +
+      (analog_joules > 0 ? printf_number("%.4g J", analog_joules) : std::string("not measured (behavioural level)")) +
+      " | simulated physical time at T = " +
+      printf_number("%.4g s", cfg.circuit.integrator.r * cfg.circuit.integrator.c) +
+      " per unit of model time; supply energy of the transistor-level blocks + ideal sources |");
+  L.push_back("  | digital (" + p.digital_platform + ") | " + printf_number("%.4g s", digital_s) + " | " +
+              printf_number("%.4g J", digital_j) +
               " | measured: the software twin (Odeint, same tolerances) on this machine, one thread, median of 5; "
-              "ASSUMED power " + printf_number("%.4g W", p.digital_power) + " (projection.digital_power) |");
+              "ASSUMED power " +
+              printf_number("%.4g W", p.digital_power) + " (projection.digital_power) |");
   L.push_back("  | ratio digital / analogue | " + printf_number("%.3g x", digital_s / analog_seconds) + " | " +
-              (analog_joules > 0 ? printf_number("%.3g x", digital_j / analog_joules) : std::string("-")) + " | published (" +
-              (hp ? "HP memristor" : "Lorenz96") + "): " + printf_number("%.1f x", pub.speed_preprint) + " speed / " +
-              printf_number("%.1f x", pub.energy_preprint) + " energy (preprint), " + printf_number("%.1f x", pub.speed_journal) + " / " +
+              (analog_joules > 0 ? printf_number("%.3g x", digital_j / analog_joules) : std::string("-")) +
+              " | published (" + (hp ? "HP memristor" : "Lorenz96") + "): " +
+              printf_number("%.1f x", pub.speed_preprint) + " speed / " + printf_number("%.1f x", pub.energy_preprint) +
+              " energy (preprint), " + printf_number("%.1f x", pub.speed_journal) + " / " +
               printf_number("%.1f x", pub.energy_journal) + " (journal) |");
-  L.push_back("  The published ratios compare a 180 nm chip with its own time constants against a GPU or CPU running a");
-  L.push_back("  larger network; here both sides are set by choices of this project: T (circuit.integrator.r * c) scales");
+  L.push_back(
+      "  The published ratios compare a 180 nm chip with its own time constants against a GPU or CPU running a");
+  L.push_back(
+      "  larger network; here both sides are set by choices of this project: T (circuit.integrator.r * c) scales");
   L.push_back("  the analogue time linearly, and the digital side is a tiny network solved by Odeint in one thread.");
   return r;
 }
@@ -191,7 +207,8 @@ class TwinRun {
     const auto ode = ode_options(cfg_);
     const Trajectories truth = integrate(system_field(sys_), 0, {}, 0.0, c.x0, r.t, ode);
     const Trajectories twin = integrate(twin_field(net_, sys_.dim()), 0, {}, 0.0, c.x0, r.t, ode);
-    if (!truth.stats.ok || !twin.stats.ok) throw SimulationError("long run: " + truth.stats.message + twin.stats.message);
+    if (!truth.stats.ok || !twin.stats.ok)
+      throw SimulationError("long run: " + truth.stats.message + twin.stats.message);
     r.x_true = stack(truth.x, sys_.dim());
     r.x_twin = stack(twin.x, sys_.dim());
     r.u.resize(0, r.x_true.cols());
@@ -220,9 +237,9 @@ class TwinRun {
     time_scale_ = first.time_scale;
     elements_ = first.circuit.element_count();
     write_file(dir_ / "netlist.cir", spice::emit(first.circuit), "netlist");
-    log_ << "circuit: level " << config::enum_name(cfg_.circuit.level) << ", " << elements_ << " elements, T = "
-         << printf_number("%.4g", time_scale_) << " s per unit of model time; " << cases_.size() << " transients; "
-         << sim_.describe() << "\n";
+    log_ << "circuit: level " << config::enum_name(cfg_.circuit.level) << ", " << elements_
+         << " elements, T = " << printf_number("%.4g", time_scale_) << " s per unit of model time; " << cases_.size()
+         << " transients; " << sim_.describe() << "\n";
   }
 
   // ---- the transients ---------------------------------------------------------------
@@ -277,9 +294,11 @@ class TwinRun {
     const analysis::TrajectoryError err = analysis::compare_trajectory(time, xs, ref.t, ref.x_twin, &o.x);
     o.max_error = err.max_error;
     std::vector<double> per_time;
-    for (Eigen::Index k = 0; k < o.x.cols(); ++k) per_time.push_back((o.x.col(k) - ref.x_twin.col(k)).cwiseAbs().maxCoeff());
+    for (Eigen::Index k = 0; k < o.x.cols(); ++k)
+      per_time.push_back((o.x.col(k) - ref.x_twin.col(k)).cwiseAbs().maxCoeff());
     o.median_error = median(per_time);
-    if (sys_.input_dim() > 0) o.current_nrmse = nrmse(sys_.readout(o.x, ref.u), ref.y_true);
+    if (sys_.input_dim() > 0)
+      o.current_nrmse = nrmse(sys_.readout(o.x, ref.u), ref.y_true);
     else if (!c.long_run)
       o.vpt = valid_prediction_time(ref.t, o.x, ref.x_true, eval_.attractor_scale, cfg_.twin.metrics.vpt_threshold,
                                     eval_.lyapunov_exponent);
@@ -305,10 +324,13 @@ class TwinRun {
     s["task"] = "twin";
     s["system"] = sys_.describe();
     s["software"] = software_json();
-    s["scaling"] = {{"state_volts_per_unit", std::vector<double>(scaling_.state.data(), scaling_.state.data() + scaling_.state.size())},
-                    {"drive_volts_per_unit", std::vector<double>(scaling_.drive.data(), scaling_.drive.data() + scaling_.drive.size())},
-                    {"rate_volts_per_unit", std::vector<double>(scaling_.rate.data(), scaling_.rate.data() + scaling_.rate.size())},
-                    {"hidden_volts_per_unit", scaling_.hidden}};
+    s["scaling"] = {
+        {"state_volts_per_unit",
+         std::vector<double>(scaling_.state.data(), scaling_.state.data() + scaling_.state.size())},
+        {"drive_volts_per_unit",
+         std::vector<double>(scaling_.drive.data(), scaling_.drive.data() + scaling_.drive.size())},
+        {"rate_volts_per_unit", std::vector<double>(scaling_.rate.data(), scaling_.rate.data() + scaling_.rate.size())},
+        {"hidden_volts_per_unit", scaling_.hidden}};
     if (opt_.reference_only) {
       s["mode"] = "software only (no ngspice)";
       return s;
@@ -325,14 +347,20 @@ class TwinRun {
     std::vector<double> maxes, pooled_medians, nrmses, vpts, soft_vpts;
     for (std::size_t i = 0; i < outcomes_.size(); ++i) {
       const CaseOutcome& o = outcomes_[i];
-      nlohmann::json c = {{"index", i}, {"label", o.label}, {"status", o.status}, {"message", o.message},
-                          {"wall_seconds", o.wall_seconds}, {"time_points", o.time_points}, {"rail_hit", o.rail_hit}};
+      nlohmann::json c = {{"index", i},
+                          {"label", o.label},
+                          {"status", o.status},
+                          {"message", o.message},
+                          {"wall_seconds", o.wall_seconds},
+                          {"time_points", o.time_points},
+                          {"rail_hit", o.rail_hit}};
       if (o.ok()) {
         c["state_error_vs_software_twin"] = {{"max", o.max_error}, {"median", o.median_error}};
         maxes.push_back(o.max_error);
         pooled_medians.push_back(o.median_error);
         if (!std::isnan(o.current_nrmse)) {
-          c["current_nrmse_vs_truth"] = {{"circuit", o.current_nrmse}, {"software", eval_.cases.at(eval_index_[i]).current_nrmse}};
+          c["current_nrmse_vs_truth"] = {{"circuit", o.current_nrmse},
+                                         {"software", eval_.cases.at(eval_index_[i]).current_nrmse}};
           nrmses.push_back(o.current_nrmse);
         }
         if (!std::isnan(o.vpt)) {
@@ -346,15 +374,18 @@ class TwinRun {
     s["cases"] = cases;
     s["state_error_vs_software_twin"] = {{"max", maxes.empty() ? nan : *std::max_element(maxes.begin(), maxes.end())},
                                          {"median_of_case_medians", median(pooled_medians)}};
-    if (!nrmses.empty()) s["current_nrmse_vs_truth"] = {{"circuit_max", *std::max_element(nrmses.begin(), nrmses.end())},
-                                                        {"software_max", eval_.max_current_nrmse}};
+    if (!nrmses.empty())
+      s["current_nrmse_vs_truth"] = {{"circuit_max", *std::max_element(nrmses.begin(), nrmses.end())},
+                                     {"software_max", eval_.max_current_nrmse}};
     if (!vpts.empty()) {
       const double m = median(vpts);
       const double soft = median(soft_vpts);
-      s["vpt_lyapunov_times"] = {{"circuit_median", m}, {"software_median_same_starts", soft},
+      s["vpt_lyapunov_times"] = {{"circuit_median", m},
+                                 {"software_median_same_starts", soft},
                                  {"software_median_all_starts", eval_.median_vpt},
                                  {"ratio_circuit_over_software", m / soft},
-                                 {"threshold", cfg_.twin.metrics.vpt_threshold}, {"lyapunov_exponent", eval_.lyapunov_exponent}};
+                                 {"threshold", cfg_.twin.metrics.vpt_threshold},
+                                 {"lyapunov_exponent", eval_.lyapunov_exponent}};
     }
     if (const auto lr = long_run_json(); !lr.is_null()) s["long_run"] = lr;
     s["rails"] = rails_.to_json();
@@ -397,7 +428,8 @@ class TwinRun {
         return ((a - b).array().abs() / b.array().abs()).maxCoeff();
       };
       auto vec = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
-      return {{"duration", cases_[i].duration}, {"discarded", cfg_.twin.circuit_long_run_discard},
+      return {{"duration", cases_[i].duration},
+              {"discarded", cfg_.twin.circuit_long_run_discard},
               {"true", {{"mean", vec(mt)}, {"variance", vec(vt)}}},
               {"circuit", {{"mean", vec(mc)}, {"variance", vec(vc)}}},
               {"software", {{"mean", vec(ms)}, {"variance", vec(vs)}}},
@@ -435,32 +467,39 @@ class TwinRun {
     for (const auto& c : s["cases"]) {
       log_ << "  " << c["label"].get<std::string>() << ": " << c["status"].get<std::string>();
       if (c.contains("state_error_vs_software_twin"))
-        log_ << ", state error vs twin max " << printf_number("%.3g", c["state_error_vs_software_twin"]["max"].get<double>())
-             << " median " << printf_number("%.3g", c["state_error_vs_software_twin"]["median"].get<double>());
+        log_ << ", state error vs twin max "
+             << printf_number("%.3g", c["state_error_vs_software_twin"]["max"].get<double>()) << " median "
+             << printf_number("%.3g", c["state_error_vs_software_twin"]["median"].get<double>());
       if (c.contains("current_nrmse_vs_truth"))
-        log_ << ", current NRMSE circuit " << printf_number("%.2f %%", 100 * c["current_nrmse_vs_truth"]["circuit"].get<double>())
-             << " software " << printf_number("%.2f %%", 100 * c["current_nrmse_vs_truth"]["software"].get<double>());
+        log_ << ", current NRMSE circuit "
+             << printf_number("%.2f %%", 100 * c["current_nrmse_vs_truth"]["circuit"].get<double>()) << " software "
+             << printf_number("%.2f %%", 100 * c["current_nrmse_vs_truth"]["software"].get<double>());
       if (c.contains("vpt_lyapunov_times"))
-        log_ << ", VPT circuit " << printf_number("%.2f", c["vpt_lyapunov_times"]["circuit"].get<double>()) << " software "
-             << printf_number("%.2f", c["vpt_lyapunov_times"]["software"].get<double>());
-      if (!c["message"].get<std::string>().empty() && c["status"] != "ok") log_ << ": " << c["message"].get<std::string>();
+        log_ << ", VPT circuit " << printf_number("%.2f", c["vpt_lyapunov_times"]["circuit"].get<double>())
+             << " software " << printf_number("%.2f", c["vpt_lyapunov_times"]["software"].get<double>());
+      if (!c["message"].get<std::string>().empty() && c["status"] != "ok")
+        log_ << ": " << c["message"].get<std::string>();
       log_ << "\n";
     }
     if (s.contains("vpt_lyapunov_times"))
-      log_ << "  median VPT (Lyapunov times): circuit " << printf_number("%.3f", s["vpt_lyapunov_times"]["circuit_median"].get<double>())
-           << ", software (same starts) " << printf_number("%.3f", s["vpt_lyapunov_times"]["software_median_same_starts"].get<double>()) << ", ratio "
+      log_ << "  median VPT (Lyapunov times): circuit "
+           << printf_number("%.3f", s["vpt_lyapunov_times"]["circuit_median"].get<double>())
+           << ", software (same starts) "
+           << printf_number("%.3f", s["vpt_lyapunov_times"]["software_median_same_starts"].get<double>()) << ", ratio "
            << printf_number("%.3f", s["vpt_lyapunov_times"]["ratio_circuit_over_software"].get<double>()) << "\n";
     if (s.contains("long_run")) {
       const auto& lr = s["long_run"];
       log_ << "  long run (" << printf_number("%.4g", lr["duration"].get<double>()) << " time units, first "
-           << printf_number("%.4g", lr["discarded"].get<double>()) << " discarded): largest relative error vs truth, circuit mean "
+           << printf_number("%.4g", lr["discarded"].get<double>())
+           << " discarded): largest relative error vs truth, circuit mean "
            << printf_number("%.3f", lr["max_relative_error_circuit"]["mean"].get<double>()) << " variance "
            << printf_number("%.3f", lr["max_relative_error_circuit"]["variance"].get<double>()) << "; software mean "
            << printf_number("%.3f", lr["max_relative_error_software"]["mean"].get<double>()) << " variance "
            << printf_number("%.3f", lr["max_relative_error_software"]["variance"].get<double>()) << "\n";
     }
     if (s.contains("energy_per_trajectory"))
-      log_ << "  energy per test trajectory " << printf_number("%.4g J", s["energy_per_trajectory"]["joules"].get<double>()) << "\n";
+      log_ << "  energy per test trajectory "
+           << printf_number("%.4g J", s["energy_per_trajectory"]["joules"].get<double>()) << "\n";
     for (const auto& line : projection_.lines) log_ << line << "\n";
     rails_.warn(log_);
     log_ << "  results in " << dir_.string() << "/ (summary.json, trajectories.csv, netlist.cir, "
@@ -524,14 +563,20 @@ class TwinRun {
       if (hp) {
         const int ic = xcol + 3 * dim;  // i_true
         gp << "set xlabel 'v (V)'\nset ylabel 'i (A)'\n"
-           << "plot 'trajectories.csv' skip 1 using ($1==" << i << "?$3:1/0):" << ic << " w l lw 4 lc rgb '#aaaaaa' t 'true', "
-           << "'' skip 1 using ($1==" << i << "?$3:1/0):" << ic + 1 << " w l dt 2 lw 2 lc rgb '#1f77b4' t 'twin (Odeint)', "
-           << "'' skip 1 using ($1==" << i << "?$3:1/0):" << ic + 2 << " w l lw 1 lc rgb '#d62728' t 'twin (circuit)'\n";
+           << "plot 'trajectories.csv' skip 1 using ($1==" << i << "?$3:1/0):" << ic
+           << " w l lw 4 lc rgb '#aaaaaa' t 'true', "
+           << "'' skip 1 using ($1==" << i << "?$3:1/0):" << ic + 1
+           << " w l dt 2 lw 2 lc rgb '#1f77b4' t 'twin (Odeint)', "
+           << "'' skip 1 using ($1==" << i << "?$3:1/0):" << ic + 2
+           << " w l lw 1 lc rgb '#d62728' t 'twin (circuit)'\n";
       } else {
         gp << "set xlabel 't'\nset ylabel 'x_0'\n"
-           << "plot 'trajectories.csv' skip 1 using ($1==" << i << "?$2:1/0):" << xcol << " w l lw 4 lc rgb '#aaaaaa' t 'true', "
-           << "'' skip 1 using ($1==" << i << "?$2:1/0):" << xcol + dim << " w l dt 2 lw 2 lc rgb '#1f77b4' t 'twin (Odeint)', "
-           << "'' skip 1 using ($1==" << i << "?$2:1/0):" << xcol + 2 * dim << " w l lw 1 lc rgb '#d62728' t 'twin (circuit)'\n";
+           << "plot 'trajectories.csv' skip 1 using ($1==" << i << "?$2:1/0):" << xcol
+           << " w l lw 4 lc rgb '#aaaaaa' t 'true', "
+           << "'' skip 1 using ($1==" << i << "?$2:1/0):" << xcol + dim
+           << " w l dt 2 lw 2 lc rgb '#1f77b4' t 'twin (Odeint)', "
+           << "'' skip 1 using ($1==" << i << "?$2:1/0):" << xcol + 2 * dim
+           << " w l lw 1 lc rgb '#d62728' t 'twin (circuit)'\n";
       }
     }
     gp << "unset multiplot\n";

@@ -50,8 +50,8 @@ Eigen::MatrixXd System::readout(const Eigen::Ref<const Eigen::MatrixXd>& x,
 
 std::string System::describe() const {
   if (kind == SystemKind::hp_memristor)
-    return "HP memristor (R_on " + text_number(hp.r_on) + " ohm, R_off " + text_number(hp.r_off) + " ohm, D " + text_number(hp.d) +
-           " m, mu_v " + text_number(hp.mu_v) + ", Joglekar p " + std::to_string(hp.p) + ")";
+    return "HP memristor (R_on " + text_number(hp.r_on) + " ohm, R_off " + text_number(hp.r_off) + " ohm, D " +
+           text_number(hp.d) + " m, mu_v " + text_number(hp.mu_v) + ", Joglekar p " + std::to_string(hp.p) + ")";
   return "Lorenz96 (N " + std::to_string(lorenz96.n) + ", F " + text_number(lorenz96.forcing) + ")";
 }
 
@@ -65,7 +65,8 @@ double Drive::value(double t) const {
         v += amplitudes[c] * std::sin(kTwoPi * frequencies[c] * t + phases[c]);
       return v;
     }
-    case DriveKind::sine: return amplitude * std::sin(kTwoPi * frequency * t + phase);
+    case DriveKind::sine:
+      return amplitude * std::sin(kTwoPi * frequency * t + phase);
     case DriveKind::triangle: {
       // Starts at 0 rising, like the sine: (2/pi) asin(sin(.)).
       return amplitude * (2.0 / std::numbers::pi) * std::asin(std::sin(kTwoPi * frequency * t + phase));
@@ -91,11 +92,15 @@ std::string Drive::describe() const {
       for (std::size_t c = 0; c < amplitudes.size(); ++c) s += " " + text_number(frequencies[c]) + " Hz";
       return s;
     }
-    case DriveKind::sine: return "sine " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
-    case DriveKind::triangle: return "triangle " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
-    case DriveKind::square: return "square " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
+    case DriveKind::sine:
+      return "sine " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
+    case DriveKind::triangle:
+      return "triangle " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
+    case DriveKind::square:
+      return "square " + text_number(frequency) + " Hz " + text_number(amplitude) + " V";
     case DriveKind::chirp:
-      return "chirp " + text_number(frequency) + "-" + text_number(frequency_end) + " Hz " + text_number(amplitude) + " V";
+      return "chirp " + text_number(frequency) + "-" + text_number(frequency_end) + " Hz " + text_number(amplitude) +
+             " V";
   }
   return "?";
 }
@@ -138,8 +143,7 @@ std::vector<double> hold_corners(double update_period, double duration) {
 // ---------------------------------------------------------------------------
 
 Trajectories integrate(const Field& field, int input_dim, const std::vector<Drive>& drives, double update_period,
-                       const Eigen::MatrixXd& x0, std::span<const double> times,
-                       const reference::OdeOptions& options) {
+                       const Eigen::MatrixXd& x0, std::span<const double> times, const reference::OdeOptions& options) {
   const Eigen::Index n = x0.cols();
   if (times.size() < 2 || times.front() != 0.0)
     throw std::invalid_argument("twin::integrate: the time grid needs >= 2 points starting at 0");
@@ -177,7 +181,7 @@ Trajectories integrate(const Field& field, int input_dim, const std::vector<Driv
 }
 
 Eigen::MatrixXd attractor_starts(const System& system, std::uint64_t seed, int count, double transient, double spacing,
-                                const reference::OdeOptions& ode) {
+                                 const reference::OdeOptions& ode) {
   const int n = system.dim();
   Rng rng(seed);
   Eigen::MatrixXd x0(n, 1);
@@ -194,9 +198,8 @@ Eigen::MatrixXd attractor_starts(const System& system, std::uint64_t seed, int c
 }
 
 Field system_field(const System& system) {
-  return [system](const Eigen::MatrixXd& x, const Eigen::MatrixXd& u, Eigen::MatrixXd& dxdt) {
-    system.rhs(x, u, dxdt);
-  };
+  return
+      [system](const Eigen::MatrixXd& x, const Eigen::MatrixXd& u, Eigen::MatrixXd& dxdt) { system.rhs(x, u, dxdt); };
 }
 
 }  // namespace memcosim::tasks::twin

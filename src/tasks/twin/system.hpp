@@ -38,15 +38,15 @@ namespace memcosim::tasks::twin {
 // Systems
 
 struct HpParams {
-  double r_on = 100.0;      // ohm, > 0
-  double r_off = 16e3;      // ohm, > r_on
-  double d = 10e-9;         // device thickness (m), > 0
-  double mu_v = 1e-14;      // dopant mobility (m^2 / (V s)), > 0
-  int p = 1;                // Joglekar window exponent, >= 1
+  double r_on = 100.0;  // ohm, > 0
+  double r_off = 16e3;  // ohm, > r_on
+  double d = 10e-9;     // device thickness (m), > 0
+  double mu_v = 1e-14;  // dopant mobility (m^2 / (V s)), > 0
+  int p = 1;            // Joglekar window exponent, >= 1
 
   double k() const { return mu_v * r_on / (d * d); }
   double resistance(double x) const { return r_on * x + r_off * (1.0 - x); }
-  double window(double x) const;                        // f(x) = 1 - (2x - 1)^(2p)
+  double window(double x) const;  // f(x) = 1 - (2x - 1)^(2p)
   double current(double x, double v) const { return v / resistance(x); }
   // dx/dt under a voltage drive v.
   double rate(double x, double v) const { return k() * current(x, v) * window(x); }
@@ -60,8 +60,8 @@ struct HpParams {
 double hp_logistic(const HpParams& hp, double x0, double i, double t);
 
 struct Lorenz96Params {
-  int n = 6;              // >= 4
-  double forcing = 8.0;   // F
+  int n = 6;             // >= 4
+  double forcing = 8.0;  // F
 };
 
 enum class SystemKind { hp_memristor, lorenz96 };
@@ -72,8 +72,8 @@ struct System {
   HpParams hp;
   Lorenz96Params lorenz96;
 
-  int dim() const;          // 1 (HP: x) or lorenz96.n
-  int input_dim() const;    // 1 (HP: v) or 0 (autonomous)
+  int dim() const;        // 1 (HP: x) or lorenz96.n
+  int input_dim() const;  // 1 (HP: v) or 0 (autonomous)
   // x: dim x N, u: input_dim x N (ignored, may be empty, when input_dim() == 0),
   // dxdt: dim x N (resized).
   void rhs(const Eigen::Ref<const Eigen::MatrixXd>& x, const Eigen::Ref<const Eigen::MatrixXd>& u,
@@ -99,8 +99,8 @@ struct Drive {
   // multisine: v(t) = sum_c a_c sin(2 pi f_c t + phi_c)
   std::vector<double> amplitudes, frequencies, phases;
 
-  double value(double t) const;   // the continuous waveform
-  std::string describe() const;   // e.g. "triangle 0.8 Hz 1.2 V"
+  double value(double t) const;  // the continuous waveform
+  std::string describe() const;  // e.g. "triangle 0.8 Hz 1.2 V"
 };
 
 // The training family: `components` sines with frequencies uniform in
@@ -130,8 +130,8 @@ using Field = std::function<void(const Eigen::MatrixXd& x, const Eigen::MatrixXd
 // N cases on the time grid `times` (increasing, times[0] = 0 is the start).
 struct Trajectories {
   std::vector<double> t;
-  std::vector<Eigen::MatrixXd> x;   // x[j]: dim x N at t[j]
-  std::vector<Eigen::MatrixXd> u;   // u[j]: input_dim x N, the held drive at t[j] (empty when autonomous)
+  std::vector<Eigen::MatrixXd> x;  // x[j]: dim x N at t[j]
+  std::vector<Eigen::MatrixXd> u;  // u[j]: input_dim x N, the held drive at t[j] (empty when autonomous)
   reference::OdeStats stats;
 };
 

@@ -164,9 +164,9 @@ class TwinTask final : public flow::Task {
       try {
         return nn::load_mlp(path);
       } catch (const InputError& e) {
-        std::vector<Diagnostic> d{Diagnostic{cfg.locations.find("model.file"), "model.file",
-                                             "the twin's weight file " + path + " is not usable (run `memcosim train " +
-                                                 cfg.source + "` to make it)"}};
+        std::vector<Diagnostic> d{Diagnostic{
+            cfg.locations.find("model.file"), "model.file",
+            "the twin's weight file " + path + " is not usable (run `memcosim train " + cfg.source + "` to make it)"}};
         d.insert(d.end(), e.diagnostics().begin(), e.diagnostics().end());
         throw InputError(std::move(d));
       }
@@ -176,7 +176,8 @@ class TwinTask final : public flow::Task {
       throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
                                   path + " holds a network " + std::to_string(m.net.input_dim()) + " -> " +
                                       std::to_string(m.net.output_dim()) + ", but " + sys.describe() + " needs " +
-                                      std::to_string(sys.dim() + sys.input_dim()) + " -> " + std::to_string(sys.dim())});
+                                      std::to_string(sys.dim() + sys.input_dim()) + " -> " +
+                                      std::to_string(sys.dim())});
     return m;
   }
 

@@ -24,7 +24,7 @@ struct TestCase {
   std::string label;
   std::vector<Drive> drive;  // 0 or 1 entries (one per drive input)
   Eigen::VectorXd x0;
-  double duration = 0;  // model time
+  double duration = 0;    // model time
   bool long_run = false;  // Lorenz96: the long run for the attractor statistics
 };
 

@@ -88,7 +88,8 @@ double trajectory_loss(const nn::Mlp& net, const Records& records, const std::ve
   for (Eigen::Index c = 0; c < B; ++c) {
     const auto [r, j0] = windows[static_cast<std::size_t>(c)];
     const Eigen::MatrixXd& x = records.x[static_cast<std::size_t>(r)];
-    if (j0 < 0 || j0 + window * stride >= x.cols()) throw std::invalid_argument("trajectory_loss: window outside its record");
+    if (j0 < 0 || j0 + window * stride >= x.cols())
+      throw std::invalid_argument("trajectory_loss: window outside its record");
     for (std::size_t k = 0; k <= K; ++k) target[k].col(c) = x.col(j0 + static_cast<Eigen::Index>(k) * stride);
     for (std::size_t k = 0; k < K && in > 0; ++k)
       us[k].col(c) = records.u[static_cast<std::size_t>(r)].col(j0 + static_cast<Eigen::Index>(k) * stride);
@@ -110,8 +111,7 @@ double trajectory_loss(const nn::Mlp& net, const Records& records, const std::ve
   const Eigen::ArrayXd inv_s2 = state_scale.array().square().inverse();
   const double norm = 1.0 / (static_cast<double>(B) * static_cast<double>(K) * dim);
   double loss = 0.0;
-  for (std::size_t k = 1; k <= K; ++k)
-    loss += ((xs[k] - target[k]).array().square().colwise() * inv_s2).sum();
+  for (std::size_t k = 1; k <= K; ++k) loss += ((xs[k] - target[k]).array().square().colwise() * inv_s2).sum();
   loss *= norm;
   if (grad.size() == 0) return loss;
 
@@ -143,8 +143,8 @@ TwinTrainResult train_twin(nn::Mlp& net, const Records& records, const TwinTrain
   opt.validate();
   const int dim = records.dim(), in = records.input_dim();
   if (records.x.empty() || net.input_dim() != dim + in || net.output_dim() != dim)
-    throw std::invalid_argument("train_twin: the network must map [x; u] (" + std::to_string(dim + in) + ") to dx/dt (" +
-                                std::to_string(dim) + ")");
+    throw std::invalid_argument("train_twin: the network must map [x; u] (" + std::to_string(dim + in) +
+                                ") to dx/dt (" + std::to_string(dim) + ")");
   const auto started = std::chrono::steady_clock::now();
   const DerivativeSamples data = derivative_samples(records);
   const Eigen::Index M = data.inputs.cols();
@@ -241,7 +241,8 @@ TwinTrainResult train_twin(nn::Mlp& net, const Records& records, const TwinTrain
       const double loss = trajectory_loss(work, records, windows, opt.window, opt.stride, state_scale, grad);
       if (noisy) grad.array() *= mult.array();
       adam.step(theta, grad,
-                cosine_lr(opt.trajectory_learning_rate, opt.final_fraction, adam.steps(), opt.trajectory_steps), opt.adam);
+                cosine_lr(opt.trajectory_learning_rate, opt.final_fraction, adam.steps(), opt.trajectory_steps),
+                opt.adam);
       ++result.steps;
       result.trajectory_loss.push_back(loss);
       if (progress) progress(2, step, loss);

@@ -37,9 +37,9 @@ namespace memcosim::tasks::twin {
 // Records of one system: each record is sampled every dt from t = 0.
 struct Records {
   double dt = 0.01;
-  double update_period = 0;            // DAC period of the held drive (0 = continuous)
-  std::vector<Eigen::MatrixXd> x;      // per record: dim x T
-  std::vector<Eigen::MatrixXd> u;      // per record: input_dim x T (0 x T when autonomous)
+  double update_period = 0;        // DAC period of the held drive (0 = continuous)
+  std::vector<Eigen::MatrixXd> x;  // per record: dim x T
+  std::vector<Eigen::MatrixXd> u;  // per record: input_dim x T (0 x T when autonomous)
   int dim() const { return x.empty() ? 0 : static_cast<int>(x.front().rows()); }
   int input_dim() const { return u.empty() ? 0 : static_cast<int>(u.front().rows()); }
 };
@@ -56,22 +56,22 @@ struct TwinTrainOptions {
   int batch_size = 256;
   double learning_rate = 1e-3;
   int trajectory_steps = 300;
-  int window = 10;               // RK4 steps per window
-  int stride = 1;                // record samples per RK4 step (step = stride * dt)
+  int window = 10;  // RK4 steps per window
+  int stride = 1;   // record samples per RK4 step (step = stride * dt)
   int windows_per_step = 64;
   double trajectory_learning_rate = 3e-4;
   // Cosine decay of both stages' learning rates to final_fraction times
   // their initial value over the stage; 1 = constant.
   double final_fraction = 1.0;
-  nn::AdamOptions adam;          // betas, eps, weight decay, gradient clipping
+  nn::AdamOptions adam;  // betas, eps, weight decay, gradient clipping
   nn::WeightNoise weight_noise;
   std::uint64_t seed = 1;
-  void validate() const;         // std::invalid_argument naming every violated rule
+  void validate() const;  // std::invalid_argument naming every violated rule
 };
 
 struct TwinTrainResult {
-  std::vector<double> derivative_loss;   // per epoch
-  std::vector<double> trajectory_loss;   // per step
+  std::vector<double> derivative_loss;  // per epoch
+  std::vector<double> trajectory_loss;  // per step
   long steps = 0;
   double seconds = 0;
 };
