@@ -96,6 +96,30 @@ struct DeviceAdder {
   }
 };
 
+// The differential first stage every amplifier here shares: Iref into the
+// diode Mb, tail M5, NMOS pair M1 (gate inn) / M2 (gate inp), PMOS mirror
+// M3/M4; its output is node n1.
+struct FirstStage {
+  double i_ref, w_bias, l_bias, w_tail, w_in, l_in, w_load, l_load;
+};
+void add_first_stage(const DeviceAdder& add, const FirstStage& s, const std::string& inp, const std::string& inn,
+                     double d) {
+  add.c.add(add.sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{s.i_ref}});
+  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", s.w_bias, s.l_bias, d));
+  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", s.w_tail, s.l_bias, d));
+  add(mosfet("M1", "d1", inn, "t", "vss", "nch", s.w_in, s.l_in, d));
+  add(mosfet("M2", "n1", inp, "t", "vss", "nch", s.w_in, s.l_in, d));
+  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", s.w_load, s.l_load, d));
+  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", s.w_load, s.l_load, d));
+}
+
+// The PMOS second stage M6 from n1 into `out`, its current sink M7 mirrored from nb.
+void add_second_stage(const DeviceAdder& add, const std::string& out, double w_stage2, double l_load, double w_sink,
+                      double l_bias, double d) {
+  add(mosfet("M6", out, "n1", "vdd", "vdd", "pch", w_stage2, l_load, d));
+  add(mosfet("M7", out, "nb", "vss", "vss", "nch", w_sink, l_bias, d));
+}
+
 void define_opamp(Circuit& c, const TransistorEnvironment& t, const std::string& subckt, const std::string& instance) {
   if (has_subcircuit(c, subckt)) return;
   const auto& o = t.config.opamp;
@@ -108,15 +132,8 @@ void define_opamp(Circuit& c, const TransistorEnvironment& t, const std::string&
            " ohm; bias Iref = " + spice_number(o.i_ref) + " A into diode Mb: I_tail = " + spice_number(i_tail) +
            " A, I_out = " + spice_number(i_out) + " A."});
   const DeviceAdder add{c, sub, t, instance};
-  c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{o.i_ref}});
-  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", o.w_bias, o.l_bias, d));
-  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", o.w_tail, o.l_bias, d));
-  add(mosfet("M1", "d1", "inn", "t", "vss", "nch", o.w_in, o.l_in, d));
-  add(mosfet("M2", "n1", "inp", "t", "vss", "nch", o.w_in, o.l_in, d));
-  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
-  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", o.w_load, o.l_load, d));
-  add(mosfet("M6", "out", "n1", "vdd", "vdd", "pch", o.w_out, o.l_load, d));
-  add(mosfet("M7", "out", "nb", "vss", "vss", "nch", o.w_sink, o.l_bias, d));
+  add_first_stage(add, {o.i_ref, o.w_bias, o.l_bias, o.w_tail, o.w_in, o.l_in, o.w_load, o.l_load}, "inp", "inn", d);
+  add_second_stage(add, "out", o.w_out, o.l_load, o.w_sink, o.l_bias, d);
   c.add(sub, Resistor{"Rz", "n1", "nz", o.rz});
   c.add(sub, Capacitor{"Cc", "nz", "out", o.cc});
 }
@@ -136,16 +153,9 @@ void define_relu(Circuit& c, const TransistorEnvironment& t, const std::string& 
            " A" + (follower ? ", I_M7 = " + spice_number(r.i_ref * r.w_sink / r.w_bias) + " A" : std::string()) +
            "; Cc = " + spice_number(r.cc) + " F, Rz = " + spice_number(r.rz) + " ohm."});
   const DeviceAdder add{c, sub, t, instance};
-  c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{r.i_ref}});
-  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", r.w_bias, r.l_bias, d));
-  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", r.w_tail, r.l_bias, d));
-  add(mosfet("M1", "d1", "inn", "t", "vss", "nch", r.w_in, r.l_in, d));
-  add(mosfet("M2", "n1", "inp", "t", "vss", "nch", r.w_in, r.l_in, d));
-  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", r.w_load, r.l_load, d));
-  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", r.w_load, r.l_load, d));
+  add_first_stage(add, {r.i_ref, r.w_bias, r.l_bias, r.w_tail, r.w_in, r.l_in, r.w_load, r.l_load}, "inp", "inn", d);
   if (follower) {
-    add(mosfet("M6", "g", "n1", "vdd", "vdd", "pch", r.w_stage2, r.l_load, d));
-    add(mosfet("M7", "g", "nb", "vss", "vss", "nch", r.w_sink, r.l_bias, d));
+    add_second_stage(add, "g", r.w_stage2, r.l_load, r.w_sink, r.l_bias, d);
     add(mosfet("Mo", "vdd", "g", "out", "vss", "nch", r.w_out, r.l_out, d));
     if (r.clamp) add(mosfet("Mc", "vdd", "out", "g", "vss", "nch", r.w_clamp, r.l_clamp, d));
   } else {
@@ -166,15 +176,8 @@ void define_lif(Circuit& c, const TransistorEnvironment& t, const std::string& s
            " A, I_M7 = " + spice_number(f.i_ref * f.w_sink / f.w_bias) + " A), inverters, transmission-gate latch on " +
            spice_number(f.c_hold) + " F, two series NMOS reset switches across C_mem."});
   const DeviceAdder add{c, sub, t, instance};
-  c.add(sub, CurrentSource{"Iref", "vdd", "nb", SourceValue{f.i_ref}});
-  add(mosfet("Mb", "nb", "nb", "vss", "vss", "nch", f.w_bias, f.l_bias, d));
-  add(mosfet("M5", "t", "nb", "vss", "vss", "nch", f.w_tail, f.l_bias, d));
-  add(mosfet("M1", "d1", "vth", "t", "vss", "nch", f.w_in, f.l_in, d));
-  add(mosfet("M2", "n1", "mem", "t", "vss", "nch", f.w_in, f.l_in, d));
-  add(mosfet("M3", "d1", "d1", "vdd", "vdd", "pch", f.w_load, f.l_load, d));
-  add(mosfet("M4", "n1", "d1", "vdd", "vdd", "pch", f.w_load, f.l_load, d));
-  add(mosfet("M6", "o", "n1", "vdd", "vdd", "pch", f.w_stage2, f.l_load, d));
-  add(mosfet("M7", "o", "nb", "vss", "vss", "nch", f.w_sink, f.l_bias, d));
+  add_first_stage(add, {f.i_ref, f.w_bias, f.l_bias, f.w_tail, f.w_in, f.l_in, f.w_load, f.l_load}, "mem", "vth", d);
+  add_second_stage(add, "o", f.w_stage2, f.l_load, f.w_sink, f.l_bias, d);
   const auto inverter = [&](const std::string& tag, const std::string& in, const std::string& out) {
     add(mosfet("Mn" + tag, out, in, "vss", "vss", "nch", f.w_logic_n, f.l_logic, d));
     add(mosfet("Mp" + tag, out, in, "vdd", "vdd", "pch", f.w_logic_p, f.l_logic, d));
