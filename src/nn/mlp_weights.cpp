@@ -83,24 +83,7 @@ LoadedMlp load_mlp(const std::string& path) {
   const YAML::Node root = yamldiag::load_document(path, "MLP weights file");
   Reader rd(path);
   auto fail = [&]() { throw InputError(std::move(rd.diagnostics())); };
-  rd.report().check_duplicate_keys(root, "", true);
-  if (!rd.diagnostics().empty()) fail();
-  if (!root.IsMap()) {
-    rd.error(root, "", "expected a mapping with 'format: " + std::string(kFormat) + "'");
-    fail();
-  }
-  if (const auto f = rd.field(root, "", "format")) {
-    const auto s = rd.text(*f);
-    if (s && *s != kFormat) rd.error(f->at(), f->path, "expected '" + std::string(kFormat) + "', got '" + *s + "'");
-  }
-  if (const auto f = rd.field(root, "", "version")) {
-    const auto v = rd.integer<long long>(*f);
-    if (v && *v != kVersion)
-      rd.error(f->at(), f->path,
-               "unsupported version " + std::to_string(*v) + " (this memcosim reads version " +
-                   std::to_string(kVersion) + ")");
-  }
-  if (!rd.diagnostics().empty()) fail();
+  rd.check_header(root, kFormat, kVersion);
   rd.report().check_unknown_keys(
       root, "", {"format", "version", "architecture", "normalization", "system", "layers", "training"});
 

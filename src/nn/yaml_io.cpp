@@ -12,6 +12,28 @@
 
 namespace memcosim::nn::detail {
 
+void Reader::check_header(const YAML::Node& root, const std::string& format, long long version) {
+  auto fail = [&]() { throw InputError(std::move(diags_)); };
+  report_.check_duplicate_keys(root, "", true);
+  if (!diags_.empty()) fail();
+  if (!root.IsMap()) {
+    error(root, "", "expected a mapping with 'format: " + format + "'");
+    fail();
+  }
+  if (const auto f = field(root, "", "format")) {
+    const auto s = text(*f);
+    if (s && *s != format) error(f->at(), f->path, "expected '" + format + "', got '" + *s + "'");
+  }
+  if (const auto f = field(root, "", "version")) {
+    const auto v = integer<long long>(*f);
+    if (v && *v != version)
+      error(f->at(), f->path,
+            "unsupported version " + std::to_string(*v) + " (this memcosim reads version " + std::to_string(version) +
+                ")");
+  }
+  if (!diags_.empty()) fail();
+}
+
 std::string shape_text(Eigen::Index rows, Eigen::Index cols) {
   return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]";
 }

@@ -51,6 +51,11 @@ class Reader {
     report_.error(at, path, message);
   }
 
+  // The top of every weight file: duplicate keys anywhere, a mapping, then
+  // `format: <format>` and `version: <version>`, without which nothing else
+  // can be read. Throws InputError with what it found.
+  void check_header(const YAML::Node& root, const std::string& format, long long version);
+
   // A value of a map together with its key node. Errors about a null value
   // are reported at the key (the null node's mark is where the parser went on).
   struct Field {
