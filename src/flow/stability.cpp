@@ -421,14 +421,17 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
                  {"conditions", conditions},
                  {"failures", report.failures},
                  {"passed", report.passed()}};
-  if (!opt.out_dir.empty()) {
-    prepare_output_dir(opt.out_dir.string());
-    write_file(opt.out_dir / "stability.json", report.json.dump(2) + "\n", "stability results");
-    log << "\nresults in " << (opt.out_dir / "stability.json").string() << "\n";
-  }
+  save_stability_report(report, opt.out_dir, log);
   log << (report.passed() ? "stability: PASS" : "stability: FAIL") << " (" << report.conditions.size()
       << " condition(s), " << report.failures << " failing item(s))\n";
   return report;
+}
+
+void save_stability_report(const StabilityReport& report, const std::filesystem::path& out_dir, std::ostream& log) {
+  if (out_dir.empty()) return;
+  prepare_output_dir(out_dir.string());
+  write_file(out_dir / "stability.json", report.json.dump(2) + "\n", "stability results");
+  log << "\nresults in " << (out_dir / "stability.json").string() << "\n";
 }
 
 }  // namespace memcosim::flow

@@ -104,6 +104,10 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
 StabilityReport run_stability_mismatch(const config::Config& cfg, const Task& task, const StabilityOptions& options,
                                        std::ostream& log);
 
+// Writes report.json to <out_dir>/stability.json (nothing when out_dir is
+// empty) and says where on `log`; both stability commands end with it.
+void save_stability_report(const StabilityReport& report, const std::filesystem::path& out_dir, std::ostream& log);
+
 // The op-amp characterisation bench: one op-amp at the level of the
 // integrators, as a unity-gain follower (+ input at 0 V) loaded by
 // stability.load_r || load_c, with the loop probe (Vlb_opamp, Ilb_opamp) at

@@ -288,11 +288,7 @@ StabilityReport run_stability_mismatch(const config::Config& cfg_in, const Task&
                    {"seconds", seconds}}},
                  {"failures", report.failures},
                  {"passed", report.passed()}};
-  if (!opt.out_dir.empty()) {
-    prepare_output_dir(opt.out_dir.string());
-    write_file(opt.out_dir / "stability.json", report.json.dump(2) + "\n", "stability results");
-    log << "\nresults in " << (opt.out_dir / "stability.json").string() << "\n";
-  }
+  save_stability_report(report, opt.out_dir, log);
   log << (report.passed() ? "stability --mismatch: PASS" : "stability --mismatch: FAIL") << "\n";
   return report;
 }
