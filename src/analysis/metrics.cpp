@@ -27,12 +27,12 @@ void require_2d(const Eigen::Ref<const Eigen::MatrixXd>& points, const char* who
 // to sum 1 (the mass blurred off the grid is put back proportionally).
 Eigen::MatrixXd blur(const Eigen::MatrixXd& p, double sigma) {
   const int radius = static_cast<int>(std::ceil(3.0 * sigma));
-  std::vector<double> w(static_cast<std::size_t>(2 * radius + 1));
+  std::vector<double> w(2 * static_cast<std::size_t>(radius) + 1);
   double wsum = 0.0;
-  for (int j = -radius; j <= radius; ++j) {
-    const double v = std::exp(-0.5 * j * j / (sigma * sigma));
-    w[static_cast<std::size_t>(j + radius)] = v;
-    wsum += v;
+  for (std::size_t i = 0; i < w.size(); ++i) {  // tap i is offset i - radius
+    const double j = static_cast<double>(i) - radius;
+    w[i] = std::exp(-0.5 * j * j / (sigma * sigma));
+    wsum += w[i];
   }
   for (double& v : w) v /= wsum;
   const Eigen::Index n = p.rows();
@@ -40,16 +40,16 @@ Eigen::MatrixXd blur(const Eigen::MatrixXd& p, double sigma) {
   // along the first index
   for (Eigen::Index iy = 0; iy < n; ++iy)
     for (Eigen::Index ix = 0; ix < n; ++ix)
-      for (int j = -radius; j <= radius; ++j) {
-        const Eigen::Index k = ix + j;
-        if (k >= 0 && k < n) tmp(ix, iy) += w[static_cast<std::size_t>(j + radius)] * p(k, iy);
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        const Eigen::Index k = ix + static_cast<Eigen::Index>(i) - radius;
+        if (k >= 0 && k < n) tmp(ix, iy) += w[i] * p(k, iy);
       }
   // along the second index
   for (Eigen::Index iy = 0; iy < n; ++iy)
     for (Eigen::Index ix = 0; ix < n; ++ix)
-      for (int j = -radius; j <= radius; ++j) {
-        const Eigen::Index k = iy + j;
-        if (k >= 0 && k < n) out(ix, iy) += w[static_cast<std::size_t>(j + radius)] * tmp(ix, k);
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        const Eigen::Index k = iy + static_cast<Eigen::Index>(i) - radius;
+        if (k >= 0 && k < n) out(ix, iy) += w[i] * tmp(ix, k);
       }
   const double s = out.sum();
   if (s > 0.0) out /= s;

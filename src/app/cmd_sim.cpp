@@ -44,7 +44,7 @@ SourceLocation located(const spice::Deck& deck, const std::string& message) {
   static const std::regex line_re(R"(: line ([0-9]+) ")");
   std::smatch m;
   if (std::regex_search(message, m, line_re)) {
-    const SourceLocation w = deck.where(std::stoi(m[1].str()));
+    SourceLocation w = deck.where(std::stoi(m[1].str()));
     if (!w.file.empty()) return w;
   }
   return SourceLocation{deck.files.front()};

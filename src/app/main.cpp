@@ -86,11 +86,9 @@ std::string version_text() {
   return text;
 }
 
-}  // namespace memcosim::app
-
-int main(int argc, char** argv) {
-  // Numbers are parsed and printed in the C locale whatever the user's is.
-  std::setlocale(LC_ALL, "C");
+// The command line: set up the commands, parse, run the chosen one, and map
+// its outcome to the exit status (0 done, 1 failed, 2 bad input).
+int run_cli(int argc, char** argv) {
   CLI::App app{"memcosim " MEMCOSIM_VERSION
                " - SPICE-level co-simulation of RRAM in-memory computing for score-based diffusion"};
   app.require_subcommand(1);
@@ -124,4 +122,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace memcosim::app
+
+int main(int argc, char** argv) {
+  // Numbers are parsed and printed in the C locale whatever the user's is.
+  std::setlocale(LC_ALL, "C");
+  try {
+    return memcosim::app::run_cli(argc, argv);
+  } catch (...) {  // setting the commands up failed (out of memory); nothing was run
+    std::fputs("memcosim: internal error while setting up the command line\n", stderr);
+    return 1;
+  }
 }

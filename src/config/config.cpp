@@ -27,13 +27,13 @@ void Config::validate(Checker& c) const {
 }
 
 std::filesystem::path Config::resolve(const std::string& path) const {
-  const std::filesystem::path p(path);
+  std::filesystem::path p(path);
   if (p.is_absolute()) return p;
   return (base_dir / p).lexically_normal();
 }
 
 std::filesystem::path Config::resolve_input(const std::string& key, const std::string& path) const {
-  const std::filesystem::path here = resolve(path);
+  std::filesystem::path here = resolve(path);
   if (locations.given(key) || std::filesystem::path(path).is_absolute()) return here;
   std::error_code ec;
   if (std::filesystem::exists(here, ec)) return here;
@@ -120,7 +120,7 @@ std::string reference_markdown() {
   Config defaults;
   d.add_rules(defaults);
   defaults.fields(d);
-  auto cell = [](std::string s) {
+  auto cell = [](const std::string& s) {
     std::string out;
     for (char c : s) out += (c == '|') ? std::string("\\|") : std::string(1, c);
     return out;

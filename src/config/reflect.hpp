@@ -226,7 +226,7 @@ class Reader {
     std::map<std::string, std::string> override_labels;
   };
 
-  Reader(Context& ctx, YAML::Node map, std::string path) : ctx_(ctx), node_(std::move(map)), path_(std::move(path)) {}
+  Reader(Context& ctx, const YAML::Node& map, std::string path) : ctx_(ctx), node_(map), path_(std::move(path)) {}
 
   template <class T, class... Rules>
   void operator()(std::string_view key, T& value, std::string_view /*doc*/, Rules... rules) {

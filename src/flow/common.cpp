@@ -246,7 +246,7 @@ reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const re
     d.bottomRows(dim) = g;
   };
   std::vector<Eigen::MatrixXd> seen;
-  const auto st =
+  auto st =
       reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
   x = state.topRows(dim);
   if (observed) {
@@ -316,7 +316,7 @@ const std::vector<std::string>& result_file_names() {
 }
 
 std::filesystem::path prepare_output_dir(const std::string& dir) {
-  const std::filesystem::path p = create_folder(dir);
+  std::filesystem::path p = create_folder(dir);
   // The folder's result set belongs to this run: what an earlier run wrote
   // under the same names goes first (nothing else in the folder is touched).
   for (const std::string& name : result_file_names()) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "analysis/resample.hpp"
 #include "circuit/blocks.hpp"
@@ -102,7 +103,7 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
                                         std::shared_ptr<const circuit::TransistorEnvironment> t,
                                         spice::Runner& runner) {
   RectifierFigures r;
-  const circuit::Circuit base = rectifier_bench(cfg, t);
+  const circuit::Circuit base = rectifier_bench(cfg, std::move(t));
   r.area = circuit::gate_area(base, circuit::kCmosRectifier);
   const std::vector<circuit::SupplyPair> rails{base.find_block(kBlock)->supply_pair().value()};
   enum : std::uint64_t { kDc = 1, kTran, kOpOn, kOpOff, kLoopV, kLoopI };

@@ -979,6 +979,7 @@ OnnxImport Recogniser::finish(const sde::VpSchedule& schedule) {
   if (!diffusion || out.gain <= 0.0) out.fold();  // the twin's MLP has no gain; a score gain must be > 0
   const std::vector<Dense> dense = dense_layers(order, out, in);
   std::vector<int> widths;
+  widths.reserve(order.size());
   for (int k : order) widths.push_back(static_cast<int>(layers_[static_cast<std::size_t>(k)].pre.features()));
   const std::string dataset =
       "imported from ONNX (" + (g_.producer.empty() ? std::string("unknown producer") : g_.producer) + ")";

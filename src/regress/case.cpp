@@ -14,7 +14,7 @@ namespace memcosim::regress {
 namespace fs = std::filesystem;
 
 fs::path Case::path_of(const std::string& relative) const {
-  const fs::path p(relative);
+  fs::path p(relative);
   if (p.is_absolute()) return p;
   return (fs::absolute(file).parent_path() / p).lexically_normal();
 }

@@ -144,7 +144,7 @@ double measure_value(const Probe& p, const spice::Plot& plot) {
 }
 
 std::vector<double> grid(const spice::Plot& plot, int points, const std::string& probe) {
-  const auto x = scale_values(plot, probe);
+  auto x = scale_values(plot, probe);
   if (static_cast<int>(x.size()) <= points) return x;
   std::vector<double> g(static_cast<std::size_t>(points));
   const bool log_scale = is_log_scale(plot);

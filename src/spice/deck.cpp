@@ -104,9 +104,9 @@ class Reader {
  private:
   fs::path resolve(const SourceLocation& here, const std::string& card, const std::string& name) {
     if (name.empty()) throw InputError(Diagnostic{here, card, "needs a file name"});
-    const fs::path p(name);
+    fs::path p(name);
     if (p.is_absolute()) return p;
-    const fs::path beside = fs::path(here.file).parent_path() / p;
+    fs::path beside = fs::path(here.file).parent_path() / p;
     std::error_code ec;
     if (fs::exists(beside, ec)) return beside;
     if (fs::exists(p, ec)) return p;  // the ngspice program's fallback: the working folder

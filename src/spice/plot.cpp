@@ -9,7 +9,7 @@ std::string canonical_vector_name(std::string_view name) {
   std::string s = text::lower(name);
   // "v(node)" and "i(source)" as written by `write` and by batch mode.
   if (s.size() > 3 && s[1] == '(' && s.back() == ')' && s.find(',') == std::string::npos) {
-    const std::string inner = s.substr(2, s.size() - 3);
+    std::string inner = s.substr(2, s.size() - 3);
     if (s[0] == 'v') return inner;
     if (s[0] == 'i') return inner + "#branch";
   }

@@ -65,6 +65,7 @@ std::vector<std::string> display_names(const std::vector<std::string>& names) {
   bool unique = true;
   for (const auto& n : names) unique = seen.insert(short_name(n)).second && unique;
   std::vector<std::string> out;
+  out.reserve(names.size());
   for (const auto& n : names) out.push_back(unique ? short_name(n) : n);
   return out;
 }
@@ -115,6 +116,7 @@ void write_csv(std::ostream& out, const std::vector<JobRecord>& rows, const Stud
     out << "\n";
   };
   std::vector<std::string> h;
+  h.reserve(header.size());
   for (const auto& name : header) h.push_back(csv_field(name));
   line(h);
   for (const auto& r : rows) {

@@ -95,7 +95,7 @@ std::string hostname() {
 fs::path this_program(const SweepOptions& o) {
   if (!o.executable.empty()) return o.executable;
   std::error_code ec;
-  const fs::path p = fs::read_symlink("/proc/self/exe", ec);
+  fs::path p = fs::read_symlink("/proc/self/exe", ec);
   if (ec) throw Error("cannot find this program's path (/proc/self/exe): " + ec.message());
   return p;
 }

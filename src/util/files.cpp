@@ -59,7 +59,7 @@ std::filesystem::path normal(const std::filesystem::path& p) {
 // The file this code was loaded from: libmemcosim.so when it runs from the
 // shared library; "" when it is part of the program itself.
 std::filesystem::path this_shared_object() {
-  const std::filesystem::path p = file_defining(&has_models);
+  std::filesystem::path p = file_defining(&has_models);
   if (!p.is_absolute()) return {};
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -62,6 +62,7 @@ void redirect(SpawnSetup& s, const ProgramOptions& o) {
 ProgramResult run_program(const std::vector<std::string>& argv, const ProgramOptions& options) {
   if (argv.empty() || argv[0].empty()) throw Error("run_program: no program given");
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   SpawnSetup s;

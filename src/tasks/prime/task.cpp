@@ -283,7 +283,8 @@ class PrimeTask final : public flow::Task {
         throw InputError(std::move(d));
       }
     }();
-    const Eigen::Index inputs = (28 / cfg.prime.data.downsample) * (28 / cfg.prime.data.downsample);
+    const Eigen::Index side = 28 / cfg.prime.data.downsample;
+    const Eigen::Index inputs = side * side;
     if (m.net.inputs() != inputs || m.net.outputs() != 10)
       throw InputError(Diagnostic{cfg.locations.find("model.file"), "model.file",
                                   path + " holds a network " + std::to_string(m.net.inputs()) + " -> " +
