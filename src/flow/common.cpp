@@ -246,8 +246,7 @@ reference::OdeStats solve_circuit_sde(const circuit::SolverCircuit& sc, const re
     d.bottomRows(dim) = g;
   };
   std::vector<Eigen::MatrixXd> seen;
-  auto st =
-      reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
+  auto st = reference::solve_piecewise_ode(rhs, corners, state, options, observe_times, observed ? &seen : nullptr);
   x = state.topRows(dim);
   if (observed) {
     observed->clear();
