@@ -5,6 +5,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <numeric>
+#include <set>
+#include <utility>
 
 #include "circuit/blocks.hpp"
 #include "circuit/network.hpp"
@@ -148,6 +151,38 @@ TEST_CASE("prime training: top-k masks keep the largest |score|, and mask traini
   config::Config cfg2 = cfg;
   cfg2.seed += 1;
   CHECK(train(cfg2, start, train_set, TrainMode::topology, log).net.m1 != a.net.m1);
+}
+
+TEST_CASE("prime run images: shards by first_image tile the one long run's image list", "[prime]") {
+  config::Config cfg;
+  cfg.seed = 20250517;
+  const std::vector<Eigen::Index> whole = run_images(cfg, 10000, 300);
+  REQUIRE(whole.size() == 300);
+  // A seeded permutation: distinct images, not the test set's own order.
+  CHECK(std::set<Eigen::Index>(whole.begin(), whole.end()).size() == 300);
+  CHECK(whole != [] {
+    std::vector<Eigen::Index> o(300);
+    std::iota(o.begin(), o.end(), Eigen::Index{0});
+    return o;
+  }());
+  std::vector<Eigen::Index> joined;
+  for (const auto& [first, count] : {std::pair{0, 114}, std::pair{114, 100}, std::pair{214, 86}}) {
+    config::Config shard = cfg;
+    shard.prime.circuit.first_image = first;
+    const auto part = run_images(shard, 10000, count);
+    CHECK(part.size() == static_cast<std::size_t>(count));
+    joined.insert(joined.end(), part.begin(), part.end());
+  }
+  CHECK(joined == whole);
+  // At the end of the test set the shard is shorter, never out of range.
+  cfg.prime.circuit.first_image = 9990;
+  CHECK(run_images(cfg, 10000, 50).size() == 10);
+  // The config rule names the key.
+  const std::string diag = input_error([] {
+    config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                        {"prime.circuit.first_image=9990", "prime.circuit.images=20"});
+  });
+  CHECK_THAT(diag, Catch::Contains("prime.circuit.first_image") && Catch::Contains("10000 test images"));
 }
 
 TEST_CASE("prime model file: written and read back, errors located", "[prime]") {

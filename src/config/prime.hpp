@@ -135,6 +135,7 @@ struct PrimeCircuitConfig {
   double reset_conductance = 1e-3;
   double max_step = 0.0;
   int images = 20;
+  int first_image = 0;
   template <class V>
   void fields(V& v) {
     v("step", step, "Length of one time step of the circuit (s).", gt(0));
@@ -164,9 +165,17 @@ struct PrimeCircuitConfig {
     v("max_step", max_step, "Largest transient time step (s); 0 = edge (every pulse edge resolved).", ge(0));
     v("images", images, "Test images `run` simulates (the first N of a seeded permutation of the test set).", ge(1),
       le(10000));
+    v("first_image", first_image,
+      "Position in that permutation where `run` starts: it simulates positions first_image .. first_image + images "
+      "- 1. Shards of one long run (on several machines, or continued after an interruption) give together the "
+      "images.csv of one run.",
+      ge(0), le(9999));
   }
   void validate(Checker& c) const {
     const auto num = [](double x) { return exact_number(x); };
+    c.rule("first_image", "first_image + images <= 10000 (the test set)", first_image + images <= 10000,
+           "first_image " + std::to_string(first_image) + " plus images " + std::to_string(images) +
+               " runs past the 10000 test images");
     c.rule("pulse_width", "an input pulse (0.1 step + pulse_width + 2 edge) ends before 0.4 step",
            0.1 * step + pulse_width + 2 * edge < 0.4 * step,
            "an input pulse (from 0.1 step, plus its edges) must end before 0.4 step, where the comparators decide "

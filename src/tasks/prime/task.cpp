@@ -7,6 +7,8 @@
 #include <iomanip>
 #include <numeric>
 #include <ostream>
+#include <tuple>
+#include <utility>
 
 #include "flow/common.hpp"
 #include "flow/energy.hpp"
@@ -25,8 +27,9 @@ std::vector<Eigen::Index> run_images(const config::Config& cfg, Eigen::Index tes
   std::iota(order.begin(), order.end(), Eigen::Index{0});
   Rng rng(derive_seed(cfg.seed, "prime-images"));
   rng.shuffle(order);
-  order.resize(static_cast<std::size_t>(std::min<long>(count, static_cast<long>(test_size))));
-  return order;
+  const long first = std::min<long>(cfg.prime.circuit.first_image, static_cast<long>(test_size));
+  const long last = std::min<long>(first + count, static_cast<long>(test_size));
+  return {order.begin() + first, order.begin() + last};
 }
 
 namespace {
@@ -144,32 +147,150 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+namespace {
+
+// One image's software and circuit results side by side (a row of images.csv).
+struct ImageComparison {
+  Eigen::Index image = 0;
+  int label = 0;
+  ImageResult sw;
+  CircuitImage ck;
+  long sw_hidden = 0, ck_hidden = 0;  // hidden spikes over the steps each ran
+  int steps_common = 0;               // steps both ran
+  double match = 0;                   // per neuron-step agreement of hidden spikes over steps_common
+};
+
+ImageComparison compare(const SpikingNet& net, Eigen::Index image, int label, ImageResult sw, CircuitImage ck) {
+  ImageComparison c{image, label, std::move(sw), std::move(ck)};
+  c.steps_common = std::min(c.sw.steps, c.ck.steps);
+  long same = 0;
+  for (int t = 0; t < c.steps_common; ++t)
+    for (Eigen::Index j = 0; j < net.hidden(); ++j)
+      same += (c.sw.hidden_trace(j, t) > 0.5f) == (c.ck.hidden_spikes(j, t) > 0.5);
+  for (int t = 0; t < c.sw.steps; ++t) c.sw_hidden += static_cast<long>(c.sw.hidden_trace.col(t).sum());
+  c.ck_hidden = static_cast<long>(c.ck.hidden_spikes.sum());
+  c.match = c.steps_common > 0 ? static_cast<double>(same) / (static_cast<double>(c.steps_common) * net.hidden()) : 0;
+  return c;
+}
+
+// images.csv: one row per image, flushed as it is done, so that an interrupted
+// run keeps every image it finished.
+class ImagesCsv {
+ public:
+  explicit ImagesCsv(std::filesystem::path path) : path_(std::move(path)), out_(path_) {
+    out_ << "image,label,software_class,software_steps,circuit_class,circuit_steps,halted,agree,input_spikes,"
+            "software_hidden_spikes,circuit_hidden_spikes,hidden_spike_match,energy_j,stop_time_s,last_time_s,wall_s,"
+            "supply_energy_j\n";
+    check();
+  }
+  void add(const ImageComparison& c) {
+    const auto& [sw, ck] = std::tie(c.sw, c.ck);
+    out_ << c.image << "," << c.label << "," << sw.predicted << "," << sw.steps << "," << ck.predicted << ","
+         << ck.steps << "," << (ck.halted ? 1 : 0) << "," << (sw.predicted == ck.predicted ? 1 : 0) << ","
+         << sw.input_spikes_run << "," << c.sw_hidden << "," << c.ck_hidden << "," << c.match << "," << ck.energy << ","
+         << ck.stop_time << "," << ck.last_time << "," << ck.wall_seconds << "," << ck.supply_energy << "\n"
+         << std::flush;
+    check();
+  }
+
+ private:
+  void check() const {
+    if (!out_) throw Error("cannot write " + path_.string() + " (disk full or not writable)");
+  }
+  std::filesystem::path path_;
+  std::ofstream out_;
+};
+
+// The run's totals over the images done: summary.json and the console line.
+struct Tally {
+  long done = 0, sw_ok = 0, ck_ok = 0, agree = 0;
+  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0, supply = 0;
+  std::vector<double> walls;
+
+  void add(const ImageComparison& c) {
+    ++done;
+    sw_ok += c.sw.predicted == c.label;
+    ck_ok += c.ck.predicted == c.label;
+    agree += c.sw.predicted == c.ck.predicted;
+    sw_steps += c.sw.steps;
+    ck_steps += c.ck.steps;
+    in_sp += static_cast<double>(c.sw.input_spikes_run);
+    sw_hid += static_cast<double>(c.sw_hidden);
+    ck_hid += static_cast<double>(c.ck_hidden);
+    match += c.match * c.steps_common;
+    match_n += c.steps_common;
+    energy += c.ck.energy;
+    supply += c.ck.supply_energy;
+    walls.push_back(c.ck.wall_seconds);
+  }
+  double per_image(double x) const { return x / static_cast<double>(std::max<long>(done, 1)); }
+  double spike_match() const { return match_n > 0 ? match / match_n : 0.0; }
+
+  nlohmann::json summary(const config::Config& cfg, long failures) const {
+    const int T = cfg.prime.data.steps;
+    return {{"task", "prime"},
+            {"images", done},
+            {"first_image", cfg.prime.circuit.first_image},
+            {"failed", failures},
+            {"early_stop", cfg.prime.early_stop.enabled},
+            {"steps", T},
+            {"software_accuracy", per_image(static_cast<double>(sw_ok))},
+            {"circuit_accuracy", per_image(static_cast<double>(ck_ok))},
+            {"class_agreement", per_image(static_cast<double>(agree))},
+            {"software_mean_steps", per_image(sw_steps)},
+            {"circuit_mean_steps", per_image(ck_steps)},
+            {"circuit_steps_saved", 1.0 - per_image(ck_steps) / T},
+            {"input_spikes_per_image", per_image(in_sp)},
+            {"software_hidden_spikes_per_image", per_image(sw_hid)},
+            {"circuit_hidden_spikes_per_image", per_image(ck_hid)},
+            {"hidden_spike_match", spike_match()},
+            {"read_energy_per_image_j", per_image(energy)},
+            {"supply_energy_per_image_j", per_image(supply)},
+            {"wall_seconds_median", median(walls)}};
+  }
+
+  void report(std::ostream& log, const config::Config& cfg) const {
+    log << std::fixed << std::setprecision(2) << "PRIME circuit on " << done << " test images"
+        << (cfg.prime.early_stop.enabled ? " with early stop" : " without early stop") << ": accuracy circuit "
+        << 100.0 * per_image(static_cast<double>(ck_ok)) << " %, software "
+        << 100.0 * per_image(static_cast<double>(sw_ok)) << " %; class agreement "
+        << 100.0 * per_image(static_cast<double>(agree)) << " %; mean steps circuit " << per_image(ck_steps)
+        << ", software " << per_image(sw_steps) << " of " << cfg.prime.data.steps
+        << "; hidden spikes per image circuit " << per_image(ck_hid) << ", software " << per_image(sw_hid)
+        << " (per neuron-step match " << 100 * spike_match() << " %); input spikes " << per_image(in_sp)
+        << "; read-pulse energy " << std::scientific << std::setprecision(3) << per_image(energy)
+        << " J per image, supply energy (transistor-level neurons and op-amps) " << per_image(supply)
+        << " J per image; median wall time " << std::fixed << std::setprecision(2) << median(walls) << " s per image\n";
+    log.unsetf(std::ios::floatfield);
+  }
+};
+
+void log_image(std::ostream& log, const ImageComparison& c) {
+  log << "image " << c.image << " (label " << c.label << "): software " << c.sw.predicted << " in " << c.sw.steps
+      << " steps, circuit " << c.ck.predicted << " in " << c.ck.steps << " steps" << (c.ck.halted ? " (halted)" : "")
+      << ", hidden spikes " << c.sw_hidden << " / " << c.ck_hidden << ", " << std::setprecision(3) << c.ck.wall_seconds
+      << " s\n"
+      << std::setprecision(6);
+}
+
+}  // namespace
+
 flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, const flow::RunOptions& options,
                            std::ostream& log) {
   const SpikingNet& net = model.net;
   const Dataset test = load_split(cfg, false);
   const long count = options.n > 0 ? options.n : cfg.prime.circuit.images;
   const std::vector<Eigen::Index> images = run_images(cfg, test.pixels.cols(), count);
-  const auto& es = cfg.prime.early_stop;
   const std::filesystem::path dir = flow::prepare_output_dir(options.out_dir.string());
   flow::write_resolved_config(dir, cfg);
-  std::ofstream csv(dir / "images.csv");
-  csv << "image,label,software_class,software_steps,circuit_class,circuit_steps,halted,agree,input_spikes,"
-         "software_hidden_spikes,circuit_hidden_spikes,hidden_spike_match,energy_j,stop_time_s,last_time_s,wall_s,"
-         "supply_energy_j\n";
+  ImagesCsv csv(dir / "images.csv");
   flow::RunOutcome out;
-  long sw_ok = 0, ck_ok = 0, agree = 0, done = 0;
-  double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0, supply = 0;
-  std::vector<double> walls;
-  const int T = cfg.prime.data.steps;
+  Tally tally;
   for (std::size_t n = 0; n < images.size(); ++n) {
     const Eigen::Index i = images[n];
-    const int label = test.labels[static_cast<std::size_t>(i)];
     const Eigen::MatrixXf spikes = image_spikes(cfg, test, i, false);
-    const ImageResult sw = run_image(net, spikes, es);
-    if (n == 0) {
-      write_file(dir / "netlist.cir", spice::emit(build_circuit(cfg, net, spikes, false).circuit), "netlist");
-    }
+    if (n == 0) write_file(dir / "netlist.cir", spice::emit(build_circuit(cfg, net, spikes, false).circuit), "netlist");
+    ImageResult sw = run_image(net, spikes, cfg.prime.early_stop);
     CircuitImage ck;
     try {
       ck = simulate_image(cfg, net, spikes, cfg.simulation.timeout);
@@ -178,73 +299,15 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
       log << "image " << i << ": circuit failed: " << e.what() << "\n";
       continue;
     }
-    ++done;
-    const int steps_common = std::min(sw.steps, ck.steps);
-    long sw_h = 0, ck_h = 0, same = 0;
-    for (int t = 0; t < steps_common; ++t)
-      for (Eigen::Index j = 0; j < net.hidden(); ++j) {
-        const bool a = sw.hidden_trace(j, t) > 0.5f, b = ck.hidden_spikes(j, t) > 0.5;
-        same += a == b;
-      }
-    for (int t = 0; t < sw.steps; ++t) sw_h += static_cast<long>(sw.hidden_trace.col(t).sum());
-    ck_h = static_cast<long>(ck.hidden_spikes.sum());
-    const double m =
-        steps_common > 0 ? static_cast<double>(same) / (static_cast<double>(steps_common) * net.hidden()) : 0;
-    sw_ok += sw.predicted == label;
-    ck_ok += ck.predicted == label;
-    agree += sw.predicted == ck.predicted;
-    sw_steps += sw.steps;
-    ck_steps += ck.steps;
-    in_sp += static_cast<double>(sw.input_spikes_run);
-    sw_hid += static_cast<double>(sw_h);
-    ck_hid += static_cast<double>(ck_h);
-    match += m * steps_common;
-    match_n += steps_common;
-    energy += ck.energy;
-    supply += ck.supply_energy;
-    walls.push_back(ck.wall_seconds);
-    csv << i << "," << label << "," << sw.predicted << "," << sw.steps << "," << ck.predicted << "," << ck.steps << ","
-        << (ck.halted ? 1 : 0) << "," << (sw.predicted == ck.predicted ? 1 : 0) << "," << sw.input_spikes_run << ","
-        << sw_h << "," << ck_h << "," << m << "," << ck.energy << "," << ck.stop_time << "," << ck.last_time << ","
-        << ck.wall_seconds << "," << ck.supply_energy << "\n"
-        << std::flush;
-    if (!options.quiet)
-      log << "image " << i << " (label " << label << "): software " << sw.predicted << " in " << sw.steps
-          << " steps, circuit " << ck.predicted << " in " << ck.steps << " steps" << (ck.halted ? " (halted)" : "")
-          << ", hidden spikes " << sw_h << " / " << ck_h << ", " << std::setprecision(3) << ck.wall_seconds << " s\n"
-          << std::setprecision(6);
+    const ImageComparison c = compare(net, i, test.labels[static_cast<std::size_t>(i)], std::move(sw), std::move(ck));
+    csv.add(c);
+    tally.add(c);
+    if (!options.quiet) log_image(log, c);
   }
-  const double d = static_cast<double>(std::max<long>(done, 1));
-  out.transients = done + out.failures;
-  out.summary = {{"task", "prime"},
-                 {"images", done},
-                 {"failed", out.failures},
-                 {"early_stop", es.enabled},
-                 {"steps", T},
-                 {"software_accuracy", static_cast<double>(sw_ok) / d},
-                 {"circuit_accuracy", static_cast<double>(ck_ok) / d},
-                 {"class_agreement", static_cast<double>(agree) / d},
-                 {"software_mean_steps", sw_steps / d},
-                 {"circuit_mean_steps", ck_steps / d},
-                 {"circuit_steps_saved", 1.0 - ck_steps / d / T},
-                 {"input_spikes_per_image", in_sp / d},
-                 {"software_hidden_spikes_per_image", sw_hid / d},
-                 {"circuit_hidden_spikes_per_image", ck_hid / d},
-                 {"hidden_spike_match", match_n > 0 ? match / match_n : 0.0},
-                 {"read_energy_per_image_j", energy / d},
-                 {"supply_energy_per_image_j", supply / d},
-                 {"wall_seconds_median", median(walls)}};
+  out.transients = tally.done + out.failures;
+  out.summary = tally.summary(cfg, out.failures);
   write_file(dir / "summary.json", out.summary.dump(2) + "\n", "run summary");
-  log << std::fixed << std::setprecision(2) << "PRIME circuit on " << done << " test images"
-      << (es.enabled ? " with early stop" : " without early stop") << ": accuracy circuit " << 100.0 * ck_ok / d
-      << " %, software " << 100.0 * sw_ok / d << " %; class agreement " << 100.0 * agree / d
-      << " %; mean steps circuit " << ck_steps / d << ", software " << sw_steps / d << " of " << T
-      << "; hidden spikes per image circuit " << ck_hid / d << ", software " << sw_hid / d << " (per neuron-step match "
-      << 100 * (match_n > 0 ? match / match_n : 0.0) << " %); input spikes " << in_sp / d << "; read-pulse energy "
-      << std::scientific << std::setprecision(3) << energy / d
-      << " J per image, supply energy (transistor-level neurons and op-amps) " << supply / d
-      << " J per image; median wall time " << std::fixed << std::setprecision(2) << median(walls) << " s per image\n";
-  log.unsetf(std::ios::floatfield);
+  tally.report(log, cfg);
   log << "results in " << dir.string() << "\n";
   return out;
 }

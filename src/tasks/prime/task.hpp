@@ -15,8 +15,9 @@
 
 namespace memcosim::tasks::prime {
 
-// The test images `run` uses: the first `count` of a permutation of the test
-// split seeded by derive_seed(seed, "prime-images").
+// The test images `run` uses: `count` of a permutation of the test split
+// seeded by derive_seed(seed, "prime-images"), from position
+// prime.circuit.first_image on (fewer at the end of the test set).
 std::vector<Eigen::Index> run_images(const config::Config& cfg, Eigen::Index test_size, long count);
 
 std::unique_ptr<flow::Task> load_prime_task(const config::Config& cfg, std::ostream& warn);
