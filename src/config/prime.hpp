@@ -163,8 +163,8 @@ struct PrimeCircuitConfig {
     v("comparator_width", comparator_width, "Behavioural comparator: tanh transition width (V).", gt(0));
     v("reset_conductance", reset_conductance, "Reset switch across the membrane capacitor, when on (S).", gt(0));
     v("max_step", max_step, "Largest transient time step (s); 0 = edge (every pulse edge resolved).", ge(0));
-    v("images", images, "Test images `run` simulates (the first N of a seeded permutation of the test set).", ge(1),
-      le(10000));
+    v("images", images, "Test images `run` simulates (N of a seeded permutation of the test set, from first_image on).",
+      ge(1), le(10000));
     v("first_image", first_image,
       "Position in that permutation where `run` starts: it simulates positions first_image .. first_image + images "
       "- 1. Shards of one long run (on several machines, or continued after an interruption) give together the "
