@@ -13,11 +13,24 @@
 #include <string>
 #include <vector>
 
+#include "util/error.hpp"
 #include "util/process.hpp"
 
 namespace memcosim::test {
 
 namespace fs = std::filesystem;
+
+// The message of the InputError f throws ("" and a failed check if none).
+template <class F>
+std::string input_error_of(F f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  FAIL_CHECK("no InputError");
+  return "";
+}
 
 // tests/data/<relative>
 inline fs::path data_path(const std::string& relative) { return fs::path(MEMCOSIM_TEST_DATA_DIR) / relative; }

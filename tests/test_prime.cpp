@@ -28,20 +28,10 @@
 using namespace memcosim;
 using namespace memcosim::tasks::prime;
 using memcosim::test::data_path;
+using memcosim::test::input_error_of;
 using memcosim::test::TempDir;
 
 namespace {
-
-// The InputError message of f(), or "" if it throws none.
-template <class F>
-std::string input_error(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // The transistor-level LIF neuron against its continuous-time model.
 // Membrane (threshold 200 mV, C_mem 7.9 pF): the reset switches' charge
@@ -74,23 +64,24 @@ TEST_CASE("prime data: the IDX reader reads a hand-made gzip file and names the 
       for (int c = 0; c < 2; ++c) CHECK(img.pixels(r * 2 + c, n) == Approx(5.0 * (10 * n + 3 * r + c) / 255.0));
   CHECK(read_idx_labels(data_path("prime/tiny-labels.idx1.gz")) == std::vector<int>{7, 0, 9});
 
-  const std::string truncated = input_error([] { (void)read_idx_images(data_path("prime/truncated-images.idx3.gz")); });
+  const std::string truncated =
+      input_error_of([] { (void)read_idx_images(data_path("prime/truncated-images.idx3.gz")); });
   CHECK_THAT(truncated, Catch::Contains("truncated-images.idx3.gz") && Catch::Contains("truncated"));
-  const std::string magic = input_error([] { (void)read_idx_images(data_path("prime/tiny-labels.idx1.gz")); });
+  const std::string magic = input_error_of([] { (void)read_idx_images(data_path("prime/tiny-labels.idx1.gz")); });
   CHECK_THAT(magic, Catch::Contains("tiny-labels.idx1.gz") && Catch::Contains("bad magic number 0x00000801") &&
                         Catch::Contains("label file"));
   const std::string dims =
-      input_error([] { (void)read_idx_images(data_path("prime/tiny-images.idx3.gz"), {}, "", 28, 28); });
+      input_error_of([] { (void)read_idx_images(data_path("prime/tiny-images.idx3.gz"), {}, "", 28, 28); });
   CHECK_THAT(dims, Catch::Contains("tiny-images.idx3.gz") && Catch::Contains("images are 4 x 2, expected 28 x 28"));
-  CHECK_THAT(input_error([] { (void)read_idx_images("/nonexistent/images.gz"); }),
+  CHECK_THAT(input_error_of([] { (void)read_idx_images("/nonexistent/images.gz"); }),
              Catch::Contains("/nonexistent/images.gz"));
   TempDir dir("prime_idx");
   // An uncompressed file with a label above 9.
   write_bytes(dir / "labels.idx1", {0, 0, 8, 1, 0, 0, 0, 2, 3, 12});
-  CHECK_THAT(input_error([&] { (void)read_idx_labels(dir / "labels.idx1"); }),
+  CHECK_THAT(input_error_of([&] { (void)read_idx_labels(dir / "labels.idx1"); }),
              Catch::Contains("labels.idx1") && Catch::Contains("label 12 of item 1"));
   write_bytes(dir / "short.idx3", {0, 0, 8, 3, 0, 0});
-  CHECK_THAT(input_error([&] { (void)read_idx_images(dir / "short.idx3"); }),
+  CHECK_THAT(input_error_of([&] { (void)read_idx_images(dir / "short.idx3"); }),
              Catch::Contains("short.idx3") && Catch::Contains("truncated: the image count"));
 }
 
@@ -178,7 +169,7 @@ TEST_CASE("prime run images: shards by first_image tile the one long run's image
   cfg.prime.circuit.first_image = 9990;
   CHECK(run_images(cfg, 10000, 50).size() == 10);
   // The config rule names the key.
-  const std::string diag = input_error([] {
+  const std::string diag = input_error_of([] {
     config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
                         {"prime.circuit.first_image=9990", "prime.circuit.images=20"});
   });
@@ -202,7 +193,7 @@ TEST_CASE("prime model file: written and read back, errors located", "[prime]") 
   REQUIRE(at != std::string::npos);
   text[at + 1] = '2';
   std::ofstream(dir / "bad.yaml") << text;
-  CHECK_THAT(input_error([&] { (void)read_model((dir / "bad.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)read_model((dir / "bad.yaml").string()); }),
              Catch::Contains("bad.yaml:") && Catch::Contains("masks.hidden[") && Catch::Contains("0 or 1"));
 }
 

@@ -16,6 +16,7 @@
 namespace memcosim {
 namespace {
 
+using test::input_error_of;
 using test::read_text;
 using test::source_path;
 using test::TempDir;
@@ -31,25 +32,13 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
   return s.replace(at, from.size(), to);
 }
 
-// The message of the InputError f throws ("" and a failed check if none).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL_CHECK("no InputError");
-  return "";
-}
-
 std::string study_file(const std::string& body) {
   return "config: " + source_path("configs/ring.yaml").string() + "\n" + body;
 }
 
 std::string load_study_error(const std::filesystem::path& p) {
   std::ostringstream warn;
-  return error_of([&] { (void)study::load_study(p.string(), warn, false); });
+  return input_error_of([&] { (void)study::load_study(p.string(), warn, false); });
 }
 
 }  // namespace
@@ -76,7 +65,7 @@ TEST_CASE("yaml diagnostics: a duplicate key names both lines in a config, a stu
   TempDir tmp("yaml_dup");
   // Config.
   write(tmp / "config.yaml", "name: dup\nsampling:\n  n: 10\n  method: pf_ode\n  n: 20\n");
-  CHECK_THAT(error_of([&] { (void)config::load_config((tmp / "config.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)config::load_config((tmp / "config.yaml").string()); }),
              Catch::Contains("config.yaml:5:3: sampling.n: duplicate key (first given on line 3)"));
 
   // Study: at top level and inside a section.
@@ -90,25 +79,25 @@ TEST_CASE("yaml diagnostics: a duplicate key names both lines in a config, a stu
   // Score-network weights.
   const std::string ring = read_text(source_path("models/ring_score.yaml"));
   write(tmp / "score.yaml", replace_once(ring, "  beta_max: 0.5\n", "  beta_max: 0.5\n  beta_min: 0.002\n"));
-  CHECK_THAT(error_of([&] { (void)nn::load_weights((tmp / "score.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)nn::load_weights((tmp / "score.yaml").string()); }),
              Catch::Contains("score.yaml:15:3: schedule.beta_min: duplicate key (first given on line 13)"));
 
   // Twin MLP weights.
   const std::string hp = read_text(source_path("models/hp_memristor_twin.yaml"));
   write(tmp / "mlp.yaml", replace_once(hp, "  activation: relu\n", "  activation: relu\n  output_dim: 3\n"));
-  CHECK_THAT(error_of([&] { (void)nn::load_mlp((tmp / "mlp.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)nn::load_mlp((tmp / "mlp.yaml").string()); }),
              Catch::Contains("mlp.yaml:9:3: architecture.output_dim: duplicate key (first given on line 7)"));
 
   // PRIME model.
   const std::string prime = read_text(source_path("models/prime_fmnist.yaml"));
   write(tmp / "prime.yaml", replace_once(prime, "threshold: 0.5\n", "threshold: 0.5\nbeta: 0.9\n"));
-  CHECK_THAT(error_of([&] { (void)tasks::prime::read_model((tmp / "prime.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)tasks::prime::read_model((tmp / "prime.yaml").string()); }),
              Catch::Contains("prime.yaml:7:1: beta: duplicate key (first given on line 5)"));
 
   // Regression case.
   write(tmp / "case.yaml", "netlist: " + source_path("netlists/ring.cir").string() +
                                "\nprobes:\n  - {name: x0, vector: v(x0), abs: 1e-5, abs: 2e-5}\n");
-  CHECK_THAT(error_of([&] { (void)regress::load_case(tmp / "case.yaml"); }),
+  CHECK_THAT(input_error_of([&] { (void)regress::load_case(tmp / "case.yaml"); }),
              Catch::Contains("case.yaml:3:42: probes[0].abs: duplicate key (first given on line 3)"));
 }
 
@@ -116,7 +105,7 @@ TEST_CASE("yaml diagnostics: an unknown key gets one message style with did-you-
           "[yaml][config][study][weights][regress]") {
   TempDir tmp("yaml_unknown");
   write(tmp / "config.yaml", "sampling:\n  metod: sde\n");
-  CHECK_THAT(error_of([&] { (void)config::load_config((tmp / "config.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)config::load_config((tmp / "config.yaml").string()); }),
              Catch::Contains("config.yaml:2:3: sampling.metod: unknown key 'metod'; did you mean 'sampling.method'?"));
 
   write(tmp / "study.yaml", study_file("plot:\n  log_z: true\n"));
@@ -125,22 +114,22 @@ TEST_CASE("yaml diagnostics: an unknown key gets one message style with did-you-
 
   const std::string ring = read_text(source_path("models/ring_score.yaml"));
   write(tmp / "score.yaml", replace_once(ring, "  output_gain: 5\n", "  output_gian: 5\n"));
-  CHECK_THAT(error_of([&] { (void)nn::load_weights((tmp / "score.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)nn::load_weights((tmp / "score.yaml").string()); }),
              Catch::Contains("score.yaml:9:3: architecture.output_gian: unknown key 'output_gian'; did you mean "
                              "'architecture.output_gain'?"));
 
   const std::string prime = read_text(source_path("models/prime_fmnist.yaml"));
   write(tmp / "prime.yaml", replace_once(prime, "threshold: 0.5\n", "treshold: 0.5\n"));
-  CHECK_THAT(error_of([&] { (void)tasks::prime::read_model((tmp / "prime.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)tasks::prime::read_model((tmp / "prime.yaml").string()); }),
              Catch::Contains("prime.yaml:6:1: treshold: unknown key 'treshold'; did you mean 'threshold'?"));
 
   write(tmp / "case.yaml", "netlst: x.cir\nprobes:\n  - {name: x0, vector: v(x0), abs: 1e-5}\n");
-  CHECK_THAT(error_of([&] { (void)regress::load_case(tmp / "case.yaml"); }),
+  CHECK_THAT(input_error_of([&] { (void)regress::load_case(tmp / "case.yaml"); }),
              Catch::Contains("case.yaml:1:1: netlst: unknown key 'netlst'; did you mean 'netlist'?"));
 
   // With nothing close, the keys that are allowed there.
   write(tmp / "far.yaml", "sampling:\n  zzzzzzzz: 1\n");
-  CHECK_THAT(error_of([&] { (void)config::load_config((tmp / "far.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)config::load_config((tmp / "far.yaml").string()); }),
              Catch::Contains("far.yaml:2:3: sampling.zzzzzzzz: unknown key 'zzzzzzzz' (known keys here: method, n,"));
 }
 
@@ -152,17 +141,17 @@ TEST_CASE("config rules: each section's rules are checked by the reader, gated s
   write(tmp / "diffusion.yaml", "task: diffusion\n" + twin_keys);
   CHECK_NOTHROW(config::load_config((tmp / "diffusion.yaml").string()));
   write(tmp / "twin.yaml", "task: twin\n" + twin_keys);
-  CHECK_THAT(error_of([&] { (void)config::load_config((tmp / "twin.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)config::load_config((tmp / "twin.yaml").string()); }),
              Catch::Contains("twin.yaml:5:12: twin.hp.r_off: must be > twin.hp.r_on (got 50 <= 100)"));
   // A rule on every element of a list names each element that breaks it.
   write(tmp / "hidden.yaml", "model:\n  hidden: [13, 14, 15]\n");
-  const std::string m = error_of([&] { (void)config::load_config((tmp / "hidden.yaml").string()); });
+  const std::string m = input_error_of([&] { (void)config::load_config((tmp / "hidden.yaml").string()); });
   CHECK_THAT(m, Catch::Contains("hidden.yaml:2:12: model.hidden[0]: must be even (got 13)"));
   CHECK_THAT(m, Catch::Contains("hidden.yaml:2:20: model.hidden[2]: must be even (got 15)"));
   CHECK_THAT(m, !Catch::Contains("model.hidden[1]"));
   // A rule across sections, at the key it names.
   write(tmp / "letters.yaml", "dataset:\n  kind: letters\n  letters: {text: HKU}\nmodel:\n  classes: 2\n");
-  CHECK_THAT(error_of([&] { (void)config::load_config((tmp / "letters.yaml").string()); }),
+  CHECK_THAT(input_error_of([&] { (void)config::load_config((tmp / "letters.yaml").string()); }),
              Catch::Contains("letters.yaml:5:12: model.classes: must be 0 (unconditional) or the number of letters in "
                              "dataset.letters.text (3) (got 2)"));
 }
@@ -193,12 +182,12 @@ TEST_CASE("cli: --class is applied to the loaded config and checked against its 
   CHECK(cfg.sampling.class_index == std::optional<int>(2));
   flow::select_class(cfg, "all");
   CHECK(cfg.sampling.all_classes);
-  CHECK_THAT(error_of([&] { flow::select_class(cfg, "3"); }),
+  CHECK_THAT(input_error_of([&] { flow::select_class(cfg, "3"); }),
              Catch::Contains("--class 3: sampling.class_index: must be < model.classes (3)"));
-  CHECK_THAT(error_of([&] { flow::select_class(cfg, "99999999999"); }),
+  CHECK_THAT(input_error_of([&] { flow::select_class(cfg, "99999999999"); }),
              Catch::Contains("--class 99999999999: sampling.class_index: is out of range"));
   CHECK_THAT(
-      error_of([&] { flow::select_class(cfg, "Q"); }),
+      input_error_of([&] { flow::select_class(cfg, "Q"); }),
       Catch::Contains("--class Q: sampling.class_index: expected a class name (H, K, U), a class index or 'all'"));
 }
 
