@@ -10,6 +10,7 @@
 #include "circuit/blocks.hpp"
 #include "circuit/loops.hpp"
 #include "flow/energy.hpp"
+#include "flow/simulate.hpp"
 #include "flow/stability.hpp"
 #include "spice/emitter.hpp"
 #include "spice/runner.hpp"
@@ -23,16 +24,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kStepV = 0.02, kRise = 1e-6, kFall = 11e-6, kStop = 21e-6;
 const char* kBlock = "rectifier";
-
-nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
-void set_input(circuit::Circuit& c, circuit::SourceValue v) {
-  if (const auto* e = c.find("Vin")) {
-    auto s = std::get<circuit::VoltageSource>(*e);
-    s.value = std::move(v);
-    c.replace(std::move(s));
-  }
-}
 
 // Time after `t_step` from which |y - final| stays within band (NaN if the
 // last sample is outside).
@@ -66,18 +57,18 @@ void measure_dc(const spice::Plot& p, RectifierFigures& r) {
 }  // namespace
 
 nlohmann::json RectifierFigures::json() const {
-  return {{"offset_volts", num(offset)},
-          {"knee_volts", num(knee)},
-          {"leak_volts", num(leak)},
-          {"linear_max_volts", num(linear_max)},
-          {"settle_rise_seconds", num(settle_rise)},
-          {"settle_fall_seconds", num(settle_fall)},
-          {"power_on_watts", num(power_on)},
-          {"power_off_watts", num(power_off)},
-          {"area_m2", num(area)},
-          {"loop_dc_gain_db", num(loop.dc_gain_db)},
-          {"loop_ugf_hz", num(loop.ugf)},
-          {"loop_phase_margin_deg", num(loop.phase_margin)},
+  return {{"offset_volts", json_number(offset)},
+          {"knee_volts", json_number(knee)},
+          {"leak_volts", json_number(leak)},
+          {"linear_max_volts", json_number(linear_max)},
+          {"settle_rise_seconds", json_number(settle_rise)},
+          {"settle_fall_seconds", json_number(settle_fall)},
+          {"power_on_watts", json_number(power_on)},
+          {"power_off_watts", json_number(power_off)},
+          {"area_m2", json_number(area)},
+          {"loop_dc_gain_db", json_number(loop.dc_gain_db)},
+          {"loop_ugf_hz", json_number(loop.ugf)},
+          {"loop_phase_margin_deg", json_number(loop.phase_margin)},
           {"error", error}};
 }
 
@@ -99,6 +90,14 @@ circuit::Circuit rectifier_bench(const config::Config& cfg, std::shared_ptr<cons
   return c;
 }
 
+void set_bench_input(circuit::Circuit& bench, circuit::SourceValue v) {
+  if (const auto* e = bench.find("Vin")) {
+    auto s = std::get<circuit::VoltageSource>(*e);
+    s.value = std::move(v);
+    bench.replace(std::move(s));
+  }
+}
+
 RectifierFigures characterise_rectifier(const config::Config& cfg,
                                         std::shared_ptr<const circuit::TransistorEnvironment> t,
                                         spice::Runner& runner) {
@@ -107,20 +106,16 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
   r.area = circuit::gate_area(base, circuit::kCmosRectifier);
   const std::vector<circuit::SupplyPair> rails{base.find_block(kBlock)->supply_pair().value()};
   enum : std::uint64_t { kDc = 1, kTran, kOpOn, kOpOff, kLoopV, kLoopI };
+  constexpr double kTimeout = 120;
   auto submit = [&](std::uint64_t id, const circuit::Circuit& c, std::string analysis, std::vector<std::string> v) {
-    spice::Job job;
-    job.id = id;
-    job.netlist = spice::emit(c);
-    job.analysis = std::move(analysis);
-    job.vectors = std::move(v);
-    job.timeout_s = 120;
-    runner.submit(std::move(job));
+    submit_circuit(runner, id, c, std::move(analysis), std::move(v), kTimeout);
   };
   submit(kDc, base, "dc vin -0.05 0.2 0.00025", {"v(out)"});
   {
     circuit::Circuit c = base;
-    set_input(c, circuit::SourceValue{-kStepV, circuit::Pwl{{0, kRise, kRise + 1e-9, kFall, kFall + 1e-9, kStop},
-                                                            {-kStepV, -kStepV, kStepV, kStepV, -kStepV, -kStepV}}});
+    set_bench_input(c,
+                    circuit::SourceValue{-kStepV, circuit::Pwl{{0, kRise, kRise + 1e-9, kFall, kFall + 1e-9, kStop},
+                                                               {-kStepV, -kStepV, kStepV, kStepV, -kStepV, -kStepV}}});
     c.tran = circuit::TranAnalysis{2e-9, kStop, 2e-9};
     c.save("out");
     submit(kTran, c, "run", {"v(out)"});
@@ -128,38 +123,31 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
   const std::vector<std::string> supplies = supply_vectors(rails);
   for (const auto& [id, v] : {std::pair{std::uint64_t{kOpOn}, kStepV}, std::pair{std::uint64_t{kOpOff}, -kStepV}}) {
     circuit::Circuit c = base;
-    set_input(c, circuit::SourceValue{v});
+    set_bench_input(c, circuit::SourceValue{v});
     submit(id, c, "op", supplies);
   }
   const circuit::OpampLoop loop{"relu", kBlock, circuit::LoopKind::rectifier, "out", "in"};
-  for (int run = 0; run < 2; ++run) {
+  {
     circuit::Circuit c = base;
-    set_input(c, circuit::SourceValue{kStepV});
-    circuit::insert_loop_probe(c, loop, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0);
-    submit(run == 0 ? kLoopV : kLoopI, c, ac_command(cfg),
-           run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_relu)"});
+    set_bench_input(c, circuit::SourceValue{kStepV});
+    submit_loop_probe(runner, kLoopV, kLoopI, c, loop, ac_command(cfg), kTimeout);
   }
-  std::map<std::uint64_t, spice::Result> results;
-  while (auto res = runner.next()) results.emplace(res->id, std::move(*res));
-  for (std::uint64_t id = kDc; id <= kLoopI; ++id) {
-    const auto it = results.find(id);
-    if (it == results.end() || !it->second.ok())
-      r.error += (r.error.empty() ? "" : "; ") + std::string("job ") + std::to_string(id) + ": " +
-                 (it == results.end() ? "no result"
-                                      : std::string(spice::to_string(it->second.status)) + ": " + it->second.message);
-  }
+  const JobResults results(runner);
+  for (std::uint64_t id = kDc; id <= kLoopI; ++id)
+    if (!results.ok(id))
+      r.error += (r.error.empty() ? "" : "; ") + std::string("job ") + std::to_string(id) + ": " + results.failed(id);
   if (!r.error.empty()) return r;
   try {
-    measure_dc(results.at(kDc).plot, r);
-    const auto& tp = results.at(kTran).plot;
+    measure_dc(results.plot(kDc), r);
+    const auto& tp = results.plot(kTran);
     const auto& time = tp.at("time").re;
     const auto& out = tp.at("v(out)").re;
     r.settle_rise = settling(time, out, kRise, kFall, 0.01 * kStepV);
     r.settle_fall = settling(time, out, kFall, kStop, 0.01 * kStepV);
-    r.power_on = supply_power(results.at(kOpOn).plot, rails, cfg.circuit.supply.vdd, cfg.circuit.supply.vss);
-    r.power_off = supply_power(results.at(kOpOff).plot, rails, cfg.circuit.supply.vdd, cfg.circuit.supply.vss);
+    r.power_on = supply_power(results.plot(kOpOn), rails, cfg.circuit.supply.vdd, cfg.circuit.supply.vss);
+    r.power_off = supply_power(results.plot(kOpOff), rails, cfg.circuit.supply.vdd, cfg.circuit.supply.vss);
     std::vector<double> f;
-    const auto tl = probe_loop_gain(results.at(kLoopV).plot, results.at(kLoopI).plot, "out", "relu", f);
+    const auto tl = probe_loop_gain(results.plot(kLoopV), results.plot(kLoopI), "out", "relu", f);
     r.loop = analysis::loop_margins(f, tl);
   } catch (const std::exception& e) {
     r.error = e.what();

@@ -47,6 +47,9 @@ struct RectifierFigures {
   nlohmann::json json() const;
 };
 
+// Sets the bench's input source Vin to v (a DC value or a waveform).
+void set_bench_input(circuit::Circuit& bench, circuit::SourceValue v);
+
 // The testbench circuit (Vin DC 0; the caller sets its value or waveform).
 circuit::Circuit rectifier_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t);
 

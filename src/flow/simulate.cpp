@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
+#include <utility>
 
+#include "spice/emitter.hpp"
 #include "util/error.hpp"
 #include "util/numbers.hpp"
 
@@ -128,6 +130,28 @@ nlohmann::json summary_stats(std::vector<double> v) {
   double sum = 0;
   for (double x : v) sum += x;
   return {{"max", v.back()}, {"median", v[v.size() / 2]}, {"mean", sum / static_cast<double>(v.size())}};
+}
+
+void submit_circuit(spice::Runner& runner, std::uint64_t id, const circuit::Circuit& c, std::string analysis,
+                    std::vector<std::string> vectors, double timeout_s) {
+  spice::Job job;
+  job.id = id;
+  job.netlist = spice::emit(c);
+  job.analysis = std::move(analysis);
+  job.vectors = std::move(vectors);
+  job.timeout_s = timeout_s;
+  runner.submit(std::move(job));
+}
+
+JobResults::JobResults(spice::Runner& runner) {
+  while (auto r = runner.next()) results_.emplace(r->id, std::move(*r));
+}
+
+std::string JobResults::failed(std::uint64_t id) const {
+  const auto it = results_.find(id);
+  if (it == results_.end()) return "no result";
+  if (!it->second.ok()) return std::string(spice::to_string(it->second.status)) + ": " + it->second.message;
+  return {};
 }
 
 }  // namespace memcosim::flow

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "circuit/ir.hpp"
 #include "config/config.hpp"
 #include "spice/runner.hpp"
 
@@ -67,7 +69,30 @@ struct RailLog {
   void warn(std::ostream& log) const;
 };
 
+// x as JSON, null when x is not finite (JSON has no NaN or infinity).
+inline nlohmann::json json_number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
 // {"max", "median", "mean"} of the values; null when there are none.
 nlohmann::json summary_stats(std::vector<double> values);
+
+// Submits circuit c as job `id`: its netlist, the analysis ("op", "ac ...",
+// "run"), the vectors to return, the wall-clock limit.
+void submit_circuit(spice::Runner& runner, std::uint64_t id, const circuit::Circuit& c, std::string analysis,
+                    std::vector<std::string> vectors, double timeout_s);
+
+// The results of a batch of submitted jobs by id: constructing it waits for
+// every job the runner has.
+class JobResults {
+ public:
+  explicit JobResults(spice::Runner& runner);
+  // "" when job id succeeded, else why not ("no result", or "<status>: <message>").
+  std::string failed(std::uint64_t id) const;
+  bool ok(std::uint64_t id) const { return failed(id).empty(); }
+  const spice::Plot& plot(std::uint64_t id) const { return results_.at(id).plot; }
+  std::size_t size() const { return results_.size(); }
+
+ private:
+  std::map<std::uint64_t, spice::Result> results_;
+};
 
 }  // namespace memcosim::flow

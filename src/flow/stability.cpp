@@ -39,15 +39,13 @@ std::vector<analysis::Complex> complex_of(const spice::Vector& v) {
   return out;
 }
 
-nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
 nlohmann::json margins_json(const analysis::LoopMargins& m) {
-  return {{"dc_gain_db", num(m.dc_gain_db)},
-          {"peak_gain_db", num(m.peak_gain_db)},
-          {"ugf_hz", num(m.ugf)},
-          {"phase_margin_deg", num(m.phase_margin)},
-          {"gain_margin_db", num(m.gain_margin)},
-          {"phase_crossover_hz", num(m.phase_crossover)},
+  return {{"dc_gain_db", json_number(m.dc_gain_db)},
+          {"peak_gain_db", json_number(m.peak_gain_db)},
+          {"ugf_hz", json_number(m.ugf)},
+          {"phase_margin_deg", json_number(m.phase_margin)},
+          {"gain_margin_db", json_number(m.gain_margin)},
+          {"phase_crossover_hz", json_number(m.phase_crossover)},
           {"note", m.note}};
 }
 
@@ -126,6 +124,320 @@ std::vector<analysis::Complex> probe_loop_gain(const spice::Plot& run1, const sp
   return analysis::tian_loop_gain(va, vb, ia);
 }
 
+void submit_loop_probe(spice::Runner& runner, std::uint64_t v_id, std::uint64_t i_id, const circuit::Circuit& c,
+                       const circuit::OpampLoop& loop, const std::string& ac, double timeout_s) {
+  for (int run = 0; run < 2; ++run) {
+    circuit::Circuit circ = c;
+    circuit::insert_loop_probe(circ, loop, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0);
+    submit_circuit(runner, run == 0 ? v_id : i_id, circ, ac,
+                   run == 0 ? std::vector<std::string>{"v(" + loop.output + ")", "v(" + loop.output + "_lb)"}
+                            : std::vector<std::string>{"i(vlb_" + loop.name + ")"},
+                   timeout_s);
+  }
+}
+
+namespace {
+
+// The loops the analysis covers: every op-amp loop of the circuit, or those
+// --loops names ("first": the first op-amp of each block).
+std::vector<circuit::OpampLoop> select_loops(std::vector<circuit::OpampLoop> loops,
+                                             const std::vector<std::string>& names) {
+  if (names.empty()) return loops;
+  std::vector<circuit::OpampLoop> chosen;
+  if (names.size() == 1 && names[0] == "first") {
+    std::vector<std::string> seen;
+    for (const auto& l : loops)
+      if (std::find(seen.begin(), seen.end(), l.block) == seen.end()) {
+        seen.push_back(l.block);
+        chosen.push_back(l);
+      }
+    return chosen;
+  }
+  for (const auto& name : names) {
+    auto it = std::find_if(loops.begin(), loops.end(), [&](const auto& l) { return l.name == name; });
+    if (it == loops.end())
+      throw InputError(Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
+    chosen.push_back(*it);
+  }
+  return chosen;
+}
+
+// What one condition simulates: the circuit (and its copy with the
+// integrators held for the operating point), the loops, the integrators that
+// get a step, the supplies, and the step's time window.
+struct ConditionPlan {
+  circuit::Circuit base, dc_base;
+  std::vector<circuit::OpampLoop> loops;
+  std::vector<std::size_t> step_loops;  // indices into loops
+  std::vector<circuit::SupplyPair> supplies;
+  double t0 = 1e-6, window = 0, dt = 0;
+};
+
+ConditionPlan plan_condition(const config::Config& c, const Task& task, const StabilityOptions& opt, bool use_klu) {
+  const auto& st = c.stability;
+  ConditionPlan p;
+  p.base = task.circuit(c, use_klu, static_cast<std::uint64_t>(st.sample));
+  p.dc_base = p.base;
+  circuit::hold_integrators(p.dc_base);
+  p.dc_base.tran.reset();
+  p.dc_base.clear_saves();
+  p.loops = select_loops(circuit::find_opamp_loops(p.dc_base), opt.loops);
+  p.supplies = supply_rails(p.dc_base);
+  p.window = std::max(4e-6, 2.0 * st.max_settling);
+  p.dt = std::min(2e-9, p.window / 2000);
+  if (opt.steps)
+    for (std::size_t i = 0; i < p.loops.size(); ++i)
+      if (p.loops[i].kind == circuit::LoopKind::integrator) p.step_loops.push_back(i);
+  return p;
+}
+
+// Submits the condition's jobs: two AC runs per loop and for the op-amp
+// bench, the operating point, and two transients per integrator step.
+void submit_condition_jobs(const config::Config& c, const ConditionPlan& p,
+                           const std::shared_ptr<const circuit::TransistorEnvironment>& tenv, spice::Runner& runner) {
+  const auto& st = c.stability;
+  const double timeout = c.simulation.timeout;
+  const std::string ac = ac_command(c);
+  for (std::size_t i = 0; i < p.loops.size(); ++i)
+    submit_loop_probe(runner, kLoopV * kStride + i, kLoopI * kStride + i, p.dc_base, p.loops[i], ac, timeout);
+  for (int run = 0; run < 2; ++run)
+    submit_circuit(
+        runner, (run == 0 ? kBenchV : kBenchI) * kStride,
+        opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0), ac,
+        run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"}, 60);
+  // Operating point: the supply power of the op-amps at the start state.
+  if (!p.supplies.empty()) submit_circuit(runner, kOp * kStride, p.dc_base, "op", supply_vectors(p.supplies), timeout);
+  // Small steps at the integrators' + inputs, from the start state.
+  for (std::size_t k = 0; k < p.step_loops.size(); ++k) {
+    const auto& l = p.loops[p.step_loops[k]];
+    for (int run = 0; run < 2; ++run) {
+      circuit::Circuit circ = p.base;
+      const double h = run == 0 ? st.step : 0.0;
+      circuit::insert_step(circ, l, circuit::Pwl{{0, p.t0, p.t0 + 1e-9, p.t0 + p.window}, {0, 0, h, h}});
+      circ.tran = circuit::TranAnalysis{p.dt, p.t0 + p.window, p.dt};
+      circ.clear_saves();
+      circ.save(l.output);
+      submit_circuit(runner, (run == 0 ? kStep : kNoStep) * kStride + k, circ, "run", {"v(" + l.output + ")"}, timeout);
+    }
+  }
+}
+
+OpampReport judge_opamp(const JobResults& r, double min_pm, const config::StabilityConfig& st) {
+  OpampReport o;
+  const std::string why = r.failed(kBenchV * kStride) + r.failed(kBenchI * kStride);
+  if (!why.empty()) {
+    o.verdict = "simulation failed: " + why;
+    return o;
+  }
+  std::vector<double> f;
+  const auto t = probe_loop_gain(r.plot(kBenchV * kStride), r.plot(kBenchI * kStride), "out", "opamp", f);
+  o.margins = analysis::loop_margins(f, t);
+  auto [ok, verdict] = judge(o.margins, min_pm, st.min_gain_margin, st.f_max);
+  if (!(o.margins.dc_gain_db >= st.min_opamp_gain)) {
+    ok = false;
+    verdict = (verdict == "ok" ? std::string() : verdict + "; ") + "A0 " + printf_number("%.1f", o.margins.dc_gain_db) +
+              " < " + printf_number("%.0f", st.min_opamp_gain) + " dB";
+  }
+  o.passed = ok;
+  o.verdict = verdict;
+  return o;
+}
+
+std::vector<LoopReport> judge_loops(const JobResults& r, const ConditionPlan& p, double min_pm,
+                                    const config::StabilityConfig& st) {
+  std::vector<LoopReport> out;
+  for (std::size_t i = 0; i < p.loops.size(); ++i) {
+    const auto& l = p.loops[i];
+    LoopReport lr;
+    lr.name = l.name;
+    lr.block = l.block;
+    lr.kind = circuit::to_string(l.kind);
+    const std::string why = r.failed(kLoopV * kStride + i) + r.failed(kLoopI * kStride + i);
+    if (!why.empty()) {
+      lr.verdict = "simulation failed: " + why;
+    } else {
+      try {
+        std::vector<double> f;
+        const auto t = probe_loop_gain(r.plot(kLoopV * kStride + i), r.plot(kLoopI * kStride + i), l.output, l.name, f);
+        lr.margins = analysis::loop_margins(f, t);
+        std::tie(lr.passed, lr.verdict) = judge(lr.margins, min_pm, st.min_gain_margin, st.f_max);
+      } catch (const Error& e) {
+        lr.verdict = e.what();
+      }
+    }
+    out.push_back(std::move(lr));
+  }
+  return out;
+}
+
+// One integrator's step response (with-step minus without-step) against the
+// overshoot and settling specs.
+StepReport judge_step(const spice::Plot& p1, const spice::Plot& p0, const circuit::OpampLoop& l, const ConditionPlan& p,
+                      const config::StabilityConfig& st) {
+  StepReport sr;
+  sr.name = l.name;
+  std::vector<double> grid;
+  for (double t = 0; t <= p.t0 + p.window + 1e-15; t += p.dt) grid.push_back(std::min(t, p.t0 + p.window));
+  const auto y1 = analysis::interpolate_linear(p1.at("time").re, p1.at("v(" + l.output + ")").re, grid);
+  const auto y0 = analysis::interpolate_linear(p0.at("time").re, p0.at("v(" + l.output + ")").re, grid);
+  std::vector<double> d(grid.size());
+  for (std::size_t j = 0; j < grid.size(); ++j) d[j] = y1[j] - y0[j];
+  sr.metrics = analysis::step_metrics(grid, d, p.t0, st.step, st.settle_band);
+  std::string verdict;
+  if (!(sr.metrics.overshoot <= st.max_overshoot))
+    verdict += "overshoot " + printf_number("%.1f", 100 * sr.metrics.overshoot) + " % > " +
+               printf_number("%.0f", 100 * st.max_overshoot) + " %; ";
+  if (!sr.metrics.settled || !(sr.metrics.settling <= st.max_settling))
+    verdict += "settling " +
+               (sr.metrics.settled ? printf_number("%.3g s", sr.metrics.settling) : std::string("never")) + " > " +
+               printf_number("%.3g s", st.max_settling) + "; ";
+  sr.passed = verdict.empty();
+  sr.verdict = verdict.empty() ? "ok" : verdict.substr(0, verdict.size() - 2);
+  return sr;
+}
+
+std::vector<StepReport> judge_steps(const JobResults& r, const ConditionPlan& p, const config::StabilityConfig& st) {
+  std::vector<StepReport> out;
+  for (std::size_t k = 0; k < p.step_loops.size(); ++k) {
+    const auto& l = p.loops[p.step_loops[k]];
+    StepReport sr;
+    sr.name = l.name;
+    const std::string why = r.failed(kStep * kStride + k) + r.failed(kNoStep * kStride + k);
+    if (!why.empty()) {
+      sr.verdict = "simulation failed: " + why;
+    } else {
+      try {
+        sr = judge_step(r.plot(kStep * kStride + k), r.plot(kNoStep * kStride + k), l, p, st);
+      } catch (const std::exception& e) {
+        sr.verdict = e.what();
+      }
+    }
+    out.push_back(std::move(sr));
+  }
+  return out;
+}
+
+// The condition's table on the console; returns the number of failing items.
+long print_condition(std::ostream& log, const config::StabilityConfig& st, const ConditionReport& cr,
+                     const RectifierFigures* rf) {
+  const std::string label =
+      std::string(config::enum_name(cr.corner)) + ", " + printf_number("%g", cr.temperature) + " C";
+  log << "\nstability at " << label << " (corner " << config::enum_name(cr.corner) << ", "
+      << printf_number("%g", cr.temperature) << " C; start state of trajectory " << st.sample
+      << "; PM >= " << printf_number("%.0f", cr.min_phase_margin)
+      << " deg, GM >= " << printf_number("%.0f", st.min_gain_margin) << " dB)\n";
+  const auto& om = cr.opamp.margins;
+  log << "  op-amp alone (unity follower, load " << printf_number("%.3g", st.load_r) << " ohm || "
+      << printf_number("%.3g", st.load_c) << " F): A0 " << printf_number("%.1f", om.dc_gain_db) << " dB, UGF "
+      << hz(om.ugf) << ", PM " << printf_number("%.1f", om.phase_margin) << " deg -> "
+      << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")") << "\n";
+  if (cr.supply_power > 0)
+    log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: "
+        << printf_number("%.3g", cr.supply_power * 1e3) << " mW\n";
+  long fails = cr.opamp.passed ? 0 : 1;
+  if (rf) {
+    const auto [ok, verdict] = rf->error.empty() ? judge(rf->loop, cr.min_phase_margin, st.min_gain_margin, st.f_max)
+                                                 : std::pair<bool, std::string>{false, rf->error};
+    fails += !ok;
+    log << "  rectifier alone (load " << printf_number("%.3g", st.load_r) << " ohm || "
+        << printf_number("%.3g", st.load_c) << " F): offset " << printf_number("%.3g", rf->offset * 1e3)
+        << " mV at +20 mV, knee " << printf_number("%.3g", rf->knee * 1e3) << " mV at 0, linear to "
+        << printf_number("%.3g", rf->linear_max * 1e3) << " mV, settling "
+        << printf_number("%.3g", rf->settle_rise * 1e9) << " / " << printf_number("%.3g", rf->settle_fall * 1e9)
+        << " ns (up / down), " << printf_number("%.3g", rf->power_on * 1e6) << " / "
+        << printf_number("%.3g", rf->power_off * 1e6) << " uW (on / off), " << printf_number("%.3g", rf->area * 1e12)
+        << " um2; loop UGF " << hz(rf->loop.ugf) << ", PM " << printf_number("%.1f", rf->loop.phase_margin)
+        << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
+  }
+  log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
+      << "  |---|---|---|---|---|---|---|\n";
+  for (const auto& l : cr.loops) {
+    const auto& m = l.margins;
+    log << "  | " << l.name << " | " << l.kind << " | " << printf_number("%.1f dB", m.dc_gain_db) << " | " << hz(m.ugf)
+        << " | " << (std::isfinite(m.phase_margin) ? printf_number("%.1f deg", m.phase_margin) : std::string("-"))
+        << " | " << (m.phase_crosses ? printf_number("%.1f dB", m.gain_margin) : std::string("inf")) << " | "
+        << (l.passed ? "PASS" : "FAIL: " + l.verdict) << " |\n";
+  }
+  if (!cr.steps.empty()) {
+    log << "  | integrator step (" << printf_number("%.3g", st.step) << " V at +input) | overshoot | settling ("
+        << printf_number("%.3g", 100 * st.settle_band) << " %) | result |\n  |---|---|---|---|\n";
+    for (const auto& s : cr.steps)
+      log << "  | " << s.name << " | " << printf_number("%.1f %%", 100 * s.metrics.overshoot) << " | "
+          << (s.metrics.settled ? printf_number("%.3g s", s.metrics.settling) : std::string("not settled")) << " | "
+          << (s.passed ? "PASS" : "FAIL: " + s.verdict) << " |\n";
+  }
+  for (const auto& l : cr.loops) fails += !l.passed;
+  for (const auto& s : cr.steps) fails += !s.passed;
+  log << "  " << (fails == 0 ? "PASS" : "FAIL") << " at " << label << ": " << cr.loops.size() << " loops, "
+      << cr.steps.size() << " step responses, " << fails << " failing\n"
+      << std::flush;
+  return fails;
+}
+
+nlohmann::json condition_json(const ConditionReport& cr, long fails, const RectifierFigures* rf) {
+  nlohmann::json jl = nlohmann::json::array();
+  for (const auto& l : cr.loops)
+    jl.push_back({{"name", l.name},
+                  {"block", l.block},
+                  {"kind", l.kind},
+                  {"passed", l.passed},
+                  {"verdict", l.verdict},
+                  {"margins", margins_json(l.margins)}});
+  nlohmann::json js = nlohmann::json::array();
+  for (const auto& s : cr.steps)
+    js.push_back({{"name", s.name},
+                  {"passed", s.passed},
+                  {"verdict", s.verdict},
+                  {"overshoot", json_number(s.metrics.overshoot)},
+                  {"settling_seconds", json_number(s.metrics.settling)},
+                  {"settled", s.metrics.settled}});
+  return {{"corner", std::string(config::enum_name(cr.corner))},
+          {"temperature", cr.temperature},
+          {"min_phase_margin", cr.min_phase_margin},
+          {"passed", fails == 0},
+          {"opamp",
+           {{"passed", cr.opamp.passed}, {"verdict", cr.opamp.verdict}, {"margins", margins_json(cr.opamp.margins)}}},
+          {"opamp_supply_watts", cr.supply_power},
+          {"rectifier", rf ? rf->json() : nlohmann::json(nullptr)},
+          {"loops", jl},
+          {"steps", js}};
+}
+
+// One corner and temperature: plan, simulate, judge, print; adds the
+// condition to the report and its JSON to `conditions`.
+void run_condition(const config::Config& cfg, config::Corner corner, double temp, const Task& task,
+                   const StabilityOptions& opt, Simulator& sim, StabilityReport& report, nlohmann::json& conditions,
+                   std::ostream& log) {
+  const auto& st = cfg.stability;
+  const config::Config c = at_condition(cfg, corner, temp);
+  ConditionReport cr;
+  cr.corner = corner;
+  cr.temperature = temp;
+  const bool nominal = corner == config::Corner::tt && std::abs(temp - 27.0) < 1e-9;
+  cr.min_phase_margin = nominal ? st.min_phase_margin : st.min_phase_margin_corners;
+  spice::Runner& runner = *sim.runner;
+  std::shared_ptr<const circuit::TransistorEnvironment> tenv;
+  if (uses_transistor_level(cfg)) tenv = transistor_environment(c, &runner);
+  const ConditionPlan plan = plan_condition(c, task, opt, sim.use_klu);
+  submit_condition_jobs(c, plan, tenv, runner);
+  const JobResults results(runner);
+  cr.opamp = judge_opamp(results, cr.min_phase_margin, st);
+  cr.loops = judge_loops(results, plan, cr.min_phase_margin, st);
+  cr.steps = judge_steps(results, plan, st);
+  const bool rectifier = c.circuit.level_of(c.circuit.blocks.relu) == config::Level::transistor;
+  RectifierFigures rf;
+  if (rectifier) rf = characterise_rectifier(c, tenv, runner);
+  if (results.failed(kOp * kStride).empty() && !plan.supplies.empty())
+    cr.supply_power =
+        supply_power(results.plot(kOp * kStride), plan.supplies, c.circuit.supply.vdd, c.circuit.supply.vss);
+  const long fails = print_condition(log, st, cr, rectifier ? &rf : nullptr);
+  report.failures += fails;
+  conditions.push_back(condition_json(cr, fails, rectifier ? &rf : nullptr));
+  report.conditions.push_back(std::move(cr));
+}
+
+}  // namespace
+
 StabilityReport run_stability(const config::Config& cfg, const Task& task, const StabilityOptions& opt,
                               std::ostream& log) {
   const auto& st = cfg.stability;
@@ -139,277 +451,10 @@ StabilityReport run_stability(const config::Config& cfg, const Task& task, const
                                   "temperature must be in [-55, 150] C (got " + exact_number(t) + ")"});
 
   Simulator sim = start_simulator(cfg, false);
-  spice::Runner& runner = *sim.runner;
-  const bool use_klu = sim.use_klu;
-  const bool transistor = uses_transistor_level(cfg);
-  const std::string ac = ac_command(cfg);
-
   StabilityReport report;
   nlohmann::json conditions = nlohmann::json::array();
-  for (const auto corner : corners) {
-    for (const double temp : temps) {
-      const config::Config c = at_condition(cfg, corner, temp);
-      ConditionReport cr;
-      cr.corner = corner;
-      cr.temperature = temp;
-      const bool nominal = corner == config::Corner::tt && std::abs(temp - 27.0) < 1e-9;
-      cr.min_phase_margin = nominal ? st.min_phase_margin : st.min_phase_margin_corners;
-      const std::string label = std::string(config::enum_name(corner)) + ", " + printf_number("%g", temp) + " C";
-
-      std::shared_ptr<const circuit::TransistorEnvironment> tenv;
-      if (transistor) tenv = transistor_environment(c, &runner);
-      const circuit::Circuit base = task.circuit(c, use_klu, static_cast<std::uint64_t>(st.sample));
-      circuit::Circuit dc_base = base;
-      circuit::hold_integrators(dc_base);
-      dc_base.tran.reset();
-      dc_base.clear_saves();
-
-      std::vector<circuit::OpampLoop> loops = circuit::find_opamp_loops(dc_base);
-      if (!opt.loops.empty()) {
-        std::vector<circuit::OpampLoop> chosen;
-        if (opt.loops.size() == 1 && opt.loops[0] == "first") {
-          std::vector<std::string> seen;
-          for (const auto& l : loops)
-            if (std::find(seen.begin(), seen.end(), l.block) == seen.end()) {
-              seen.push_back(l.block);
-              chosen.push_back(l);
-            }
-        } else {
-          for (const auto& name : opt.loops) {
-            auto it = std::find_if(loops.begin(), loops.end(), [&](const auto& l) { return l.name == name; });
-            if (it == loops.end())
-              throw InputError(
-                  Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
-            chosen.push_back(*it);
-          }
-        }
-        loops = std::move(chosen);
-      }
-
-      // ---- jobs ----
-      auto submit = [&](std::uint64_t id, const circuit::Circuit& circ, std::string analysis,
-                        std::vector<std::string> vectors, double timeout) {
-        spice::Job job;
-        job.id = id;
-        job.netlist = spice::emit(circ);
-        job.analysis = std::move(analysis);
-        job.vectors = std::move(vectors);
-        job.timeout_s = timeout;
-        runner.submit(std::move(job));
-      };
-      for (std::size_t i = 0; i < loops.size(); ++i) {
-        const auto& l = loops[i];
-        for (int run = 0; run < 2; ++run) {
-          circuit::Circuit circ = dc_base;
-          circuit::insert_loop_probe(circ, l, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0);
-          std::vector<std::string> vectors =
-              run == 0 ? std::vector<std::string>{"v(" + l.output + ")", "v(" + l.output + "_lb)"}
-                       : std::vector<std::string>{"i(vlb_" + l.name + ")"};
-          submit((run == 0 ? kLoopV : kLoopI) * kStride + i, circ, ac, vectors, cfg.simulation.timeout);
-        }
-      }
-      for (int run = 0; run < 2; ++run)
-        submit((run == 0 ? kBenchV : kBenchI) * kStride,
-               opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0), ac,
-               run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"},
-               60);
-      // Operating point: the supply power of the op-amps at the start state.
-      const std::vector<circuit::SupplyPair> supplies = supply_rails(dc_base);
-      if (!supplies.empty()) submit(kOp * kStride, dc_base, "op", supply_vectors(supplies), cfg.simulation.timeout);
-      // Small steps at the integrators' + inputs, from the start state.
-      std::vector<std::size_t> step_loops;
-      const double t0 = 1e-6, window = std::max(4e-6, 2.0 * st.max_settling), dt = std::min(2e-9, window / 2000);
-      if (opt.steps)
-        for (std::size_t i = 0; i < loops.size(); ++i)
-          if (loops[i].kind == circuit::LoopKind::integrator) step_loops.push_back(i);
-      for (std::size_t k = 0; k < step_loops.size(); ++k) {
-        const auto& l = loops[step_loops[k]];
-        for (int run = 0; run < 2; ++run) {
-          circuit::Circuit circ = base;
-          const double h = run == 0 ? st.step : 0.0;
-          circuit::insert_step(circ, l, circuit::Pwl{{0, t0, t0 + 1e-9, t0 + window}, {0, 0, h, h}});
-          circ.tran = circuit::TranAnalysis{dt, t0 + window, dt};
-          circ.clear_saves();
-          circ.save(l.output);
-          submit((run == 0 ? kStep : kNoStep) * kStride + k, circ, "run", {"v(" + l.output + ")"},
-                 cfg.simulation.timeout);
-        }
-      }
-
-      // ---- results ----
-      std::map<std::uint64_t, spice::Result> results;
-      while (auto r = runner.next()) results.emplace(r->id, std::move(*r));
-      auto failed = [&](std::uint64_t id) -> std::string {
-        const auto it = results.find(id);
-        if (it == results.end()) return "no result";
-        if (!it->second.ok()) return std::string(spice::to_string(it->second.status)) + ": " + it->second.message;
-        return {};
-      };
-
-      {
-        const std::string why = failed(kBenchV * kStride) + failed(kBenchI * kStride);
-        if (!why.empty()) {
-          cr.opamp.verdict = "simulation failed: " + why;
-        } else {
-          std::vector<double> f;
-          const auto t = probe_loop_gain(results.at(kBenchV * kStride).plot, results.at(kBenchI * kStride).plot, "out",
-                                         "opamp", f);
-          cr.opamp.margins = analysis::loop_margins(f, t);
-          auto [ok, verdict] = judge(cr.opamp.margins, cr.min_phase_margin, st.min_gain_margin, st.f_max);
-          if (!(cr.opamp.margins.dc_gain_db >= st.min_opamp_gain)) {
-            ok = false;
-            verdict = (verdict == "ok" ? std::string() : verdict + "; ") + "A0 " +
-                      printf_number("%.1f", cr.opamp.margins.dc_gain_db) + " < " +
-                      printf_number("%.0f", st.min_opamp_gain) + " dB";
-          }
-          cr.opamp.passed = ok;
-          cr.opamp.verdict = verdict;
-        }
-      }
-      for (std::size_t i = 0; i < loops.size(); ++i) {
-        LoopReport lr;
-        lr.name = loops[i].name;
-        lr.block = loops[i].block;
-        lr.kind = circuit::to_string(loops[i].kind);
-        const std::string why = failed(kLoopV * kStride + i) + failed(kLoopI * kStride + i);
-        if (!why.empty()) {
-          lr.verdict = "simulation failed: " + why;
-        } else {
-          try {
-            std::vector<double> f;
-            const auto t = probe_loop_gain(results.at(kLoopV * kStride + i).plot, results.at(kLoopI * kStride + i).plot,
-                                           loops[i].output, loops[i].name, f);
-            lr.margins = analysis::loop_margins(f, t);
-            std::tie(lr.passed, lr.verdict) = judge(lr.margins, cr.min_phase_margin, st.min_gain_margin, st.f_max);
-          } catch (const Error& e) {
-            lr.verdict = e.what();
-          }
-        }
-        cr.loops.push_back(std::move(lr));
-      }
-      for (std::size_t k = 0; k < step_loops.size(); ++k) {
-        StepReport sr;
-        const auto& l = loops[step_loops[k]];
-        sr.name = l.name;
-        const std::string why = failed(kStep * kStride + k) + failed(kNoStep * kStride + k);
-        if (!why.empty()) {
-          sr.verdict = "simulation failed: " + why;
-        } else {
-          try {
-            const auto& p1 = results.at(kStep * kStride + k).plot;
-            const auto& p0 = results.at(kNoStep * kStride + k).plot;
-            std::vector<double> grid;
-            for (double t = 0; t <= t0 + window + 1e-15; t += dt) grid.push_back(std::min(t, t0 + window));
-            const auto y1 = analysis::interpolate_linear(p1.at("time").re, p1.at("v(" + l.output + ")").re, grid);
-            const auto y0 = analysis::interpolate_linear(p0.at("time").re, p0.at("v(" + l.output + ")").re, grid);
-            std::vector<double> d(grid.size());
-            for (std::size_t j = 0; j < grid.size(); ++j) d[j] = y1[j] - y0[j];
-            sr.metrics = analysis::step_metrics(grid, d, t0, st.step, st.settle_band);
-            std::string verdict;
-            if (!(sr.metrics.overshoot <= st.max_overshoot))
-              verdict += "overshoot " + printf_number("%.1f", 100 * sr.metrics.overshoot) + " % > " +
-                         printf_number("%.0f", 100 * st.max_overshoot) + " %; ";
-            if (!sr.metrics.settled || !(sr.metrics.settling <= st.max_settling))
-              verdict += "settling " +
-                         (sr.metrics.settled ? printf_number("%.3g s", sr.metrics.settling) : std::string("never")) +
-                         " > " + printf_number("%.3g s", st.max_settling) + "; ";
-            sr.passed = verdict.empty();
-            sr.verdict = verdict.empty() ? "ok" : verdict.substr(0, verdict.size() - 2);
-          } catch (const std::exception& e) {
-            sr.verdict = e.what();
-          }
-        }
-        cr.steps.push_back(std::move(sr));
-      }
-      const bool rectifier = c.circuit.level_of(c.circuit.blocks.relu) == config::Level::transistor;
-      RectifierFigures rf;
-      if (rectifier) rf = characterise_rectifier(c, tenv, runner);
-      if (failed(kOp * kStride).empty() && !supplies.empty())
-        cr.supply_power =
-            supply_power(results.at(kOp * kStride).plot, supplies, c.circuit.supply.vdd, c.circuit.supply.vss);
-
-      // ---- table ----
-      log << "\nstability at " << label << " (corner " << config::enum_name(corner) << ", " << printf_number("%g", temp)
-          << " C; start state of trajectory " << st.sample << "; PM >= " << printf_number("%.0f", cr.min_phase_margin)
-          << " deg, GM >= " << printf_number("%.0f", st.min_gain_margin) << " dB)\n";
-      const auto& om = cr.opamp.margins;
-      log << "  op-amp alone (unity follower, load " << printf_number("%.3g", st.load_r) << " ohm || "
-          << printf_number("%.3g", st.load_c) << " F): A0 " << printf_number("%.1f", om.dc_gain_db) << " dB, UGF "
-          << hz(om.ugf) << ", PM " << printf_number("%.1f", om.phase_margin) << " deg -> "
-          << (cr.opamp.passed ? "PASS" : "FAIL (" + cr.opamp.verdict + ")") << "\n";
-      if (cr.supply_power > 0)
-        log << "  supply power of the op-amps (and transistor-level rectifiers) at the operating point: "
-            << printf_number("%.3g", cr.supply_power * 1e3) << " mW\n";
-      long fails = cr.opamp.passed ? 0 : 1;
-      if (rectifier) {
-        const auto [ok, verdict] = rf.error.empty() ? judge(rf.loop, cr.min_phase_margin, st.min_gain_margin, st.f_max)
-                                                    : std::pair<bool, std::string>{false, rf.error};
-        fails += !ok;
-        log << "  rectifier alone (load " << printf_number("%.3g", st.load_r) << " ohm || "
-            << printf_number("%.3g", st.load_c) << " F): offset " << printf_number("%.3g", rf.offset * 1e3)
-            << " mV at +20 mV, knee " << printf_number("%.3g", rf.knee * 1e3) << " mV at 0, linear to "
-            << printf_number("%.3g", rf.linear_max * 1e3) << " mV, settling "
-            << printf_number("%.3g", rf.settle_rise * 1e9) << " / " << printf_number("%.3g", rf.settle_fall * 1e9)
-            << " ns (up / down), " << printf_number("%.3g", rf.power_on * 1e6) << " / "
-            << printf_number("%.3g", rf.power_off * 1e6) << " uW (on / off), " << printf_number("%.3g", rf.area * 1e12)
-            << " um2; loop UGF " << hz(rf.loop.ugf) << ", PM " << printf_number("%.1f", rf.loop.phase_margin)
-            << " deg -> " << (ok ? "PASS" : "FAIL (" + verdict + ")") << "\n";
-      }
-      log << "  | loop | kind | |T| at " << hz(st.f_min) << " | UGF | phase margin | gain margin | result |\n"
-          << "  |---|---|---|---|---|---|---|\n";
-      for (const auto& l : cr.loops) {
-        const auto& m = l.margins;
-        log << "  | " << l.name << " | " << l.kind << " | " << printf_number("%.1f dB", m.dc_gain_db) << " | "
-            << hz(m.ugf) << " | "
-            << (std::isfinite(m.phase_margin) ? printf_number("%.1f deg", m.phase_margin) : std::string("-")) << " | "
-            << (m.phase_crosses ? printf_number("%.1f dB", m.gain_margin) : std::string("inf")) << " | "
-            << (l.passed ? "PASS" : "FAIL: " + l.verdict) << " |\n";
-      }
-      if (!cr.steps.empty()) {
-        log << "  | integrator step (" << printf_number("%.3g", st.step) << " V at +input) | overshoot | settling ("
-            << printf_number("%.3g", 100 * st.settle_band) << " %) | result |\n  |---|---|---|---|\n";
-        for (const auto& s : cr.steps)
-          log << "  | " << s.name << " | " << printf_number("%.1f %%", 100 * s.metrics.overshoot) << " | "
-              << (s.metrics.settled ? printf_number("%.3g s", s.metrics.settling) : std::string("not settled")) << " | "
-              << (s.passed ? "PASS" : "FAIL: " + s.verdict) << " |\n";
-      }
-      for (const auto& l : cr.loops) fails += !l.passed;
-      for (const auto& s : cr.steps) fails += !s.passed;
-      report.failures += fails;
-      log << "  " << (fails == 0 ? "PASS" : "FAIL") << " at " << label << ": " << cr.loops.size() << " loops, "
-          << cr.steps.size() << " step responses, " << fails << " failing\n"
-          << std::flush;
-
-      nlohmann::json jl = nlohmann::json::array();
-      for (const auto& l : cr.loops)
-        jl.push_back({{"name", l.name},
-                      {"block", l.block},
-                      {"kind", l.kind},
-                      {"passed", l.passed},
-                      {"verdict", l.verdict},
-                      {"margins", margins_json(l.margins)}});
-      nlohmann::json js = nlohmann::json::array();
-      for (const auto& s : cr.steps)
-        js.push_back({{"name", s.name},
-                      {"passed", s.passed},
-                      {"verdict", s.verdict},
-                      {"overshoot", num(s.metrics.overshoot)},
-                      {"settling_seconds", num(s.metrics.settling)},
-                      {"settled", s.metrics.settled}});
-      conditions.push_back(
-          {{"corner", std::string(config::enum_name(corner))},
-           {"temperature", temp},
-           {"min_phase_margin", cr.min_phase_margin},
-           {"passed", fails == 0},
-           {"opamp",
-            {{"passed", cr.opamp.passed}, {"verdict", cr.opamp.verdict}, {"margins", margins_json(cr.opamp.margins)}}},
-           {"opamp_supply_watts", cr.supply_power},
-           {"rectifier", rectifier ? rf.json() : nlohmann::json(nullptr)},
-           {"loops", jl},
-           {"steps", js}});
-      report.conditions.push_back(std::move(cr));
-    }
-  }
+  for (const auto corner : corners)
+    for (const double temp : temps) run_condition(cfg, corner, temp, task, opt, sim, report, conditions, log);
   report.json = {{"config", cfg.source},
                  {"specs",
                   {{"min_phase_margin", st.min_phase_margin},

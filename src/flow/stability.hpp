@@ -29,11 +29,13 @@
 
 #include "analysis/stability.hpp"
 #include "circuit/ir.hpp"
+#include "circuit/loops.hpp"
 #include "circuit/transistor.hpp"
 #include "config/config.hpp"
 #include "flow/task.hpp"
 #include "nn/weights.hpp"
 #include "spice/plot.hpp"
+#include "spice/runner.hpp"
 
 namespace memcosim::flow {
 
@@ -117,6 +119,12 @@ circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const ci
 
 // The AC analysis command of the sweep (stability.f_min .. f_max).
 std::string ac_command(const config::Config& cfg);
+
+// Submits the two AC runs of a loop probe on a copy of c: job v_id with
+// Vt = 1 (returns v(<output>), v(<output>_lb)) and job i_id with It = 1
+// (returns i(Vlb_<name>)); probe_loop_gain reads them.
+void submit_loop_probe(spice::Runner& runner, std::uint64_t v_id, std::uint64_t i_id, const circuit::Circuit& c,
+                       const circuit::OpampLoop& loop, const std::string& ac, double timeout_s);
 
 // The loop gain of the probe Vlb_<name> at node `output` from the plots of
 // run 1 (Vt = 1: v(<output>), v(<output>_lb)) and run 2 (It = 1:
