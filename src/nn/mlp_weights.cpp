@@ -110,19 +110,7 @@ LoadedMlp load_mlp(const std::string& path) {
       if (s && *s != "relu") rd.error(f->at(), f->path, "expected 'relu', got '" + *s + "'");
     }
     const std::optional<Reader::Field> fh = rd.field(A, P, "hidden");
-    if (fh && rd.expect_sequence(fh->value, fh->at(), fh->path)) {
-      shape.hidden.clear();
-      for (std::size_t l = 0; l < fh->value.size(); ++l) {
-        const YAML::Node e = fh->value[l];
-        const auto w = rd.integer<int>(e, e, fh->path + "[" + std::to_string(l) + "]");
-        if (w)
-          shape.hidden.push_back(*w);
-        else
-          parsed = false;
-      }
-    } else {
-      parsed = false;
-    }
+    if (!fh || !rd.integers(*fh, shape.hidden)) parsed = false;
     if (parsed) {
       for (const auto& [key, message] : shape.problems()) {
         YAML::Node at = A;
@@ -208,28 +196,16 @@ LoadedMlp load_mlp(const std::string& path) {
         T, P,
         {"config", "seed", "derivative_epochs", "trajectory_steps", "steps", "derivative_loss", "trajectory_loss",
          "train_seconds", "dataset", "memcosim_version"});
-    auto str = [&](const char* key, std::string& dst) {
-      if (const auto f = rd.field(T, P, key, false))
-        if (const auto v = rd.text(*f)) dst = *v;
-    };
-    auto num = [&](const char* key, double& dst) {
-      if (const auto f = rd.field(T, P, key, false))
-        if (const auto v = rd.real(*f)) dst = *v;
-    };
-    str("config", prov.config);
-    str("dataset", prov.dataset);
-    str("memcosim_version", prov.memcosim_version);
-    num("derivative_loss", prov.derivative_loss);
-    num("trajectory_loss", prov.trajectory_loss);
-    num("train_seconds", prov.train_seconds);
-    if (const auto f = rd.field(T, P, "seed", false))
-      if (const auto v = rd.integer<std::uint64_t>(*f)) prov.seed = *v;
-    if (const auto f = rd.field(T, P, "derivative_epochs", false))
-      if (const auto v = rd.integer<int>(*f)) prov.derivative_epochs = *v;
-    if (const auto f = rd.field(T, P, "trajectory_steps", false))
-      if (const auto v = rd.integer<int>(*f)) prov.trajectory_steps = *v;
-    if (const auto f = rd.field(T, P, "steps", false))
-      if (const auto v = rd.integer<long>(*f)) prov.steps = *v;
+    rd.optional(T, P, "config", prov.config);
+    rd.optional(T, P, "dataset", prov.dataset);
+    rd.optional(T, P, "memcosim_version", prov.memcosim_version);
+    rd.optional(T, P, "derivative_loss", prov.derivative_loss);
+    rd.optional(T, P, "trajectory_loss", prov.trajectory_loss);
+    rd.optional(T, P, "train_seconds", prov.train_seconds);
+    rd.optional(T, P, "seed", prov.seed);
+    rd.optional(T, P, "derivative_epochs", prov.derivative_epochs);
+    rd.optional(T, P, "trajectory_steps", prov.trajectory_steps);
+    rd.optional(T, P, "steps", prov.steps);
   }
 
   if (!rd.diagnostics().empty()) fail();

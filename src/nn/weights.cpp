@@ -152,19 +152,7 @@ LoadedModel load_weights(const std::string& path) {
     read_real("output_gain", arch.output_gain);
     read_real("embedding_scale", arch.embedding_scale);
     const std::optional<Reader::Field> fh = rd.field(A, P, "hidden");
-    if (fh && rd.expect_sequence(fh->value, fh->at(), fh->path)) {
-      arch.hidden.clear();
-      for (std::size_t l = 0; l < fh->value.size(); ++l) {
-        const YAML::Node e = fh->value[l];
-        const auto w = rd.integer<int>(e, e, fh->path + "[" + std::to_string(l) + "]");
-        if (w)
-          arch.hidden.push_back(*w);
-        else
-          parsed = false;
-      }
-    } else {
-      parsed = false;
-    }
+    if (!fh || !rd.integers(*fh, arch.hidden)) parsed = false;
     if (parsed) {
       // Report each violated rule at its key ("hidden[1]" at that element).
       auto node_of = [&](const std::string& key) -> YAML::Node {
@@ -274,25 +262,14 @@ LoadedModel load_weights(const std::string& path) {
     const std::string& P = fp->path;
     rd.report().check_unknown_keys(
         Pn, P, {"config", "seed", "epochs", "steps", "final_loss", "train_seconds", "dataset", "memcosim_version"});
-    auto str = [&](const char* key, std::string& dst) {
-      if (const auto f = rd.field(Pn, P, key, false))
-        if (const auto v = rd.text(*f)) dst = *v;
-    };
-    auto num = [&](const char* key, double& dst) {
-      if (const auto f = rd.field(Pn, P, key, false))
-        if (const auto v = rd.real(*f)) dst = *v;
-    };
-    str("config", prov.config);
-    str("dataset", prov.dataset);
-    str("memcosim_version", prov.memcosim_version);
-    num("final_loss", prov.final_loss);
-    num("train_seconds", prov.train_seconds);
-    if (const auto f = rd.field(Pn, P, "seed", false))
-      if (const auto v = rd.integer<std::uint64_t>(*f)) prov.seed = *v;
-    if (const auto f = rd.field(Pn, P, "epochs", false))
-      if (const auto v = rd.integer<int>(*f)) prov.epochs = *v;
-    if (const auto f = rd.field(Pn, P, "steps", false))
-      if (const auto v = rd.integer<long>(*f)) prov.steps = *v;
+    rd.optional(Pn, P, "config", prov.config);
+    rd.optional(Pn, P, "dataset", prov.dataset);
+    rd.optional(Pn, P, "memcosim_version", prov.memcosim_version);
+    rd.optional(Pn, P, "final_loss", prov.final_loss);
+    rd.optional(Pn, P, "train_seconds", prov.train_seconds);
+    rd.optional(Pn, P, "seed", prov.seed);
+    rd.optional(Pn, P, "epochs", prov.epochs);
+    rd.optional(Pn, P, "steps", prov.steps);
   }
 
   if (!rd.diagnostics().empty()) fail();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -127,6 +128,40 @@ class Reader {
   template <class Int>
   std::optional<Int> integer(const Field& f) {
     return integer<Int>(f.value, f.at(), f.path);
+  }
+
+  // A sequence of integers into out (cleared; the valid elements, each bad
+  // one reported); true when it is a sequence and every element is valid.
+  template <class Int>
+  bool integers(const Field& f, std::vector<Int>& out) {
+    if (!expect_sequence(f.value, f.at(), f.path)) return false;
+    out.clear();
+    bool ok = true;
+    for (std::size_t l = 0; l < f.value.size(); ++l) {
+      const YAML::Node e = f.value[l];
+      const auto w = integer<Int>(e, e, f.path + "[" + std::to_string(l) + "]");
+      if (w)
+        out.push_back(*w);
+      else
+        ok = false;
+    }
+    return ok;
+  }
+
+  // An optional scalar field (a string, a floating-point number or an
+  // integer, as dst is): its value goes to dst when map has the key and the
+  // value is valid; a wrong value is reported, a missing key leaves dst.
+  template <class T>
+  void optional(const YAML::Node& map, const std::string& map_path, const char* key, T& dst) {
+    const auto f = field(map, map_path, key, false);
+    if (!f) return;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = text(*f)) dst = *v;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (auto v = real(*f)) dst = *v;
+    } else {
+      if (auto v = integer<T>(*f)) dst = *v;
+    }
   }
 
   std::optional<std::string> text(const Field& f) {
