@@ -62,8 +62,17 @@ if [ "$mode" = all ] || [ "$mode" = tidy ] || [ "$mode" = baseline ]; then
   out=$(mktemp)
   trap 'rm -f "$out"' EXIT
   echo "lint: clang-tidy on ${#files[@]} translation units ($(nproc) at a time)"
+  # clang-tidy exits 0 with warnings; anything else (a compile error in a
+  # translation unit, a crash, a kill) would hide findings, so it fails the gate.
+  tidy_status=0
   printf '%s\0' "${files[@]}" |
-    xargs -0 -n 1 -P "$(nproc)" clang-tidy -p "$build" --quiet 2>/dev/null >"$out" || true
+    xargs -0 -n 1 -P "$(nproc)" clang-tidy -p "$build" --quiet 2>"$out.err" >"$out" || tidy_status=$?
+  if [ "$tidy_status" -ne 0 ]; then
+    grep -E 'error|Error' "$out.err" | head -20 >&2 || true
+    echo "lint: clang-tidy did not finish cleanly (xargs status $tidy_status); its findings are incomplete" >&2
+    status=1
+  fi
+  rm -f "$out.err"
   gate=(python3 "$root/scripts/tidy-gate.py" --root "$root" --baseline "$root/.ci/tidy-baseline.txt" "$out")
   if [ "$mode" = baseline ]; then
     "${gate[@]}" --update
