@@ -90,6 +90,8 @@ circuit::Circuit rectifier_bench(const config::Config& cfg, std::shared_ptr<cons
   return c;
 }
 
+circuit::OpampLoop rectifier_bench_loop() { return {"relu", kBlock, circuit::LoopKind::rectifier, "out", "in"}; }
+
 void set_bench_input(circuit::Circuit& bench, circuit::SourceValue v) {
   if (const auto* e = bench.find("Vin")) {
     auto s = std::get<circuit::VoltageSource>(*e);
@@ -126,11 +128,10 @@ RectifierFigures characterise_rectifier(const config::Config& cfg,
     set_bench_input(c, circuit::SourceValue{v});
     submit(id, c, "op", supplies);
   }
-  const circuit::OpampLoop loop{"relu", kBlock, circuit::LoopKind::rectifier, "out", "in"};
   {
     circuit::Circuit c = base;
     set_bench_input(c, circuit::SourceValue{kStepV});
-    submit_loop_probe(runner, kLoopV, kLoopI, c, loop, ac_command(cfg), kTimeout);
+    submit_loop_probe(runner, kLoopV, kLoopI, c, rectifier_bench_loop(), ac_command(cfg), kTimeout);
   }
   const JobResults results(runner);
   for (std::uint64_t id = kDc; id <= kLoopI; ++id)

@@ -28,6 +28,7 @@
 
 #include "analysis/stability.hpp"
 #include "circuit/ir.hpp"
+#include "circuit/loops.hpp"
 #include "circuit/transistor.hpp"
 #include "config/config.hpp"
 
@@ -46,6 +47,9 @@ struct RectifierFigures {
   std::string error;  // a failed simulation, else empty
   nlohmann::json json() const;
 };
+
+// The bench's rectifier loop: op-amp output `out`, fed back to its input `in`.
+circuit::OpampLoop rectifier_bench_loop();
 
 // Sets the bench's input source Vin to v (a DC value or a waveform).
 void set_bench_input(circuit::Circuit& bench, circuit::SourceValue v);

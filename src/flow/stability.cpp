@@ -124,6 +124,30 @@ std::vector<analysis::Complex> probe_loop_gain(const spice::Plot& run1, const sp
   return analysis::tian_loop_gain(va, vb, ia);
 }
 
+void submit_opamp_bench(spice::Runner& runner, std::uint64_t v_id, std::uint64_t i_id, const config::Config& cfg,
+                        const std::shared_ptr<const circuit::TransistorEnvironment>& t, const std::string& ac,
+                        double timeout_s) {
+  for (int run = 0; run < 2; ++run)
+    submit_circuit(
+        runner, run == 0 ? v_id : i_id, opamp_bench(cfg, t, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0), ac,
+        run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"},
+        timeout_s);
+}
+
+circuit::Circuit held_at_start(circuit::Circuit c) {
+  circuit::hold_integrators(c);
+  c.tran.reset();
+  c.clear_saves();
+  return c;
+}
+
+const circuit::OpampLoop& loop_named(const std::vector<circuit::OpampLoop>& loops, const std::string& name) {
+  const auto it = std::find_if(loops.begin(), loops.end(), [&](const auto& l) { return l.name == name; });
+  if (it == loops.end())
+    throw InputError(Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
+  return *it;
+}
+
 void submit_loop_probe(spice::Runner& runner, std::uint64_t v_id, std::uint64_t i_id, const circuit::Circuit& c,
                        const circuit::OpampLoop& loop, const std::string& ac, double timeout_s) {
   for (int run = 0; run < 2; ++run) {
@@ -153,12 +177,7 @@ std::vector<circuit::OpampLoop> select_loops(std::vector<circuit::OpampLoop> loo
       }
     return chosen;
   }
-  for (const auto& name : names) {
-    auto it = std::find_if(loops.begin(), loops.end(), [&](const auto& l) { return l.name == name; });
-    if (it == loops.end())
-      throw InputError(Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
-    chosen.push_back(*it);
-  }
+  for (const auto& name : names) chosen.push_back(loop_named(loops, name));
   return chosen;
 }
 
@@ -177,10 +196,7 @@ ConditionPlan plan_condition(const config::Config& c, const Task& task, const St
   const auto& st = c.stability;
   ConditionPlan p;
   p.base = task.circuit(c, use_klu, static_cast<std::uint64_t>(st.sample));
-  p.dc_base = p.base;
-  circuit::hold_integrators(p.dc_base);
-  p.dc_base.tran.reset();
-  p.dc_base.clear_saves();
+  p.dc_base = held_at_start(p.base);
   p.loops = select_loops(circuit::find_opamp_loops(p.dc_base), opt.loops);
   p.supplies = supply_rails(p.dc_base);
   p.window = std::max(4e-6, 2.0 * st.max_settling);
@@ -200,11 +216,7 @@ void submit_condition_jobs(const config::Config& c, const ConditionPlan& p,
   const std::string ac = ac_command(c);
   for (std::size_t i = 0; i < p.loops.size(); ++i)
     submit_loop_probe(runner, kLoopV * kStride + i, kLoopI * kStride + i, p.dc_base, p.loops[i], ac, timeout);
-  for (int run = 0; run < 2; ++run)
-    submit_circuit(
-        runner, (run == 0 ? kBenchV : kBenchI) * kStride,
-        opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run == 0 ? 0.0 : 1.0), ac,
-        run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"}, 60);
+  submit_opamp_bench(runner, kBenchV * kStride, kBenchI * kStride, c, tenv, ac, 60);
   // Operating point: the supply power of the op-amps at the start state.
   if (!p.supplies.empty()) submit_circuit(runner, kOp * kStride, p.dc_base, "op", supply_vectors(p.supplies), timeout);
   // Small steps at the integrators' + inputs, from the start state.

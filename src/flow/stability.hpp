@@ -117,6 +117,19 @@ void save_stability_report(const StabilityReport& report, const std::filesystem:
 circuit::Circuit opamp_bench(const config::Config& cfg, std::shared_ptr<const circuit::TransistorEnvironment> t,
                              double v_ac, double i_ac);
 
+// Submits the bench's two AC runs: job v_id with Vt = 1 (returns v(out),
+// v(out_lb)) and job i_id with It = 1 (returns i(vlb_opamp)).
+void submit_opamp_bench(spice::Runner& runner, std::uint64_t v_id, std::uint64_t i_id, const config::Config& cfg,
+                        const std::shared_ptr<const circuit::TransistorEnvironment>& t, const std::string& ac,
+                        double timeout_s);
+
+// The circuit c with every integrator held at its start state and without
+// transient or saves: what the operating point and the AC runs linearise.
+circuit::Circuit held_at_start(circuit::Circuit c);
+
+// The op-amp loop called `name` (--loops); InputError when there is none.
+const circuit::OpampLoop& loop_named(const std::vector<circuit::OpampLoop>& loops, const std::string& name);
+
 // The AC analysis command of the sweep (stability.f_min .. f_max).
 std::string ac_command(const config::Config& cfg);
 

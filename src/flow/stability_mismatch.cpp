@@ -83,12 +83,7 @@ struct MismatchPlan {
 
 void plan_loops(MismatchPlan& p, const circuit::Circuit& dc, const std::vector<std::string>& names) {
   p.loops = circuit::find_opamp_loops(dc);
-  for (const auto& name : names) {
-    auto it = std::find_if(p.loops.begin(), p.loops.end(), [&](const auto& l) { return l.name == name; });
-    if (it == p.loops.end())
-      throw InputError(Diagnostic{SourceLocation{"--loops"}, "", "no op-amp named '" + name + "' in the circuit"});
-    p.in_situ.push_back(*it);
-  }
+  for (const auto& name : names) p.in_situ.push_back(loop_named(p.loops, name));
   for (const auto& l : p.loops)
     for (const auto& node : {l.plus, l.minus})
       if (node != "0" && std::find(p.op_vectors.begin(), p.op_vectors.end(), "v(" + node + ")") == p.op_vectors.end())
@@ -102,23 +97,17 @@ void submit_draw(const config::Config& cfg, long k, const Task& task, const Stab
   const config::Config c = with_draw(cfg, k);
   const double timeout = cfg.simulation.timeout;
   const auto tenv = transistor_environment(c, &runner);
-  circuit::Circuit dc = task.circuit(c, use_klu, static_cast<std::uint64_t>(cfg.stability.sample));
-  circuit::hold_integrators(dc);
-  dc.tran.reset();
-  dc.clear_saves();
+  const circuit::Circuit dc = held_at_start(task.circuit(c, use_klu, static_cast<std::uint64_t>(cfg.stability.sample)));
   if (k == 0) plan_loops(plan, dc, opt.loops);
   const auto id = static_cast<std::uint64_t>(k);
   submit_circuit(runner, kOp * kStride + id, dc, "op", plan.op_vectors, timeout);
-  for (int run = 0; run < 2; ++run)
-    submit_circuit(
-        runner, (run == 0 ? kBenchV : kBenchI) * kStride + id, opamp_bench(c, tenv, run == 0 ? 1.0 : 0.0, run), plan.ac,
-        run == 0 ? std::vector<std::string>{"v(out)", "v(out_lb)"} : std::vector<std::string>{"i(vlb_opamp)"}, timeout);
+  submit_opamp_bench(runner, kBenchV * kStride + id, kBenchI * kStride + id, c, tenv, plan.ac, timeout);
   if (plan.rectifier) {
     circuit::Circuit rb = rectifier_bench(c, tenv);
     set_bench_input(rb, circuit::SourceValue{0.02});
     submit_circuit(runner, kRectOp * kStride + id, rb, "op", {"v(out)"}, timeout);
-    const circuit::OpampLoop rl{"relu", "rectifier", circuit::LoopKind::rectifier, "out", "in"};
-    submit_loop_probe(runner, kRectV * kStride + id, kRectI * kStride + id, rb, rl, plan.ac, timeout);
+    submit_loop_probe(runner, kRectV * kStride + id, kRectI * kStride + id, rb, rectifier_bench_loop(), plan.ac,
+                      timeout);
   }
   for (std::size_t i = 0; i < plan.in_situ.size(); ++i)
     submit_loop_probe(runner, kLoopV * kStride + id * 1000 + i, kLoopI * kStride + id * 1000 + i, dc, plan.in_situ[i],

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iomanip>
 #include <numeric>
 #include <ostream>
@@ -16,8 +15,10 @@
 #include "spice/session.hpp"
 #include "tasks/prime/circuit.hpp"
 #include "tasks/prime/pipeline.hpp"
+#include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/numbers.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::prime {
@@ -173,33 +174,29 @@ ImageComparison compare(const SpikingNet& net, Eigen::Index image, int label, Im
   return c;
 }
 
-// images.csv: one row per image, flushed as it is done, so that an interrupted
-// run keeps every image it finished.
-class ImagesCsv {
- public:
-  explicit ImagesCsv(std::filesystem::path path) : path_(std::move(path)), out_(path_) {
-    out_ << "image,label,software_class,software_steps,circuit_class,circuit_steps,halted,agree,input_spikes,"
-            "software_hidden_spikes,circuit_hidden_spikes,hidden_spike_match,energy_j,stop_time_s,last_time_s,wall_s,"
-            "supply_energy_j\n";
-    check();
-  }
-  void add(const ImageComparison& c) {
-    const auto& [sw, ck] = std::tie(c.sw, c.ck);
-    out_ << c.image << "," << c.label << "," << sw.predicted << "," << sw.steps << "," << ck.predicted << ","
-         << ck.steps << "," << (ck.halted ? 1 : 0) << "," << (sw.predicted == ck.predicted ? 1 : 0) << ","
-         << sw.input_spikes_run << "," << c.sw_hidden << "," << c.ck_hidden << "," << c.match << "," << ck.energy << ","
-         << ck.stop_time << "," << ck.last_time << "," << ck.wall_seconds << "," << ck.supply_energy << "\n"
-         << std::flush;
-    check();
-  }
-
- private:
-  void check() const {
-    if (!out_) throw Error("cannot write " + path_.string() + " (disk full or not writable)");
-  }
-  std::filesystem::path path_;
-  std::ofstream out_;
-};
+// A row of images.csv (CsvWriter flushes each row, so an interrupted run
+// keeps every image it finished). Numbers as std::ostream prints them.
+std::vector<std::string> csv_row(const ImageComparison& c) {
+  const auto& [sw, ck] = std::tie(c.sw, c.ck);
+  auto n = [](auto x) { return std::to_string(x); };
+  return {n(c.image),
+          n(c.label),
+          n(sw.predicted),
+          n(sw.steps),
+          n(ck.predicted),
+          n(ck.steps),
+          n(ck.halted ? 1 : 0),
+          n(sw.predicted == ck.predicted ? 1 : 0),
+          n(sw.input_spikes_run),
+          n(c.sw_hidden),
+          n(c.ck_hidden),
+          text_number(c.match),
+          text_number(ck.energy),
+          text_number(ck.stop_time),
+          text_number(ck.last_time),
+          text_number(ck.wall_seconds),
+          text_number(ck.supply_energy)};
+}
 
 // The run's totals over the images done: summary.json and the console line.
 struct Tally {
@@ -283,7 +280,10 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
   const std::vector<Eigen::Index> images = run_images(cfg, test.pixels.cols(), count);
   const std::filesystem::path dir = flow::prepare_output_dir(options.out_dir.string());
   flow::write_resolved_config(dir, cfg);
-  ImagesCsv csv(dir / "images.csv");
+  CsvWriter csv(dir / "images.csv",
+                {"image", "label", "software_class", "software_steps", "circuit_class", "circuit_steps", "halted",
+                 "agree", "input_spikes", "software_hidden_spikes", "circuit_hidden_spikes", "hidden_spike_match",
+                 "energy_j", "stop_time_s", "last_time_s", "wall_s", "supply_energy_j"});
   flow::RunOutcome out;
   Tally tally;
   for (std::size_t n = 0; n < images.size(); ++n) {
@@ -300,7 +300,7 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
       continue;
     }
     const ImageComparison c = compare(net, i, test.labels[static_cast<std::size_t>(i)], std::move(sw), std::move(ck));
-    csv.add(c);
+    csv.row(csv_row(c));
     tally.add(c);
     if (!options.quiet) log_image(log, c);
   }
