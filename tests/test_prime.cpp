@@ -20,6 +20,7 @@
 #include "tasks/prime/data.hpp"
 #include "tasks/prime/model.hpp"
 #include "tasks/prime/network.hpp"
+#include "tasks/prime/projection.hpp"
 #include "tasks/prime/task.hpp"
 #include "tasks/prime/train.hpp"
 #include "util/error.hpp"
@@ -142,6 +143,61 @@ TEST_CASE("prime training: top-k masks keep the largest |score|, and mask traini
   config::Config cfg2 = cfg;
   cfg2.seed += 1;
   CHECK(train(cfg2, start, train_set, TrainMode::topology, log).net.m1 != a.net.m1);
+}
+
+TEST_CASE("prime digital inference: the event-driven loop stops where run_image does, with its class", "[prime]") {
+  // The projection's digital baseline must compute the network it is compared with: the shipped model on 300
+  // test images, with and without early stop.
+  config::Config cfg = config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                                           {"prime.data.test_limit=300"});
+  const SpikingNet net = read_model(memcosim::test::source_path("models/prime_fmnist.yaml").string()).net;
+  const Dataset test = load_split(cfg, false);
+  const Eigen::MatrixXf w1 = net.w1_effective(), w2 = net.w2_effective();
+  auto es = cfg.prime.early_stop;
+  long stopped_early = 0;
+  for (Eigen::Index i = 0; i < test.pixels.cols(); ++i) {
+    const Eigen::MatrixXf spikes = image_spikes(cfg, test, i, false);
+    es.enabled = true;
+    const ImageResult full = run_image(net, spikes, es);
+    const Inference fast = infer(net, w1, w2, spikes, es);
+    CHECK(fast.steps == full.steps);
+    CHECK(fast.predicted == full.predicted);
+    stopped_early += full.steps < cfg.prime.data.steps;
+    es.enabled = false;
+    const Inference all = infer(net, w1, w2, spikes, es);
+    CHECK(all.steps == cfg.prime.data.steps);
+    CHECK(all.predicted == full.predicted_full);
+  }
+  CHECK(stopped_early > 100);  // the early-stop path is exercised, not only the full run
+}
+
+TEST_CASE("prime projection: ratios from the figures, assumptions printed beside them", "[prime]") {
+  config::Config cfg = config::load_config(memcosim::test::source_path("configs/prime_fmnist.yaml").string(),
+                                           {"projection.digital_power=15"});
+  AnalogInference a;
+  a.seconds = 1e-5;
+  a.read_joules = 1e-9;
+  a.supply_joules = 4e-7;
+  a.supply_metered = true;
+  a.steps_saved = 0.3;
+  const flow::Projection p = prime_projection(cfg, a, 2e-5);
+  // By hand: digital 15 W x 2e-5 s = 3e-4 J; analogue 4.01e-7 J; 3e-4 / 4.01e-7 = 748.13; 2e-5 / 1e-5 = 2.
+  CHECK(p.json["digital"]["joules_per_inference"].get<double>() == Approx(3e-4));
+  CHECK(p.json["analog"]["joules_per_inference"].get<double>() == Approx(4.01e-7));
+  CHECK(p.json["energy_ratio"].get<double>() == Approx(748.13).epsilon(1e-4));
+  CHECK(p.json["speedup"].get<double>() == Approx(2.0));
+  CHECK(p.json["published"]["energy_inpainting"].get<double>() == 62.5);
+  std::string text;
+  for (const auto& line : p.lines) text += line + "\n";
+  CHECK_THAT(text, Catch::Contains("ASSUMED power 15 W (projection.digital_power)") &&
+                       Catch::Contains("| ratio digital / analogue | 2 x | 748 x |") &&
+                       Catch::Contains("30.0 % of the time steps") && Catch::Contains("77 % (classification)") &&
+                       Catch::Contains("supply of the transistor-level neurons"));
+  a.supply_metered = false;
+  a.supply_joules = 0;
+  const flow::Projection b = prime_projection(cfg, a, 2e-5);
+  CHECK(b.json["energy_ratio"].get<double>() == Approx(3e-4 / 1e-9));
+  CHECK_THAT(b.json["analog"]["assumptions"].get<std::string>(), Catch::Contains("a lower bound"));
 }
 
 TEST_CASE("prime run images: shards by first_image tile the one long run's image list", "[prime]") {

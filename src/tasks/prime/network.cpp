@@ -1,6 +1,7 @@
 #include "tasks/prime/network.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "util/random.hpp"
 
@@ -69,6 +70,34 @@ ImageResult run_image(const SpikingNet& net, const Eigen::MatrixXf& spikes, cons
       r.hidden_spikes_run += hid_count[static_cast<std::size_t>(t)];
     }
   }
+  return r;
+}
+
+Inference infer(const SpikingNet& net, const Eigen::MatrixXf& w1, const Eigen::MatrixXf& w2,
+                const Eigen::MatrixXf& spikes, const config::PrimeEarlyStopConfig& es) {
+  const int T = static_cast<int>(spikes.cols());
+  const auto beta = static_cast<float>(net.beta), threshold = static_cast<float>(net.threshold),
+             output_beta = static_cast<float>(net.output_beta);
+  Eigen::VectorXf u = Eigen::VectorXf::Zero(net.hidden()), o = Eigen::VectorXf::Zero(net.outputs());
+  std::vector<bool> fired(static_cast<std::size_t>(net.hidden()), false);
+  Inference r;
+  for (int t = 0; t < T; ++t) {
+    // Membrane: leak, reset where the neuron fired last step, then the
+    // weight columns of this step's input spikes.
+    for (Eigen::Index j = 0; j < u.size(); ++j) u(j) = fired[static_cast<std::size_t>(j)] ? 0.0f : beta * u(j);
+    for (Eigen::Index i = 0; i < spikes.rows(); ++i)
+      if (spikes(i, t) > 0.5f) u += w1.col(i);
+    o *= output_beta;
+    for (Eigen::Index j = 0; j < u.size(); ++j) {
+      fired[static_cast<std::size_t>(j)] = u(j) > threshold;
+      if (fired[static_cast<std::size_t>(j)]) o += w2.col(j);
+    }
+    r.steps = t + 1;
+    if (es.enabled && r.steps >= es.min_steps && confidence(o, es.temperature) > es.confidence) break;
+  }
+  Eigen::Index k = 0;
+  o.maxCoeff(&k);
+  r.predicted = static_cast<int>(k);
   return r;
 }
 

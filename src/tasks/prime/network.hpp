@@ -58,4 +58,17 @@ int stop_step(const std::vector<double>& confidence, const config::PrimeEarlySto
 // Runs all T steps of the spikes (N x T) and applies early stop.
 ImageResult run_image(const SpikingNet& net, const Eigen::MatrixXf& spikes, const config::PrimeEarlyStopConfig& es);
 
+// The digital inference a processor would run (the baseline of the speed and
+// energy projection): event-driven, so each step adds the masked weight
+// columns of the inputs that spiked and of the hidden neurons that fired,
+// and it stops at the early-stop step rather than running all T. Gives the
+// class and step count of run_image. w1 and w2 are the masked (effective)
+// weights, computed once as a deployed network holds them.
+struct Inference {
+  int predicted = -1;
+  int steps = 0;
+};
+Inference infer(const SpikingNet& net, const Eigen::MatrixXf& w1, const Eigen::MatrixXf& w2,
+                const Eigen::MatrixXf& spikes, const config::PrimeEarlyStopConfig& es);
+
 }  // namespace memcosim::tasks::prime

@@ -5,16 +5,19 @@
 #include <cmath>
 #include <iomanip>
 #include <numeric>
+#include <optional>
 #include <ostream>
 #include <tuple>
 #include <utility>
 
 #include "flow/common.hpp"
 #include "flow/energy.hpp"
+#include "flow/transistor.hpp"
 #include "spice/emitter.hpp"
 #include "spice/session.hpp"
 #include "tasks/prime/circuit.hpp"
 #include "tasks/prime/pipeline.hpp"
+#include "tasks/prime/projection.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -218,9 +221,11 @@ struct Tally {
     match_n += c.steps_common;
     energy += c.ck.energy;
     supply += c.ck.supply_energy;
+    stop_time += c.ck.stop_time;
     walls.push_back(c.ck.wall_seconds);
   }
   double per_image(double x) const { return x / static_cast<double>(std::max<long>(done, 1)); }
+  double stop_time = 0;  // simulated seconds up to the stop, summed
   double spike_match() const { return match_n > 0 ? match / match_n : 0.0; }
 
   nlohmann::json summary(const config::Config& cfg, long failures) const {
@@ -270,6 +275,19 @@ void log_image(std::ostream& log, const ImageComparison& c) {
       << std::setprecision(6);
 }
 
+// The projection over the images done: the circuit's means against the
+// digital inference of the same images.
+flow::Projection projection(const config::Config& cfg, const SpikingNet& net, const Tally& tally,
+                            const std::vector<Eigen::MatrixXf>& spikes) {
+  AnalogInference a;
+  a.seconds = tally.per_image(tally.stop_time);
+  a.read_joules = tally.per_image(tally.energy);
+  a.supply_joules = tally.per_image(tally.supply);
+  a.supply_metered = flow::uses_transistor_level(cfg);
+  a.steps_saved = 1.0 - tally.per_image(tally.ck_steps) / cfg.prime.data.steps;
+  return prime_projection(cfg, a, digital_seconds_per_inference(net, spikes, cfg.prime.early_stop));
+}
+
 }  // namespace
 
 flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, const flow::RunOptions& options,
@@ -286,6 +304,7 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
                  "energy_j", "stop_time_s", "last_time_s", "wall_s", "supply_energy_j"});
   flow::RunOutcome out;
   Tally tally;
+  std::vector<Eigen::MatrixXf> done_spikes;  // of the images the circuit finished, for the digital side
   for (std::size_t n = 0; n < images.size(); ++n) {
     const Eigen::Index i = images[n];
     const Eigen::MatrixXf spikes = image_spikes(cfg, test, i, false);
@@ -302,12 +321,20 @@ flow::RunOutcome run_prime(const config::Config& cfg, const LoadedModel& model, 
     const ImageComparison c = compare(net, i, test.labels[static_cast<std::size_t>(i)], std::move(sw), std::move(ck));
     csv.row(csv_row(c));
     tally.add(c);
+    done_spikes.push_back(spikes);
     if (!options.quiet) log_image(log, c);
   }
   out.transients = tally.done + out.failures;
   out.summary = tally.summary(cfg, out.failures);
+  std::optional<flow::Projection> proj;
+  if (tally.done > 0) {
+    proj = projection(cfg, net, tally, done_spikes);
+    out.summary["projection"] = proj->json;
+  }
   write_file(dir / "summary.json", out.summary.dump(2) + "\n", "run summary");
   tally.report(log, cfg);
+  if (proj)
+    for (const auto& line : proj->lines) log << line << "\n";
   log << "results in " << dir.string() << "\n";
   return out;
 }
