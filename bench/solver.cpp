@@ -388,7 +388,7 @@ void bench_solver(const Settings& s, Report& report) {
     compare("ring solver circuit, " + r.level + " level", text.str(), elements, r.runs);
   }
 
-  // What `simulation.solver: auto` picks (flow/run.cpp): KLU whenever the
+  // What `simulation.solver: auto` picks (tasks/diffusion/run.cpp): KLU whenever the
   // library has it, except Sparse for the reverse SDE.
   std::vector<std::string> lines;
   bool matches = true;

@@ -6,11 +6,12 @@
 #include <cmath>
 
 #include "circuit/blocks.hpp"
-#include "circuit/solver.hpp"
+#include "circuit/network.hpp"
 #include "spice/emitter.hpp"
 #include "spice/job.hpp"
 #include "spice/session.hpp"
 #include "support.hpp"
+#include "util/random.hpp"
 
 using namespace memcosim;
 using namespace memcosim::circuit;

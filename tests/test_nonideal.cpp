@@ -1,5 +1,5 @@
 // RRAM non-idealities (circuit/nonideal.hpp), the settled-circuit model
-// (circuit/settled.hpp) and the forced-ODE reference (reference/
+// (tasks/diffusion/settled.hpp) and the forced-ODE reference (reference/
 // forced_ode.hpp), each checked against closed forms, statistics of known
 // laws, an independent nodal solve, or ngspice.
 #include <catch2/catch.hpp>
@@ -12,14 +12,14 @@
 
 #include "circuit/blocks.hpp"
 #include "circuit/nonideal.hpp"
-#include "circuit/settled.hpp"
-#include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "reference/forced_ode.hpp"
 #include "spice/emitter.hpp"
 #include "spice/job.hpp"
 #include "spice/session.hpp"
 #include "support.hpp"
+#include "tasks/diffusion/pipeline.hpp"
+#include "tasks/diffusion/settled.hpp"
 
 using namespace memcosim;
 using namespace memcosim::circuit;
@@ -399,8 +399,8 @@ TEST_CASE("settled circuit: every TIA output equals ngspice's operating point of
                                                    {std::string("circuit.level=") + level, "circuit.crossbar.levels=64",
                                                     "circuit.crossbar.programming_error=0.05"});
     const auto model = nn::load_weights(cfg.resolve(cfg.model.file).string());
-    SolverCircuit sc = flow::build_circuit(cfg, model, false);
-    const SettledCircuit settled(sc, cfg.circuit);
+    tasks::diffusion::SolverCircuit sc = tasks::diffusion::build_circuit(cfg, model, false);
+    const tasks::diffusion::SettledCircuit settled(sc, cfg.circuit);
     Eigen::MatrixXd x0(2, 3);
     x0 << 0.9, -1.7, 2.4, -0.3, 0.6, 1.1;
     spice::NgspiceSession session;
@@ -443,8 +443,8 @@ TEST_CASE("settled circuit: at ideal level with exact weights its rate is the PF
   const config::Config cfg = config::load_config(test::source_path("configs/ring.yaml").string(),
                                                  {"circuit.level=ideal", "circuit.dac.points=0"});
   const auto model = nn::load_weights(cfg.resolve(cfg.model.file).string());
-  const SolverCircuit sc = flow::build_circuit(cfg, model, false);
-  const SettledCircuit settled(sc, cfg.circuit);
+  const tasks::diffusion::SolverCircuit sc = tasks::diffusion::build_circuit(cfg, model, false);
+  const tasks::diffusion::SettledCircuit settled(sc, cfg.circuit);
   Eigen::MatrixXd x(2, 4);
   x << 0.1, -1, 2, 0.7, 0.5, 0.3, -1.2, -0.7;
   for (double tau : {0.0, 0.3 * sc.duration, 0.99 * sc.duration}) {

@@ -11,6 +11,7 @@
 
 #include "circuit/blocks.hpp"
 #include "circuit/network.hpp"
+#include "circuit/state_loop.hpp"
 #include "config/config.hpp"
 #include "reference/lif_neuron.hpp"
 #include "spice/emitter.hpp"

@@ -11,12 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "nn/dataset.hpp"
 #include "nn/weights.hpp"
 #include "reference/sampler.hpp"
 #include "support.hpp"
+#include "tasks/diffusion/pipeline.hpp"
 
 using namespace memcosim;
 using namespace memcosim::test;
@@ -145,9 +145,9 @@ TEST_CASE("SDE reference: the circuit's piecewise-linear path converges to Euler
                              ,
                              "circuit.diffusion.resistance=0"});
     const auto model = nn::load_weights(cfg.resolve(cfg.model.file).string());
-    const auto path = flow::brownian_path_for(cfg);
+    const auto path = tasks::diffusion::brownian_path_for(cfg);
     REQUIRE(path);
-    const circuit::SolverCircuit sc = flow::build_circuit(cfg, model, false, 0, &*path);
+    const tasks::diffusion::SolverCircuit sc = tasks::diffusion::build_circuit(cfg, model, false, 0, &*path);
     REQUIRE(sc.diffusion_times.size() == static_cast<std::size_t>(steps) + 1);  // no corner merged
     auto so = flow::sampler_options(cfg);
     so.n = 40;
@@ -160,7 +160,7 @@ TEST_CASE("SDE reference: the circuit's piecewise-linear path converges to Euler
     reference::OdeOptions o;
     o.rtol = o.atol = 1e-9;
     o.dt_initial = sc.duration * 1e-4;
-    REQUIRE(flow::solve_circuit_sde(sc, drift, *path, 0, x, o).ok);
+    REQUIRE(tasks::diffusion::solve_circuit_sde(sc, drift, *path, 0, x, o).ok);
     const auto em = reference::sample(model.net, flow::sampling_schedule(cfg, model.schedule), so);
     REQUIRE(em.stats.ok);
     distance.push_back((x - em.samples).colwise().norm().mean());

@@ -4,7 +4,6 @@
 
 #include "app/cli.hpp"
 #include "flow/common.hpp"
-#include "flow/run.hpp"
 #include "flow/task.hpp"
 #include "util/limits.hpp"
 

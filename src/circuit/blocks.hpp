@@ -1,6 +1,6 @@
 // Block builders: each adds one analogue block to a Circuit at the level the
 // config asks for. They know circuits, not networks: the solver builder
-// (solver.hpp) decides what each block computes.
+// (tasks/diffusion/circuit.hpp) decides what each block computes.
 //
 // Levels (DESIGN.md §3):
 //   ideal       ideal elements: a VCVS op-amp, linear RRAM conductances,

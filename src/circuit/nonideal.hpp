@@ -6,7 +6,7 @@
 // order in which cells or trajectories are built. ngspice's own transient
 // noise sources are not used: their generator is seeded by the process id.
 //
-// Programming, per cell (map_layer in solver.cpp calls program_conductance):
+// Programming, per cell (map_layer in network.cpp calls program_conductance):
 //   G = quantise(G_target)                       crossbar.levels
 //   G <- G (1 + programming_error z1)            relative part (the stream map_layer has always used)
 //   G <- G + programming_error_abs z2            absolute part: sigma(G)^2 = (rel G)^2 + abs^2

@@ -706,7 +706,8 @@ struct SimulationConfig {
     v("reference", reference,
       "What the per-trajectory errors of `run` are measured against. network: the trained network the circuit is "
       "built to compute (with the DAC waveforms); circuit: what the circuit's blocks compute once settled "
-      "(programmed conductances, cell I-V, finite op-amp gain and offset, rectifier knee; circuit/settled.hpp), so "
+      "(programmed conductances, cell I-V, finite op-amp gain and offset, rectifier knee; "
+      "tasks/diffusion/settled.hpp), so "
       "the error is the circuit's dynamics alone.");
   }
 };

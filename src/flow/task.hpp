@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -14,9 +15,23 @@
 
 #include "circuit/ir.hpp"
 #include "config/config.hpp"
-#include "flow/run.hpp"
 
 namespace memcosim::flow {
+
+struct RunOptions {
+  std::filesystem::path out_dir;  // results folder (created)
+  long n = 0;                     // trajectories; 0 = simulation.n
+  bool quiet = false;             // no per-sample progress lines
+  // Measured by the caller before run_circuit (0 if not), reported with the
+  // run's own phases in summary.json "timing".
+  double config_load_seconds = 0;
+  double model_load_seconds = 0;
+  // No ngspice: only the circuit-equivalent reference and the software
+  // sampler for the same starts, their samples and metrics (with
+  // simulation.reference = circuit, the programmed chip's settled circuit:
+  // a fast estimate of what the circuit would sample).
+  bool reference_only = false;
+};
 
 // What `run` reports to the command: failed transients (the command's exit
 // status) and what summary.json holds.

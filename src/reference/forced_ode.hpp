@@ -1,6 +1,6 @@
 // Reference solver for an ODE driven by a piecewise-linear path: the
 // equation an analogue circuit solves when a noise path is written into it
-// as a PWL source (the reverse SDE in the circuit, circuit/solver.hpp).
+// as a PWL source (the reverse SDE in the circuit, tasks/diffusion/circuit.hpp).
 //
 //   dx/dt = f(x, t) + F_k     for t in [t_k, t_{k+1}],  k = 0 .. K-1
 //

@@ -17,7 +17,6 @@
 
 #include "config/config.hpp"
 #include "flow/common.hpp"
-#include "flow/run.hpp"
 #include "flow/task.hpp"
 #include "spice/worker_pool.hpp"
 #include "study/study.hpp"

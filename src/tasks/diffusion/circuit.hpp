@@ -58,7 +58,7 @@
 #include "sde/schedule.hpp"
 #include "util/random.hpp"
 
-namespace memcosim::circuit {
+namespace memcosim::tasks::diffusion {
 
 // The grid points (indices) that stay corners of the diffusion source: the
 // first and the last, and in between none closer than min_spacing to the
@@ -73,13 +73,13 @@ Eigen::MatrixXd diffusion_path(const sde::BrownianPath& path, const sde::VpSched
                                int dim);
 
 struct SolverCircuit {
-  Circuit circuit;  // initial conditions set per sample by set_start()
+  circuit::Circuit circuit;  // initial conditions set per sample by set_start()
   int dim = 0;
-  std::vector<std::string> state_nodes;          // x_d
-  std::vector<IntegratorNodes> integrators;      // one per dimension
-  std::vector<std::string> preactivation_nodes;  // every TIA output (hidden and score)
-  std::vector<std::string> saved_nodes;          // what the netlist .saves
-  std::vector<LayerMapping> layers;
+  std::vector<std::string> state_nodes;               // x_d
+  std::vector<circuit::IntegratorNodes> integrators;  // one per dimension
+  std::vector<std::string> preactivation_nodes;       // every TIA output (hidden and score)
+  std::vector<std::string> saved_nodes;               // what the netlist .saves
+  std::vector<circuit::LayerMapping> layers;
 
   config::ScheduleForm form = config::ScheduleForm::time_warp;
   sde::VpSchedule schedule;  // the sampling schedule (trained x beta_scale)
@@ -91,8 +91,8 @@ struct SolverCircuit {
 
   // Embedding waveforms in units of e (not volts): sin_k and cos_k, k < E/2.
   // Empty when the sources are ideal (dac.points = 0).
-  std::vector<Waveform> emb_sin, emb_cos;
-  Waveform gain_wave;           // m(tau) samples (variable_gain with a DAC)
+  std::vector<circuit::Waveform> emb_sin, emb_cos;
+  circuit::Waveform gain_wave;  // m(tau) samples (variable_gain with a DAC)
   Eigen::VectorXd frequencies;  // for ideal sources
   // The class embedding k(c) the DC sources apply (width E); empty for an
   // unconditional network.
@@ -138,7 +138,7 @@ struct SolverOptions {
   std::string title = "memcosim ring solver";
   // Models and measured access-transistor I-V (flow/transistor.hpp); needed
   // when a block is at transistor level.
-  std::shared_ptr<const TransistorEnvironment> transistor;
+  std::shared_ptr<const circuit::TransistorEnvironment> transistor;
   // Reverse SDE: the Brownian path (on the diffusion-time grid of the
   // software sampler) whose sample `trajectory` drives the integrators;
   // nullptr = PF-ODE. Must outlive build_solver() only.
@@ -153,4 +153,4 @@ struct SolverOptions {
 SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampling, const SolverOptions& options,
                            const config::Locations* where = nullptr);
 
-}  // namespace memcosim::circuit
+}  // namespace memcosim::tasks::diffusion

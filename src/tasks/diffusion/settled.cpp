@@ -1,9 +1,11 @@
-#include "circuit/settled.hpp"
+#include "tasks/diffusion/settled.hpp"
 
 #include <cmath>
 #include <stdexcept>
 
-namespace memcosim::circuit {
+namespace memcosim::tasks::diffusion {
+
+using namespace memcosim::circuit;
 
 using config::Level;
 
@@ -183,4 +185,4 @@ Eigen::MatrixXd SettledCircuit::preactivations(const Eigen::MatrixXd& x, double 
   return all;
 }
 
-}  // namespace memcosim::circuit
+}  // namespace memcosim::tasks::diffusion

@@ -1,4 +1,4 @@
-#include "flow/run.hpp"
+#include "tasks/diffusion/run.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,8 +10,6 @@
 #include <ostream>
 #include <sstream>
 
-#include "circuit/settled.hpp"
-#include "circuit/solver.hpp"
 #include "flow/common.hpp"
 #include "flow/energy.hpp"
 #include "flow/plots.hpp"
@@ -21,13 +19,17 @@
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
 #include "spice/runner.hpp"
+#include "tasks/diffusion/pipeline.hpp"
+#include "tasks/diffusion/settled.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/numbers.hpp"
 #include "util/random.hpp"
 
-namespace memcosim::flow {
+namespace memcosim::tasks::diffusion {
+
+using namespace memcosim::flow;
 
 namespace {
 
@@ -82,10 +84,10 @@ void add_phase_timing(nlohmann::json& timing, const Phases& ph, const RunOptions
 
 }  // namespace
 
-References integrate_references(const config::Config& cfg, const nn::LoadedModel& model,
-                                const circuit::SolverCircuit& sc, const sde::VpSchedule& schedule,
-                                const reference::SamplerOptions& so, const Eigen::MatrixXd& x0,
-                                const std::vector<double>& grid, const sde::BrownianPath* brownian) {
+References integrate_references(const config::Config& cfg, const nn::LoadedModel& model, const SolverCircuit& sc,
+                                const sde::VpSchedule& schedule, const reference::SamplerOptions& so,
+                                const Eigen::MatrixXd& x0, const std::vector<double>& grid,
+                                const sde::BrownianPath* brownian) {
   References r;
   const bool sde = brownian != nullptr;
   reference::OdeOptions ode = so.ode;
@@ -98,8 +100,8 @@ References integrate_references(const config::Config& cfg, const nn::LoadedModel
   const nn::ScoreNet& net = model.net;
   const double w = sc.score_weight;
   r.settled = cfg.simulation.reference == config::ReferenceModel::circuit;
-  const std::optional<circuit::SettledCircuit> settled =
-      r.settled ? std::optional<circuit::SettledCircuit>(std::in_place, sc, cfg.circuit) : std::nullopt;
+  const std::optional<SettledCircuit> settled =
+      r.settled ? std::optional<SettledCircuit>(std::in_place, sc, cfg.circuit) : std::nullopt;
   const reference::BatchRhs circuit_rhs = [&](const Eigen::MatrixXd& x, Eigen::MatrixXd& dxdt, double tau) {
     if (settled) {
       settled->rate(x, tau, dxdt);
@@ -150,7 +152,7 @@ RunReport run_reference_only(const config::Config& cfg, const nn::LoadedModel& m
   const int dim = model.net.dim();
   const Eigen::MatrixXd x0 = reference::initial_states(so, dim, 0, n);
   const std::optional<sde::BrownianPath> path = brownian_path_for(cfg);
-  const circuit::SolverCircuit sc = build_circuit(cfg, model, false, 0, path ? &*path : nullptr);
+  const SolverCircuit sc = build_circuit(cfg, model, false, 0, path ? &*path : nullptr);
   const References refs =
       integrate_references(cfg, model, sc, schedule, so, x0, {0.0, sc.duration}, path ? &*path : nullptr);
   const int cls = SamplingScore(cfg, model.net).class_index();
@@ -300,7 +302,7 @@ class DiffusionRun {
 
   // Trajectory i's circuit: the shared one with its start, or (read noise,
   // SDE) one built for it (timed as circuit build).
-  const circuit::SolverCircuit& circuit_for(long i) {
+  const SolverCircuit& circuit_for(long i) {
     if (sc_.per_trajectory)
       timed(ph_.circuit_build,
             [&] { sc_ = build_circuit(cfg_, model_, sim_.use_klu, static_cast<std::uint64_t>(i), brownian_); });
@@ -310,7 +312,7 @@ class DiffusionRun {
 
   spice::Job job(long i) {
     spice::Job job;
-    const circuit::SolverCircuit& ci = circuit_for(i);
+    const SolverCircuit& ci = circuit_for(i);
     timed(ph_.netlist_generation, [&] { job.netlist = spice::emit(ci.circuit); });
     job.vectors = sc_.saved_nodes;
     job.vectors.insert(job.vectors.end(), energy_vectors_.begin(), energy_vectors_.end());
@@ -580,7 +582,7 @@ class DiffusionRun {
   Simulator sim_;
   std::optional<sde::BrownianPath> path_;
   const sde::BrownianPath* brownian_ = nullptr;
-  circuit::SolverCircuit sc_;
+  SolverCircuit sc_;
   std::vector<EnergyMeter> meters_;
   std::vector<std::string> energy_vectors_;
   int cls_ = -1;
@@ -677,4 +679,4 @@ ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& 
   return r;
 }
 
-}  // namespace memcosim::flow
+}  // namespace memcosim::tasks::diffusion

@@ -28,10 +28,10 @@
 
 #include <Eigen/Core>
 
-#include "circuit/solver.hpp"
 #include "config/config.hpp"
+#include "tasks/diffusion/circuit.hpp"
 
-namespace memcosim::circuit {
+namespace memcosim::tasks::diffusion {
 
 class SettledCircuit {
  public:
@@ -75,4 +75,4 @@ class SettledCircuit {
   double v_high_ = 0, v_low_ = 0;
 };
 
-}  // namespace memcosim::circuit
+}  // namespace memcosim::tasks::diffusion

@@ -1,4 +1,4 @@
-#include "circuit/solver.hpp"
+#include "tasks/diffusion/circuit.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,9 @@
 #include "util/numbers.hpp"
 #include "util/random.hpp"
 
-namespace memcosim::circuit {
+namespace memcosim::tasks::diffusion {
+
+using namespace memcosim::circuit;
 
 using config::ScheduleForm;
 
@@ -311,4 +313,4 @@ SolverCircuit build_solver(const nn::ScoreNet& net, const sde::VpSchedule& sampl
   return s;
 }
 
-}  // namespace memcosim::circuit
+}  // namespace memcosim::tasks::diffusion

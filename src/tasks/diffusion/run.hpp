@@ -22,27 +22,13 @@
 
 #include "analysis/compare.hpp"
 #include "analysis/metrics.hpp"
-#include "circuit/solver.hpp"
 #include "config/config.hpp"
+#include "flow/task.hpp"
 #include "nn/weights.hpp"
 #include "reference/sampler.hpp"
+#include "tasks/diffusion/circuit.hpp"
 
-namespace memcosim::flow {
-
-struct RunOptions {
-  std::filesystem::path out_dir;  // results folder (created)
-  long n = 0;                     // trajectories; 0 = simulation.n
-  bool quiet = false;             // no per-sample progress lines
-  // Measured by the caller before run_circuit (0 if not), reported with the
-  // run's own phases in summary.json "timing".
-  double config_load_seconds = 0;
-  double model_load_seconds = 0;
-  // No ngspice: only the circuit-equivalent reference and the software
-  // sampler for the same starts, their samples and metrics (with
-  // simulation.reference = circuit, the programmed chip's settled circuit:
-  // a fast estimate of what the circuit would sample).
-  bool reference_only = false;
-};
+namespace memcosim::tasks::diffusion {
 
 struct TrajectoryOutcome {
   long index = 0;
@@ -78,15 +64,15 @@ struct References {
   long reference_steps = 0, software_steps = 0;
   bool settled = false;  // simulation.reference = circuit
 };
-References integrate_references(const config::Config& cfg, const nn::LoadedModel& model,
-                                const circuit::SolverCircuit& sc, const sde::VpSchedule& schedule,
-                                const reference::SamplerOptions& so, const Eigen::MatrixXd& x0,
-                                const std::vector<double>& grid, const sde::BrownianPath* brownian);
+References integrate_references(const config::Config& cfg, const nn::LoadedModel& model, const SolverCircuit& sc,
+                                const sde::VpSchedule& schedule, const reference::SamplerOptions& so,
+                                const Eigen::MatrixXd& x0, const std::vector<double>& grid,
+                                const sde::BrownianPath* brownian);
 
 // Runs everything and writes the results folder. Throws InputError for a
 // config the circuit cannot realise; simulator failures of single
 // trajectories are recorded and counted (the caller decides the exit status).
-RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
+RunReport run_circuit(const config::Config& cfg, const nn::LoadedModel& model, const flow::RunOptions& options,
                       std::ostream& log);
 
 // sampling.all_classes: run_circuit() once per class of the conditional
@@ -99,7 +85,7 @@ struct ClassesReport {
   long failures = 0;
   nlohmann::json summary;
 };
-ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& model, const RunOptions& options,
+ClassesReport run_all_classes(const config::Config& cfg, const nn::LoadedModel& model, const flow::RunOptions& options,
                               std::ostream& log);
 
-}  // namespace memcosim::flow
+}  // namespace memcosim::tasks::diffusion
