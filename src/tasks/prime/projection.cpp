@@ -24,16 +24,20 @@ double digital_seconds_per_inference(const SpikingNet& net, const std::vector<Ei
   if (spikes.empty()) return 0;
   const Eigen::MatrixXf w1 = net.w1_effective(), w2 = net.w2_effective();
   long checksum = 0;  // keeps the passes from being optimised away
-  std::vector<double> passes;
-  for (int k = 0; k <= std::max(repeats, 1); ++k) {
+  double fastest = 0, total = 0;
+  // One untimed pass, then at least `repeats` timed ones and 0.2 s in all.
+  // Other processes only add time to a pass, so the fastest is the loop's own cost.
+  for (int k = 0; k <= std::max(repeats, 1) || total < 0.2; ++k) {
     const auto t0 = Clock::now();
     for (const auto& s : spikes) checksum += infer(net, w1, w2, s, es).predicted;
-    if (k > 0) passes.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (k == 0) continue;
+    fastest = k == 1 ? seconds : std::min(fastest, seconds);
+    total += seconds;
   }
-  std::sort(passes.begin(), passes.end());
   volatile long sink = checksum;
   (void)sink;
-  return passes[passes.size() / 2] / static_cast<double>(spikes.size());
+  return fastest / static_cast<double>(spikes.size());
 }
 
 flow::Projection prime_projection(const config::Config& cfg, const AnalogInference& a, double digital_s) {
@@ -59,7 +63,7 @@ flow::Projection prime_projection(const config::Config& cfg, const AnalogInferen
               {"power_watts_assumed", power},
               {"assumptions",
                "the same network and images on one core of this machine: event-driven (adds the masked weight "
-               "columns of the spikes), float, same early stop; median of 5 timed passes; energy = "
+               "columns of the spikes), float, same early stop; the fastest of >= 5 timed passes (>= 0.2 s); energy = "
                "projection.digital_power x time"}}},
             {"speedup", a.seconds > 0 ? nlohmann::json(digital_s / a.seconds) : nlohmann::json(nullptr)},
             {"energy_ratio", analog_j > 0 ? nlohmann::json(digital_j / analog_j) : nlohmann::json(nullptr)},
@@ -77,7 +81,7 @@ flow::Projection prime_projection(const config::Config& cfg, const AnalogInferen
               " s per step; " + analog_energy_basis + " |");
   L.push_back("  | digital (one core of this machine) | " + printf_number("%.4g s", digital_s) + " | " +
               printf_number("%.4g J", digital_j) +
-              " | measured: the same network and images, event-driven, float, same early stop, median of 5 passes; "
+              " | measured: the same network and images, event-driven, float, same early stop, fastest of >= 5 passes; "
               "ASSUMED power " +
               printf_number("%.4g W", power) + " (projection.digital_power) |");
   L.push_back("  | ratio digital / analogue | " +

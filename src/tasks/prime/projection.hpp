@@ -27,8 +27,10 @@ struct AnalogInference {
 
 // The digital side: seconds per inference of `infer` (event-driven, early
 // stop as configured, masked weights computed once) over the given images'
-// spikes on one core of this machine; the median of `repeats` timed passes
-// after one untimed pass, divided by the image count.
+// spikes on one core of this machine: after one untimed pass, the fastest of
+// at least `repeats` timed passes (and of as many as fill 0.2 s), divided by
+// the image count. Load on the machine only lengthens a pass, so the fastest
+// is the loop's own cost.
 double digital_seconds_per_inference(const SpikingNet& net, const std::vector<Eigen::MatrixXf>& spikes,
                                      const config::PrimeEarlyStopConfig& es, int repeats = 5);
 
