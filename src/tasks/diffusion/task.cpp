@@ -41,8 +41,6 @@ class DiffusionTask final : public flow::Task {
     return out;
   }
 
-  const nn::LoadedModel& model() const { return model_; }
-
  private:
   nn::LoadedModel model_;
 };

@@ -205,6 +205,7 @@ std::vector<std::string> csv_row(const ImageComparison& c) {
 struct Tally {
   long done = 0, sw_ok = 0, ck_ok = 0, agree = 0;
   double sw_steps = 0, ck_steps = 0, in_sp = 0, sw_hid = 0, ck_hid = 0, match = 0, match_n = 0, energy = 0, supply = 0;
+  double stop_time = 0;  // simulated seconds up to the stop, summed
   std::vector<double> walls;
 
   void add(const ImageComparison& c) {
@@ -225,7 +226,6 @@ struct Tally {
     walls.push_back(c.ck.wall_seconds);
   }
   double per_image(double x) const { return x / static_cast<double>(std::max<long>(done, 1)); }
-  double stop_time = 0;  // simulated seconds up to the stop, summed
   double spike_match() const { return match_n > 0 ? match / match_n : 0.0; }
 
   nlohmann::json summary(const config::Config& cfg, long failures) const {
