@@ -46,30 +46,17 @@ circuit::Environment environment(const config::CircuitConfig& cc) {
   return {cc.supply.vdd, cc.supply.vss, cc.opamp, cc.crossbar.cell, cc.relu.knee};
 }
 
-}  // namespace
-
-TEST_CASE("network path: a plain feed-forward network on crossbars equals its Eigen forward pass at DC (ideal level)",
-          "[network]") {
-  // 4 -> 10 -> 6 -> 3 with the inputs held by DC sources; an operating point
-  // of the crossbars, TIAs, rectifiers and inverters add_network() builds.
-  // The ideal op-amps' gain is raised to 1e10 so that their finite-gain
-  // error (~(1 + Rf sum G) / A) is far below the 1e-6 asked of the mapping.
-  config::CircuitConfig cc;
-  cc.level = config::Level::ideal;
-  cc.opamp.ideal_gain = 1e10;
-  const auto layers = random_network({4, 10, 6, 3}, 11, 1.0);
-  const Eigen::Vector4d a(0.8, -1.2, 0.3, 2.0);
-  circuit::NetworkOptions no;
-  no.k_in = 0.05;
-  no.k_hidden = 0.02;
-  no.k_out = 0.03;
-  no.output_gain = 1.5;
+// The outputs y of add_network()'s circuit for the network on inputs a held
+// by DC sources (an operating point of the crossbars, TIAs, rectifiers and
+// inverters), read back from V(yneg_j) = -k_out y_j.
+Eigen::VectorXd dc_outputs(const config::CircuitConfig& cc, const std::vector<nn::Dense>& layers,
+                           const Eigen::VectorXd& a, circuit::NetworkOptions no) {
   no.output_prefix = "yneg";
   circuit::Circuit c;
   circuit::add_bias_rails(c, cc.crossbar.v_read);
   auto& inputs = c.block("inputs");
   const auto env = environment(cc);
-  for (int i = 0; i < 4; ++i) {
+  for (Eigen::Index i = 0; i < a.size(); ++i) {
     const std::string p = "in" + std::to_string(i), n = "inn" + std::to_string(i);
     circuit::voltage(c, inputs, "a" + std::to_string(i), p, circuit::SourceValue{no.k_in * a(i), std::nullopt});
     circuit::voltage(c, inputs, "an" + std::to_string(i), n, circuit::SourceValue{-no.k_in * a(i), std::nullopt});
@@ -78,7 +65,7 @@ TEST_CASE("network path: a plain feed-forward network on crossbars equals its Ei
   }
   Rng programming(3);
   const circuit::NetworkCircuit net = circuit::add_network(c, layers, no, cc, env, programming);
-  REQUIRE(net.output_nodes.size() == 3);
+  REQUIRE(net.output_nodes.size() == static_cast<std::size_t>(layers.back().W.rows()));
   REQUIRE(net.preactivation_nodes.size() == 10 + 6 + 3);
 
   spice::NgspiceSession session;
@@ -89,12 +76,64 @@ TEST_CASE("network path: a plain feed-forward network on crossbars equals its Ei
   const spice::Result r = spice::run_job(session, job);
   INFO(r.message);
   REQUIRE(r.ok());
+  Eigen::VectorXd y(static_cast<Eigen::Index>(net.output_nodes.size()));
+  for (Eigen::Index j = 0; j < y.size(); ++j)
+    y(j) = -r.plot.at(net.output_nodes[static_cast<std::size_t>(j)]).re.at(0) / no.k_out;
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("network path: a plain feed-forward network on crossbars equals its Eigen forward pass at DC (ideal level)",
+          "[network]") {
+  // 4 -> 10 -> 6 -> 3. The ideal op-amps' gain is raised to 1e10 so that
+  // their finite-gain error (~(1 + Rf sum G) / A) is far below the 1e-6
+  // asked of the mapping.
+  config::CircuitConfig cc;
+  cc.level = config::Level::ideal;
+  cc.opamp.ideal_gain = 1e10;
+  const auto layers = random_network({4, 10, 6, 3}, 11, 1.0);
+  const Eigen::Vector4d a(0.8, -1.2, 0.3, 2.0);
+  circuit::NetworkOptions no;
+  no.k_in = 0.05;
+  no.k_hidden = 0.02;
+  no.k_out = 0.03;
+  no.output_gain = 1.5;
   const Eigen::VectorXd y = no.output_gain * forward(layers, a);
+  const Eigen::VectorXd circuit_y = dc_outputs(cc, layers, a, no);
   for (int j = 0; j < 3; ++j) {
-    const double volts = r.plot.at(net.output_nodes[static_cast<std::size_t>(j)]).re.at(0);
-    INFO("output " << j << ": circuit " << -volts / no.k_out << ", network " << y(j));
-    CHECK(-volts / no.k_out == Approx(y(j)).epsilon(1e-6).margin(1e-9));
+    INFO("output " << j << ": circuit " << circuit_y(j) << ", network " << y(j));
+    CHECK(circuit_y(j) == Approx(y(j)).epsilon(1e-6).margin(1e-9));
   }
+}
+
+TEST_CASE("network path: replica row drivers undo the behavioural cells' sinh read", "[network]") {
+  // The same network with behavioural (sinh) cells, inputs at up to 0.16 V
+  // and hidden rows at a few tenths of a volt, every op-amp ideal (gain
+  // 1e10) so that only the cells differ from the ideal level. Driven
+  // directly, every cell computes g s(V) with s(V) = V_v sinh(V/V_0) /
+  // sinh(V_v/V_0) (7 % above g V at 0.16 V), and the outputs come out about
+  // 15 % high; through replica drivers (a replica cell in each driver's
+  // feedback) the array reads g V exactly, and the outputs are the forward
+  // pass to the 1e-6 of the ideal level.
+  config::CircuitConfig cc;
+  cc.level = config::Level::ideal;
+  cc.blocks.crossbar = config::Level::behavioral;
+  cc.opamp.ideal_gain = 1e10;
+  const auto layers = random_network({4, 10, 6, 3}, 11, 1.0);
+  const Eigen::Vector4d a(0.8, -1.2, 0.3, 2.0);
+  circuit::NetworkOptions no;
+  no.k_in = 0.08;
+  no.k_hidden = 0.05;
+  no.k_out = 0.03;
+  const Eigen::VectorXd y = forward(layers, a);
+  const Eigen::VectorXd direct = dc_outputs(cc, layers, a, no);
+  cc.crossbar.row_driver = config::RowDriver::replica;
+  const Eigen::VectorXd replica = dc_outputs(cc, layers, a, no);
+  const double scale = y.cwiseAbs().maxCoeff();
+  INFO("network " << y.transpose() << "\ndirect  " << direct.transpose() << "\nreplica " << replica.transpose());
+  CHECK((direct - y).cwiseAbs().maxCoeff() > 1e-2 * scale);
+  for (int j = 0; j < 3; ++j) CHECK(replica(j) == Approx(y(j)).epsilon(1e-6).margin(1e-9 * scale));
 }
 
 TEST_CASE("twin circuit: the ideal-level loop follows Boost.Odeint on the same held drive within 1e-3",

@@ -174,6 +174,14 @@ void cell(Circuit& c, Block& b, const std::string& name, const std::string& row,
                              Expr::num(amplitude) * cell_sinh(Expr::v(row, col) / Expr::num(p.v0), env)});
 }
 
+void row_driver(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,
+                double g_replica, Level opamp_level, Level cell_level, const Environment& env) {
+  const std::string vg = name + "_vg";
+  c.add(b, Resistor{"R" + name + "_in", in, vg, 1.0 / g_replica});
+  cell(c, b, name + "_rep", out, vg, g_replica, cell_level, env);
+  opamp(c, b, name, "0", vg, out, opamp_level, env);
+}
+
 void voltage(Circuit& c, Block& b, const std::string& name, const std::string& node, SourceValue value) {
   c.add(b, VoltageSource{"V" + name, node, "0", std::move(value)});
 }

@@ -101,6 +101,18 @@ void multiplier(Circuit& c, Block& b, const std::string& name, const std::string
 // i0 exp(-gap/g0); cell_gap() gives the gap).
 void cell(Circuit& c, Block& b, const std::string& name, const std::string& row, const std::string& col, double g,
           Level level, const Environment& env);
+// Linearising row driver: an inverting op-amp stage (at opamp_level) with
+// 1 / g_replica from `in` to its virtual ground and a replica cell of
+// conductance g_replica (at cell_level) from `out` to it, oriented as an array
+// cell (row at out, column at virtual ground). The replica carries
+// g_replica V(in) out of the virtual ground, so every array cell whose I-V is
+// the replica's, scaled by its conductance g, passes -g V(in) from a row
+// driven at `out`: the read characteristic is undone (exactly for
+// behavioral cells, whose I/g is one function s(V); for 1T1R cells exactly at
+// g_replica only). With ideal cells it is a unity inverter.
+void row_driver(Circuit& c, Block& b, const std::string& name, const std::string& in, const std::string& out,
+                double g_replica, Level opamp_level, Level cell_level, const Environment& env);
+
 // The programmed gap of a behavioral cell of conductance g (m).
 double cell_gap(double g, const config::CellConfig& cell);
 

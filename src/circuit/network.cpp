@@ -163,6 +163,39 @@ void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::st
   }
 }
 
+// The nodes that drive one layer's crossbar rows, in order +a_0, -a_0, +a_1,
+// ..., bias+, bias-: the signals themselves, or with row_driver = replica
+// the outputs of linearising drivers (the inverting driver of -a drives the
+// +a row and vice versa).
+std::vector<std::string> crossbar_rows(Circuit& c, const std::string& L,
+                                       std::vector<std::pair<std::string, std::string>> rows,
+                                       const config::CircuitConfig& cc, const Environment& env) {
+  rows.emplace_back("vbp", "vbn");
+  std::vector<std::string> nodes;
+  if (cc.crossbar.row_driver == config::RowDriver::direct) {
+    for (const auto& [pos, neg] : rows) {
+      nodes.push_back(pos);
+      nodes.push_back(neg);
+    }
+    return nodes;
+  }
+  const double g = cc.crossbar.replica_g();
+  auto& b = c.block(L + " row drivers", {"Linearising drivers: 1/G_r in, a replica cell of G_r = " + spice_number(g) +
+                                             " S in feedback; V(" + L + "_rKp) drives row +a_K from -a_K."});
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const bool bias = k + 1 == rows.size();
+    const std::string tag = bias ? std::string("b") : idx(static_cast<Eigen::Index>(k));
+    for (const bool positive : {true, false}) {
+      const std::string name = L + "_rd" + tag + (positive ? "p" : "n");
+      const std::string out = L + "_r" + tag + (positive ? "p" : "n");
+      row_driver(c, b, name, positive ? rows[k].second : rows[k].first, out, g, cc.level_of(cc.blocks.inverter),
+                 cc.level_of(cc.blocks.crossbar), env);
+      nodes.push_back(out);
+    }
+  }
+  return nodes;
+}
+
 }  // namespace
 
 Block& add_crossbar(Circuit& c, int index, const LayerMapping& m,
@@ -212,14 +245,7 @@ NetworkCircuit add_network(Circuit& c, const std::vector<nn::Dense>& layers, con
     const Eigen::Index n_out = m.g_plus.rows();
 
     auto& xb = crossbar_block(c, L, output, row_names, n_out, m, cc, opt.noise);
-    // Crossbar rows in order: +a_0, -a_0, +a_1, ..., bias+, bias-.
-    std::vector<std::string> row_drivers;
-    for (const auto& [pos, neg] : rows) {
-      row_drivers.push_back(pos);
-      row_drivers.push_back(neg);
-    }
-    row_drivers.push_back("vbp");
-    row_drivers.push_back("vbn");
+    const std::vector<std::string> row_drivers = crossbar_rows(c, L, rows, cc, env);
     LayerContext context{c, xb, cc, env, opt.noise, L, l};
     add_cells(context, m, row_drivers, output ? std::vector<AdditiveInput>{} : opt.additive);
 

@@ -33,6 +33,7 @@ enum class Integration { trap, gear };
 enum class LrSchedule { constant, cosine };
 enum class ReferenceModel { network, circuit };
 enum class Task { diffusion, twin, prime, field };
+enum class RowDriver { direct, replica };
 
 template <>
 struct EnumNames<DatasetKind> {
@@ -86,6 +87,11 @@ template <>
 struct EnumNames<Task> {
   static constexpr std::array<std::pair<Task, std::string_view>, 4> values{
       {{Task::diffusion, "diffusion"}, {Task::twin, "twin"}, {Task::prime, "prime"}, {Task::field, "field"}}};
+};
+template <>
+struct EnumNames<RowDriver> {
+  static constexpr std::array<std::pair<RowDriver, std::string_view>, 2> values{
+      {{RowDriver::direct, "direct"}, {RowDriver::replica, "replica"}}};
 };
 template <>
 struct EnumNames<Integration> {
@@ -500,8 +506,12 @@ struct CrossbarConfig {
   std::optional<std::uint64_t> device_seed;
   double wire_resistance = 0.0;
   double v_read = 0.05;
+  RowDriver row_driver = RowDriver::direct;
+  double replica_conductance = 0.0;
   CellConfig cell;
   ReadNoiseConfig read_noise;
+  // The replica cell's conductance: replica_conductance, or (g_min + g_max) / 2 when 0.
+  double replica_g() const { return replica_conductance > 0 ? replica_conductance : 0.5 * (g_min + g_max); }
   template <class V>
   void fields(V& v) {
     v("g_min", g_min, "Lowest programmable conductance (S).", gt(0));
@@ -533,6 +543,16 @@ struct CrossbarConfig {
       "Voltage driving the bias rows (V); biases are encoded as conductances at this voltage (best equal to "
       "cell.verify_voltage, where the programmed conductance is exact).",
       gt(0));
+    v("row_driver", row_driver,
+      "How the network path (diffusion solver, twins) drives crossbar rows. direct: the signal itself, so a "
+      "behavioral or 1T1R cell computes g s(V) with its read characteristic s (sinh: +5 % at 0.15 V). replica: each "
+      "row from an inverting op-amp with a replica cell in its feedback and 1/replica_conductance at its input, "
+      "whose output is the voltage at which a cell passes g times the signal: the array reads linearly (exactly for "
+      "behavioral cells, for the replica's own conductance with 1T1R cells). Two op-amps per row pair (a row "
+      "inverter, an op-amp level like circuit.blocks.inverter); the spiking and field tasks read at v_read and "
+      "ignore it.");
+    v("replica_conductance", replica_conductance,
+      "Conductance of the replica cells of the row drivers (S), programmed exactly; 0 = (g_min + g_max) / 2.", ge(0));
     v("cell", cell, "Behavioral cell model.");
     v("read_noise", read_noise, "Read noise of the cells during the transient (seeded; all off by default).");
   }
@@ -540,6 +560,10 @@ struct CrossbarConfig {
     c.rule("g_max", "g_max > g_min", g_max > g_min,
            "must be > " + c.path("g_min") + " (got " + exact_number(g_max) + " <= " + exact_number(g_min) + ")");
     c.rule("levels", "levels is 0 (continuous) or >= 2", levels != 1, "must be 0 (continuous) or >= 2 (got 1)");
+    c.rule("replica_conductance", "replica_conductance is 0 (auto) or in [g_min, g_max]",
+           replica_conductance == 0 || (replica_conductance >= g_min && replica_conductance <= g_max),
+           "must be 0 (auto) or a programmable conductance in [" + exact_number(g_min) + ", " + exact_number(g_max) +
+               "] S (got " + exact_number(replica_conductance) + ")");
     c.rule("stuck_at_max", "stuck_at_min + stuck_at_max <= 1", stuck_at_min + stuck_at_max <= 1.0,
            "stuck_at_min + stuck_at_max must be <= 1 (got " + exact_number(stuck_at_min + stuck_at_max) + ")");
   }
