@@ -181,7 +181,7 @@ std::vector<std::string> crossbar_rows(Circuit& c, const std::string& L,
   }
   const double g = cc.crossbar.replica_g();
   auto& b = c.block(L + " row drivers", {"Linearising drivers: 1/G_r in, a replica cell of G_r = " + spice_number(g) +
-                                             " S in feedback; V(" + L + "_rKp) drives row +a_K from -a_K."});
+                                         " S in feedback; V(" + L + "_rKp) drives row +a_K from -a_K."});
   for (std::size_t k = 0; k < rows.size(); ++k) {
     const bool bias = k + 1 == rows.size();
     const std::string tag = bias ? std::string("b") : idx(static_cast<Eigen::Index>(k));
