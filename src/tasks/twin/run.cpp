@@ -407,36 +407,79 @@ class TwinRun {
   }
 
   // Lorenz96's long run: per-variable mean and variance of the circuit and
-  // the software twin against the truth, after twin.circuit_long_run_discard.
+  // the software twin after twin.circuit_long_run_discard, against the true
+  // system's: a truth run of twin.metrics.stats_horizon from the same start
+  // after the same discard (the attractor's statistics, not one window's).
+  // The truth over the circuit's own window is reported beside them: how far
+  // a window that long strays from the attractor's statistics by itself.
   nlohmann::json long_run_json() const {
     for (std::size_t i = 0; i < cases_.size(); ++i) {
       if (!cases_[i].long_run || !outcomes_[i].ok()) continue;
       const CaseReference& r = refs_[i];
-      const auto first = static_cast<Eigen::Index>(
-          std::lower_bound(r.t.begin(), r.t.end(), cfg_.twin.circuit_long_run_discard) - r.t.begin());
-      const Eigen::Index n = static_cast<Eigen::Index>(r.t.size()) - first;
-      auto moments = [&](const Eigen::MatrixXd& x) {
-        const Eigen::MatrixXd tail = x.rightCols(n);
-        const Eigen::VectorXd mean = tail.rowwise().mean();
-        const Eigen::VectorXd var = (tail.colwise() - mean).cwiseAbs2().rowwise().mean();
-        return std::pair{mean, var};
-      };
-      const auto [mt, vt] = moments(r.x_true);
-      const auto [mc, vc] = moments(outcomes_[i].x);
-      const auto [ms, vs] = moments(r.x_twin);
+      const double discard = cfg_.twin.circuit_long_run_discard;
+      const auto first = static_cast<Eigen::Index>(std::lower_bound(r.t.begin(), r.t.end(), discard) - r.t.begin());
+      const Eigen::MatrixXd truth = truth_long_run(cases_[i].x0, discard);
+      const auto [mt, vt] = moments(truth);
+      const auto [mw, vw] = moments(r.x_true.rightCols(r.x_true.cols() - first));
+      const auto [mc, vc] = moments(outcomes_[i].x.rightCols(outcomes_[i].x.cols() - first));
+      const auto [ms, vs] = moments(r.x_twin.rightCols(r.x_twin.cols() - first));
       auto rel = [](const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
         return ((a - b).array().abs() / b.array().abs()).maxCoeff();
       };
       auto vec = [](const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); };
+      auto errors = [&](const Eigen::VectorXd& m, const Eigen::VectorXd& v) {
+        return nlohmann::json{{"mean", rel(m, mt)}, {"variance", rel(v, vt)}};
+      };
       return {{"duration", cases_[i].duration},
-              {"discarded", cfg_.twin.circuit_long_run_discard},
+              {"discarded", discard},
+              {"true_horizon", cfg_.twin.metrics.stats_horizon},
               {"true", {{"mean", vec(mt)}, {"variance", vec(vt)}}},
+              {"true_same_window", {{"mean", vec(mw)}, {"variance", vec(vw)}}},
               {"circuit", {{"mean", vec(mc)}, {"variance", vec(vc)}}},
               {"software", {{"mean", vec(ms)}, {"variance", vec(vs)}}},
-              {"max_relative_error_circuit", {{"mean", rel(mc, mt)}, {"variance", rel(vc, vt)}}},
-              {"max_relative_error_software", {{"mean", rel(ms, mt)}, {"variance", rel(vs, vt)}}}};
+              {"max_relative_error_circuit", errors(mc, vc)},
+              {"max_relative_error_software", errors(ms, vs)},
+              {"max_relative_error_true_same_window", errors(mw, vw)},
+              {"true_windows", window_errors(truth, r.t.size() - static_cast<std::size_t>(first), errors)}};
     }
     return nullptr;
+  }
+
+  // The true long run cut into windows as long as the circuit's (samples
+  // columns each): per window the largest relative error of a variable's
+  // mean and variance against the whole run, i.e. how far the true system
+  // itself strays over a window that long.
+  template <class Errors>
+  static nlohmann::json window_errors(const Eigen::MatrixXd& truth, std::size_t samples, const Errors& errors) {
+    nlohmann::json mean = nlohmann::json::array(), variance = nlohmann::json::array();
+    const auto w = static_cast<Eigen::Index>(samples);
+    for (Eigen::Index start = 0; w > 1 && start + w <= truth.cols(); start += w) {
+      const auto [m, v] = moments(truth.middleCols(start, w));
+      const nlohmann::json e = errors(m, v);
+      mean.push_back(e["mean"]);
+      variance.push_back(e["variance"]);
+    }
+    return {{"samples", samples}, {"mean", mean}, {"variance", variance}};
+  }
+
+  // Per-variable mean and variance over the columns of x.
+  static std::pair<Eigen::VectorXd, Eigen::VectorXd> moments(const Eigen::MatrixXd& x) {
+    const Eigen::VectorXd mean = x.rowwise().mean();
+    return {mean, (x.colwise() - mean).cwiseAbs2().rowwise().mean()};
+  }
+
+  // The true system from x0 over twin.metrics.stats_horizon after discard,
+  // every 0.02 time units.
+  Eigen::MatrixXd truth_long_run(const Eigen::MatrixXd& x0, double discard) const {
+    const double horizon = cfg_.twin.metrics.stats_horizon;
+    const auto n = static_cast<std::size_t>(std::llround(horizon / 0.02));
+    std::vector<double> t;
+    for (std::size_t k = 0; k <= n; ++k)
+      t.push_back(discard + horizon * static_cast<double>(k) / static_cast<double>(n));
+    t.insert(t.begin(), 0.0);
+    const Trajectories truth = integrate(system_field(sys_), 0, {}, 0.0, x0, t, ode_options(cfg_));
+    if (!truth.stats.ok) throw SimulationError("true long run: " + truth.stats.message);
+    return stack(truth.x, sys_.dim()).rightCols(static_cast<Eigen::Index>(n + 1));
   }
 
   nlohmann::json energy_json() const {
@@ -491,11 +534,21 @@ class TwinRun {
       const auto& lr = s["long_run"];
       log_ << "  long run (" << printf_number("%.4g", lr["duration"].get<double>()) << " time units, first "
            << printf_number("%.4g", lr["discarded"].get<double>())
-           << " discarded): largest relative error vs truth, circuit mean "
+           << " discarded): largest relative error vs the true system's ("
+           << printf_number("%.4g", lr["true_horizon"].get<double>()) << " units), circuit mean "
            << printf_number("%.3f", lr["max_relative_error_circuit"]["mean"].get<double>()) << " variance "
            << printf_number("%.3f", lr["max_relative_error_circuit"]["variance"].get<double>()) << "; software mean "
            << printf_number("%.3f", lr["max_relative_error_software"]["mean"].get<double>()) << " variance "
-           << printf_number("%.3f", lr["max_relative_error_software"]["variance"].get<double>()) << "\n";
+           << printf_number("%.3f", lr["max_relative_error_software"]["variance"].get<double>())
+           << "; the truth over the same window mean "
+           << printf_number("%.3f", lr["max_relative_error_true_same_window"]["mean"].get<double>()) << " variance "
+           << printf_number("%.3f", lr["max_relative_error_true_same_window"]["variance"].get<double>());
+      const auto& tw = lr["true_windows"];
+      if (!tw["mean"].empty())
+        log_ << "; " << tw["mean"].size() << " windows that long of the true run: median "
+             << printf_number("%.3f", median(tw["mean"].get<std::vector<double>>())) << " / "
+             << printf_number("%.3f", median(tw["variance"].get<std::vector<double>>()));
+      log_ << "\n";
     }
     if (s.contains("energy_per_trajectory"))
       log_ << "  energy per test trajectory "
