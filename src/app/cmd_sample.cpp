@@ -3,7 +3,7 @@
 
 #include "app/cli.hpp"
 #include "flow/common.hpp"
-#include "flow/sample.hpp"
+#include "tasks/diffusion/sample.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
 
@@ -36,7 +36,7 @@ void add_sample_command(CLI::App& app) {
     if (!cls->empty()) flow::select_class(cfg, *cls);
     const auto model = flow::load_model(cfg, std::cerr);
     const std::string dir = out->empty() ? "out/" + cfg.name + "-reference" : *out;
-    flow::sample_reference(cfg, model, dir, std::cout);
+    tasks::diffusion::sample_reference(cfg, model, dir, std::cout);
   });
 }
 

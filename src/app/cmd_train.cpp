@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "flow/train.hpp"
+#include "tasks/diffusion/train.hpp"
 #include "tasks/field/pipeline.hpp"
 #include "tasks/prime/pipeline.hpp"
 #include "tasks/twin/pipeline.hpp"
@@ -36,7 +36,7 @@ void add_train_command(CLI::App& app) {
     else if (cfg.task == config::Task::prime)
       (void)tasks::prime::train_from_config(cfg, *output, std::cout);
     else
-      flow::train_model(cfg, *output, std::cout, *every);
+      tasks::diffusion::train_from_config(cfg, *output, std::cout, *every);
   });
 }
 

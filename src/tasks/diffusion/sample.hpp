@@ -10,7 +10,7 @@
 #include "nn/weights.hpp"
 #include "reference/sampler.hpp"
 
-namespace memcosim::flow {
+namespace memcosim::tasks::diffusion {
 
 struct SampleReport {
   reference::SampleResult result;
@@ -24,4 +24,4 @@ struct SampleReport {
 SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& model,
                               const std::filesystem::path& out_dir, std::ostream& log);
 
-}  // namespace memcosim::flow
+}  // namespace memcosim::tasks::diffusion

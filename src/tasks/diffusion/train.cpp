@@ -1,4 +1,4 @@
-#include "flow/train.hpp"
+#include "tasks/diffusion/train.hpp"
 
 #include <cstdio>
 #include <ostream>
@@ -9,9 +9,11 @@
 #include "util/numbers.hpp"
 #include "util/random.hpp"
 
-namespace memcosim::flow {
+namespace memcosim::tasks::diffusion {
 
-TrainReport train_model(const config::Config& cfg, const std::string& output, std::ostream& log, int log_every) {
+using namespace memcosim::flow;
+
+TrainReport train_from_config(const config::Config& cfg, const std::string& output, std::ostream& log, int log_every) {
   const auto path = output.empty() ? cfg.resolve(cfg.model.file) : std::filesystem::path(output);
   if (path.has_parent_path()) create_folder(path.parent_path().string());
   const LabeledData train_set = draw_labeled_dataset(cfg, cfg.dataset.n, "train");
@@ -57,4 +59,4 @@ TrainReport train_model(const config::Config& cfg, const std::string& output, st
   return report;
 }
 
-}  // namespace memcosim::flow
+}  // namespace memcosim::tasks::diffusion

@@ -9,7 +9,7 @@
 #include "config/config.hpp"
 #include "nn/train.hpp"
 
-namespace memcosim::flow {
+namespace memcosim::tasks::diffusion {
 
 struct TrainReport {
   nn::TrainResult result;
@@ -19,6 +19,6 @@ struct TrainReport {
 // Trains from scratch with the config's seed and writes the weight file to
 // `output` (empty: the config's model.file). Progress lines (every
 // `log_every` epochs) go to log.
-TrainReport train_model(const config::Config& cfg, const std::string& output, std::ostream& log, int log_every);
+TrainReport train_from_config(const config::Config& cfg, const std::string& output, std::ostream& log, int log_every);
 
-}  // namespace memcosim::flow
+}  // namespace memcosim::tasks::diffusion

@@ -1,4 +1,4 @@
-#include "flow/sample.hpp"
+#include "tasks/diffusion/sample.hpp"
 
 #include <fstream>
 #include <ostream>
@@ -10,7 +10,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
-namespace memcosim::flow {
+namespace memcosim::tasks::diffusion {
+
+using namespace memcosim::flow;
 
 namespace {
 // Columns without NaN (a failed block leaves NaN samples).
@@ -69,4 +71,4 @@ SampleReport sample_reference(const config::Config& cfg, const nn::LoadedModel& 
   return r;
 }
 
-}  // namespace memcosim::flow
+}  // namespace memcosim::tasks::diffusion
