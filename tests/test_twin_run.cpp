@@ -69,7 +69,7 @@ TEST_CASE(
   // The HP twin at transistor level (the same blocks as the Lorenz96 twin,
   // 16 wide instead of 64): stability.loops=first from the config, one loop
   // per op-amp block: integrator, state inverter, three TIA layers, two row
-  // inverter layers.
+  // inverter layers and the three layers' linearising row drivers.
   TempDir dir("twin_stability");
   const auto ok = run_cli("stability configs/hp_memristor_transistor.yaml --no-steps --set stability.loops=first -o " +
                           (dir.path() / "ok").string());
@@ -78,11 +78,14 @@ TEST_CASE(
   const auto j = nlohmann::json::parse(read_text(dir.path() / "ok" / "stability.json"));
   REQUIRE(j.at("conditions").size() == 1);
   const auto& loops = j.at("conditions")[0].at("loops");
-  CHECK(loops.size() == 7);
+  CHECK(loops.size() == 10);
+  int row_drivers = 0;
   for (const auto& l : loops) {
+    if (l.at("kind") == "row driver") ++row_drivers;
     INFO(l.dump());
     CHECK(l.at("margins").at("phase_margin_deg").get<double>() >= 60.0);
   }
+  CHECK(row_drivers == 3);
   const auto bad = run_cli(
       "stability configs/hp_memristor_transistor.yaml --loops int0,l2_tia0 --no-steps "
       "--set circuit.transistor.opamp.cc=0.2p -o " +

@@ -14,6 +14,8 @@ std::string to_string(LoopKind kind) {
       return "inverter";
     case LoopKind::rectifier:
       return "rectifier";
+    case LoopKind::row_driver:
+      return "row driver";
     case LoopKind::other:
       return "other";
   }
@@ -31,6 +33,7 @@ LoopKind kind_of(const std::string& block) {
   if (ends_with(block, "TIAs")) return LoopKind::tia;
   if (ends_with(block, "inverters")) return LoopKind::inverter;
   if (ends_with(block, "rectifiers")) return LoopKind::rectifier;
+  if (ends_with(block, "row drivers")) return LoopKind::row_driver;
   return LoopKind::other;
 }
 

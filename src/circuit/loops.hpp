@@ -18,7 +18,7 @@
 
 namespace memcosim::circuit {
 
-enum class LoopKind { integrator, tia, inverter, rectifier, other };
+enum class LoopKind { integrator, tia, inverter, rectifier, row_driver, other };
 std::string to_string(LoopKind kind);
 
 struct OpampLoop {
