@@ -186,8 +186,11 @@ std::vector<std::string> crossbar_rows(Circuit& c, const std::string& L,
     const bool bias = k + 1 == rows.size();
     const std::string tag = bias ? std::string("b") : idx(static_cast<Eigen::Index>(k));
     for (const bool positive : {true, false}) {
-      const std::string name = L + "_rd" + tag + (positive ? "p" : "n");
-      const std::string out = L + "_r" + tag + (positive ? "p" : "n");
+      std::string suffix = tag;
+      suffix += positive ? "p" : "n";
+      std::string name = L, out = L;
+      name.append("_rd").append(suffix);
+      out.append("_r").append(suffix);
       row_driver(c, b, name, positive ? rows[k].second : rows[k].first, out, g, cc.level_of(cc.blocks.inverter),
                  cc.level_of(cc.blocks.crossbar), env);
       nodes.push_back(out);

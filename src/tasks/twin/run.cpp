@@ -419,7 +419,9 @@ class TwinRun {
       const double discard = cfg_.twin.circuit_long_run_discard;
       const auto first = static_cast<Eigen::Index>(std::lower_bound(r.t.begin(), r.t.end(), discard) - r.t.begin());
       const Eigen::MatrixXd truth = truth_long_run(cases_[i].x0, discard);
-      const auto [mt, vt] = moments(truth);
+      const auto truth_moments = moments(truth);
+      const Eigen::VectorXd& mt = truth_moments.first;
+      const Eigen::VectorXd& vt = truth_moments.second;
       const auto [mw, vw] = moments(r.x_true.rightCols(r.x_true.cols() - first));
       const auto [mc, vc] = moments(outcomes_[i].x.rightCols(outcomes_[i].x.cols() - first));
       const auto [ms, vs] = moments(r.x_twin.rightCols(r.x_twin.cols() - first));
