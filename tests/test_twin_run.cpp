@@ -145,3 +145,12 @@ TEST_CASE("twin run: Lorenz96's long run is judged against the true system's sta
   std::sort(window_means.begin(), window_means.end());
   CHECK(window_means[66] > 0.05);
 }
+
+TEST_CASE("twin run: an Odeint solve the config starves of steps is a simulation error naming the keys", "[twin]") {
+  const auto r = run_cli("run configs/lorenz96.yaml --reference-only --set sampling.ode.max_steps=200");
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("integration failed") != std::string::npos);
+  CHECK(r.err.find("sampling.ode.max_steps") != std::string::npos);
+  CHECK(r.err.find("internal error") == std::string::npos);
+}

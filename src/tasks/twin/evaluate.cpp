@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "util/error.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::twin {
@@ -26,8 +27,13 @@ Eigen::MatrixXd case_matrix(const std::vector<Eigen::MatrixXd>& xs, Eigen::Index
   return m;
 }
 
+// A failed Odeint solve is a simulation error (exit 1 with this message, not
+// an internal one): the config asked for more than sampling.ode allows.
 void require_ok(const reference::OdeStats& s, const std::string& what) {
-  if (!s.ok) throw std::runtime_error(what + ": integration failed: " + s.message);
+  if (!s.ok)
+    throw SimulationError(what + ": integration failed: " + s.message +
+                          " (sampling.ode.max_steps and rtol bound each solve; twin.metrics.stats_horizon and "
+                          "twin.test.duration set its length)");
 }
 
 double median(std::vector<double> v) {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "reference/forced_ode.hpp"
+#include "util/error.hpp"
 #include "util/numbers.hpp"
 
 namespace memcosim::tasks::twin {
@@ -191,7 +192,9 @@ Eigen::MatrixXd attractor_starts(const System& system, std::uint64_t seed, int c
   for (int k = 0; k < count; ++k) t[static_cast<std::size_t>(k) + 1] = transient + spacing * k;
   if (transient == 0) t.erase(t.begin());  // the first start is t = 0 itself
   Trajectories tr = integrate(system_field(system), 0, {}, 0.0, x0, t, ode);
-  if (!tr.stats.ok) throw std::runtime_error("attractor starts: integration failed: " + tr.stats.message);
+  if (!tr.stats.ok)
+    throw SimulationError("attractor starts: integration failed: " + tr.stats.message +
+                          " (sampling.ode.max_steps and rtol bound each solve)");
   Eigen::MatrixXd s(n, count);
   for (int k = 0; k < count; ++k) s.col(k) = tr.x[tr.x.size() - static_cast<std::size_t>(count - k)].col(0);
   return s;

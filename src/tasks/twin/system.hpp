@@ -144,7 +144,7 @@ Trajectories integrate(const Field& field, int input_dim, const std::vector<Driv
 
 // `count` states on the attractor of an autonomous system: a run from
 // F + N(0, 1) per variable (seeded) sampled at transient + k spacing
-// (dim x count). Throws std::runtime_error if the integration fails.
+// (dim x count). Throws SimulationError if the integration fails.
 Eigen::MatrixXd attractor_starts(const System& system, std::uint64_t seed, int count, double transient, double spacing,
                                  const reference::OdeOptions& ode);
 
