@@ -163,6 +163,16 @@ void add_cells(LayerContext& x, const LayerMapping& m, const std::vector<std::st
   }
 }
 
+// Row pairs as crossbar rows, in order +a_0, -a_0, +a_1, -a_1, ...
+std::vector<std::string> flat_rows(const std::vector<std::pair<std::string, std::string>>& rows) {
+  std::vector<std::string> nodes;
+  for (const auto& [pos, neg] : rows) {
+    nodes.push_back(pos);
+    nodes.push_back(neg);
+  }
+  return nodes;
+}
+
 // The nodes that drive one layer's crossbar rows, in order +a_0, -a_0, +a_1,
 // ..., bias+, bias-: the signals themselves, or with row_driver = replica
 // the outputs of linearising drivers (the inverting driver of -a drives the
@@ -171,14 +181,8 @@ std::vector<std::string> crossbar_rows(Circuit& c, const std::string& L,
                                        std::vector<std::pair<std::string, std::string>> rows,
                                        const config::CircuitConfig& cc, const Environment& env) {
   rows.emplace_back("vbp", "vbn");
+  if (cc.crossbar.row_driver == config::RowDriver::direct) return flat_rows(rows);
   std::vector<std::string> nodes;
-  if (cc.crossbar.row_driver == config::RowDriver::direct) {
-    for (const auto& [pos, neg] : rows) {
-      nodes.push_back(pos);
-      nodes.push_back(neg);
-    }
-    return nodes;
-  }
   const double g = cc.crossbar.replica_g();
   auto& b = c.block(L + " row drivers", {"Linearising drivers: 1/G_r in, a replica cell of G_r = " + spice_number(g) +
                                          " S in feedback; V(" + L + "_rKp) drives row +a_K from -a_K."});
@@ -209,11 +213,7 @@ Block& add_crossbar(Circuit& c, int index, const LayerMapping& m,
     throw std::invalid_argument("add_crossbar: one row pair and one name per input needed");
   const std::string L = "l" + std::to_string(index + 1);
   auto& xb = crossbar_block(c, L, false, row_names, m.g_plus.rows(), m, cc, noise);
-  std::vector<std::string> row_drivers;
-  for (const auto& [pos, neg] : rows) {
-    row_drivers.push_back(pos);
-    row_drivers.push_back(neg);
-  }
+  std::vector<std::string> row_drivers = flat_rows(rows);
   if (with_bias) {
     row_drivers.push_back("vbp");
     row_drivers.push_back("vbn");

@@ -43,8 +43,8 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// A long trajectory of `field` from x0 (dim x 1): transient discarded, then
-// horizon sampled every dt (dim x T).
+}  // namespace
+
 Eigen::MatrixXd long_run(const Field& field, const Eigen::VectorXd& x0, double transient, double horizon, double dt,
                          const reference::OdeOptions& ode, const std::string& what) {
   const auto points = static_cast<int>(std::llround(horizon / dt)) + 1;
@@ -56,8 +56,6 @@ Eigen::MatrixXd long_run(const Field& field, const Eigen::VectorXd& x0, double t
   for (int j = 0; j < points; ++j) x.col(j) = tr.x[first + static_cast<std::size_t>(j)].col(0);
   return x;
 }
-
-}  // namespace
 
 System system_from_config(const config::Config& cfg) {
   const config::TwinConfig& t = cfg.twin;

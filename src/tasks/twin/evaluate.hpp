@@ -37,6 +37,12 @@ Eigen::MatrixXd test_starts(const config::Config& cfg);
 // network input [x; u]; dxdt = net([x; u]).
 Field twin_field(const nn::Mlp& net, int dim);
 
+// A long trajectory of an autonomous `field` from x0 (dim x 1): transient
+// discarded, then horizon sampled every dt (dim x T). A failed solve is a
+// SimulationError naming `what` and the sampling.ode keys.
+Eigen::MatrixXd long_run(const Field& field, const Eigen::VectorXd& x0, double transient, double horizon, double dt,
+                         const reference::OdeOptions& ode, const std::string& what);
+
 // One test case, true and twin on a common time grid.
 struct CaseResult {
   std::string label;       // "triangle 0.7 Hz 1.2 V", "start 12"

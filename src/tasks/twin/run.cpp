@@ -418,7 +418,8 @@ class TwinRun {
       const CaseReference& r = refs_[i];
       const double discard = cfg_.twin.circuit_long_run_discard;
       const auto first = static_cast<Eigen::Index>(std::lower_bound(r.t.begin(), r.t.end(), discard) - r.t.begin());
-      const Eigen::MatrixXd truth = truth_long_run(cases_[i].x0, discard);
+      const Eigen::MatrixXd truth = long_run(system_field(sys_), cases_[i].x0, discard, cfg_.twin.metrics.stats_horizon,
+                                             0.02, ode_options(cfg_), "true long run");
       const auto truth_moments = moments(truth);
       const Eigen::VectorXd& mt = truth_moments.first;
       const Eigen::VectorXd& vt = truth_moments.second;
@@ -468,20 +469,6 @@ class TwinRun {
   static std::pair<Eigen::VectorXd, Eigen::VectorXd> moments(const Eigen::MatrixXd& x) {
     const Eigen::VectorXd mean = x.rowwise().mean();
     return {mean, (x.colwise() - mean).cwiseAbs2().rowwise().mean()};
-  }
-
-  // The true system from x0 over twin.metrics.stats_horizon after discard,
-  // every 0.02 time units.
-  Eigen::MatrixXd truth_long_run(const Eigen::MatrixXd& x0, double discard) const {
-    const double horizon = cfg_.twin.metrics.stats_horizon;
-    const auto n = static_cast<std::size_t>(std::llround(horizon / 0.02));
-    std::vector<double> t;
-    for (std::size_t k = 0; k <= n; ++k)
-      t.push_back(discard + horizon * static_cast<double>(k) / static_cast<double>(n));
-    t.insert(t.begin(), 0.0);
-    const Trajectories truth = integrate(system_field(sys_), 0, {}, 0.0, x0, t, ode_options(cfg_));
-    if (!truth.stats.ok) throw SimulationError("true long run: " + truth.stats.message);
-    return stack(truth.x, sys_.dim()).rightCols(static_cast<Eigen::Index>(n + 1));
   }
 
   nlohmann::json energy_json() const {
