@@ -11,8 +11,8 @@
 
 #include "bench.hpp"
 #include "config/config.hpp"
-#include "flow/common.hpp"
 #include "reference/sampler.hpp"
+#include "tasks/diffusion/setup.hpp"
 
 namespace memcosim::bench {
 
@@ -46,9 +46,9 @@ nlohmann::json last_json_line(const fs::path& p) {
 void bench_sampler(const Settings& s, Report& report) {
   const std::string config_path = (s.root / "configs/ring.yaml").string();
   const config::Config cfg = config::load_config(config_path);
-  const nn::LoadedModel model = flow::load_model(cfg, std::cerr);
-  const sde::VpSchedule schedule = flow::sampling_schedule(cfg, model.schedule);
-  const flow::SamplingScore score(cfg, model.net);
+  const nn::LoadedModel model = tasks::diffusion::load_model(cfg, std::cerr);
+  const sde::VpSchedule schedule = tasks::diffusion::sampling_schedule(cfg, model.schedule);
+  const tasks::diffusion::SamplingScore score(cfg, model.net);
   const int dim = model.net.dim();
   const fs::path weights = fs::path(cfg.model.file).is_absolute()
                                ? fs::path(cfg.model.file)
@@ -88,7 +88,7 @@ void bench_sampler(const Settings& s, Report& report) {
   std::string numpy_info;
   for (long n : sizes) {
     *s.log << "sampler: n = " << n << ", " << runs << " runs per variant\n" << std::flush;
-    reference::SamplerOptions so = flow::sampler_options(cfg);
+    reference::SamplerOptions so = tasks::diffusion::sampler_options(cfg);
     so.n = n;
     so.block_size = std::max<long>(so.block_size, n);  // one batch on both sides
     const Eigen::MatrixXd starts = reference::initial_states(so, dim, 0, n);

@@ -19,6 +19,7 @@
 #include "nn/onnx_import.hpp"
 #include "nn/weights.hpp"
 #include "support.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 
@@ -209,7 +210,7 @@ TEST_CASE("onnx: model.file may name an .onnx file directly") {
   const config::Config cfg = config::load_config(test::source_path("configs/ring.yaml").string(),
                                                  {"model.file=../tests/data/onnx/ring_score.onnx"});
   std::ostringstream warn;
-  const nn::LoadedModel m = flow::load_model(cfg, warn);
+  const nn::LoadedModel m = tasks::diffusion::load_model(cfg, warn);
   CHECK(warn.str().empty());
   check_score_against_torch(m.net, fixture("ring_score.reference.csv"));
   CHECK(m.schedule.beta_max == cfg.schedule.beta_max);

@@ -11,12 +11,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "flow/common.hpp"
 #include "nn/dataset.hpp"
 #include "nn/weights.hpp"
 #include "reference/sampler.hpp"
 #include "support.hpp"
 #include "tasks/diffusion/pipeline.hpp"
+#include "tasks/diffusion/setup.hpp"
 
 using namespace memcosim;
 using namespace memcosim::test;
@@ -149,7 +149,7 @@ TEST_CASE("SDE reference: the circuit's piecewise-linear path converges to Euler
     REQUIRE(path);
     const tasks::diffusion::SolverCircuit sc = tasks::diffusion::build_circuit(cfg, model, false, 0, &*path);
     REQUIRE(sc.diffusion_times.size() == static_cast<std::size_t>(steps) + 1);  // no corner merged
-    auto so = flow::sampler_options(cfg);
+    auto so = tasks::diffusion::sampler_options(cfg);
     so.n = 40;
     const Eigen::MatrixXd x0 = reference::initial_states(so, 2, 0, so.n);
     Eigen::MatrixXd x = x0;
@@ -161,7 +161,7 @@ TEST_CASE("SDE reference: the circuit's piecewise-linear path converges to Euler
     o.rtol = o.atol = 1e-9;
     o.dt_initial = sc.duration * 1e-4;
     REQUIRE(tasks::diffusion::solve_circuit_sde(sc, drift, *path, 0, x, o).ok);
-    const auto em = reference::sample(model.net, flow::sampling_schedule(cfg, model.schedule), so);
+    const auto em = reference::sample(model.net, tasks::diffusion::sampling_schedule(cfg, model.schedule), so);
     REQUIRE(em.stats.ok);
     distance.push_back((x - em.samples).colwise().norm().mean());
   }

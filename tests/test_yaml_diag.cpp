@@ -4,12 +4,12 @@
 #include <sstream>
 
 #include "config/config.hpp"
-#include "flow/common.hpp"
 #include "nn/mlp_weights.hpp"
 #include "nn/weights.hpp"
 #include "regress/case.hpp"
 #include "study/study.hpp"
 #include "support.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "tasks/prime/model.hpp"
 #include "util/yaml_diag.hpp"
 
@@ -175,19 +175,19 @@ TEST_CASE("config rules: the key reference lists each section's rules under it",
 TEST_CASE("cli: --class is applied to the loaded config and checked against its rules", "[cli][config]") {
   config::Config cfg = config::load_config(source_path("configs/letters.yaml").string());
   REQUIRE(cfg.dataset.letters.text == "HKU");
-  flow::select_class(cfg, "K");
+  tasks::diffusion::select_class(cfg, "K");
   CHECK(cfg.sampling.class_index == std::optional<int>(1));
   CHECK(cfg.locations.find("sampling.class_index").str() == "--class K");
-  flow::select_class(cfg, "2");
+  tasks::diffusion::select_class(cfg, "2");
   CHECK(cfg.sampling.class_index == std::optional<int>(2));
-  flow::select_class(cfg, "all");
+  tasks::diffusion::select_class(cfg, "all");
   CHECK(cfg.sampling.all_classes);
-  CHECK_THAT(input_error_of([&] { flow::select_class(cfg, "3"); }),
+  CHECK_THAT(input_error_of([&] { tasks::diffusion::select_class(cfg, "3"); }),
              Catch::Contains("--class 3: sampling.class_index: must be < model.classes (3)"));
-  CHECK_THAT(input_error_of([&] { flow::select_class(cfg, "99999999999"); }),
+  CHECK_THAT(input_error_of([&] { tasks::diffusion::select_class(cfg, "99999999999"); }),
              Catch::Contains("--class 99999999999: sampling.class_index: is out of range"));
   CHECK_THAT(
-      input_error_of([&] { flow::select_class(cfg, "Q"); }),
+      input_error_of([&] { tasks::diffusion::select_class(cfg, "Q"); }),
       Catch::Contains("--class Q: sampling.class_index: expected a class name (H, K, U), a class index or 'all'"));
 }
 

@@ -5,6 +5,7 @@
 #include "app/cli.hpp"
 #include "flow/common.hpp"
 #include "flow/task.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "util/limits.hpp"
 
 namespace memcosim::app {
@@ -36,7 +37,7 @@ void add_run_command(CLI::App& app) {
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     config::Config cfg = a.load();
-    if (!cls->empty()) flow::select_class(cfg, *cls);
+    if (!cls->empty()) tasks::diffusion::select_class(cfg, *cls);
     const auto t1 = Clock::now();
     const auto task = flow::load_task(cfg, std::cerr);
     flow::RunOptions o;

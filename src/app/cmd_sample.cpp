@@ -2,8 +2,8 @@
 #include <iostream>
 
 #include "app/cli.hpp"
-#include "flow/common.hpp"
 #include "tasks/diffusion/sample.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "util/error.hpp"
 #include "util/limits.hpp"
 
@@ -33,8 +33,8 @@ void add_sample_command(CLI::App& app) {
       throw InputError(Diagnostic{SourceLocation{"--class all"}, "sampling.class_index",
                                   "sample draws one class at a time (run accepts --class all)"});
     config::Config cfg = a.load();
-    if (!cls->empty()) flow::select_class(cfg, *cls);
-    const auto model = flow::load_model(cfg, std::cerr);
+    if (!cls->empty()) tasks::diffusion::select_class(cfg, *cls);
+    const auto model = tasks::diffusion::load_model(cfg, std::cerr);
     const std::string dir = out->empty() ? "out/" + cfg.name + "-reference" : *out;
     tasks::diffusion::sample_reference(cfg, model, dir, std::cout);
   });

@@ -1,5 +1,6 @@
-// Energy per sample from a transistor-level transient, and the speed/energy
-// projection against the digital sampler.
+// Energy from a transistor-level transient, by block, and the shape of every
+// task's speed/energy projection table (each task fills its own:
+// tasks/*/projection).
 //
 // Every independent voltage source and behavioural voltage source of the
 // circuit's top-level blocks is a meter; its energy over the transient is
@@ -24,7 +25,6 @@
 
 #include "circuit/ir.hpp"
 #include "config/config.hpp"
-#include "nn/weights.hpp"
 #include "spice/plot.hpp"
 
 namespace memcosim::flow {
@@ -58,31 +58,11 @@ double supply_power(const spice::Plot& op, const std::vector<circuit::SupplyPair
 // Throws SimulationError if a vector is missing.
 std::map<std::string, double> energy_by_group(const spice::Plot& plot, const std::vector<EnergyMeter>& meters);
 
-// The digital baseline: the reference sampler timed on this machine.
-struct DigitalBaseline {
-  long samples = 0;
-  double wall_seconds = 0;  // one thread, one batch
-  double seconds_per_sample = 0;
-  double kl = 0;  // its KL to the data, the quality the analogue result is compared at
-  std::string method;
-};
-DigitalBaseline measure_digital_baseline(const config::Config& cfg, const nn::LoadedModel& model);
-
-// The analogue side of the projection: per sample, and the quality it
-// reached (KL of its n samples, and the software sampler's KL on the same
-// n starts: KL of a histogram depends on the sample count, so the two
-// are compared at equal n).
-struct AnalogFigures {
-  double seconds = 0, supply_joules = 0, source_joules = 0;
-  long samples = 0;
-  double kl = 0, software_kl_same_starts = 0;
-};
 // The projection table as JSON and as printed lines; every assumption is
 // printed with its figure.
 struct Projection {
   nlohmann::json json;
   std::vector<std::string> lines;
 };
-Projection project(const config::Config& cfg, const AnalogFigures& analog, const DigitalBaseline& digital);
 
 }  // namespace memcosim::flow

@@ -3,18 +3,15 @@
 #include <stdexcept>
 #include <utility>
 
-#include "flow/common.hpp"
 #include "flow/transistor.hpp"
 #include "reference/forced_ode.hpp"
 #include "reference/sampler.hpp"
 #include "spice/emitter.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "util/random.hpp"
 
 namespace memcosim::tasks::diffusion {
 
-using flow::sampler_options;
-using flow::sampling_schedule;
-using flow::SamplingScore;
 using flow::transistor_environment;
 using flow::uses_transistor_level;
 

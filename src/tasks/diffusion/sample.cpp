@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "flow/common.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "util/csv.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"

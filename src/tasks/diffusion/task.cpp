@@ -3,9 +3,9 @@
 #include <ostream>
 #include <utility>
 
-#include "flow/common.hpp"
 #include "tasks/diffusion/pipeline.hpp"
 #include "tasks/diffusion/run.hpp"
+#include "tasks/diffusion/setup.hpp"
 
 namespace memcosim::tasks::diffusion {
 
@@ -15,7 +15,7 @@ namespace {
 // network and the sampling schedule.
 class DiffusionTask final : public flow::Task {
  public:
-  DiffusionTask(const config::Config& cfg, std::ostream& warn) : model_(flow::load_model(cfg, warn)) {}
+  DiffusionTask(const config::Config& cfg, std::ostream& warn) : model_(load_model(cfg, warn)) {}
 
   std::string name() const override { return "diffusion"; }
 

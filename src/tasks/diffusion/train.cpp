@@ -5,6 +5,7 @@
 
 #include "flow/common.hpp"
 #include "nn/weights.hpp"
+#include "tasks/diffusion/setup.hpp"
 #include "util/error.hpp"
 #include "util/numbers.hpp"
 #include "util/random.hpp"
